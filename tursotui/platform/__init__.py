@@ -1,0 +1,1 @@
+"""Turso Platform API client. Never imports textual."""
