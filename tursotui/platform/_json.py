@@ -44,10 +44,14 @@ class Obj:
     """A JSON object being read into a model; ``what`` names it in error messages."""
 
     def __init__(self, data: object, what: str) -> None:
+        self.what: str = what
+        if isinstance(data, Obj):  # already located: keep its JSON path for messages
+            self.data: Mapping[str, object] = data.data
+            self.what = data.what
+            return
         if not isinstance(data, Mapping):
             raise fail(what, "an object", data)
-        self.data: Mapping[str, object] = data
-        self.what = what
+        self.data = data
 
     def _get(self, keys: tuple[str, ...]) -> tuple[str, object]:
         for key in keys:
@@ -79,7 +83,7 @@ class Obj:
 
     def text_or_number(self, *keys: str) -> str | None:
         """A string field that some servers send as a number (prices, size limits)."""
-        key, value = self._get(keys)
+        value = self._get(keys)[1]
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
         return self.opt_text(*keys)
@@ -145,3 +149,13 @@ class Obj:
                 raise fail(f"{self.what}.{key}.{name}", "a string", text)
             result[name] = text
         return result
+
+
+def member(data: object, key: str) -> Obj:
+    """``data[key]`` as an object (``{"database": {...}}`` -> the inner object)."""
+    return Obj(data, "response").req_obj(key)
+
+
+def members(data: object, key: str) -> list[Obj]:
+    """``data[key]`` as a list of objects; a missing or null list reads as empty."""
+    return Obj(data, "response").objs(key)

@@ -122,9 +122,7 @@ class RateLimited(PlatformError):
         retry_after: float | None = None,
     ) -> None:
         self.retry_after = retry_after
-        super().__init__(
-            message, status=status, code=code, method=method, path=path, reason=reason
-        )
+        super().__init__(message, status=status, code=code, method=method, path=path, reason=reason)
 
 
 class ServerError(PlatformError):

@@ -29,7 +29,7 @@ def parse_timestamp(text: str | None) -> datetime | None:
     if "." in value:
         head, _, rest = value.partition(".")
         digits = len(rest) - len(rest.lstrip("0123456789"))
-        value = f"{head}.{rest[:min(digits, 6)].ljust(6, '0')}{rest[digits:]}"
+        value = f"{head}.{rest[: min(digits, 6)].ljust(6, '0')}{rest[digits:]}"
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -159,7 +159,7 @@ class Database:
             block_writes=o.flag("block_writes"),
             delete_protection=o.opt_flag("delete_protection"),
             allow_attach=o.flag("allow_attach"),
-            parent=DatabaseParent.from_json(parent.data) if parent else None,
+            parent=DatabaseParent.from_json(parent) if parent else None,
             type=o.text("type", "Type"),
             version=o.text("version", "Version"),
             sleeping=o.flag("sleeping", "Sleeping"),

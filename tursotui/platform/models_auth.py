@@ -136,7 +136,7 @@ class AuditLogPage:
     @classmethod
     def from_json(cls, data: object) -> AuditLogPage:
         o = Obj(data, "audit logs")
-        entries = tuple(AuditLog.from_json(item.data) for item in o.objs("audit_logs"))
+        entries = tuple(AuditLog.from_json(item) for item in o.objs("audit_logs"))
         pagination = o.obj("pagination")
         if pagination is None:
             return cls(entries=entries, page_size=len(entries), total_rows=len(entries))

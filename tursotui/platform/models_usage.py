@@ -28,8 +28,8 @@ class UsageCounters:
         )
 
     @classmethod
-    def from_json(cls, data: object, what: str = "usage") -> UsageCounters:
-        o = Obj(data, what)
+    def from_json(cls, data: object) -> UsageCounters:
+        o = Obj(data, "usage")
         return cls(
             rows_read=o.integer("rows_read"),
             rows_written=o.integer("rows_written"),
@@ -47,7 +47,7 @@ class InstanceUsage:
     def from_json(cls, data: object) -> InstanceUsage:
         o = Obj(data, "instance usage")
         usage = o.obj("usage")
-        counters = UsageCounters.from_json(usage.data, usage.what) if usage else UsageCounters()
+        counters = UsageCounters.from_json(usage) if usage else UsageCounters()
         return cls(uuid=o.text("uuid"), usage=counters)
 
 
@@ -66,10 +66,10 @@ class DatabaseUsage:
     @classmethod
     def from_json(cls, data: object) -> DatabaseUsage:
         o = Obj(data, "database usage")
-        instances = tuple(InstanceUsage.from_json(item.data) for item in o.objs("instances"))
+        instances = tuple(InstanceUsage.from_json(item) for item in o.objs("instances"))
         total_obj = o.obj("total", "usage")
         if total_obj is not None:
-            total = UsageCounters.from_json(total_obj.data, total_obj.what)
+            total = UsageCounters.from_json(total_obj)
         else:
             total = sum((inst.usage for inst in instances), UsageCounters())
         return cls(uuid=o.text("uuid"), instances=instances, total=total)
@@ -100,7 +100,7 @@ class DatabaseStats:
     @classmethod
     def from_json(cls, data: object) -> DatabaseStats:
         o = Obj(data, "stats")
-        return cls(top_queries=tuple(QueryStat.from_json(q.data) for q in o.objs("top_queries")))
+        return cls(top_queries=tuple(QueryStat.from_json(q) for q in o.objs("top_queries")))
 
 
 @dataclass(frozen=True)
@@ -141,14 +141,14 @@ class OrganizationUsage:
         usage = o.obj("usage")
         return cls(
             uuid=o.text("uuid"),
-            usage=OrganizationUsageTotals.from_json(usage.data) if usage else OrganizationUsageTotals(),
-            databases=tuple(DatabaseUsage.from_json(d.data) for d in o.objs("databases")),
+            usage=OrganizationUsageTotals.from_json(usage) if usage else OrganizationUsageTotals(),
+            databases=tuple(DatabaseUsage.from_json(d) for d in o.objs("databases")),
         )
 
 
 def _quota(o: Obj, *keys: str) -> int | None:
     value = o.opt_integer(*keys)
-    return None if not value else value
+    return value or None  # 0 and null both mean unlimited
 
 
 @dataclass(frozen=True)
@@ -217,8 +217,8 @@ class Plan:
         return cls(
             name=o.req_text("name"),
             price=o.text_or_number("price") or "",
-            prices=tuple(PlanPrice.from_json(p.data) for p in o.objs("prices")),
-            quotas=PlanQuotas.from_json(quotas.data) if quotas else PlanQuotas(),
+            prices=tuple(PlanPrice.from_json(p) for p in o.objs("prices")),
+            quotas=PlanQuotas.from_json(quotas) if quotas else PlanQuotas(),
         )
 
 

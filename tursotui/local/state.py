@@ -1,0 +1,168 @@
+"""Persistent state of the local Turso organization: one JSON file, written atomically.
+
+It holds the organization, groups, databases and recovery point metadata. Signing keys and
+the API token live in separate 0600 files beside it. A corrupt file is reported, never
+replaced or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tursotui.atomic import atomic_write
+
+STATE_VERSION = 1
+ORG_SLUG = "local"
+
+# Turso's classic location codes (as in the xSwarm guide), every one served on this machine.
+LOCATIONS: dict[str, str] = {
+    "sjc": "San Jose, California (US) - local sqld",
+    "iad": "Ashburn, Virginia (US) - local sqld",
+    "fra": "Frankfurt (Germany) - local sqld",
+    "lhr": "London (UK) - local sqld",
+    "nrt": "Tokyo (Japan) - local sqld",
+    "syd": "Sydney (Australia) - local sqld",
+    "ams": "Amsterdam (Netherlands) - local sqld",
+    "gru": "Sao Paulo (Brazil) - local sqld",
+    "bom": "Mumbai (India) - local sqld",
+    "sin": "Singapore - local sqld",
+}
+DEFAULT_LOCATION = "sjc"
+
+
+class StateError(RuntimeError):
+    """The state file cannot be used; the message says which file and why."""
+
+
+def now() -> float:
+    return time.time()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class GroupState:
+    name: str
+    primary: str
+    locations: list[str]
+    uuid: str = field(default_factory=new_id)
+    created_at: float = field(default_factory=now)
+    archived: bool = False
+
+
+@dataclass
+class DatabaseState:
+    name: str
+    group: str
+    port: int
+    uuid: str = field(default_factory=new_id)
+    created_at: float = field(default_factory=now)
+    delete_protection: bool = False
+    block_reads: bool = False
+    block_writes: bool = False
+    allow_attach: bool = False
+    size_limit: str | None = None
+    parent: dict[str, Any] | None = None
+    seeded_from: dict[str, Any] | None = None
+
+
+@dataclass
+class RecoveryPoint:
+    id: str
+    database: str
+    taken_at: float
+    file: str
+    size_bytes: int
+    reason: str
+    replication_index: int | None = None
+
+
+@dataclass
+class OrgState:
+    slug: str = ORG_SLUG
+    name: str = "Local Turso"
+    created_at: float = field(default_factory=now)
+    groups: dict[str, GroupState] = field(default_factory=dict)
+    databases: dict[str, DatabaseState] = field(default_factory=dict)
+    recovery_points: dict[str, list[RecoveryPoint]] = field(default_factory=dict)
+    api_tokens: list[dict[str, Any]] = field(default_factory=list)
+    version: int = STATE_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OrgState:
+        state = cls(
+            slug=str(data["slug"]),
+            name=str(data["name"]),
+            created_at=float(data["created_at"]),
+            version=int(data["version"]),
+        )
+        state.groups = {k: GroupState(**v) for k, v in data["groups"].items()}
+        state.databases = {k: DatabaseState(**v) for k, v in data["databases"].items()}
+        state.recovery_points = {
+            k: [RecoveryPoint(**p) for p in v] for k, v in data["recovery_points"].items()
+        }
+        state.api_tokens = list(data.get("api_tokens", []))
+        return state
+
+
+class StateStore:
+    """Load/save :class:`OrgState` at ``<data_dir>/state.json``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.path = data_dir / "state.json"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def load(self) -> OrgState:
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return OrgState()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"{self.path}: cannot be read ({exc})") from None
+        try:
+            data = json.loads(raw)
+            if not isinstance(data, dict):
+                raise TypeError("top level is not an object")
+            if data.get("version") != STATE_VERSION:
+                raise ValueError(f"version {data.get('version')!r}, expected {STATE_VERSION}")
+            return OrgState.from_json(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StateError(
+                f"{self.path} is corrupt ({type(exc).__name__}: {exc}). Nothing was changed or "
+                "deleted; restore it from a backup or move it away to start a new local org."
+            ) from None
+
+    def save(self, state: OrgState) -> None:
+        text = json.dumps(state.to_json(), indent=2, sort_keys=True)
+        atomic_write(self.path, text.encode("utf-8"), mode=0o600)
+
+
+def read_secret_file(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def ensure_api_token(path: Path) -> tuple[str, bool]:
+    """The local API token, created (0600) on first use. Returns (token, created)."""
+    existing = read_secret_file(path)
+    if existing:
+        return existing, False
+    token = "tlocal_" + secrets.token_urlsafe(32)
+    atomic_write(path, (token + "\n").encode("utf-8"), mode=0o600)
+    return token, True
