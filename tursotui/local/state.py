@@ -72,6 +72,7 @@ class DatabaseState:
     size_limit: str | None = None
     parent: dict[str, Any] | None = None
     seeded_from: dict[str, Any] | None = None
+    replica_ports: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -6,11 +6,34 @@ optional ones and raises :class:`~tursotui.platform.errors.ResponseFormatError` 
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tursotui.platform._json import Obj
+
+
+def _is_loopback(hostname: str) -> bool:
+    host = hostname.rsplit(":", 1)[0] if hostname.count(":") == 1 else hostname
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def database_url(hostname: str) -> str:
+    """``libsql://<hostname>``; plain ``http://`` for a loopback host (the local Turso)."""
+    return f"http://{hostname}" if _is_loopback(hostname) else f"libsql://{hostname}"
+
+
+def http_url(hostname: str) -> str:
+    """The HTTP base of a database or instance hostname."""
+    return f"http://{hostname}" if _is_loopback(hostname) else f"https://{hostname}"
+
 
 FREE_PLAN_ID = "starter"
 """The id of the free plan (the web site calls it "Free")."""
@@ -138,11 +161,11 @@ class Database:
     @property
     def url(self) -> str:
         """The libSQL URL clients connect to."""
-        return f"libsql://{self.hostname}"
+        return database_url(self.hostname)
 
     @property
     def http_url(self) -> str:
-        return f"https://{self.hostname}"
+        return http_url(self.hostname)
 
     @classmethod
     def from_json(cls, data: object) -> Database:
@@ -179,7 +202,7 @@ class CreatedDatabase:
 
     @property
     def url(self) -> str:
-        return f"libsql://{self.hostname}"
+        return database_url(self.hostname)
 
     @classmethod
     def from_json(cls, data: object) -> CreatedDatabase:
@@ -231,6 +254,14 @@ class Instance:
     @property
     def is_primary(self) -> bool:
         return self.type == "primary"
+
+    @property
+    def url(self) -> str:
+        return database_url(self.hostname)
+
+    @property
+    def http_url(self) -> str:
+        return http_url(self.hostname)
 
     @classmethod
     def from_json(cls, data: object) -> Instance:

@@ -1,0 +1,248 @@
+"""The Turso Platform API, served by the local Turso (Starlette, in-process or on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tursotui.local import render
+from tursotui.local.controlplane import ControlPlane
+from tursotui.local.errors import ApiError
+from tursotui.local.pitr import Pitr
+from tursotui.local.state import LOCATIONS
+
+Handler = Callable[[Request], Awaitable[Response]]
+ORG = "/v1/organizations/{org}"
+
+
+def ok(body: Any, status: int = 200) -> Response:
+    if body is None:
+        return Response(status_code=status)
+    return JSONResponse(body, status_code=status)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    return data
+
+
+class LocalApi:
+    """Route handlers over one :class:`ControlPlane`."""
+
+    def __init__(self, cp: ControlPlane) -> None:
+        self.cp = cp
+
+    # --- plumbing ---
+
+    def _check_auth(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "missing API token: send 'Authorization: Bearer <local API token>'")
+        if not hmac.compare_digest(token.strip().encode(), self.cp.api_token.encode()):
+            raise ApiError(401, "invalid API token for the local Turso")
+
+    def _org(self, request: Request) -> str:
+        slug = str(request.path_params.get("org", self.cp.state.slug))
+        if slug != self.cp.state.slug:
+            raise ApiError(
+                404, f"organization {slug} not found (the local Turso has '{self.cp.state.slug}')"
+            )
+        return slug
+
+    def wrap(self, handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            try:
+                self._check_auth(request)
+                if "org" in request.path_params:
+                    self._org(request)
+                return await handler(request)
+            except ApiError as exc:
+                return JSONResponse(exc.body(), status_code=exc.status)
+
+        return endpoint
+
+    def _db_body(self, name: str) -> dict[str, Any]:
+        db = self.cp.database(name)
+        return render.database(db, self.cp.group(db.group), self.cp.hostname(db))
+
+    # --- organizations and locations ---
+
+    async def list_organizations(self, request: Request) -> Response:
+        return ok([render.organization(self.cp.state)])
+
+    async def get_organization(self, request: Request) -> Response:
+        return ok({"organization": render.organization(self.cp.state)})
+
+    async def list_locations(self, request: Request) -> Response:
+        return ok({"locations": dict(LOCATIONS)})
+
+    async def validate_token(self, request: Request) -> Response:
+        return ok({"exp": -1})
+
+    # --- databases ---
+
+    async def list_databases(self, request: Request) -> Response:
+        group = request.query_params.get("group")
+        parent = request.query_params.get("parent")
+        out = []
+        for name, db in sorted(self.cp.state.databases.items()):
+            if group and db.group != group:
+                continue
+            if parent and (db.parent or {}).get("id") != parent:
+                continue
+            out.append(self._db_body(name))
+        return ok({"databases": out})
+
+    async def get_database(self, request: Request) -> Response:
+        return ok({"database": self._db_body(request.path_params["db"])})
+
+    async def delete_database(self, request: Request) -> Response:
+        db = await self.cp.delete_database(request.path_params["db"])
+        return ok({"database": db.name})
+
+    async def get_configuration(self, request: Request) -> Response:
+        return ok(render.configuration(self.cp.database(request.path_params["db"])))
+
+    async def update_configuration(self, request: Request) -> Response:
+        db = await self.cp.update_configuration(request.path_params["db"], await json_body(request))
+        return ok(render.configuration(db))
+
+    async def list_instances(self, request: Request) -> Response:
+        return ok({"instances": self.cp.instances(self.cp.database(request.path_params["db"]))})
+
+    async def get_instance(self, request: Request) -> Response:
+        wanted = request.path_params["instance"]
+        for instance in self.cp.instances(self.cp.database(request.path_params["db"])):
+            if instance["name"] == wanted:
+                return ok({"instance": instance})
+        raise ApiError(404, f"instance {wanted} not found")
+
+    async def create_database_token(self, request: Request) -> Response:
+        db = self.cp.database(request.path_params["db"])
+        jwt = self.cp.create_token(
+            group=db.group,
+            database=db,
+            expiration=request.query_params.get("expiration"),
+            authorization=request.query_params.get("authorization"),
+        )
+        return ok({"jwt": jwt})
+
+    async def rotate_database_tokens(self, request: Request) -> Response:
+        db = self.cp.database(request.path_params["db"])
+        await self.cp.rotate_group_key(db.group)
+        return ok(None)
+
+    # --- groups ---
+
+    async def list_groups(self, request: Request) -> Response:
+        return ok({"groups": [render.group(g) for _, g in sorted(self.cp.state.groups.items())]})
+
+    async def create_group(self, request: Request) -> Response:
+        body = await json_body(request)
+        name, location = body.get("name"), body.get("location")
+        if not isinstance(name, str) or not isinstance(location, str):
+            raise ApiError(400, "body must have string fields 'name' and 'location'")
+        return ok({"group": render.group(await self.cp.create_group(name, location))})
+
+    async def get_group(self, request: Request) -> Response:
+        return ok({"group": render.group(self.cp.group(request.path_params["group"]))})
+
+    async def delete_group(self, request: Request) -> Response:
+        return ok({"group": render.group(await self.cp.delete_group(request.path_params["group"]))})
+
+    async def unarchive_group(self, request: Request) -> Response:
+        group = self.cp.group(request.path_params["group"])
+        group.archived = False
+        return ok({"group": render.group(group)})
+
+    async def add_location(self, request: Request) -> Response:
+        p = request.path_params
+        return ok({"group": render.group(await self.cp.add_location(p["group"], p["location"]))})
+
+    async def remove_location(self, request: Request) -> Response:
+        p = request.path_params
+        return ok({"group": render.group(await self.cp.remove_location(p["group"], p["location"]))})
+
+    async def create_group_token(self, request: Request) -> Response:
+        jwt = self.cp.create_token(
+            group=request.path_params["group"],
+            database=None,
+            expiration=request.query_params.get("expiration"),
+            authorization=request.query_params.get("authorization"),
+        )
+        return ok({"jwt": jwt})
+
+    async def rotate_group_tokens(self, request: Request) -> Response:
+        await self.cp.rotate_group_key(request.path_params["group"])
+        return ok(None)
+
+
+def build_app(cp: ControlPlane, pitr: Pitr) -> Starlette:
+    from tursotui.local.api_usage import UsageApi
+
+    api = LocalApi(cp)
+    usage = UsageApi(cp, pitr)
+    w = api.wrap
+    db = ORG + "/databases/{db}"
+    group = ORG + "/groups/{group}"
+    routes = [
+        Route("/v1/organizations", w(api.list_organizations), methods=["GET"]),
+        Route(ORG, w(api.get_organization), methods=["GET"]),
+        Route("/v1/locations", w(api.list_locations), methods=["GET"]),
+        Route("/v1/auth/validate", w(api.validate_token), methods=["GET"]),
+        Route(ORG + "/databases", w(api.list_databases), methods=["GET"]),
+        Route(ORG + "/databases", w(usage.create_database), methods=["POST"]),
+        Route(db, w(api.get_database), methods=["GET"]),
+        Route(db, w(api.delete_database), methods=["DELETE"]),
+        Route(db + "/configuration", w(api.get_configuration), methods=["GET"]),
+        Route(db + "/configuration", w(api.update_configuration), methods=["PATCH"]),
+        Route(db + "/instances", w(api.list_instances), methods=["GET"]),
+        Route(db + "/instances/{instance}", w(api.get_instance), methods=["GET"]),
+        Route(db + "/auth/tokens", w(api.create_database_token), methods=["POST"]),
+        Route(db + "/auth/rotate", w(api.rotate_database_tokens), methods=["POST"]),
+        Route(db + "/usage", w(usage.database_usage), methods=["GET"]),
+        Route(db + "/stats", w(usage.database_stats), methods=["GET"]),
+        Route(db + "/local-recovery-points", w(usage.list_recovery_points), methods=["GET"]),
+        Route(db + "/local-recovery-points", w(usage.take_recovery_point), methods=["POST"]),
+        Route(ORG + "/groups", w(api.list_groups), methods=["GET"]),
+        Route(ORG + "/groups", w(api.create_group), methods=["POST"]),
+        Route(group, w(api.get_group), methods=["GET"]),
+        Route(group, w(api.delete_group), methods=["DELETE"]),
+        Route(group + "/unarchive", w(api.unarchive_group), methods=["POST"]),
+        Route(group + "/locations/{location}", w(api.add_location), methods=["POST"]),
+        Route(group + "/locations/{location}", w(api.remove_location), methods=["DELETE"]),
+        Route(group + "/auth/tokens", w(api.create_group_token), methods=["POST"]),
+        Route(group + "/auth/rotate", w(api.rotate_group_tokens), methods=["POST"]),
+        Route(ORG + "/usage", w(usage.organization_usage), methods=["GET"]),
+        Route(ORG + "/plans", w(usage.list_plans), methods=["GET"]),
+        Route(ORG + "/subscription", w(usage.subscription), methods=["GET"]),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return JSONResponse(
+            {"error": f"no such endpoint on the local Turso: {request.method} {request.url.path}"},
+            404,
+        )
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return JSONResponse(
+            {"error": f"{request.method} is not allowed on {request.url.path}"}, 405
+        )
+
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})

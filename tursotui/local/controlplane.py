@@ -1,0 +1,366 @@
+"""The local Turso control plane: one organization, its groups and databases, over real sqld.
+
+Every mutation holds one lock and saves the state file atomically before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tursotui.local.dataplane import PRIMARY, DataPlane
+from tursotui.local.errors import ApiError, not_found
+from tursotui.local.proxy import namespace_header
+from tursotui.local.sqld import free_port
+from tursotui.local.state import (
+    DEFAULT_LOCATION,
+    LOCATIONS,
+    DatabaseState,
+    GroupState,
+    OrgState,
+    StateStore,
+    ensure_api_token,
+    now,
+)
+from tursotui.local.tokens import GroupKeys, parse_authorization, parse_expiration
+
+NAME_RULE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def check_name(kind: str, name: str) -> None:
+    if not NAME_RULE.match(name or ""):
+        raise ApiError(
+            400,
+            f"invalid {kind} name {name!r}: use 1 to 64 lowercase letters, numbers and dashes, "
+            "not starting or ending with a dash",
+        )
+
+
+def check_location(code: str) -> None:
+    if code not in LOCATIONS:
+        raise ApiError(400, f"invalid location {code!r}: use one of {', '.join(sorted(LOCATIONS))}")
+
+
+class ControlPlane:
+    """Owns the state file, the signing keys and the :class:`DataPlane`."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        binary: Path | None = None,
+        clock: Callable[[], float] = now,
+    ) -> None:
+        self.data_dir = data_dir
+        self.store = StateStore(data_dir)
+        self.keys = GroupKeys(data_dir / "keys")
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+        self.dataplane = DataPlane(data_dir / "sqld", self.http, binary)
+        self.clock = clock
+        self.lock = asyncio.Lock()
+        self.state = OrgState()
+        self.api_token = ""
+        self.api_token_created = False
+
+    # --- lifecycle ---
+
+    async def start(self) -> None:
+        self.state = self.store.load()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.api_token, self.api_token_created = ensure_api_token(self.data_dir / "api-token")
+        await self.dataplane.start_node(PRIMARY)
+        for group in self.state.groups.values():
+            for location in self.replica_locations(group):
+                await self.dataplane.start_node(location)
+        for db in self.state.databases.values():
+            await self._attach(db, create=False)
+        self.dataplane.start_watchdog()
+
+    async def close(self) -> None:
+        await self.dataplane.close()
+        await self.http.aclose()
+
+    def save(self) -> None:
+        self.store.save(self.state)
+
+    # --- lookups ---
+
+    def group(self, name: str) -> GroupState:
+        group = self.state.groups.get(name)
+        if group is None:
+            raise not_found("group", name)
+        return group
+
+    def database(self, name: str) -> DatabaseState:
+        db = self.state.databases.get(name)
+        if db is None:
+            raise not_found("database", name)
+        return db
+
+    @staticmethod
+    def replica_locations(group: GroupState) -> list[str]:
+        return [loc for loc in group.locations if loc != group.primary]
+
+    def namespace_file(self, name: str) -> Path:
+        return self.dataplane.root / "primary" / "data.sqld" / "dbs" / name / "data"
+
+    def hostname(self, db: DatabaseState, location: str | None = None) -> str:
+        group = self.group(db.group)
+        if location is None or location == group.primary:
+            return f"127.0.0.1:{db.port}"
+        return f"127.0.0.1:{db.replica_ports[location]}"
+
+    def instances(self, db: DatabaseState) -> list[dict[str, Any]]:
+        group = self.group(db.group)
+        out = [
+            {
+                "uuid": db.uuid,
+                "name": group.primary,
+                "type": "primary",
+                "region": group.primary,
+                "hostname": self.hostname(db),
+            }
+        ]
+        for location in self.replica_locations(group):
+            out.append(
+                {
+                    "uuid": str(uuid.uuid5(uuid.UUID(db.uuid), location)),
+                    "name": location,
+                    "type": "replica",
+                    "region": location,
+                    "hostname": self.hostname(db, location),
+                }
+            )
+        return out
+
+    # --- namespaces, keys and proxies ---
+
+    async def _attach(self, db: DatabaseState, *, create: bool) -> None:
+        """Make ``db`` live: namespace (created when asked), its key, its proxies."""
+        group = self.group(db.group)
+        primary = self.dataplane.primary
+        if create:
+            await primary.admin.create_namespace(db.name)
+        await self._apply_config(db)
+        db.port = await self.dataplane.expose(db.name, PRIMARY, db.port)
+        for location in self.replica_locations(group):
+            await self._attach_replica(db, location)
+
+    async def _attach_replica(self, db: DatabaseState, location: str) -> None:
+        node = await self.dataplane.start_node(location)
+        await node.admin.ensure_namespace(db.name)
+        port = db.replica_ports.get(location, 0)
+        db.replica_ports[location] = await self.dataplane.expose(db.name, location, port)
+
+    async def _apply_config(self, db: DatabaseState) -> None:
+        key = self.keys.get(db.group).public_b64url()
+        await self.dataplane.primary.admin.set_config(
+            db.name,
+            jwt_key=key,
+            block_reads=db.block_reads,
+            block_writes=db.block_writes,
+            allow_attach=db.allow_attach,
+            **({"max_db_size": db.size_limit} if db.size_limit else {}),
+        )
+        for location in self.replica_locations(self.group(db.group)):
+            node = self.dataplane.nodes.get(location)
+            if node is not None:
+                await node.admin.set_config(db.name, jwt_key=key)
+
+    # --- groups ---
+
+    async def create_group(self, name: str, location: str) -> GroupState:
+        check_name("group", name)
+        check_location(location)
+        async with self.lock:
+            if name in self.state.groups:
+                raise ApiError(409, f"group {name} already exists")
+            group = GroupState(name=name, primary=location, locations=[location])
+            self.state.groups[name] = group
+            self.keys.get(name)
+            self.save()
+            return group
+
+    async def delete_group(self, name: str) -> GroupState:
+        async with self.lock:
+            group = self.group(name)
+            members = [d.name for d in self.state.databases.values() if d.group == name]
+            if members:
+                raise ApiError(
+                    409,
+                    f"group {name} still has databases ({', '.join(members)}); delete them first",
+                )
+            del self.state.groups[name]
+            self.keys.delete(name)
+            self.save()
+            return group
+
+    async def add_location(self, name: str, location: str) -> GroupState:
+        check_location(location)
+        async with self.lock:
+            group = self.group(name)
+            if location in group.locations:
+                return group
+            group.locations.append(location)
+            try:
+                for db in self.state.databases.values():
+                    if db.group == name:
+                        await self._attach_replica(db, location)
+                        await self._apply_config(db)
+            except ApiError:
+                group.locations.remove(location)
+                raise
+            self.save()
+            return group
+
+    async def remove_location(self, name: str, location: str) -> GroupState:
+        async with self.lock:
+            group = self.group(name)
+            if location == group.primary:
+                raise ApiError(
+                    400, f"cannot remove {location}: it is the primary location of group {name}"
+                )
+            if location not in group.locations:
+                raise ApiError(404, f"group {name} has no location {location}")
+            group.locations.remove(location)
+            for db in self.state.databases.values():
+                if db.group == name:
+                    await self.dataplane.unexpose(db.name, location)
+                    db.replica_ports.pop(location, None)
+            still_used = any(
+                location in self.replica_locations(g) for g in self.state.groups.values()
+            )
+            if not still_used:
+                await self.dataplane.stop_node(location)
+            self.save()
+            return group
+
+    # --- databases ---
+
+    async def create_database(
+        self,
+        name: str,
+        group_name: str,
+        *,
+        size_limit: str | None = None,
+        seed: Callable[[DatabaseState], Awaitable[None]] | None = None,
+        parent: dict[str, Any] | None = None,
+        seeded_from: dict[str, Any] | None = None,
+    ) -> DatabaseState:
+        """Create a database; ``seed`` (async, given the new state) fills it before it goes live."""
+        check_name("database", name)
+        async with self.lock:
+            if name in self.state.databases:
+                raise ApiError(409, f"database {name} already exists")
+            if group_name not in self.state.groups:
+                raise ApiError(404, f"group {group_name} not found: create it first")
+            db = DatabaseState(
+                name=name,
+                group=group_name,
+                port=free_port(),
+                size_limit=size_limit,
+                parent=parent,
+                seeded_from=seeded_from,
+            )
+            if seed is not None:
+                await seed(db)
+            else:
+                await self.dataplane.primary.admin.create_namespace(name)
+            try:
+                await self._attach(db, create=False)
+            except ApiError:
+                await self.dataplane.unexpose(name)
+                await self.dataplane.primary.admin.delete_namespace(name)
+                raise
+            self.state.databases[name] = db
+            self.save()
+            return db
+
+    async def delete_database(self, name: str) -> DatabaseState:
+        async with self.lock:
+            db = self.database(name)
+            if db.delete_protection:
+                raise ApiError(
+                    403,
+                    f"database {name} has delete protection; turn it off in its configuration first",
+                )
+            await self.dataplane.unexpose(name)
+            for location in self.replica_locations(self.group(db.group)):
+                node = self.dataplane.nodes.get(location)
+                if node is not None:
+                    await node.admin.delete_namespace_if_exists(name)
+            await self.dataplane.primary.admin.delete_namespace(name)
+            del self.state.databases[name]
+            self.state.recovery_points.pop(name, None)
+            self.save()
+            return db
+
+    async def update_configuration(self, name: str, changes: dict[str, Any]) -> DatabaseState:
+        allowed = {"block_reads", "block_writes", "delete_protection", "allow_attach", "size_limit"}
+        unknown = set(changes) - allowed - {"allowed_ips", "allowed_aws_vpc_ids"}
+        if unknown:
+            raise ApiError(400, f"unknown configuration fields: {', '.join(sorted(unknown))}")
+        for field_name in allowed - {"size_limit"}:
+            if field_name in changes and not isinstance(changes[field_name], bool):
+                raise ApiError(400, f"{field_name} must be true or false")
+        async with self.lock:
+            db = self.database(name)
+            for field_name in allowed:
+                if field_name in changes:
+                    setattr(db, field_name, changes[field_name])
+            await self._apply_config(db)
+            self.save()
+            return db
+
+    # --- tokens ---
+
+    def create_token(
+        self,
+        *,
+        group: str,
+        database: DatabaseState | None,
+        expiration: str | None,
+        authorization: str | None,
+    ) -> str:
+        self.group(group)
+        return self.keys.mint(
+            group,
+            database=database.name if database else None,
+            read_only=parse_authorization(authorization),
+            expires_in=parse_expiration(expiration),
+        )
+
+    async def rotate_group_key(self, group: str) -> None:
+        async with self.lock:
+            self.group(group)
+            self.keys.rotate(group)
+            for db in self.state.databases.values():
+                if db.group == group:
+                    await self._apply_config(db)
+
+    # --- helpers for SQL against a database (trusted, control plane only) ---
+
+    def internal_token(self, db: DatabaseState) -> str:
+        return self.keys.mint(db.group, database=db.name, read_only=False, expires_in=300)
+
+    def internal_headers(self, db: DatabaseState) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.internal_token(db)}",
+            "x-namespace-bin": namespace_header(db.name).decode("ascii"),
+        }
+
+    async def stats(self, db: DatabaseState, location: str = PRIMARY) -> dict[str, Any]:
+        node = self.dataplane.node(location)
+        return await node.admin.stats(db.name)
+
+    def created_at(self) -> float:
+        return self.clock()
+
+
+__all__ = ["DEFAULT_LOCATION", "ControlPlane", "check_location", "check_name"]

@@ -1,0 +1,158 @@
+"""The real sqld processes behind the local Turso and the per-instance proxies in front.
+
+One primary sqld with namespaces (one namespace per database) and one replica sqld per
+replica location (``--primary-grpc-url``); every database instance gets its own stable
+127.0.0.1 port (:class:`NamespaceProxy`). A watchdog restarts a sqld that died; while it
+is down, calls that need it get :func:`unavailable` (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tursotui.local.admin import SqldAdmin
+from tursotui.local.errors import ApiError, unavailable
+from tursotui.local.proxy import NamespaceProxy
+from tursotui.local.sqld import SqldError, SqldProcess, free_port
+
+log = logging.getLogger(__name__)
+# Recovery-friendly replication log: compacted so embedded replicas bootstrap fast.
+SQLD_EXTRA = ("--max-log-duration", "60")
+PRIMARY = "primary"
+
+
+@dataclass
+class Node:
+    """One sqld: the primary or the replica for one location."""
+
+    location: str
+    process: SqldProcess
+    admin: SqldAdmin
+    primary: bool
+    restarting: bool = False
+    restarts: int = 0
+
+
+@dataclass
+class DataPlane:
+    root: Path
+    http: httpx.AsyncClient
+    binary: Path | None = None
+    nodes: dict[str, Node] = field(default_factory=dict)  # PRIMARY or a replica location
+    proxies: dict[tuple[str, str], NamespaceProxy] = field(default_factory=dict)
+    _watchdog: asyncio.Task[None] | None = None
+
+    # --- processes ---
+
+    def _make_process(self, location: str, primary: bool, ports: dict[str, int]) -> SqldProcess:
+        base = self.root / ("primary" if primary else f"replica-{location}")
+        grpc_url = None
+        if not primary:
+            grpc_url = f"http://127.0.0.1:{self.primary.process.grpc_port}"
+        return SqldProcess(
+            base / "data.sqld",
+            http_port=ports.get("http") or free_port(),
+            admin_port=ports.get("admin") or free_port(),
+            grpc_port=(ports.get("grpc") or free_port()) if primary else None,
+            namespaces=True,
+            primary_grpc_url=grpc_url,
+            extra_args=SQLD_EXTRA,
+            binary=self.binary,
+            log_path=base / "sqld.log",
+        )
+
+    @property
+    def primary(self) -> Node:
+        return self.node(PRIMARY)
+
+    async def start_node(self, location: str) -> Node:
+        """Start the primary (``location == PRIMARY``) or the replica sqld for a location."""
+        if location in self.nodes:
+            return self.nodes[location]
+        primary = location == PRIMARY
+        process = self._make_process(location, primary, {})
+        try:
+            await asyncio.to_thread(process.start)
+        except SqldError as exc:
+            raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
+        node = Node(location, process, SqldAdmin(process.admin_url, self.http), primary)
+        self.nodes[location] = node
+        return node
+
+    async def stop_node(self, location: str) -> None:
+        node = self.nodes.pop(location, None)
+        if node is None:
+            return
+        for key in [k for k in self.proxies if k[1] == location]:
+            await self.proxies.pop(key).stop()
+        await asyncio.to_thread(node.process.stop)
+
+    def node(self, location: str) -> Node:
+        node = self.nodes.get(location)
+        if node is None or node.restarting or not node.process.alive():
+            what = "the primary sqld" if location == PRIMARY else f"the {location} replica sqld"
+            raise unavailable(what)
+        return node
+
+    # --- proxies ---
+
+    async def expose(self, database: str, location: str, port: int) -> int:
+        """Serve ``database`` at ``location`` on 127.0.0.1:``port`` (0 = pick one)."""
+        key = (database, location)
+        existing = self.proxies.get(key)
+        if existing is not None:
+            return existing.port or 0
+        node = self.nodes[location]
+        proxy = NamespaceProxy(database, node.process.http_port)
+        try:
+            bound = await proxy.start(port)
+        except OSError as exc:
+            raise ApiError(
+                500, f"port 127.0.0.1:{port} for {database} ({location}) is taken: {exc.strerror}"
+            ) from None
+        self.proxies[key] = proxy
+        return bound
+
+    async def unexpose(self, database: str, location: str | None = None) -> None:
+        for key in [k for k in self.proxies if k[0] == database and location in (None, k[1])]:
+            await self.proxies.pop(key).stop()
+
+    # --- watchdog ---
+
+    def start_watchdog(self, interval: float = 0.5) -> None:
+        if self._watchdog is None:
+            self._watchdog = asyncio.create_task(self._watch(interval))
+
+    async def _watch(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            for node in list(self.nodes.values()):
+                if node.restarting or node.process.alive():
+                    continue
+                node.restarting = True
+                log.warning("sqld for %s died; restarting it", node.location)
+                try:
+                    await asyncio.to_thread(node.process.start)
+                    node.restarts += 1
+                except SqldError as exc:
+                    log.error("restarting sqld for %s failed: %s", node.location, exc)
+                finally:
+                    node.restarting = False
+
+    async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
+        for proxy in self.proxies.values():
+            await proxy.stop()
+        self.proxies.clear()
+        for location in sorted(self.nodes, key=lambda loc: loc == PRIMARY):
+            await self.stop_node(location)

@@ -1,0 +1,76 @@
+"""JSON bodies of the local Turso, in the shapes of Turso's Platform API spec."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tursotui.local.state import DatabaseState, GroupState, OrgState
+
+SQLD_VERSION_TAG = "v0.24.32"
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def organization(state: OrgState) -> dict[str, Any]:
+    return {
+        "name": state.name,
+        "slug": state.slug,
+        "type": "personal",
+        "overages": False,
+        "blocked_reads": False,
+        "blocked_writes": False,
+        "plan_id": "starter",
+        "plan_timeline": "monthly",
+        "platform": "",
+        "require_mfa": False,
+    }
+
+
+def group(g: GroupState) -> dict[str, Any]:
+    return {
+        "name": g.name,
+        "version": "v0.24.32",
+        "uuid": g.uuid,
+        "locations": list(g.locations),
+        "primary": g.primary,
+        "delete_protection": False,
+        "archived": g.archived,
+    }
+
+
+def database(db: DatabaseState, g: GroupState, hostname: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Name": db.name,
+        "DbId": db.uuid,
+        "Hostname": hostname,
+        "block_reads": db.block_reads,
+        "block_writes": db.block_writes,
+        "allow_attach": db.allow_attach,
+        "regions": list(g.locations),
+        "primaryRegion": g.primary,
+        "type": "logical",
+        "version": SQLD_VERSION_TAG,
+        "group": db.group,
+        "delete_protection": db.delete_protection,
+        "sleeping": False,
+        "archived": False,
+        "is_schema": False,
+        "schema": "",
+        "parent": db.parent,
+    }
+    return body
+
+
+def configuration(db: DatabaseState) -> dict[str, Any]:
+    return {
+        "size_limit": db.size_limit or "0",
+        "allow_attach": db.allow_attach,
+        "block_reads": db.block_reads,
+        "block_writes": db.block_writes,
+        "delete_protection": db.delete_protection,
+        "allowed_ips": [],
+        "allowed_aws_vpc_ids": [],
+    }

@@ -1,0 +1,97 @@
+"""`LocalTurso`: the control plane, its sqld processes and the Platform API app, as one object.
+
+async with LocalTurso(data_dir) as turso:
+    client = turso.platform_client()      # in-process, no port (httpx ASGI transport)
+    await client.list_databases()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from tursotui.local.api import build_app
+from tursotui.local.controlplane import ControlPlane
+from tursotui.local.pitr import Pitr
+from tursotui.local.state import now
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from starlette.applications import Starlette
+
+    from tursotui.platform import PlatformClient
+
+IN_PROCESS_BASE_URL = "http://local-turso.invalid"
+
+
+class LocalTurso:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        retention_days: int = 30,
+        recovery_interval: float = 60.0,
+        binary: Path | None = None,
+        clock: Callable[[], float] = now,
+    ) -> None:
+        self.cp = ControlPlane(data_dir, binary=binary, clock=clock)
+        self.pitr = Pitr(self.cp, retention_days=retention_days, interval=recovery_interval)
+        self.app: Starlette = build_app(self.cp, self.pitr)
+        self._started = False
+
+    @property
+    def data_dir(self) -> Path:
+        return self.cp.data_dir
+
+    @property
+    def api_token(self) -> str:
+        return self.cp.api_token
+
+    @property
+    def organization(self) -> str:
+        return self.cp.state.slug
+
+    async def start(self) -> LocalTurso:
+        if not self._started:
+            try:
+                await self.cp.start()
+            except BaseException:
+                await self.cp.close()
+                raise
+            self.pitr.start()
+            self._started = True
+        return self
+
+    async def close(self) -> None:
+        await self.pitr.stop()
+        await self.cp.close()
+        self._started = False
+
+    async def __aenter__(self) -> LocalTurso:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return httpx.ASGITransport(app=self.app)
+
+    def platform_client(self, **kwargs: object) -> PlatformClient:
+        from tursotui.platform import PlatformClient
+
+        return PlatformClient(
+            self.api_token,
+            organization=self.organization,
+            base_url=IN_PROCESS_BASE_URL,
+            transport=self.transport(),
+            **kwargs,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,91 @@
+"""Database and group tokens of the local Turso: real EdDSA JWTs that sqld enforces.
+
+As on Turso Cloud, databases in a group share the group's signing key: a database token
+is a group-key JWT carrying the database id, and rotating a database's tokens rotates its
+group's key, so every older token of every database in the group stops working.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tursotui.atomic import atomic_write
+from tursotui.local.errors import ApiError
+from tursotui.local.keys import SigningKey
+
+_PART = re.compile(r"(\d+)([wdhms])")
+_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+MAX_EXPIRATION = 10 * 365 * 86_400
+
+
+def parse_expiration(text: str | None) -> int | None:
+    """Turso's expiration format: "never", or parts such as "2w1d30m", "90d", "12h"."""
+    if text is None or text == "" or text == "never":
+        return None
+    value = text.strip().lower()
+    if not re.fullmatch(r"(?:\d+[wdhms])+", value):
+        raise ApiError(
+            400, f"invalid expiration {text!r}: use 'never' or a duration such as 90d, 2w1d30m, 12h"
+        )
+    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value))
+    if seconds <= 0 or seconds > MAX_EXPIRATION:
+        raise ApiError(400, f"invalid expiration {text!r}: must be between 1s and 10 years")
+    return seconds
+
+
+def parse_authorization(text: str | None) -> bool:
+    """True for read-only."""
+    if text in (None, "", "full-access"):
+        return False
+    if text == "read-only":
+        return True
+    raise ApiError(400, f"invalid authorization {text!r}: use 'full-access' or 'read-only'")
+
+
+class GroupKeys:
+    """One Ed25519 key per group, as PEM files (mode 0600) under ``<data_dir>/keys``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._cache: dict[str, SigningKey] = {}
+
+    def _path(self, group: str) -> Path:
+        return self.directory / f"group-{group}.pem"
+
+    def get(self, group: str) -> SigningKey:
+        if group in self._cache:
+            return self._cache[group]
+        path = self._path(group)
+        if path.exists():
+            try:
+                key = SigningKey.from_pem(path.read_bytes())
+            except (ValueError, TypeError) as exc:
+                raise ApiError(500, f"signing key {path} is unreadable: {exc}") from None
+        else:
+            key = SigningKey.generate()
+            atomic_write(path, key.private_pem(), mode=0o600)
+        self._cache[group] = key
+        return key
+
+    def rotate(self, group: str) -> SigningKey:
+        key = SigningKey.generate()
+        atomic_write(self._path(group), key.private_pem(), mode=0o600)
+        self._cache[group] = key
+        return key
+
+    def delete(self, group: str) -> None:
+        self._cache.pop(group, None)
+        self._path(group).unlink(missing_ok=True)
+
+    def mint(
+        self,
+        group: str,
+        *,
+        database: str | None,
+        read_only: bool,
+        expires_in: int | None,
+    ) -> str:
+        # sqld reads the "id" claim as the namespace a token is scoped to.
+        extra = {"id": database} if database else {"gid": group}
+        return self.get(group).mint(read_only=read_only, expires_in=expires_in, extra=extra)
