@@ -1,0 +1,56 @@
+"""UI fixtures: a fake org over MockTransport, a fixed clock, fixed latencies, no cursor blink."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tursotui.platform import PlatformClient
+from tursotui.ui.app import TursoApp
+from tursotui.ui.screens.confirm import ConfirmLocationScreen
+from tursotui.ui.services import Services, banner_text
+
+from .fake_org import TOKEN, FakeOrg
+from .helpers import AppFactory, fixed_clock, fixed_probe
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_ui(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ConfirmLocationScreen, "CURSOR_BLINK", False)
+
+
+@pytest.fixture
+def fake() -> FakeOrg:
+    return FakeOrg.acme()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> AppFactory:
+    def build(org: FakeOrg, **overrides: Any) -> TursoApp:
+        target = "local" if org.local else "cloud"
+        platform = PlatformClient(
+            TOKEN,
+            organization=org.slug,
+            transport=httpx.MockTransport(org.handler),
+            max_retries=0,
+        )
+        fields: dict[str, Any] = {
+            "platform": platform,
+            "target": target,
+            "banner": banner_text(target, org.slug),
+            "data_dir": tmp_path / "data",
+            "database_name": "xswarm-users",
+            "refresh_interval": 3600.0,
+            "clock": fixed_clock,
+            "latency_probe": fixed_probe,
+            "secrets": (TOKEN,),
+        }
+        fields.update(overrides)
+        app = TursoApp(Services(**fields))
+        app.animation_level = "none"  # no tab underline or scroll animations: fast and deterministic
+        return app
+
+    return build

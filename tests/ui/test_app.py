@@ -1,0 +1,228 @@
+"""The app shell: banner, refresh cycle, help overlay, palette, themes, errors, crash files, no tokens."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import Label
+
+from tursotui.redact import mask
+from tursotui.ui.actions import ACTIONS
+from tursotui.ui.app import TursoApp
+from tursotui.ui.screens.error import ErrorScreen
+from tursotui.ui.screens.help import HelpScreen
+from tursotui.ui.services import LOCAL_HINT
+from tursotui.ui.widgets.banner import Banner
+from tursotui.ui.widgets.databases_pane import DatabasesPane
+
+from .fake_org import TOKEN, FakeOrg
+from .helpers import NOW, AppFactory, ready
+
+SIZE = (120, 36)
+LIST = "GET /v1/organizations/acme/databases"
+
+
+def banner_text(app: TursoApp) -> str:
+    banner = app.main.query_one(Banner)
+    return " ".join(str(label.render()) for label in banner.query(Label) if label.display)
+
+
+async def test_banner_cloud_org_interval_and_last_refresh(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    app = make_app(fake, refresh_interval=5.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = banner_text(app)
+        assert "Turso Cloud · org acme" in text
+        assert "every 5 s" in text and "last 12:00:00 UTC" in text
+        assert LOCAL_HINT not in text
+
+
+async def test_banner_local_with_switch_hint(make_app: AppFactory) -> None:
+    app = make_app(FakeOrg.local_turso())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert "local Turso · org local" in banner_text(app)
+        assert LOCAL_HINT in banner_text(app)
+
+
+async def test_ctrl_r_refreshes(make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert fake.calls.count(LIST) == 1
+        await pilot.press("ctrl+r")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert fake.calls.count(LIST) == 2
+        assert app.main.refresh_count == 2
+
+
+async def test_timer_refreshes_never_overlap(make_app: AppFactory, fake: FakeOrg) -> None:
+    fake.delay = 0.15
+    app = make_app(fake, refresh_interval=0.02)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(6):
+            await pilot.press("ctrl+r")  # manual refreshes during a running one are refused
+            await asyncio.sleep(0.1)
+        assert fake.max_listing == 1
+        assert app.main.refresh_count >= 2  # the one-shot timer was re-armed after each refresh
+
+
+async def test_no_refresh_behind_a_modal(make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake, refresh_interval=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        before = fake.calls.count(LIST)
+        await asyncio.sleep(0.3)
+        assert fake.calls.count(LIST) == before
+        await pilot.press("escape")
+        await asyncio.sleep(0.3)
+        assert fake.calls.count(LIST) > before
+
+
+def help_text(screen: HelpScreen) -> dict[str, list[tuple[str, str]]]:
+    return {s.title: [(e.key, e.description) for e in s.entries] for s in screen.sections}
+
+
+async def test_help_lists_the_focused_pane_first(make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        sections = help_text(app.screen)
+        titles = list(sections)
+        assert titles[0] == "Databases pane" and titles[-1] == "Everywhere"
+        pane_keys = [k for k, _ in sections["Databases pane"]]
+        assert pane_keys == ["a", "x", "c", "i"]
+        assert ("^r", "Refresh: Fetch everything again now") in sections["Everywhere"]
+        assert any(d.startswith("Cursor down") for _, d in sections["Databases (focused)"])
+        await pilot.press("escape")
+        await pilot.press("2", "question_mark")
+        await pilot.pause()
+        sections = help_text(app.screen)
+        assert list(sections) == ["Usage pane", "Everywhere"]
+        assert ("↓", "Scroll Down") in sections["Usage pane"]
+        await pilot.press("question_mark")
+        assert app.screen is app.main
+
+
+async def test_palette_lists_every_action_with_its_key(make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("colon")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        from textual.command import CommandList
+
+        commands = app.screen.query_one(CommandList)
+        prompts = [
+            str(commands.get_option_at_index(i).prompt) for i in range(commands.option_count)
+        ]
+        for spec in ACTIONS:
+            assert any(p.startswith(f"{spec.title} ({spec.shown_key})") for p in prompts), (
+                spec.title
+            )
+        # search and run one: "copy url" runs the Databases pane's action
+        await pilot.press(*"copy url")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.clipboard == "libsql://xswarm-users-acme.turso.io"
+
+
+async def test_palette_switches_to_the_pane_of_an_action(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        spec = next(s for s in ACTIONS if s.id == "databases.copy_url")
+        await app.run_spec(spec)
+        await pilot.pause()
+        assert app.main.active_tab == "databases"
+        assert app.clipboard.startswith("libsql://")
+
+
+@pytest.mark.parametrize("theme", ["ansi-dark", "ansi-light", "nord"])
+async def test_configured_theme_is_applied(make_app: AppFactory, fake: FakeOrg, theme: str) -> None:
+    app = make_app(fake, theme=theme)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == theme
+
+
+async def test_unknown_theme_falls_back(make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake, theme="no-such-theme")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "textual-dark"
+        assert any("Unknown theme" in n.message for n in app._notifications)
+
+
+async def test_refresh_error_is_a_notification_and_e_shows_it(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    fake.fail[LIST] = (401, {"error": f"token {TOKEN} expired"})
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("401" in m for m in messages)
+        assert all(TOKEN not in m for m in messages)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ErrorScreen)
+        assert "expired" in app.screen.text and TOKEN not in app.screen.text
+        assert mask(TOKEN) in app.screen.text
+        await pilot.press("c")
+        assert TOKEN not in app.clipboard
+
+
+async def test_token_never_on_screen(make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for keys in ((), ("2",), ("question_mark",)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert TOKEN not in app.export_screenshot()
+            assert TOKEN[:12] not in app.export_screenshot()
+
+
+def explode_with_locals(token: str) -> None:
+    hidden_local = "".join(["LOCAL", "ONLY", "VALUE"])
+    raise RuntimeError(f"unexpected answer for {token} ({len(hidden_local)})")
+
+
+async def test_crash_writes_a_redacted_file_and_exits(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_apply(self: DatabasesPane, snapshot: Any) -> None:
+        explode_with_locals(TOKEN)
+
+    monkeypatch.setattr(DatabasesPane, "apply", broken_apply)
+    app = make_app(fake)
+    with pytest.raises(Exception, match="unexpected answer"):
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.2)
+    assert app.return_code == 1
+    crash = tmp_path / "data" / "crash-20260615T120000Z.log"
+    assert app.crash_file == str(crash)
+    text = crash.read_text()
+    assert "RuntimeError: unexpected answer for" in text
+    assert "explode_with_locals" in text
+    assert TOKEN not in text and mask(TOKEN) in text
+    assert "LOCALONLYVALUE" not in text  # no locals
+    assert NOW.isoformat() in text

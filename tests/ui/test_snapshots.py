@@ -1,0 +1,135 @@
+"""Snapshots of every screen and modal at 80×24 and 120×36 (fixed clock, fixed latencies, no blink, no
+animations), and the SVGs in screenshots/ that the README shows.
+
+Review changes with the report pytest-textual-snapshot writes, then ``pytest tests/ui --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tursotui.ui.app import TursoApp
+
+from .fake_org import TOKEN, FakeOrg
+from .helpers import AppFactory, ready
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SnapCompare = Callable[..., bool]
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -> RunBefore:
+    """After the first refresh, press keys; optionally wait for a screen type and fill its Input."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press(*pressed)
+        for _ in range(100):
+            await pilot.pause()
+            if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
+                break
+        await pilot.app.workers.wait_for_complete()
+        if value is not None:
+            pilot.app.screen.query_one(Input).value = value
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run
+
+
+@SIZES
+def test_databases(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=keys())
+
+
+@SIZES
+def test_databases_local_turso(snap_compare: SnapCompare, make_app: AppFactory, size: tuple[int, int]) -> None:
+    app = make_app(FakeOrg.local_turso(), read_only=True)
+    assert snap_compare(app, terminal_size=size, run_before=keys())
+
+
+@SIZES
+def test_usage(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=keys("2"))
+
+
+def test_usage_ansi_dark(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg) -> None:
+    app = make_app(fake, theme="ansi-dark")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys("2"))
+
+
+@SIZES
+def test_help(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+    run = keys("question_mark", wait_for="HelpScreen")
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_add_location_picker(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    run = keys("a", wait_for="LocationPickerScreen")
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_add_location_confirm(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    run = keys("a", "enter", wait_for="ConfirmLocationScreen", value="aws-ap-north")
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_remove_location_confirm(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    run = keys("i", "down", "x", wait_for="ConfirmLocationScreen", value="aws-us-east-1")
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_error_modal(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+    fake.fail["GET /v1/organizations/acme/databases"] = (401, {"error": f"token {TOKEN} has expired"})
+    run = keys("e", wait_for="ErrorScreen")
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_command_palette(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await keys("colon", wait_for="CommandPalette")(pilot)
+        await pilot.pause(0.3)  # discovery hits arrive asynchronously
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize(("name", "pressed"), [("databases", ()), ("usage", ("2",))])
+async def test_readme_screenshots(
+    make_app: AppFactory, fake: FakeOrg, name: str, pressed: tuple[str, ...]
+) -> None:
+    """screenshots/<name>.svg at 120×36, written only when it changed; never a token in it."""
+    app: TursoApp = make_app(fake)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await pilot.press(*pressed)
+        await pilot.pause()
+        svg = app.export_screenshot(title="tursotui")
+    assert TOKEN not in svg
+    SCREENSHOTS.mkdir(exist_ok=True)
+    target = SCREENSHOTS / f"{name}.svg"
+    if not target.exists() or target.read_text(encoding="utf-8") != svg:
+        target.write_text(svg, encoding="utf-8")

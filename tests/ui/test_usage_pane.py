@@ -1,0 +1,119 @@
+"""Usage vs limits: bars, percentages, colour classes, unlimited, Free-plan fallback, reset, history, projection."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from textual.widgets import DataTable, Label, Sparkline
+
+from tursotui.ui.app import TursoApp
+from tursotui.ui.history import FILE_NAME, UsageHistory, UsageSample
+from tursotui.ui.widgets.quota_bar import QuotaBar
+from tursotui.ui.widgets.usage_pane import UsagePane
+
+from .fake_org import FakeOrg
+from .helpers import NOW, AppFactory, ready
+
+SIZE = (120, 36)
+
+
+def bar(app: TursoApp, key: str) -> tuple[str, str, str]:
+    widget = app.main.query_one(f"#quota-{key}", QuotaBar)
+    percent = str(widget.query_one(".quota-percent", Label).render())
+    value = str(widget.query_one(".quota-value", Label).render())
+    return percent, value, widget.level
+
+
+def text(app: TursoApp, selector: str) -> str:
+    return str(app.main.query_one(selector, Label).render())
+
+
+async def test_org_usage_against_plan_quotas(make_app: AppFactory, fake: FakeOrg, tmp_path: Path) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        assert bar(app, "rows-read") == ("82.5%", "412.3M / 500M", "-warning")
+        assert bar(app, "rows-written") == ("93.0%", "9.3M / 10M", "-error")
+        assert bar(app, "storage") == ("24.7%", "1.2 GB / 5 GB", "")
+        assert bar(app, "databases") == ("3.0%", "3 / 100", "")
+        assert bar(app, "locations") == ("unlimited", "3 / unlimited", "")
+        assert bar(app, "groups") == ("unlimited", "2 / unlimited", "")
+        assert bar(app, "synced") == ("103.3%", "3.1 GB / 3 GB", "-full")
+        synced = app.main.query_one("#quota-synced", QuotaBar)
+        assert synced.has_class("-full") and not synced.has_class("-warning")
+        assert app.main.query_one("#quota-locations", QuotaBar).has_class("-unlimited")
+        plan = text(app, "#usage-plan")
+        assert "Plan starter (quotas from the API)" in plan
+        assert "reset Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)" in plan
+        assert text(app, "#usage-projection") == (
+            "At this rate the rows-read quota runs out on Thu 18 Jun 2026 13:58 UTC"
+        )
+        table = app.main.query_one("#usage-databases", DataTable)
+        assert table.get_row("xswarm-users") == [
+            "xswarm-users", "350M", "70.0%", "8M", "80.0%", "900 MB", "18.0%", "2.9 GB"
+        ]
+        # every refresh takes a sample into the history file
+        raw = json.loads((tmp_path / "data" / FILE_NAME).read_text())
+        assert raw["series"]["cloud:acme"] == [["2026-06-15T12:00:00Z", 412_345_678, 9_300_000, 1_234_567_890, 3_100_000_000]]
+
+
+async def test_free_plan_when_the_api_gives_no_quotas(make_app: AppFactory) -> None:
+    org = FakeOrg.acme(plans=None, subscription=None)
+    app = make_app(org)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert "Free plan limits (the API gave no quotas)" in text(app, "#usage-plan")
+        assert bar(app, "rows-read")[1] == "412.3M / 500M"
+        assert bar(app, "storage")[1] == "1.2 GB / 5 GB"
+        assert bar(app, "synced")[1] == "3.1 GB / 3 GB"
+        assert bar(app, "databases")[1] == "3 / 100"
+        assert not [n for n in app._notifications if n.severity == "error"]
+
+
+async def test_unlimited_paid_plan(make_app: AppFactory) -> None:
+    org = FakeOrg.acme(subscription="developer")
+    app = make_app(org)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert bar(app, "databases") == ("unlimited", "3 / unlimited", "")
+        assert bar(app, "rows-read") == ("16.5%", "412.3M / 2.5B", "")
+        assert text(app, "#usage-projection").endswith("not within this period")
+
+
+async def test_projection_and_sparkline_from_history(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    store = UsageHistory(tmp_path / "data", "cloud:acme")
+    # 10M rows read per hour for the last 6 hours (the current value is 412.3M)
+    for hours in range(6, 0, -1):
+        store.record(UsageSample(NOW - timedelta(hours=hours), rows_read=412_345_678 - hours * 10_000_000))
+    store.record(UsageSample(NOW - timedelta(days=40), rows_read=1))  # last period: ignored
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        sparkline = app.main.query_one("#usage-sparkline", Sparkline)
+        assert list(sparkline.data or []) == [10_000_000.0] * 6
+        assert "7 samples since 15 Jun 06:00 UTC" in text(app, "#usage-history-range")
+        assert text(app, "#usage-projection") == (
+            "At this rate the rows-read quota runs out on Mon 15 Jun 2026 20:45 UTC"
+        )
+
+
+async def test_org_blocked_and_usage_unavailable(make_app: AppFactory) -> None:
+    org = FakeOrg.acme(blocked_reads=True)
+    org.fail["GET /v1/organizations/acme/usage"] = (503, {"error": "usage is being computed"})
+    app = make_app(org)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        blocked = app.main.query_one("#usage-blocked", Label)
+        assert blocked.display and "BLOCKED for reads" in str(blocked.render())
+        assert bar(app, "rows-read") == ("n/a", "– / 500M", "")
+        assert bar(app, "databases") == ("3.0%", "3 / 100", "")
+        assert "usage unavailable" in text(app, "#usage-projection")
+        assert any("Partial refresh" in (n.title or "") for n in app._notifications)
+        assert app.main.query_one(UsagePane).query_one("#usage-databases", DataTable).get_row(
+            "xswarm-users"
+        )[1] == "350M"  # per-database usage asked database by database
