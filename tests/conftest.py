@@ -10,6 +10,8 @@ import pytest
 from tursotui.local.keys import SigningKey
 from tursotui.local.sqld import SqldProcess, find_sqld, free_port
 
+pytest_plugins = ["local_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

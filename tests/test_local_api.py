@@ -10,7 +10,6 @@ import httpx
 import jwt as pyjwt
 import pytest
 from contract import ValidatingTransport
-from local_fixtures import local_turso, platform, validating_transport  # noqa: F401
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
@@ -173,7 +172,7 @@ async def test_expired_token_is_refused_by_sqld(
 
 
 async def test_a_token_of_one_database_cannot_open_another(platform: PlatformClient) -> None:
-    url_a, token_a = await _db(platform, "alpha")
+    _, token_a = await _db(platform, "alpha")
     url_b, _ = await _db(platform, "beta")
     async with HranaClient(url_b, token_a) as sql:
         with pytest.raises(LibsqlError):

@@ -7,7 +7,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from local_fixtures import local_turso, platform, validating_transport  # noqa: F401
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError

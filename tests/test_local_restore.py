@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from local_fixtures import local_turso, platform, validating_transport  # noqa: F401
 
 from tursotui.libsql import HranaClient
 from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso

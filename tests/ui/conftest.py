@@ -50,7 +50,9 @@ def make_app(tmp_path: Path) -> AppFactory:
         }
         fields.update(overrides)
         app = TursoApp(Services(**fields))
-        app.animation_level = "none"  # no tab underline or scroll animations: fast and deterministic
+        app.animation_level = (
+            "none"  # no tab underline or scroll animations: fast and deterministic
+        )
         return app
 
     return build

@@ -15,7 +15,9 @@ async def test_every_call_of_a_refresh_and_a_location_change_matches_the_spec() 
 
     org = FakeOrg.acme(usage_in_org=False)
     transport = SpecValidator.default().wrap(org.handler)
-    async with PlatformClient(TOKEN, organization="acme", transport=transport, max_retries=0) as api:
+    async with PlatformClient(
+        TOKEN, organization="acme", transport=transport, max_retries=0
+    ) as api:
         await fetch_snapshot(api, NOW)
         await api.list_instances("xswarm-users")
         await api.list_locations()

@@ -46,18 +46,24 @@ def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -
 
 
 @SIZES
-def test_databases(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+def test_databases(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
     assert snap_compare(make_app(fake), terminal_size=size, run_before=keys())
 
 
 @SIZES
-def test_databases_local_turso(snap_compare: SnapCompare, make_app: AppFactory, size: tuple[int, int]) -> None:
+def test_databases_local_turso(
+    snap_compare: SnapCompare, make_app: AppFactory, size: tuple[int, int]
+) -> None:
     app = make_app(FakeOrg.local_turso(), read_only=True)
     assert snap_compare(app, terminal_size=size, run_before=keys())
 
 
 @SIZES
-def test_usage(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+def test_usage(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
     assert snap_compare(make_app(fake), terminal_size=size, run_before=keys("2"))
 
 
@@ -67,7 +73,9 @@ def test_usage_ansi_dark(snap_compare: SnapCompare, make_app: AppFactory, fake: 
 
 
 @SIZES
-def test_help(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
+def test_help(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
     run = keys("question_mark", wait_for="HelpScreen")
     assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
 
@@ -97,8 +105,13 @@ def test_remove_location_confirm(
 
 
 @SIZES
-def test_error_modal(snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]) -> None:
-    fake.fail["GET /v1/organizations/acme/databases"] = (401, {"error": f"token {TOKEN} has expired"})
+def test_error_modal(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    fake.fail["GET /v1/organizations/acme/databases"] = (
+        401,
+        {"error": f"token {TOKEN} has expired"},
+    )
     run = keys("e", wait_for="ErrorScreen")
     assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
 

@@ -30,7 +30,9 @@ def text(app: TursoApp, selector: str) -> str:
     return str(app.main.query_one(selector, Label).render())
 
 
-async def test_org_usage_against_plan_quotas(make_app: AppFactory, fake: FakeOrg, tmp_path: Path) -> None:
+async def test_org_usage_against_plan_quotas(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -53,11 +55,20 @@ async def test_org_usage_against_plan_quotas(make_app: AppFactory, fake: FakeOrg
         )
         table = app.main.query_one("#usage-databases", DataTable)
         assert table.get_row("xswarm-users") == [
-            "xswarm-users", "350M", "70.0%", "8M", "80.0%", "900 MB", "18.0%", "2.9 GB"
+            "xswarm-users",
+            "350M",
+            "70.0%",
+            "8M",
+            "80.0%",
+            "900 MB",
+            "18.0%",
+            "2.9 GB",
         ]
         # every refresh takes a sample into the history file
         raw = json.loads((tmp_path / "data" / FILE_NAME).read_text())
-        assert raw["series"]["cloud:acme"] == [["2026-06-15T12:00:00Z", 412_345_678, 9_300_000, 1_234_567_890, 3_100_000_000]]
+        assert raw["series"]["cloud:acme"] == [
+            ["2026-06-15T12:00:00Z", 412_345_678, 9_300_000, 1_234_567_890, 3_100_000_000]
+        ]
 
 
 async def test_free_plan_when_the_api_gives_no_quotas(make_app: AppFactory) -> None:
@@ -89,7 +100,9 @@ async def test_projection_and_sparkline_from_history(
     store = UsageHistory(tmp_path / "data", "cloud:acme")
     # 10M rows read per hour for the last 6 hours (the current value is 412.3M)
     for hours in range(6, 0, -1):
-        store.record(UsageSample(NOW - timedelta(hours=hours), rows_read=412_345_678 - hours * 10_000_000))
+        store.record(
+            UsageSample(NOW - timedelta(hours=hours), rows_read=412_345_678 - hours * 10_000_000)
+        )
     store.record(UsageSample(NOW - timedelta(days=40), rows_read=1))  # last period: ignored
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
@@ -114,6 +127,9 @@ async def test_org_blocked_and_usage_unavailable(make_app: AppFactory) -> None:
         assert bar(app, "databases") == ("3.0%", "3 / 100", "")
         assert "usage unavailable" in text(app, "#usage-projection")
         assert any("Partial refresh" in (n.title or "") for n in app._notifications)
-        assert app.main.query_one(UsagePane).query_one("#usage-databases", DataTable).get_row(
-            "xswarm-users"
-        )[1] == "350M"  # per-database usage asked database by database
+        assert (
+            app.main.query_one(UsagePane)
+            .query_one("#usage-databases", DataTable)
+            .get_row("xswarm-users")[1]
+            == "350M"
+        )  # per-database usage asked database by database
