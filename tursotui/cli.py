@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     local = sub.add_parser("local", help="the local Turso (Platform API over a real sqld)")
     local_sub = local.add_subparsers(dest="local_command", metavar="ACTION", required=True)
     local_sub.add_parser("install-sqld", help="unpack and verify the sqld binary")
+    serve = local_sub.add_parser(
+        "serve", help="serve the local Turso's Platform API on 127.0.0.1 for other clients"
+    )
+    serve.add_argument("--port", type=int, default=8484, help="port on 127.0.0.1 (default 8484)")
+    serve.add_argument(
+        "--demo-users", type=int, default=3000, help="generated users in a new demo org"
+    )
     return parser
 
 
@@ -103,11 +110,26 @@ def _install_sqld(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_serve(args: argparse.Namespace) -> int:
+    from tursotui.config import CliOptions, ConfigError, resolve
+    from tursotui.local.serve import serve
+
+    options = _cli_options(args)
+    assert isinstance(options, CliOptions)
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(None, f"invalid port {args.port}", key="--port", expected="1 to 65535")
+    if args.demo_users < 0:
+        raise ConfigError(None, "invalid count", key="--demo-users", expected="0 or more")
+    return serve(resolve(options), args.port, args.demo_users)
+
+
 def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     if args.command == "config":
         return _config_check
     if args.command == "local" and args.local_command == "install-sqld":
         return _install_sqld
+    if args.command == "local" and args.local_command == "serve":
+        return _local_serve
     return _no_command
 
 
@@ -121,13 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = _dispatch(args)
     from tursotui.config import ConfigError
     from tursotui.local.sqld import SqldError
+    from tursotui.local.state import StateError
 
     try:
         return handler(args)
     except ConfigError as exc:
         print(f"tursotui: {exc}", file=sys.stderr)
         return 2
-    except SqldError as exc:
+    except (SqldError, StateError) as exc:
         print(f"tursotui: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
