@@ -261,3 +261,31 @@ async def test_state_survives_a_restart(tmp_path, sqld_binary) -> None:  # type:
         await client.aclose()
     finally:
         await second.close()
+
+
+async def test_local_replication_endpoint_reports_lag(
+    platform: PlatformClient, local_turso: LocalTurso
+) -> None:
+    url, token = await _db(platform)
+    await platform.add_location("default", "nrt")
+    async with HranaClient(url, token) as sql:
+        await sql.execute("create table t(x)")
+        await sql.execute("insert into t values (1)")
+    async with httpx.AsyncClient(
+        transport=local_turso.transport(),
+        base_url=IN_PROCESS_BASE_URL,
+        headers={"Authorization": f"Bearer {local_turso.api_token}"},
+    ) as http:
+        body: dict[str, object] = {}
+        for _ in range(50):
+            response = await http.get(
+                "/v1/organizations/local/databases/xswarm-users/local-replication"
+            )
+            body = response.json()
+            replica = body["instances"][1]  # type: ignore[index]
+            if replica["lag"] == 0:
+                break
+            await asyncio.sleep(0.1)
+    primary, replica = body["instances"]  # type: ignore[misc]
+    assert primary["type"] == "primary" and primary["replication_index"] > 0
+    assert replica["name"] == "nrt" and replica["lag"] == 0

@@ -218,6 +218,7 @@ def build_app(cp: ControlPlane, pitr: Pitr) -> Starlette:
         Route(db + "/auth/rotate", w(api.rotate_database_tokens), methods=["POST"]),
         Route(db + "/usage", w(usage.database_usage), methods=["GET"]),
         Route(db + "/stats", w(usage.database_stats), methods=["GET"]),
+        Route(db + "/local-replication", w(usage.replication), methods=["GET"]),
         Route(db + "/local-recovery-points", w(usage.list_recovery_points), methods=["GET"]),
         Route(db + "/local-recovery-points", w(usage.take_recovery_point), methods=["POST"]),
         Route(ORG + "/groups", w(api.list_groups), methods=["GET"]),

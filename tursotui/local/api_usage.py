@@ -168,6 +168,34 @@ class UsageApi:
             }
         )
 
+    # --- replication (local only) ---
+
+    async def replication(self, request: Request) -> Response:
+        """Replication index of every instance; lag = primary index - replica index."""
+        db = self.cp.database(request.path_params["db"])
+        out = []
+        primary_index: int | None = None
+        for instance in self.cp.instances(db):
+            location = PRIMARY if instance["type"] == "primary" else instance["region"]
+            try:
+                raw = (await self.cp.stats(db, location)).get("replication_index")
+                index = int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else None
+            except ApiError:
+                index = None
+            if instance["type"] == "primary":
+                primary_index = index
+            out.append(
+                {"name": instance["name"], "type": instance["type"], "replication_index": index}
+            )
+        for entry in out:
+            index = entry["replication_index"]
+            entry["lag"] = (
+                None
+                if entry["type"] == "primary" or index is None or primary_index is None
+                else max(0, primary_index - index)
+            )
+        return ok({"instances": out, "note": "local Turso only"})
+
     # --- recovery points (local only) ---
 
     async def list_recovery_points(self, request: Request) -> Response:

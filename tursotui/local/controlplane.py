@@ -6,6 +6,7 @@ Every mutation holds one lock and saves the state file atomically before it retu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -157,6 +158,17 @@ class ControlPlane:
         await node.admin.ensure_namespace(db.name)
         port = db.replica_ports.get(location, 0)
         db.replica_ports[location] = await self.dataplane.expose(db.name, location, port)
+        await self._warm(db, node.process.http_url)
+
+    async def _warm(self, db: DatabaseState, http_url: str) -> None:
+        """One query so a replica loads the namespace (its stats say index 0 until then)."""
+        body = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}
+        try:
+            await self.http.post(
+                f"{http_url}/v2/pipeline", json=body, headers=self.internal_headers(db)
+            )
+        except httpx.HTTPError:
+            pass  # the replica answers later; lag simply shows as unknown until then
 
     async def _apply_config(self, db: DatabaseState) -> None:
         key = self.keys.get(db.group).public_b64url()
