@@ -163,12 +163,11 @@ class ControlPlane:
     async def _warm(self, db: DatabaseState, http_url: str) -> None:
         """One query so a replica loads the namespace (its stats say index 0 until then)."""
         body = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}
-        try:
+        # If the replica does not answer yet, its lag shows as unknown until it does.
+        with contextlib.suppress(httpx.HTTPError):
             await self.http.post(
                 f"{http_url}/v2/pipeline", json=body, headers=self.internal_headers(db)
             )
-        except httpx.HTTPError:
-            pass  # the replica answers later; lag simply shows as unknown until then
 
     async def _apply_config(self, db: DatabaseState) -> None:
         key = self.keys.get(db.group).public_b64url()
