@@ -130,12 +130,9 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         return _install_sqld
     if args.command == "local" and args.local_command == "serve":
         return _local_serve
-    return _no_command
+    from tursotui.console import run_console
 
-
-def _no_command(args: argparse.Namespace) -> int:
-    _parser().print_help()
-    return 0
+    return run_console
 
 
 def main(argv: Sequence[str] | None = None) -> int:
