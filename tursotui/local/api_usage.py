@@ -16,6 +16,7 @@ from tursotui.local.errors import ApiError
 from tursotui.local.pitr import Pitr, point_json
 from tursotui.local.plans import CURRENT_PLAN, PLANS, add_usage, usage_object
 from tursotui.local.state import DatabaseState
+from tursotui.local.uploads import seed_from_dump
 
 SIZE_UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000}
 
@@ -76,12 +77,24 @@ class UsageApi:
             created["recovery_point"] = point_json(point)
             return ok({"database": created})
         if kind == "database_upload":
-            raise ApiError(
-                400,
-                "the local Turso seeds uploads through its import command (tursotui import), "
-                "not /v1/upload",
+            db = await self.cp.create_database(
+                name, group, size_limit=size_limit, awaiting_upload=True
             )
-        raise ApiError(400, f"unknown seed type {kind!r}: use 'database' or 'database_upload'")
+            return ok({"database": self._created(db)})
+        if kind == "dump":
+            url = seed.get("url")
+            if not isinstance(url, str):
+                raise ApiError(400, "seed.url must be the file:// URL of a .sql dump")
+
+            async def from_dump(db: DatabaseState) -> None:
+                await seed_from_dump(self.cp, db, url)
+
+            db = await self.cp.create_database(name, group, size_limit=size_limit, seed=from_dump)
+            await self.pitr.take(name, reason="seeded from dump")
+            return ok({"database": self._created(db)})
+        raise ApiError(
+            400, f"unknown seed type {kind!r}: use 'database', 'database_upload' or (local) 'dump'"
+        )
 
     async def _fork(self, source: str, name: str, group: str) -> DatabaseState:
         src = self.cp.database(source)

@@ -149,7 +149,7 @@ class ControlPlane:
         if create:
             await primary.admin.create_namespace(db.name)
         await self._apply_config(db)
-        db.port = await self.dataplane.expose(db.name, PRIMARY, db.port)
+        db.port = await self.dataplane.expose(db.name, PRIMARY, db.port, self._on_upload)
         for location in self.replica_locations(group):
             await self._attach_replica(db, location)
 
@@ -263,6 +263,7 @@ class ControlPlane:
         seed: Callable[[DatabaseState], Awaitable[None]] | None = None,
         parent: dict[str, Any] | None = None,
         seeded_from: dict[str, Any] | None = None,
+        awaiting_upload: bool = False,
     ) -> DatabaseState:
         """Create a database; ``seed`` (async, given the new state) fills it before it goes live."""
         check_name("database", name)
@@ -278,6 +279,7 @@ class ControlPlane:
                 size_limit=size_limit,
                 parent=parent,
                 seeded_from=seeded_from,
+                awaiting_upload=awaiting_upload,
             )
             if seed is not None:
                 await seed(db)
@@ -328,6 +330,18 @@ class ControlPlane:
             await self._apply_config(db)
             self.save()
             return db
+
+    # --- uploads (Turso's `POST /v1/upload` on the database URL) ---
+
+    async def _on_upload(
+        self, name: str, authorization: str | None, path: Path
+    ) -> tuple[int, dict[str, Any]]:
+        from tursotui.local.uploads import accept_upload
+
+        try:
+            return 200, await accept_upload(self, name, authorization, path)
+        except ApiError as exc:
+            return exc.status, exc.body()
 
     # --- tokens ---
 

@@ -18,7 +18,7 @@ import httpx
 
 from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
-from tursotui.local.proxy import NamespaceProxy
+from tursotui.local.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.sqld import SqldError, SqldProcess, free_port
 
 log = logging.getLogger(__name__)
@@ -102,14 +102,17 @@ class DataPlane:
 
     # --- proxies ---
 
-    async def expose(self, database: str, location: str, port: int) -> int:
+    async def expose(
+        self, database: str, location: str, port: int, on_upload: UploadHandler | None = None
+    ) -> int:
         """Serve ``database`` at ``location`` on 127.0.0.1:``port`` (0 = pick one)."""
         key = (database, location)
         existing = self.proxies.get(key)
         if existing is not None:
             return existing.port or 0
         node = self.nodes[location]
-        proxy = NamespaceProxy(database, node.process.http_port)
+        proxy = NamespaceProxy(database, node.process.http_port, on_upload)
+        proxy.upload_dir = self.root / "uploads"
         try:
             bound = await proxy.start(port)
         except OSError as exc:

@@ -13,8 +13,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, BinaryIO
 
 MAX_HEAD = 64 * 1024
+# (namespace, Authorization header, uploaded file) -> (HTTP status, JSON body)
+UploadHandler = Callable[[str, str | None, Path], Awaitable[tuple[int, dict[str, Any]]]]
 _HOP = (b"x-namespace-bin",)
 
 
@@ -98,9 +106,13 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 class NamespaceProxy:
     """127.0.0.1:<port> → sqld at 127.0.0.1:<upstream_port>, namespace ``namespace``."""
 
-    def __init__(self, namespace: str, upstream_port: int) -> None:
+    def __init__(
+        self, namespace: str, upstream_port: int, on_upload: UploadHandler | None = None
+    ) -> None:
         self.namespace = namespace
         self.upstream_port = upstream_port
+        self.on_upload = on_upload
+        self.upload_dir: Path | None = None
         self._value = namespace_header(namespace)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -140,7 +152,7 @@ class NamespaceProxy:
                 return
             back = asyncio.create_task(_pipe(up_reader, writer))
             try:
-                await self._forward_requests(reader, upstream_writer)
+                await self._forward_requests(reader, upstream_writer, writer)
             finally:
                 if not back.done():
                     with contextlib.suppress(Exception):
@@ -161,7 +173,10 @@ class NamespaceProxy:
                 self._tasks.discard(task)
 
     async def _forward_requests(
-        self, reader: asyncio.StreamReader, upstream: asyncio.StreamWriter
+        self,
+        reader: asyncio.StreamReader,
+        upstream: asyncio.StreamWriter,
+        client: asyncio.StreamWriter,
     ) -> None:
         while True:
             try:
@@ -169,6 +184,9 @@ class NamespaceProxy:
             except asyncio.IncompleteReadError:
                 return
             new_head, length, chunked, upgrade = rewrite_head(head, self._value)
+            if self.on_upload is not None and head.startswith(b"POST /v1/upload "):
+                await self._upload(head, reader, client, length, chunked)
+                continue
             upstream.write(new_head)
             await upstream.drain()
             if upgrade:
@@ -178,3 +196,64 @@ class NamespaceProxy:
                 await _copy_chunked(reader, upstream)
             elif length:
                 await _copy_exact(reader, upstream, length)
+
+    async def _upload(
+        self,
+        head: bytes,
+        reader: asyncio.StreamReader,
+        client: asyncio.StreamWriter,
+        length: int | None,
+        chunked: bool,
+    ) -> None:
+        """Turso's `POST /v1/upload` of a SQLite file, answered by the control plane."""
+        assert self.on_upload is not None
+        authorization = None
+        for line in head[:-4].split(b"\r\n")[1:]:
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == b"authorization":
+                authorization = value.strip().decode("latin-1")
+        if self.upload_dir is not None:
+            self.upload_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".db", dir=self.upload_dir)
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                if chunked:
+                    await _read_chunked(reader, fh)
+                elif length:
+                    await _read_exact(reader, fh, length)
+            status, body = await self.on_upload(self.namespace, authorization, path)
+        finally:
+            path.unlink(missing_ok=True)  # noqa: ASYNC240 - one unlink of a temp file
+        payload = json.dumps(body).encode()
+        reason = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 403: b"Forbidden"}
+        client.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
+            % (status, reason.get(status, b"Error"), len(payload))
+            + payload
+        )
+        await client.drain()
+
+
+async def _read_exact(reader: asyncio.StreamReader, fh: BinaryIO, n: int) -> None:
+    while n > 0:
+        chunk = await reader.read(min(n, 1 << 20))
+        if not chunk:
+            raise ConnectionError("client closed in the middle of an upload")
+        fh.write(chunk)
+        n -= len(chunk)
+
+
+async def _read_chunked(reader: asyncio.StreamReader, fh: BinaryIO) -> None:
+    while True:
+        line = await reader.readuntil(b"\r\n")
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise ProxyProtocolError("bad chunk size") from None
+        if size == 0:
+            while await reader.readuntil(b"\r\n") != b"\r\n":
+                pass
+            return
+        await _read_exact(reader, fh, size)
+        await reader.readexactly(2)

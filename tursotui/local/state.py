@@ -73,6 +73,7 @@ class DatabaseState:
     parent: dict[str, Any] | None = None
     seeded_from: dict[str, Any] | None = None
     replica_ports: dict[str, int] = field(default_factory=dict)
+    awaiting_upload: bool = False
 
 
 @dataclass

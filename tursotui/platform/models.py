@@ -316,6 +316,7 @@ class Seed:
     type: str
     name: str | None = None
     timestamp: str | None = None
+    url: str | None = None
 
     @classmethod
     def restore(cls, source: str, timestamp: datetime | str) -> Seed:
@@ -332,10 +333,17 @@ class Seed:
         """An empty database waiting for ``POST https://<hostname>/v1/upload`` of a SQLite file."""
         return cls(type="database_upload")
 
+    @classmethod
+    def dump(cls, url: str) -> Seed:
+        """A SQL dump at ``url`` (file://). Served by the local Turso only: not in Turso's spec."""
+        return cls(type="dump", url=url)
+
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"type": self.type}
         if self.name is not None:
             body["name"] = self.name
         if self.timestamp is not None:
             body["timestamp"] = self.timestamp
+        if self.url is not None:
+            body["url"] = self.url
         return body

@@ -1,0 +1,111 @@
+"""Seeding a new local database from an uploaded SQLite file or a SQL dump."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import jwt
+
+from tursotui.local.dataplane import PRIMARY
+from tursotui.local.errors import ApiError
+from tursotui.local.recovery import place_database_file
+
+if TYPE_CHECKING:
+    from tursotui.local.controlplane import ControlPlane
+    from tursotui.local.state import DatabaseState
+
+
+def check_sqlite_file(path: Path) -> int:
+    """Raise a clear 400 unless ``path`` is an intact SQLite database; returns its size."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise ApiError(400, "the upload is not a SQLite database file")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = conn.execute("PRAGMA integrity_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ApiError(400, f"the uploaded SQLite file cannot be read: {exc}") from None
+    if result != ("ok",):
+        raise ApiError(400, f"the uploaded SQLite file fails integrity_check: {result[0]}")
+    return path.stat().st_size
+
+
+def _authorize(cp: ControlPlane, db: DatabaseState, authorization: str | None) -> None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "upload needs 'Authorization: Bearer <database token>'")
+    public = cp.keys.get(db.group).private.public_key()
+    try:
+        claims = jwt.decode(token.strip(), public, algorithms=["EdDSA"])
+    except jwt.PyJWTError as exc:
+        raise ApiError(401, f"database token refused: {exc}") from None
+    if claims.get("id") not in (None, db.name) or claims.get("gid") not in (None, db.group):
+        raise ApiError(403, f"this token is not for database {db.name}")
+    if claims.get("a") == "ro":
+        raise ApiError(403, "a read-only token cannot upload a database")
+
+
+async def _replace_namespace(cp: ControlPlane, db: DatabaseState, source: Path) -> None:
+    """Swap the (empty) namespace of ``db`` for ``source`` on the primary and its replicas."""
+    replicas = cp.replica_locations(cp.group(db.group))
+    for location in replicas:
+        await cp.dataplane.node(location).admin.delete_namespace_if_exists(db.name)
+    primary = cp.dataplane.node(PRIMARY)
+    await primary.admin.delete_namespace(db.name)
+    target = cp.namespace_file(db.name).parent
+    await asyncio.to_thread(shutil.rmtree, target, True)
+    await asyncio.to_thread(place_database_file, source, target)
+    await primary.admin.create_namespace(db.name)
+    await cp._apply_config(db)
+    for location in replicas:
+        await cp._attach_replica(db, location)
+
+
+async def accept_upload(
+    cp: ControlPlane, name: str, authorization: str | None, path: Path
+) -> dict[str, Any]:
+    db = cp.database(name)
+    _authorize(cp, db, authorization)
+    if not db.awaiting_upload:
+        raise ApiError(
+            400,
+            f"database {name} was not created with seed type database_upload; "
+            "an upload only seeds a new, empty database",
+        )
+    size = await asyncio.to_thread(check_sqlite_file, path)
+    async with cp.lock:
+        await _replace_namespace(cp, db, path)
+        db.awaiting_upload = False
+        cp.save()
+    return {"database": name, "size_bytes": size}
+
+
+def _dump_uri(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme != "file" or not parts.path:
+        raise ApiError(
+            400, f"dump url {url!r} must be a file:// URL of a .sql file on this machine"
+        )
+    dump = Path(parts.path)
+    if not dump.is_file() or dump.stat().st_size == 0:
+        raise ApiError(400, f"dump file {dump} does not exist or is empty")
+    return dump.resolve().as_uri()
+
+
+async def seed_from_dump(cp: ControlPlane, db: DatabaseState, url: str) -> None:
+    """Create ``db``'s namespace from a SQL dump (file:// path on this machine)."""
+    uri = await asyncio.to_thread(_dump_uri, url)
+    primary = cp.dataplane.node(PRIMARY)
+    try:
+        await primary.admin.create_namespace(db.name, dump_url=uri)
+    except ApiError as exc:
+        await primary.admin.delete_namespace_if_exists(db.name)  # sqld leaves an empty one behind
+        raise ApiError(400, f"the SQL dump could not be loaded: {exc.message}") from None
