@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tursotui import __version__
+
+if TYPE_CHECKING:
+    from tursotui.config import CliOptions
 
 LOCAL_NOTE = (
     "With no Turso Cloud credentials tursotui runs against the local Turso: the same Platform\n"
@@ -59,26 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cli_options(args: argparse.Namespace) -> object:
-    from tursotui.config import CliOptions
+def _cli_options(args: argparse.Namespace) -> CliOptions:
+    from tursotui.console import cli_options
 
-    return CliOptions(
-        config=args.config,
-        env_file=args.env_file,
-        data_dir=args.data_dir,
-        target=args.target,
-        read_only=args.read_only,
-        database_url=args.database_url,
-        organization=args.organization,
-    )
+    return cli_options(args)
 
 
 def _config_check(args: argparse.Namespace) -> int:
-    from tursotui.config import CliOptions, resolve
+    from tursotui.config import resolve
 
-    options = _cli_options(args)
-    assert isinstance(options, CliOptions)
-    settings = resolve(options)
+    settings = resolve(_cli_options(args))
     if settings.target == "cloud":
         settings.require_cloud_credentials()
     from tursotui.redact import mask
@@ -111,11 +105,10 @@ def _install_sqld(args: argparse.Namespace) -> int:
 
 
 def _local_serve(args: argparse.Namespace) -> int:
-    from tursotui.config import CliOptions, ConfigError, resolve
+    from tursotui.config import ConfigError, resolve
     from tursotui.local.serve import serve
 
     options = _cli_options(args)
-    assert isinstance(options, CliOptions)
     if not 1 <= args.port <= 65535:
         raise ConfigError(None, f"invalid port {args.port}", key="--port", expected="1 to 65535")
     if args.demo_users < 0:
