@@ -27,7 +27,9 @@ async def timed(label: str, fn: Callable[[int], Awaitable[object]], runs: int) -
         start = time.perf_counter()
         await fn(i)
         samples.append((time.perf_counter() - start) * 1000)
-    print(f"{label:42s} median {statistics.median(samples):8.1f} ms   max {max(samples):8.1f} ms  (n={runs})")
+    print(
+        f"{label:42s} median {statistics.median(samples):8.1f} ms   max {max(samples):8.1f} ms  (n={runs})"
+    )
 
 
 async def main() -> None:
@@ -36,10 +38,14 @@ async def main() -> None:
         async with LocalTurso(root / "org", recovery_interval=0) as turso:
             client = turso.platform_client()
             await client.create_group("default", "sjc")
-            await timed("create database", lambda i: client.create_database(f"db-{i}", "default"), 20)
+            await timed(
+                "create database", lambda i: client.create_database(f"db-{i}", "default"), 20
+            )
             await timed("database token mint", lambda i: client.create_database_token("db-0"), 50)
             await timed("database usage", lambda i: client.database_usage("db-0"), 50)
-            await timed("organization usage (20 databases)", lambda i: client.organization_usage(), 10)
+            await timed(
+                "organization usage (20 databases)", lambda i: client.organization_usage(), 10
+            )
             locations = ["iad", "fra", "lhr", "nrt", "syd"]
             await timed(
                 "add location (20 databases in the group)",
