@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from tursotui.loopback import is_loopback_host
 
 Target = Literal["cloud", "local"]
 TARGETS: tuple[Target, ...] = ("cloud", "local")
@@ -133,13 +134,7 @@ def _dir_or_empty(value: Any) -> Path | None:
     return Path(text).expanduser() if text.strip() else None
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+is_loopback = is_loopback_host
 
 
 def database_url(value: Any) -> str:

@@ -13,11 +13,11 @@ Rules:
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from tursotui.libsql.errors import InvalidUrlError
+from tursotui.loopback import is_loopback_host
 
 _SCHEMES = {"libsql": "https", "https": "https", "wss": "https", "http": "http", "ws": "http"}
 
@@ -32,20 +32,6 @@ class DatabaseUrl:
     def __repr__(self) -> str:
         token = "yes" if self.auth_token else "no"
         return f"DatabaseUrl(base_url={self.base_url!r}, token_in_url={token})"
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ``::1`` (also IPv4-mapped ``::ffff:127.x``)."""
-    host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def parse_database_url(url: str) -> DatabaseUrl:

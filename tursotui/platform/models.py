@@ -6,33 +6,22 @@ optional ones and raises :class:`~tursotui.platform.errors.ResponseFormatError` 
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tursotui.loopback import hostname_is_loopback
 from tursotui.platform._json import Obj
-
-
-def _is_loopback(hostname: str) -> bool:
-    host = hostname.rsplit(":", 1)[0] if hostname.count(":") == 1 else hostname
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def database_url(hostname: str) -> str:
     """``libsql://<hostname>``; plain ``http://`` for a loopback host (the local Turso)."""
-    return f"http://{hostname}" if _is_loopback(hostname) else f"libsql://{hostname}"
+    return f"http://{hostname}" if hostname_is_loopback(hostname) else f"libsql://{hostname}"
 
 
 def http_url(hostname: str) -> str:
     """The HTTP base of a database or instance hostname."""
-    return f"http://{hostname}" if _is_loopback(hostname) else f"https://{hostname}"
+    return f"http://{hostname}" if hostname_is_loopback(hostname) else f"https://{hostname}"
 
 
 FREE_PLAN_ID = "starter"
