@@ -7,7 +7,14 @@ import sys
 
 import pytest
 
-LOWER_LAYERS = ["tursotui.platform", "tursotui.libsql", "tursotui.local", "tursotui.config"]
+LOWER_LAYERS = [
+    "tursotui.platform",
+    "tursotui.libsql",
+    "tursotui.local",
+    "tursotui.config",
+    "tursotui.ops",
+    "tursotui.commands",
+]
 
 
 @pytest.mark.parametrize("package", LOWER_LAYERS)

@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo-users", type=int, default=3000, help="generated users in a new demo org"
     )
+    from tursotui.commands import register
+
+    register(sub)
     return parser
 
 
@@ -123,6 +126,11 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         return _install_sqld
     if args.command == "local" and args.local_command == "serve":
         return _local_serve
+    from tursotui.commands import handler
+
+    command = handler(args)
+    if command is not None:
+        return command
     from tursotui.console import run_console
 
     return run_console

@@ -1,0 +1,182 @@
+"""The backups folder: file names this tool writes, listing with size and age, retention.
+
+Backups are named ``<database>-YYYYmmdd-HHMMSS.sql`` (or ``.db``; UTC; ``-N`` added when a name is
+taken). Only files matching that pattern are ever listed or pruned: anything else in the folder
+is left alone. Pruning keeps the newest backup of each database whatever its age.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from tursotui.ops.errors import InputError
+from tursotui.ops.names import check_name
+
+if TYPE_CHECKING:
+    from tursotui.config import Settings
+
+BackupFormat = Literal["sql", "db"]
+FORMATS: tuple[BackupFormat, ...] = ("sql", "db")
+STAMP = "%Y%m%d-%H%M%S"
+NAME_PATTERN = re.compile(
+    r"^(?P<database>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?P<stamp>\d{8}-\d{6})"
+    r"(?:-(?P<seq>\d{1,4}))?\.(?P<format>sql|db)$"
+)
+PARTIAL_SUFFIX = ".partial"
+PARTIAL_PATTERN = re.compile(r"^\.(?P<final>.+\.(?:sql|db))\.[A-Za-z0-9_]+\.partial$")
+STALE_PARTIAL_SECONDS = 86_400
+
+
+def backup_directory(settings: Settings) -> Path:
+    """``[turso.backup] directory``, default ``<data_dir>/backups``."""
+    configured = settings.config.turso.backup.directory
+    return Path(configured).expanduser() if configured else settings.data_dir / "backups"
+
+
+def backup_filename(database: str, fmt: BackupFormat, when: datetime, seq: int = 0) -> str:
+    check_name(database)
+    if fmt not in FORMATS:
+        raise InputError(f"invalid backup format {fmt!r}: use sql or db")
+    stamp = when.astimezone(UTC).strftime(STAMP)
+    return f"{database}-{stamp}{f'-{seq}' if seq else ''}.{fmt}"
+
+
+def next_backup_path(
+    directory: Path, database: str, fmt: BackupFormat, when: datetime | None = None
+) -> Path:
+    """A free name for a new backup in ``directory``."""
+    moment = when or datetime.now(UTC)
+    for seq in range(10_000):
+        path = directory / backup_filename(database, fmt, moment, seq)
+        if not path.exists():
+            return path
+    raise InputError(f"too many backups of {database} at {moment:%Y-%m-%d %H:%M:%S} in {directory}")
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    database: str
+    format: BackupFormat
+    taken_at: datetime
+    size_bytes: int
+
+    def age(self, now: datetime | None = None) -> timedelta:
+        return (now or datetime.now(UTC)) - self.taken_at
+
+    def to_json(self, now: datetime | None = None) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "database": self.database,
+            "format": self.format,
+            "taken_at": self.taken_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "size_bytes": self.size_bytes,
+            "age_seconds": int(self.age(now).total_seconds()),
+        }
+
+
+def parse_backup_name(path: Path) -> BackupFile | None:
+    """The backup a file name describes, or None when this tool did not write it."""
+    match = NAME_PATTERN.match(path.name)
+    if match is None:
+        return None
+    try:
+        taken = datetime.strptime(match["stamp"], STAMP).replace(tzinfo=UTC)
+        if path.is_symlink() or not path.is_file():
+            return None
+        size = path.stat().st_size
+    except (ValueError, OSError):
+        return None
+    fmt: BackupFormat = "db" if match["format"] == "db" else "sql"
+    return BackupFile(path, match["database"], fmt, taken, size)
+
+
+def list_backups(directory: Path, database: str | None = None) -> list[BackupFile]:
+    """Backups in ``directory`` (of ``database`` only, if given), newest first."""
+    try:
+        entries = list(directory.iterdir())
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        raise InputError(f"backup directory {directory} is not a directory") from None
+    except OSError as exc:
+        raise InputError(f"cannot read backup directory {directory}: {exc.strerror}") from None
+    found = [b for b in map(parse_backup_name, entries) if b is not None]
+    if database is not None:
+        found = [b for b in found if b.database == database]
+    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+def prune_backups(
+    directory: Path,
+    retention_days: int,
+    *,
+    database: str | None = None,
+    now: datetime | None = None,
+    keep_latest: int = 1,
+) -> list[BackupFile]:
+    """Delete backups older than ``retention_days`` (by the time in their name); returns them.
+
+    The newest ``keep_latest`` backups of each database are kept whatever their age. Stale
+    temp files of interrupted runs (``.*.partial``, a day old) are removed too.
+    """
+    if retention_days < 1:
+        raise InputError(f"invalid retention {retention_days} days: use 1 or more")
+    moment = now or datetime.now(UTC)
+    limit = timedelta(days=retention_days)
+    removed: list[BackupFile] = []
+    by_database: dict[str, list[BackupFile]] = {}
+    for backup in list_backups(directory, database):
+        by_database.setdefault(backup.database, []).append(backup)
+    for backups in by_database.values():
+        for backup in backups[keep_latest:]:
+            if backup.age(moment) > limit:
+                with contextlib.suppress(FileNotFoundError):
+                    backup.path.unlink()
+                removed.append(backup)
+    remove_stale_partials(directory)
+    return removed
+
+
+def remove_stale_partials(directory: Path, older_than: float = STALE_PARTIAL_SECONDS) -> int:
+    """Remove this tool's temp files (``.<backup name>.*.partial``) left by killed runs."""
+    count = 0
+    with contextlib.suppress(OSError):
+        for entry in directory.iterdir():
+            match = PARTIAL_PATTERN.match(entry.name)
+            if match and NAME_PATTERN.match(match["final"]):
+                with contextlib.suppress(OSError):
+                    if time.time() - entry.stat().st_mtime > older_than:
+                        os.unlink(entry)
+                        count += 1
+    return count
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def human_age(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"

@@ -1,0 +1,369 @@
+"""Import a SQLite file or a ``.sql`` dump into a NEW database or into an EXISTING one.
+
+New database: the file is uploaded (``seed: database_upload`` then ``POST /v1/upload``), a dump
+first becoming a scratch SQLite, except on the local Turso where a dump seeds the database
+directly (``seed: dump``). Either way the new database is checked (row counts) and deleted
+again if anything fails or the import is cancelled.
+
+Existing database: conflicts (tables or views in the way, columns the table lacks, rows whose
+primary key or unique key already exists) are reported before anything is written. The load
+then runs in ONE interactive transaction (``BEGIN IMMEDIATE``; created tables, rows in batches,
+their indexes/views/triggers; row counts checked before ``COMMIT``). That is the only way to
+promise that a cancelled or failed import leaves the target unchanged: per-batch transactions
+would need compensating deletes that other writers could race. The cost: the import holds the
+write lock, and the server rolls the transaction back if another writer waits more than ~5 s
+(nothing is written; the error says to retry when the database is quiet or to import into a
+new database, which has no such limit). Cancellation lets the in-flight batch finish, then
+sends ``ROLLBACK``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from tursotui.libsql import HranaClient, quote_identifier
+from tursotui.libsql.errors import LibsqlError, TransactionTimeoutError
+from tursotui.ops._threads import uninterrupted
+from tursotui.ops.backup import compare_counts, source_row_counts
+from tursotui.ops.errors import ImportConflictError, InputError, OpsError, VerificationError
+from tursotui.ops.import_conflicts import TargetSchema, find_conflicts, read_target_schema
+from tursotui.ops.import_source import ImportSource, connect_read_only, prepare_upload_copy
+from tursotui.ops.names import check_name
+from tursotui.platform import NotFound, PlatformClient, Seed
+from tursotui.redact import scrub
+
+BATCH_ROWS = 500
+BATCH_BYTES = 512 * 1024
+UPLOAD_CHUNK = 1 << 20
+UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+
+Mode = Literal["new", "into"]
+Method = Literal["upload", "dump", "transaction"]
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """``phase``: uploading (bytes), loading (rows), checking; ``done``/``total`` in its unit."""
+
+    phase: str
+    done: int = 0
+    total: int = 0
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    name: str
+    rows: int
+    action: Literal["create", "append"]
+    target_rows: int = 0
+
+
+@dataclass
+class ImportPlan:
+    source: ImportSource
+    target: str
+    mode: Mode
+    method: Method
+    group: str = ""
+    tables: list[TablePlan] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    schema: TargetSchema | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_json(),
+            "target": self.target,
+            "mode": self.mode,
+            "method": self.method,
+            "group": self.group or None,
+            "tables": [
+                {"name": t.name, "rows": t.rows, "action": t.action, "target_rows": t.target_rows}
+                for t in self.tables
+            ],
+            "rows": self.total_rows,
+            "conflicts": self.conflicts,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    target: str
+    mode: Mode
+    method: Method
+    tables: dict[str, int]
+    """Rows imported per table."""
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "mode": self.mode,
+            "method": self.method,
+            "imported": True,
+            "tables": self.tables,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _notify(progress: ProgressCallback | None, phase: str, done: int = 0, total: int = 0) -> None:
+    if progress is not None:
+        progress(ImportProgress(phase, done, total))
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+async def choose_group(platform: PlatformClient, group: str | None) -> str:
+    if group:
+        return check_name(group, "group")
+    groups = [g.name for g in await platform.list_groups()]
+    if len(groups) == 1:
+        return groups[0]
+    if "default" in groups:
+        return "default"
+    if not groups:
+        raise InputError("this organization has no group: create one first")
+    raise InputError(f"give --group: this organization has groups {', '.join(sorted(groups))}")
+
+
+async def plan_new(
+    platform: PlatformClient,
+    source: ImportSource,
+    name: str,
+    *,
+    group: str | None = None,
+    local: bool = False,
+) -> ImportPlan:
+    """Import into a new database ``name`` (``local``: the backend is the local Turso)."""
+    check_name(name, "new database")
+    chosen = await choose_group(platform, group)
+    method: Method = "dump" if source.kind == "sql" and local else "upload"
+    plan = ImportPlan(source, name, "new", method, group=chosen)
+    plan.tables = [TablePlan(t.name, t.rows, "create") for t in source.tables]
+    try:
+        await platform.get_database(name)
+        plan.conflicts.append(f"database {name} already exists (use --into to add to it)")
+    except NotFound:
+        pass
+    return plan
+
+
+async def plan_into(client: HranaClient, source: ImportSource, name: str) -> ImportPlan:
+    """Import into the existing database ``client`` talks to; reads it, writes nothing."""
+    plan = ImportPlan(source, name, "into", "transaction")
+    schema = await read_target_schema(client, [t.name for t in source.tables])
+    plan.schema = schema
+    for table in source.tables:
+        existing = schema.tables.get(table.name)
+        action: Literal["create", "append"] = "create" if existing is None else "append"
+        rows = existing.rows if existing is not None else 0
+        plan.tables.append(TablePlan(table.name, table.rows, action, rows))
+    plan.conflicts, plan.notes = await find_conflicts(client, source, schema)
+    return plan
+
+
+def require_no_conflicts(plan: ImportPlan) -> None:
+    if plan.conflicts:
+        raise ImportConflictError(
+            f"nothing was imported: {len(plan.conflicts)} conflict(s) with database "
+            f"{plan.target}: {plan.conflicts[0]}",
+            plan.conflicts,
+        )
+
+
+# -- into a new database ---------------------------------------------------------------------------
+
+
+async def _upload(url: str, token: str, path: Path, progress: ProgressCallback | None) -> None:
+    size = path.stat().st_size  # noqa: ASYNC240 (one stat)
+
+    async def body() -> Any:
+        sent = 0
+        with path.open("rb") as fh:
+            while chunk := fh.read(UPLOAD_CHUNK):
+                sent += len(chunk)
+                _notify(progress, "uploading", sent, size)
+                yield chunk
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Length": str(size)}
+    async with httpx.AsyncClient(timeout=UPLOAD_TIMEOUT) as http:
+        try:
+            response = await http.post(f"{url}/v1/upload", content=body(), headers=headers)
+        except httpx.HTTPError as exc:
+            raise OpsError(f"the upload to {url} failed: {scrub(str(exc), [token])}") from None
+    if response.status_code != 200:
+        try:
+            detail = str(response.json().get("error") or response.text)
+        except ValueError:
+            detail = response.text
+        raise OpsError(
+            f"the upload was refused ({response.status_code}): {scrub(detail[:300], [token])}"
+        )
+
+
+async def import_new(
+    platform: PlatformClient, plan: ImportPlan, *, progress: ProgressCallback | None = None
+) -> ImportResult:
+    """Create ``plan.target`` from the source; on any failure or cancellation it is deleted."""
+    require_no_conflicts(plan)
+    started = time.monotonic()
+    source = plan.source
+    workdir = Path(tempfile.mkdtemp(prefix="tursotui-upload-"))
+    created = False
+    try:
+        copy: Path | None = None
+        if plan.method == "dump":
+            seed = Seed.dump(source.path.resolve().as_uri())
+        else:
+            copy = await uninterrupted(
+                asyncio.to_thread(prepare_upload_copy, source.database, workdir)
+            )
+            seed = Seed.upload()
+        await platform.create_database(plan.target, plan.group, seed=seed)
+        created = True
+        database = await platform.get_database(plan.target)
+        token = (await platform.create_database_token(plan.target, expiration="1d")).jwt
+        if copy is not None:
+            await _upload(database.http_url, token, copy, progress)
+        _notify(progress, "checking", plan.total_rows, plan.total_rows)
+        async with HranaClient(database.url, token) as client:
+            counts = await source_row_counts(client)
+        expected = {t.name: t.rows for t in source.tables}
+        differences = compare_counts(expected, counts)
+        if differences:
+            raise VerificationError(
+                f"the new database does not match the source: {'; '.join(differences[:3])}"
+            )
+    except BaseException:
+        if created:
+            with contextlib.suppress(Exception):
+                await uninterrupted(platform.delete_database(plan.target))
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return ImportResult(plan.target, "new", plan.method, expected, time.monotonic() - started)
+
+
+# -- into an existing database ---------------------------------------------------------------------
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    cols = ", ".join(quote_identifier(c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {quote_identifier(table)} ({cols}) VALUES ({marks})"  # noqa: S608
+
+
+def _size(row: tuple[Any, ...]) -> int:
+    return sum(len(v) if isinstance(v, str | bytes) else 8 for v in row)
+
+
+def _count(table: str) -> str:
+    return f"SELECT count(*) FROM {quote_identifier(table)}"  # noqa: S608 (quoted name)
+
+
+async def import_into(
+    client: HranaClient,
+    plan: ImportPlan,
+    *,
+    progress: ProgressCallback | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportResult:
+    """Load the source into the existing database in one transaction (see the module docs)."""
+    require_no_conflicts(plan)
+    started = time.monotonic()
+    source = plan.source
+    creating = {t.name for t in plan.tables if t.action == "create"}
+    appending = [t.name for t in plan.tables if t.action == "append"]
+    skipped = plan.schema.names if plan.schema is not None else set()
+    later = [
+        o.sql
+        for o in source.objects
+        if (o.table in creating or o.type == "view") and o.name not in skipped
+    ]
+    total = plan.total_rows
+    conn = await uninterrupted(asyncio.to_thread(connect_read_only, source.database))
+    done = 0
+    try:
+        async with client.transaction("immediate") as tx:
+            first = ["PRAGMA defer_foreign_keys = ON", *map(_count, appending)]
+            first += [source.table(name).sql for name in sorted(creating, key=_order(source))]
+            results = await uninterrupted(tx.batch(first))
+            before = {n: int(r.scalar() or 0) for n, r in zip(appending, results[1:], strict=False)}
+            for table in source.tables:
+                insert = _insert_sql(table.name, table.columns)
+                cols = ", ".join(quote_identifier(c) for c in table.columns)
+                cursor = conn.execute(f"SELECT {cols} FROM {quote_identifier(table.name)}")  # noqa: S608
+                while True:
+                    rows = await uninterrupted(asyncio.to_thread(cursor.fetchmany, batch_rows))
+                    if not rows:
+                        break
+                    batch: list[tuple[str, list[Any]]] = []
+                    size = 0
+                    for row in rows:
+                        batch.append((insert, list(row)))
+                        size += _size(row)
+                        if size >= BATCH_BYTES:
+                            await uninterrupted(tx.batch(batch))
+                            done += len(batch)
+                            batch, size = [], 0
+                    if batch:
+                        await uninterrupted(tx.batch(batch))
+                        done += len(batch)
+                    _notify(progress, "loading", done, total)
+            if later:
+                await uninterrupted(tx.batch(later))
+            _notify(progress, "checking", done, total)
+            names = [t.name for t in source.tables]
+            after = await uninterrupted(tx.batch([_count(n) for n in names]))
+            got = {
+                n: int(r.scalar() or 0) - before.get(n, 0)
+                for n, r in zip(names, after, strict=True)
+            }
+            expected = {t.name: t.rows for t in source.tables}
+            differences = compare_counts(expected, got)
+            if differences:
+                raise VerificationError(
+                    f"rolled back: the loaded rows do not match the source ({'; '.join(differences[:3])})"
+                )
+    except TransactionTimeoutError as exc:
+        raise OpsError(
+            f"nothing was imported: {exc} — another client wrote to {plan.target} during the "
+            "import; retry when it is quiet, or import into a new database"
+        ) from None
+    except LibsqlError as exc:
+        raise OpsError(f"nothing was imported (rolled back): {exc}") from None
+    except sqlite3.Error as exc:
+        raise OpsError(f"reading {source.path} failed: {exc}; nothing was imported") from None
+    finally:
+        conn.close()
+    return ImportResult(plan.target, "into", "transaction", expected, time.monotonic() - started)
+
+
+def _order(source: ImportSource) -> Callable[[str], int]:
+    positions = {t.name: i for i, t in enumerate(source.tables)}
+    return lambda name: positions.get(name, 0)

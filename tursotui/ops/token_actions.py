@@ -1,0 +1,106 @@
+"""Issue and rotate database/group tokens, keeping the ledger (metadata only) up to date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tursotui.ops.errors import InputError
+from tursotui.ops.names import check_name
+from tursotui.ops.tokens import Authorization, Expiration, LedgerEntry, TokenLedger, entry_for
+from tursotui.platform import PlatformClient
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str = field(repr=False)
+    entry: LedgerEntry
+
+    def to_json(self, *, include_token: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {"ledger": self.entry.to_json()}
+        if include_token:
+            body["token"] = self.token
+        return body
+
+
+async def issue_token(
+    platform: PlatformClient,
+    *,
+    database: str | None,
+    group: str | None,
+    expiration: Expiration,
+    read_only: bool,
+    ledger: TokenLedger | None,
+    target: str = "",
+) -> IssuedToken:
+    """Mint a database token (or a group token when only ``group`` is given) and record it."""
+    if (database is None) == (group is None):
+        raise InputError("give a database or a group (not both)")
+    authorization: Authorization = "read-only" if read_only else "full-access"
+    if database is not None:
+        check_name(database)
+        group_name = (await platform.get_database(database)).group
+        minted = await platform.create_database_token(
+            database, expiration=expiration.text, authorization=authorization
+        )
+        scope = "database"
+    else:
+        group_name = check_name(group, "group")
+        minted = await platform.create_group_token(
+            group_name, expiration=expiration.text, authorization=authorization
+        )
+        scope = "group"
+    entry = entry_for(
+        minted.jwt,
+        scope="database" if scope == "database" else "group",
+        database=database or "",
+        group=group_name,
+        organization=platform.organization or "",
+        target=target,
+        expiration=expiration,
+    )
+    issued = IssuedToken(minted.jwt, entry)
+    if ledger is not None:
+        ledger.record(entry)
+    return issued
+
+
+@dataclass(frozen=True)
+class Rotation:
+    database: str
+    group: str
+    revoked: list[LedgerEntry]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "database": self.database or None,
+            "group": self.group,
+            "rotated": True,
+            "ledger_entries_revoked": [e.fingerprint for e in self.revoked],
+        }
+
+
+async def rotate_tokens(
+    platform: PlatformClient,
+    *,
+    database: str | None,
+    group: str | None,
+    ledger: TokenLedger | None,
+    target: str = "",
+) -> Rotation:
+    """Invalidate every token of the database's group (or of ``group``); replicas restart."""
+    if (database is None) == (group is None):
+        raise InputError("give a database or a group (not both)")
+    if database is not None:
+        check_name(database)
+        group_name = (await platform.get_database(database)).group
+        await platform.rotate_database_tokens(database)
+    else:
+        group_name = check_name(group, "group")
+        await platform.rotate_group_tokens(group_name)
+    revoked: list[LedgerEntry] = []
+    if ledger is not None and group_name:
+        revoked = ledger.mark_revoked(
+            group=group_name, organization=platform.organization or "", target=target
+        )
+    return Rotation(database or "", group_name, revoked)

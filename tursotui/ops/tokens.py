@@ -1,0 +1,356 @@
+"""Database/group tokens: expiration input, reading a JWT's claims, and a local ledger.
+
+Turso tokens are stateless JWTs: the server cannot list them. The ledger
+(``<data_dir>/token-ledger.json``, mode 0600, written atomically) remembers what this tool issued
+so the console can warn before they expire. It holds METADATA ONLY (scope, authorization, dates
+and a fingerprint: the first 8 hex digits of the SHA-256 of the JWT's signature), never a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from tursotui.atomic import atomic_write
+from tursotui.ops.errors import InputError, OpsError
+
+LEDGER_FILE = "token-ledger.json"
+LEDGER_VERSION = 1
+EXPIRY_WARNING = timedelta(days=7)
+MAX_EXPIRATION = timedelta(days=3650)
+DEFAULT_EXPIRATION = "90d"
+_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d+)([wdhms])")
+_FORMAT = re.compile(r"(?:\d+[wdhms])+")
+
+Scope = Literal["database", "group"]
+Authorization = Literal["full-access", "read-only"]
+
+
+# -- expirations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expiration:
+    """A token lifetime: ``text`` as the API takes it (``never``, ``90d``, ``2w1d30m``)."""
+
+    text: str
+    seconds: int | None
+    """``None`` for never."""
+
+    def expires_at(self, issued: datetime) -> datetime | None:
+        return None if self.seconds is None else issued + timedelta(seconds=self.seconds)
+
+
+def parse_expiration(text: str | None) -> Expiration:
+    """Validate a user's expiration: ``never`` or weeks/days/hours/minutes/seconds parts."""
+    value = (text or "").strip().lower()
+    if not value:
+        raise InputError("no expiration given: use 'never' or a duration such as 90d or 2w1d30m")
+    if value == "never":
+        return Expiration("never", None)
+    if not _FORMAT.fullmatch(value):
+        raise InputError(
+            f"invalid expiration {text!r}: use 'never' or numbers with units w, d, h, m, s "
+            "(e.g. 90d, 2w1d30m, 12h)"
+        )
+    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value))
+    if seconds <= 0:
+        raise InputError(f"invalid expiration {text!r}: it must be longer than zero")
+    if seconds > MAX_EXPIRATION.total_seconds():
+        raise InputError(f"invalid expiration {text!r}: at most 10 years (3650d), or 'never'")
+    return Expiration(value, seconds)
+
+
+# -- claims --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a JWT says about itself, read WITHOUT checking its signature: display only."""
+
+    algorithm: str = ""
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    authorization: Authorization = "full-access"
+    """From the ``a`` claim: ``ro`` means read-only."""
+    database_id: str = ""
+    """The ``id`` claim (database scope), empty for group or organization tokens."""
+    group_id: str = ""
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "algorithm": self.algorithm,
+            "issued_at": _iso(self.issued_at),
+            "expires_at": _iso(self.expires_at),
+            "authorization": self.authorization,
+            "id": self.database_id or None,
+            "gid": self.group_id or None,
+            "claims": self.claims,
+        }
+
+
+def _segment(text: str, what: str) -> Any:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InputError(f"not a JWT: its {what} is not base64url-encoded JSON") from None
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def decode_claims(token: str) -> TokenClaims:
+    """Decode a pasted JWT's header and claims (exp, iat, a, id, gid) without verifying it.
+
+    Error messages never repeat the token.
+    """
+    parts = token.strip().split(".")
+    if len(parts) != 3 or not all(parts):
+        raise InputError("not a JWT: expected three dot-separated parts (header.claims.signature)")
+    header = _segment(parts[0], "header")
+    claims = _segment(parts[1], "claims part")
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise InputError("not a JWT: the header and claims must be JSON objects")
+    access = claims.get("a")
+    return TokenClaims(
+        algorithm=str(header.get("alg", "")),
+        issued_at=_time(claims.get("iat")),
+        expires_at=_time(claims.get("exp")),
+        authorization="read-only" if access == "ro" else "full-access",
+        database_id=str(claims.get("id") or ""),
+        group_id=str(claims.get("gid") or ""),
+        claims=claims,
+    )
+
+
+def fingerprint(token: str) -> str:
+    """First 8 hex digits of the SHA-256 of the JWT's signature: names a token, reveals nothing."""
+    signature = token.strip().rsplit(".", 1)[-1]
+    return hashlib.sha256(signature.encode("ascii", "replace")).hexdigest()[:8]
+
+
+# -- ledger --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    fingerprint: str
+    scope: Scope
+    database: str
+    """Empty for a group token."""
+    group: str
+    authorization: Authorization
+    created_at: str
+    expires_at: str | None
+    organization: str = ""
+    target: str = ""
+    """``cloud`` or ``local``."""
+    revoked_at: str | None = None
+    """Set when this tool rotated the keys the token was signed with."""
+
+    @property
+    def expires(self) -> datetime | None:
+        return _parse_iso(self.expires_at)
+
+    @property
+    def subject(self) -> str:
+        return f"database {self.database}" if self.scope == "database" else f"group {self.group}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> LedgerEntry:
+        if not isinstance(data, dict):
+            raise ValueError("entry is not an object")
+        scope = data.get("scope")
+        access = data.get("authorization")
+        if scope not in ("database", "group") or access not in ("full-access", "read-only"):
+            raise ValueError("bad scope or authorization")
+        return cls(
+            fingerprint=str(data["fingerprint"]),
+            scope="group" if scope == "group" else "database",
+            database=str(data.get("database") or ""),
+            group=str(data.get("group") or ""),
+            authorization="read-only" if access == "read-only" else "full-access",
+            created_at=str(data["created_at"]),
+            expires_at=_opt_str(data.get("expires_at")),
+            organization=str(data.get("organization") or ""),
+            target=str(data.get("target") or ""),
+            revoked_at=_opt_str(data.get("revoked_at")),
+        )
+
+
+def entry_for(
+    token: str,
+    *,
+    scope: Scope,
+    database: str,
+    group: str,
+    organization: str = "",
+    target: str = "",
+    expiration: Expiration | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """The ledger entry of a freshly issued ``token`` (dates from its claims when present)."""
+    moment = now or datetime.now(UTC)
+    try:
+        claims = decode_claims(token)
+    except InputError:
+        claims = TokenClaims()
+    created = claims.issued_at or moment
+    expires = claims.expires_at or (expiration.expires_at(created) if expiration else None)
+    return LedgerEntry(
+        fingerprint=fingerprint(token),
+        scope=scope,
+        database=database if scope == "database" else "",
+        group=group,
+        authorization=claims.authorization,
+        created_at=_iso(created) or "",
+        expires_at=_iso(expires),
+        organization=organization,
+        target=target,
+    )
+
+
+class TokenLedger:
+    """The JSON ledger file. A damaged file is reported, never silently replaced."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> TokenLedger:
+        return cls(data_dir / LEDGER_FILE)
+
+    def entries(self) -> list[LedgerEntry]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise OpsError(f"cannot read the token ledger {self.path}: {exc}") from None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
+                raise ValueError("no 'tokens' list")
+            return [LedgerEntry.from_json(item) for item in data["tokens"]]
+        except (ValueError, KeyError) as exc:
+            raise OpsError(
+                f"the token ledger {self.path} is damaged ({exc}); move it aside to start a new one"
+            ) from None
+
+    def _save(self, entries: Iterable[LedgerEntry]) -> None:
+        body = {"version": LEDGER_VERSION, "tokens": [e.to_json() for e in entries]}
+        text = json.dumps(body, indent=2, sort_keys=True) + "\n"
+        try:
+            atomic_write(self.path, text.encode("utf-8"), mode=0o600)
+        except OSError as exc:
+            raise OpsError(f"cannot write the token ledger {self.path}: {exc.strerror}") from None
+
+    def record(self, entry: LedgerEntry) -> None:
+        self._save([*self.entries(), entry])
+
+    def mark_revoked(
+        self,
+        *,
+        group: str,
+        organization: str = "",
+        target: str = "",
+        now: datetime | None = None,
+    ) -> list[LedgerEntry]:
+        """Rotating a database's or group's keys invalidates every token of the group."""
+        stamp = _iso(now or datetime.now(UTC))
+        changed: list[LedgerEntry] = []
+        updated: list[LedgerEntry] = []
+        for entry in self.entries():
+            same = entry.group == group and entry.revoked_at is None
+            same = same and entry.organization == organization and entry.target == target
+            if same:
+                entry = replace(entry, revoked_at=stamp)
+                changed.append(entry)
+            updated.append(entry)
+        if changed:
+            self._save(updated)
+        return changed
+
+
+@dataclass(frozen=True)
+class TokenWarning:
+    entry: LedgerEntry
+    kind: Literal["expiring", "expired"]
+    remaining: timedelta
+
+    @property
+    def message(self) -> str:
+        if self.kind == "expired":
+            return f"the {self.entry.authorization} token {self.entry.fingerprint} for {self.entry.subject} has expired"
+        days = self.remaining.total_seconds() / 86_400
+        when = (
+            f"{days:.0f} days"
+            if days >= 1
+            else f"{self.remaining.total_seconds() / 3600:.0f} hours"
+        )
+        return f"the {self.entry.authorization} token {self.entry.fingerprint} for {self.entry.subject} expires in {when}"
+
+
+def expiry_warnings(
+    entries: Iterable[LedgerEntry],
+    *,
+    now: datetime | None = None,
+    within: timedelta = EXPIRY_WARNING,
+    expired_for: timedelta = timedelta(days=30),
+) -> list[TokenWarning]:
+    """Tokens that expire within ``within`` (or expired in the last ``expired_for``), soonest
+    first; revoked tokens and tokens that never expire are left out."""
+    moment = now or datetime.now(UTC)
+    warnings = []
+    for entry in entries:
+        expires = entry.expires
+        if entry.revoked_at is not None or expires is None:
+            continue
+        remaining = expires - moment
+        if remaining <= timedelta(0):
+            if -remaining <= expired_for:
+                warnings.append(TokenWarning(entry, "expired", remaining))
+        elif remaining <= within:
+            warnings.append(TokenWarning(entry, "expiring", remaining))
+    return sorted(warnings, key=lambda w: w.remaining)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
