@@ -85,7 +85,7 @@ def test_reset_is_first_of_next_month_utc() -> None:
     assert quota.next_reset(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == datetime(
         2027, 1, 1, tzinfo=UTC
     )
-    assert "Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)" in quota.reset_text(NOW)
+    assert quota.reset_text(NOW) == "resets Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)"
 
 
 def test_projection_linear_from_history() -> None:
@@ -102,6 +102,9 @@ def test_projection_not_within_period_and_edge_cases() -> None:
     slow = [(NOW - timedelta(days=1), 0)]
     assert quota.project(slow, NOW, 1_000_000, 500_000_000).runs_out is None
     assert "used up" in quota.project([], NOW, 600, 500).text
+    # a new, nearly idle org: a rate so small that the date would overflow datetime
+    crawl = [(NOW - timedelta(seconds=1), 0)]
+    assert quota.project(crawl, NOW, 1, 250_000_000_000_000).runs_out is None
     assert "unlimited" in quota.project([], NOW, 600, None).text
     # without history: the period's average so far (412M in 14.5 days -> runs out in ~3 days)
     average = quota.project([], NOW, 412_345_678, 500_000_000)
@@ -233,3 +236,53 @@ async def test_snapshot_uses_org_usage_and_degrades_to_warnings() -> None:
     assert not [c for c in org.calls if c.endswith("/usage") and "/databases/" in c]
     assert snapshot.groups == {}
     assert len(snapshot.warnings) == 1 and "groups are down" in snapshot.warnings[0]
+
+
+def test_helpers_import_without_textual() -> None:
+    """The non-UI helpers stay importable (and testable) without Textual, like the lower layers."""
+    import subprocess
+    import sys
+
+    modules = [
+        "tursotui.ui",
+        "tursotui.ui.services",
+        "tursotui.ui.data",
+        "tursotui.ui.quota",
+        "tursotui.ui.history",
+        "tursotui.ui.latency",
+        "tursotui.ui.crash",
+        "tursotui.ui.format",
+    ]
+    code = (
+        f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_services_from_settings(tmp_path: Path) -> None:
+    from tursotui.config import CliOptions, resolve
+    from tursotui.ui.services import Services
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[turso]\ndatabase_name = "xswarm-users"\norganization = "acme"\n'
+        '[tursotui]\nrefresh_interval_seconds = 2.5\ntheme = "ansi-light"\nread_only = true\n'
+    )
+    settings = resolve(
+        CliOptions(config=str(config), data_dir=str(tmp_path / "d"), target="cloud"),
+        environ={"TURSO_API_TOKEN": TOKEN},
+    )
+    platform = PlatformClient(TOKEN, organization="acme")
+    services = Services.from_settings(settings, platform)
+    assert services.banner == "Turso Cloud · org acme"
+    assert (services.database_name, services.refresh_interval, services.theme) == (
+        "xswarm-users",
+        2.5,
+        "ansi-light",
+    )
+    assert services.read_only and services.target == "cloud" and services.data_dir == tmp_path / "d"
+    assert services.secrets == (TOKEN,)
+    assert TOKEN not in repr(services)
+    assert services.history_key == "cloud:acme"

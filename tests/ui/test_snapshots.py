@@ -35,7 +35,8 @@ def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -
             await pilot.pause()
             if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
                 break
-        await pilot.app.workers.wait_for_complete()
+        if wait_for is None:  # a modal's worker waits for the modal: do not wait for it
+            await pilot.app.workers.wait_for_complete()
         if value is not None:
             pilot.app.screen.query_one(Input).value = value
         for field in pilot.app.screen.query(Input):

@@ -48,8 +48,8 @@ async def test_org_usage_against_plan_quotas(
         assert synced.has_class("-full") and not synced.has_class("-warning")
         assert app.main.query_one("#quota-locations", QuotaBar).has_class("-unlimited")
         plan = text(app, "#usage-plan")
-        assert "Plan starter (quotas from the API)" in plan
-        assert "reset Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)" in plan
+        assert "Plan starter (from the API)" in plan
+        assert "resets Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)" in plan
         assert text(app, "#usage-projection") == (
             "At this rate the rows-read quota runs out on Thu 18 Jun 2026 13:58 UTC"
         )
@@ -76,7 +76,7 @@ async def test_free_plan_when_the_api_gives_no_quotas(make_app: AppFactory) -> N
     app = make_app(org)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert "Free plan limits (the API gave no quotas)" in text(app, "#usage-plan")
+        assert "Free plan limits (the API gave none)" in text(app, "#usage-plan")
         assert bar(app, "rows-read")[1] == "412.3M / 500M"
         assert bar(app, "storage")[1] == "1.2 GB / 5 GB"
         assert bar(app, "synced")[1] == "3.1 GB / 3 GB"

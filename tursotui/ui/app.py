@@ -1,0 +1,202 @@
+"""``TursoApp``: the Textual console for Turso (``TursoApp(services).run()``).
+
+Everything comes from the injected :class:`~tursotui.ui.services.Services`; the app talks to the backend only
+through ``services.platform``. Unexpected errors end in a redacted crash file, never a traceback with locals.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import ClassVar
+
+import httpx
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import Provider
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.worker import WorkerFailed
+
+from tursotui.ui.actions import ActionSpec, bindings_for
+from tursotui.ui.commands import ActionCommands
+from tursotui.ui.crash import redact, write_crash_file
+from tursotui.ui.latency import HttpLatencyProbe, LatencyProbe
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.screens.error import ErrorScreen
+from tursotui.ui.screens.help import HelpEntry, HelpScreen, HelpSection
+from tursotui.ui.screens.main import MainScreen
+from tursotui.ui.services import LOCAL_HINT, Services
+from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.widgets.usage_pane import UsagePane
+
+FALLBACK_THEME = "textual-dark"
+PANES = (DatabasesPane, UsagePane)
+
+
+class TursoApp(App[None]):
+    """The console. Construct with :class:`Services`; ``run()`` returns when the user quits."""
+
+    TITLE = "tursotui"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *bindings_for("app"),
+        Binding("f1", "help", "Help", show=False, id="app.help_f1"),
+    ]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        ActionCommands  # our actions, then Textual's system commands, in a fixed order
+    }
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.last_error: tuple[str, str] | None = None
+        self.crash_file: str | None = None
+        self.crash_line: str | None = None
+        self._http: httpx.AsyncClient | None = None
+        self.theme = services.theme if services.theme in self.available_themes else FALLBACK_THEME
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.services.theme not in self.available_themes:
+            self.notify(
+                f"Unknown theme {self.services.theme!r}: using {FALLBACK_THEME}",
+                severity="warning",
+                markup=False,
+            )
+        self.push_screen(MainScreen(self.services, self._probe()))
+
+    def _probe(self) -> LatencyProbe:
+        if self.services.latency_probe is not None:
+            return self.services.latency_probe
+        # One client shared by all probes; never the platform client (it may be an in-process ASGI transport).
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(3.0), follow_redirects=False)
+        return HttpLatencyProbe(self._http)
+
+    async def on_unmount(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def main(self) -> MainScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("the main screen is not mounted")
+
+    # -- actions ---------------------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if not self.main.refresh_now(manual=True):
+            self.notify("A refresh is already running", timeout=2, markup=False)
+
+    def action_show_tab(self, tab: str) -> None:
+        if self.screen is self.main:
+            self.main.show_tab(tab)
+
+    def action_last_error(self) -> None:
+        if self.last_error is None:
+            self.notify("No errors so far", timeout=2, markup=False)
+            return
+        self.clear_notifications()
+        self.push_screen(ErrorScreen(*self.last_error))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        s = self.services
+        note = s.banner + (f" — {LOCAL_HINT}" if s.target == "local" else "")
+        if s.read_only:
+            note += " · read-only mode: changes are refused"
+        self.push_screen(HelpScreen(help_sections(self.screen), note))
+
+    async def run_spec(self, spec: ActionSpec) -> None:
+        """Run an action from the palette: pane actions switch to their pane first."""
+        if spec.scope == "app":
+            await self.run_action(spec.action)
+            return
+        self.main.show_tab(spec.scope)
+        pane = self.main.query_one(DatabasesPane if spec.scope == "databases" else UsagePane)
+        await self.run_action(spec.action, pane)
+
+    # -- errors ----------------------------------------------------------------------------------------------
+
+    def on_error_occurred(self, event: ErrorOccurred) -> None:
+        text = redact(event.text, self.services.secrets)
+        self.last_error = (event.title, text)
+        if event.modal:
+            self.push_screen(ErrorScreen(event.title, text))
+        else:
+            first = text.splitlines()[0] if text else event.title
+            self.notify(
+                f"{first}\n(e: details)",
+                title=event.title,
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: write a redacted crash file (no locals) and exit with one line naming it."""
+        self._return_code = 1
+        if self._exception is None:  # Pilot re-raises it so tests see the failure
+            self._exception = error
+            self._exception_event.set()
+        original: BaseException = error
+        if isinstance(error, WorkerFailed) and error.error is not None:
+            original = error.error
+        try:
+            path = write_crash_file(
+                self.services.data_dir, original, self.services.secrets, self.services.clock()
+            )
+        except Exception as exc:  # even the crash file failed: still no locals, no tokens
+            line = (
+                f"tursotui crashed ({type(original).__name__}); no crash file: {type(exc).__name__}"
+            )
+        else:
+            self.crash_file = str(path)
+            line = f"tursotui crashed ({type(original).__name__}); details, tokens redacted: {path}"
+        self.crash_line = line
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        """After the terminal is restored: the crash line, whole (never Textual's traceback with locals)."""
+        if self.crash_line is not None:
+            self._exit_renderables.clear()
+            print(self.crash_line, file=sys.stderr)
+            return
+        super()._print_error_renderables()
+
+
+def help_sections(screen: Screen[object]) -> list[HelpSection]:
+    """The keys of the focused pane (its actions, then the focused widget's), then the global ones."""
+    focused = screen.focused
+    chain: list[DOMNode] = list(focused.ancestors_with_self) if focused else []
+    pane = next((n for n in chain if isinstance(n, PANES)), None)
+    local: list[HelpEntry] = []
+    widget: list[HelpEntry] = []
+    everywhere: list[HelpEntry] = []
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description:
+            continue
+        shown = binding.key_display or screen.app.get_key_display(binding)
+        text = binding.description
+        if binding.tooltip and binding.tooltip != text:
+            text = f"{text}: {binding.tooltip}"
+        entry = HelpEntry(shown or key, text)
+        if active.node is pane:
+            local.append(entry)
+        elif isinstance(active.node, App | Screen):
+            everywhere.append(entry)
+        else:
+            widget.append(entry)
+    sections: list[HelpSection] = []
+    title = getattr(pane, "TITLE", "") if pane is not None else ""
+    if local:
+        sections.append(HelpSection(f"{title} pane", tuple(local)))
+    if widget:
+        sections.append(HelpSection("Navigation", tuple(widget)))
+    sections.append(HelpSection("Everywhere", tuple(everywhere)))
+    return sections

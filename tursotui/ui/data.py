@@ -1,0 +1,143 @@
+"""What one refresh fetches, through the Platform API only (no SQL: watching costs no rows read; no Textual).
+
+``list_databases`` must succeed for a refresh to count; the other calls degrade to warnings and partial data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from tursotui.platform import (
+    Database,
+    Group,
+    Organization,
+    OrganizationUsage,
+    PlatformClient,
+    PlatformError,
+    UsageCounters,
+)
+from tursotui.ui.quota import PlanInfo, resolve_plan
+
+T = TypeVar("T")
+USAGE_CONCURRENCY = 8
+
+
+@dataclass(frozen=True)
+class OrgSnapshot:
+    fetched_at: datetime
+    databases: tuple[Database, ...]
+    groups: dict[str, Group] = field(default_factory=dict)
+    organization: Organization | None = None
+    usage: OrganizationUsage | None = None
+    db_usage: dict[str, UsageCounters] = field(default_factory=dict)
+    """Database name -> this period's totals."""
+    plan: PlanInfo | None = None
+    warnings: tuple[str, ...] = ()
+
+    def database(self, name: str) -> Database | None:
+        return next((db for db in self.databases if db.name == name), None)
+
+    def group_of(self, name: str) -> Group | None:
+        db = self.database(name)
+        return self.groups.get(db.group) if db else None
+
+    def databases_in_group(self, group: str) -> list[str]:
+        return [db.name for db in self.databases if db.group == group]
+
+
+async def _soft(call: Callable[[], Awaitable[T]], what: str, warnings: list[str]) -> T | None:
+    """``call()`` or None, its PlatformError noted in ``warnings`` (a factory: nothing is left un-awaited)."""
+    try:
+        return await call()
+    except PlatformError as exc:
+        warnings.append(f"{what}: {exc}")
+        return None
+
+
+async def fetch_plan(platform: PlatformClient) -> PlanInfo:
+    """The current plan's quotas (plans + subscription); the Free plan's when the API gives none."""
+    ignored: list[str] = []
+    plans, subscription = await asyncio.gather(
+        _soft(platform.list_plans, "plans", ignored),
+        _soft(platform.get_subscription, "subscription", ignored),
+    )
+    return resolve_plan(plans, subscription)
+
+
+async def fetch_snapshot(
+    platform: PlatformClient, now: datetime, plan: PlanInfo | None = None
+) -> OrgSnapshot:
+    warnings: list[str] = []
+    databases, groups, organization, usage, plan = await asyncio.gather(
+        platform.list_databases(),
+        _soft(platform.list_groups, "groups", warnings),
+        _soft(platform.get_organization, "organization", warnings),
+        _soft(platform.organization_usage, "usage", warnings),
+        fetch_plan(platform) if plan is None else _done(plan),
+    )
+    db_usage = await _database_usage(platform, databases, usage, warnings)
+    return OrgSnapshot(
+        fetched_at=now,
+        databases=tuple(databases),
+        groups={g.name: g for g in groups or ()},
+        organization=organization,
+        usage=usage,
+        db_usage=db_usage,
+        plan=plan,
+        warnings=tuple(warnings),
+    )
+
+
+async def _done(value: T) -> T:
+    return value
+
+
+async def _database_usage(
+    platform: PlatformClient,
+    databases: list[Database],
+    usage: OrganizationUsage | None,
+    warnings: list[str],
+) -> dict[str, UsageCounters]:
+    """Per-database totals from the organization usage (one call); per-database calls only for the missing."""
+    by_uuid = {d.uuid: d.total for d in usage.databases} if usage else {}
+    result: dict[str, UsageCounters] = {}
+    missing: list[Database] = []
+    for db in databases:
+        found = by_uuid.get(db.db_id) if db.db_id else None
+        if found is not None:
+            result[db.name] = found
+        else:
+            missing.append(db)
+    if not missing:
+        return result
+    limit = asyncio.Semaphore(USAGE_CONCURRENCY)
+    lost: list[str] = []
+
+    async def one(db: Database) -> None:
+        async with limit:
+            got = await _soft(lambda: platform.database_usage(db.name), db.name, lost)
+        if got is not None:
+            result[db.name] = got.total
+
+    await asyncio.gather(*(one(db) for db in missing))
+    if lost:
+        warnings.append(f"usage of {len(lost)} database(s) unavailable")
+    return result
+
+
+def primary_locations(snapshot: OrgSnapshot, group: Group) -> set[str]:
+    """Every name the group's primary goes by (the spec's own example mixes ``us-east-1``/``aws-us-east-1``)."""
+    names = {group.primary} if group.primary else set()
+    names.update(db.primary_region for db in snapshot.databases if db.group == group.name)
+    names.discard("")
+    return names
+
+
+def is_primary(location: str, primaries: set[str]) -> bool:
+    return any(
+        location == p or location.endswith("-" + p) or p.endswith("-" + location) for p in primaries
+    )

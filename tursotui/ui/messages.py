@@ -1,0 +1,19 @@
+"""Messages widgets post upward; the main screen and the app handle them (UI changes happen in handlers)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class ErrorOccurred(Message):
+    """Something failed. ``modal``: open the copyable error modal; else a notification (``e`` shows it)."""
+
+    def __init__(self, title: str, text: str, *, modal: bool = False) -> None:
+        super().__init__()
+        self.title = title
+        self.text = text
+        self.modal = modal
+
+
+class RefreshRequested(Message):
+    """The backend changed (a location added or removed): refresh now."""

@@ -1,0 +1,356 @@
+"""Databases & replicas: the org's databases, the selected one's instances with live latency, replica
+locations added/removed behind a typed confirmation, the URL copied over OSC 52."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from tursotui.platform import Database, Instance, PlatformError, UsageCounters
+from tursotui.ui import format as fmt
+from tursotui.ui.actions import bindings_for
+from tursotui.ui.data import OrgSnapshot, is_primary, primary_locations
+from tursotui.ui.latency import LatencyProbe, measure_all
+from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.screens.confirm import ConfirmLocationScreen
+from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
+from tursotui.ui.services import Services
+from tursotui.ui.widgets.tables import sync_rows
+
+DATABASE_COLUMNS = (
+    ("name", "Name"),
+    ("group", "Group"),
+    ("primary", "Primary"),
+    ("size", "Size"),
+    ("blocked", "Blocked"),
+    ("protect", "Delete prot."),
+    ("url", "URL"),
+)
+INSTANCE_COLUMNS = (
+    ("name", "Instance"),
+    ("type", "Type"),
+    ("latency", "Latency"),
+    ("lag", "Repl. lag"),
+    ("location", "Location"),
+    ("hostname", "Hostname"),
+)
+PROBING = "…"
+
+
+def _blocked(db: Database) -> str:
+    parts = [name for name, on_ in (("reads", db.block_reads), ("writes", db.block_writes)) if on_]
+    return "+".join(parts) if parts else "no"
+
+
+def database_cells(db: Database, usage: UsageCounters | None) -> list[str]:
+    return [
+        db.name,
+        db.group or "–",
+        db.primary_region or "–",
+        fmt.size(usage.storage_bytes) if usage else "–",
+        _blocked(db),
+        fmt.flag(db.delete_protection),
+        db.url if db.hostname else "–",
+    ]
+
+
+def instance_cells(instance: Instance, latency: str) -> list[str]:
+    # The Platform API exposes no replication index: lag is "n/a" unless a backend adds it.
+    lag = "–" if instance.is_primary else "n/a"
+    return [
+        instance.name,
+        instance.type or "?",
+        latency,
+        lag,
+        instance.region or "–",
+        instance.hostname or "–",
+    ]
+
+
+class DatabasesPane(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("databases"))
+    TITLE = "Databases"
+
+    def __init__(self, services: Services, probe: LatencyProbe) -> None:
+        super().__init__(id="databases-pane")
+        self.services = services
+        self.probe = probe
+        self.snapshot: OrgSnapshot | None = None
+        self.instances: dict[str, Instance] = {}
+        self.instances_of: str | None = None
+        self._selected_first = False
+
+    def compose(self) -> ComposeResult:
+        databases: DataTable[str] = DataTable(
+            id="databases-table", cursor_type="row", zebra_stripes=True
+        )
+        databases.border_title = "Databases"
+        yield databases
+        instances: DataTable[str] = DataTable(
+            id="instances-table", cursor_type="row", zebra_stripes=True
+        )
+        instances.border_title = "Instances"
+        instances.border_subtitle = "latency: GET /health from this machine"
+        yield instances
+
+    def on_mount(self) -> None:
+        databases = self.query_one("#databases-table", DataTable)
+        for key, label in DATABASE_COLUMNS:
+            databases.add_column(label, key=key)
+        instances = self.query_one("#instances-table", DataTable)
+        for key, label in INSTANCE_COLUMNS:
+            instances.add_column(label, key=key)
+
+    # -- data ------------------------------------------------------------------------------------------------
+
+    @property
+    def databases_table(self) -> DataTable[str]:
+        return self.query_one("#databases-table", DataTable)
+
+    @property
+    def instances_table(self) -> DataTable[str]:
+        return self.query_one("#instances-table", DataTable)
+
+    @property
+    def selected_name(self) -> str | None:
+        table = self.databases_table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key
+
+    @property
+    def selected_database(self) -> Database | None:
+        name = self.selected_name
+        return self.snapshot.database(name) if self.snapshot and name else None
+
+    def apply(self, snapshot: OrgSnapshot) -> None:
+        """Show a fresh snapshot (rows updated in place by key), then reload the selected one's instances."""
+        self.snapshot = snapshot
+        table = self.databases_table
+        rows = {
+            db.name: database_cells(db, snapshot.db_usage.get(db.name)) for db in snapshot.databases
+        }
+        with self.app.batch_update():
+            sync_rows(table, rows)
+        table.border_subtitle = f"{len(rows)} in org {self.services.organization}"
+        if not self._selected_first and rows:
+            self._selected_first = True
+            wanted = self.services.database_name
+            if wanted in rows:
+                table.move_cursor(row=table.get_row_index(wanted))
+        name = self.selected_name
+        if name:
+            self.load_instances(name)
+        else:
+            self.instances_of = None
+            self.instances = {}
+            self.instances_table.clear()
+            self.instances_table.border_title = "Instances"
+
+    @on(DataTable.RowHighlighted, "#databases-table")
+    def _database_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = event.row_key.value
+        if name and name != self.instances_of:
+            self.load_instances(name)
+
+    @work(exclusive=True, group="instances")
+    async def load_instances(self, name: str) -> None:
+        """List the instances of ``name``, then time ``GET /health`` on each (stale results are dropped)."""
+        try:
+            instances = await self.services.platform.list_instances(name)
+        except PlatformError as exc:
+            self.post_message(ErrorOccurred(f"Instances of {name}", str(exc)))
+            return
+        if self.selected_name != name:
+            return
+        table = self.instances_table
+        same = self.instances_of == name
+        old = {key.value: table.get_cell(key, "latency") for key in table.rows} if same else {}
+        self.instances_of = name
+        self.instances = {i.uuid or i.name: i for i in instances}
+        rows = {key: instance_cells(i, old.get(key, PROBING)) for key, i in self.instances.items()}
+        with self.app.batch_update():
+            sync_rows(table, rows)
+        self._title(name)
+        latencies = await measure_all(self.probe, [i.hostname for i in instances if i.hostname])
+        if self.instances_of != name:
+            return
+        with self.app.batch_update():
+            for key, instance in self.instances.items():
+                if key in rows:
+                    value = (
+                        fmt.latency(latencies.get(instance.hostname)) if instance.hostname else "–"
+                    )
+                    table.update_cell(key, "latency", value)
+
+    def _title(self, name: str) -> None:
+        db = self.snapshot.database(name) if self.snapshot else None
+        group = self.snapshot.group_of(name) if self.snapshot else None
+        parts = [f"Instances of {name}"]
+        if db and db.group:
+            parts.append(f"group {db.group}")
+        if group and group.locations:
+            count = len(group.locations)
+            parts.append(f"{count} location{'s' if count != 1 else ''}")
+        self.instances_table.border_title = " · ".join(parts)
+
+    # -- actions ---------------------------------------------------------------------------------------------
+
+    def action_copy_url(self) -> None:
+        db = self.selected_database
+        if db is None or not db.hostname:
+            self.notify("No database selected", severity="warning", timeout=3, markup=False)
+            return
+        self.app.copy_to_clipboard(db.url)
+        self.notify(f"Copied {db.url} (OSC 52)", timeout=3, markup=False)
+
+    def action_switch_table(self) -> None:
+        if self.databases_table.has_focus:
+            self.instances_table.focus()
+        else:
+            self.databases_table.focus()
+
+    def _writable(self, what: str) -> bool:
+        if self.services.read_only:
+            self.notify(
+                f"Read-only mode: {what} is disabled", severity="warning", timeout=4, markup=False
+            )
+            return False
+        return True
+
+    def action_add_location(self) -> None:
+        if self._writable("adding a replica location"):
+            self._add_location()
+
+    def action_remove_location(self) -> None:
+        if self._writable("removing a replica location"):
+            highlighted = None
+            if self.instances_table.has_focus and self.instances_table.row_count:
+                table = self.instances_table
+                key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                highlighted = self.instances.get(key or "")
+            self._remove_location(highlighted)
+
+    def _target(self) -> tuple[Database, str] | None:
+        db = self.selected_database
+        if db is None or self.snapshot is None:
+            self.notify("No database selected", severity="warning", timeout=3, markup=False)
+            return None
+        if not db.group:
+            self.notify(
+                f"{db.name} has no group: its locations cannot be changed here",
+                severity="warning",
+                markup=False,
+            )
+            return None
+        return db, db.group
+
+    @work(exclusive=True, group="location")
+    async def _add_location(self) -> None:
+        target = self._target()
+        if target is None or self.snapshot is None:
+            return
+        db, group_name = target
+        group = self.snapshot.groups.get(group_name)
+        present = set(group.locations if group else (db.primary_region,))
+        try:
+            locations = await self.services.platform.list_locations()
+        except PlatformError as exc:
+            self.post_message(ErrorOccurred("Could not list locations", str(exc), modal=True))
+            return
+        choices = [
+            LocationChoice(code, desc)
+            for code, desc in sorted(locations.items())
+            if code not in present
+        ]
+        if not choices:
+            self.notify(f"Group {group_name} is already in every location", timeout=4, markup=False)
+            return
+        code = await self.app.push_screen_wait(
+            LocationPickerScreen(f"Add a replica location to group {group_name}", choices)
+        )
+        if not code:
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmLocationScreen(
+                "add",
+                code,
+                group_name,
+                self.snapshot.databases_in_group(group_name),
+                description=locations.get(code, ""),
+                cloud=self.services.target == "cloud",
+            )
+        )
+        if not confirmed:
+            self.notify("Nothing changed", timeout=3, markup=False)
+            return
+        try:
+            await self.services.platform.add_location(group_name, code)
+        except PlatformError as exc:
+            self.post_message(ErrorOccurred(f"Could not add {code}", str(exc), modal=True))
+            return
+        self.notify(f"Added replica location {code} to group {group_name}", timeout=4, markup=False)
+        self.post_message(RefreshRequested())
+
+    @work(exclusive=True, group="location")
+    async def _remove_location(self, highlighted: Instance | None) -> None:
+        target = self._target()
+        if target is None or self.snapshot is None:
+            return
+        db, group_name = target
+        group = self.snapshot.groups.get(group_name)
+        primaries = primary_locations(self.snapshot, group) if group else {db.primary_region}
+        if highlighted is not None:
+            code: str | None = highlighted.region
+            if highlighted.is_primary:
+                primaries.add(highlighted.region)
+        else:
+            locations = group.locations if group else ()
+            choices = [
+                LocationChoice(loc, disabled_reason="primary" if is_primary(loc, primaries) else "")
+                for loc in locations
+            ]
+            if not any(not c.disabled_reason for c in choices):
+                self.notify(f"Group {group_name} has no replica locations", timeout=4, markup=False)
+                return
+            code = await self.app.push_screen_wait(
+                LocationPickerScreen(f"Remove a replica location from group {group_name}", choices)
+            )
+        if not code:
+            return
+        if is_primary(code, primaries):
+            self.notify(
+                f"Refusing to remove {code}: it is the primary location of group {group_name}",
+                title="Primary location",
+                severity="error",
+                timeout=6,
+                markup=False,
+            )
+            return
+        confirmed = await self.app.push_screen_wait(
+            ConfirmLocationScreen(
+                "remove",
+                code,
+                group_name,
+                self.snapshot.databases_in_group(group_name),
+                cloud=self.services.target == "cloud",
+            )
+        )
+        if not confirmed:
+            self.notify("Nothing changed", timeout=3, markup=False)
+            return
+        try:
+            await self.services.platform.remove_location(group_name, code)
+        except PlatformError as exc:
+            self.post_message(ErrorOccurred(f"Could not remove {code}", str(exc), modal=True))
+            return
+        self.notify(
+            f"Removed replica location {code} from group {group_name}", timeout=4, markup=False
+        )
+        self.post_message(RefreshRequested())
