@@ -18,6 +18,7 @@ def cli_options(args: argparse.Namespace) -> CliOptions:
         read_only=args.read_only,
         database_url=args.database_url,
         organization=args.organization,
+        config_may_be_missing=getattr(args, "command", None) == "setup",
     )
 
 

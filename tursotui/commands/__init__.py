@@ -18,6 +18,7 @@ MODULES = {
     "backup": "tursotui.commands.backup",
     "import": "tursotui.commands.imports",
     "token": "tursotui.commands.token",
+    "setup": "tursotui.commands.setup",
 }
 
 
@@ -121,6 +122,10 @@ def register(sub: Any) -> None:
     token_sub.add_parser(
         "decode", parents=[common], help="show a JWT's claims (read from stdin, not verified)"
     )
+
+    from tursotui.commands.setup_args import add_parser as add_setup
+
+    add_setup(sub, common)
 
 
 def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:

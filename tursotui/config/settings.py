@@ -29,6 +29,8 @@ class CliOptions:
     organization: str | None = None
     api_token: str | None = None
     auth_token: str | None = None
+    config_may_be_missing: bool = False
+    """True for commands that create config.toml (setup): a named but missing file is fine."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,8 @@ def resolve(cli: CliOptions | None = None, environ: Mapping[str, str] | None = N
     env = os.environ if environ is None else environ
     config_path = paths.config_path(cli.config)
     env_path = paths.env_path(cli.env_file, config_path)
-    config = load_config(
-        config_path, missing_ok=cli.config is None and "TURSOTUI_CONFIG" not in env
-    )
+    named = cli.config is not None or "TURSOTUI_CONFIG" in env
+    config = load_config(config_path, missing_ok=cli.config_may_be_missing or not named)
     dotenv = read_env_file(env_path)
     cfg_turso = config.turso
     cfg_tui = config.tursotui

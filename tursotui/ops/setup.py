@@ -1,0 +1,306 @@
+"""The xSwarm guide's Quick Setup Checklist as resumable steps (for `tursotui setup` and the wizard).
+
+Each step first detects whether it is already done and then skips it, so the whole checklist can
+be re-run at any time and resumes after a failure. Every write is atomic (config.toml with
+tomlkit and a backup, .env 0600 with a backup, databases created server-side in one call), so a
+failure mid-way leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tursotui.backend import Backend
+from tursotui.config import read_env_file, update_config, write_env_file
+from tursotui.config.envfile import AUTH_TOKEN
+from tursotui.config.load import load_config
+from tursotui.libsql import HranaClient
+from tursotui.libsql.errors import LibsqlError
+from tursotui.ops.access import open_database
+from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.names import check_name
+from tursotui.ops.tokens import parse_expiration
+from tursotui.platform import Database, PlatformError
+from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS
+
+Status = Literal["done", "skipped", "failed"]
+CRON_LINE = "0 2 * * * tursotui backup"
+REPLICA_NOTE = (
+    "Edge replicas are deprecated for new Turso users; existing users can still add them."
+)
+
+
+@dataclass
+class SetupPlan:
+    database: str = "xswarm-users"
+    group: str = "default"
+    primary: str | None = None
+    """Primary location; None = the closest (Turso Cloud) or sjc (local Turso)."""
+    replicas: tuple[str, ...] = ()
+    expiration: str = "90d"
+    read_only: bool = False
+    test_users: bool = False
+    local_replica: bool = False
+    backups: bool = False
+
+
+@dataclass
+class StepResult:
+    key: str
+    title: str
+    status: Status
+    detail: str
+    statements: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.key,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "statements": self.statements,
+        }
+
+
+@dataclass
+class _State:
+    organization: str = ""
+    primary: str = ""
+    database: Database | None = None
+    token: str | None = None
+    minted: bool = False
+
+
+class Setup:
+    """Run the checklist against ``backend`` (Turso Cloud or the local Turso)."""
+
+    def __init__(self, backend: Backend, plan: SetupPlan) -> None:
+        self.backend = backend
+        self.plan = plan
+        self.settings = backend.settings
+        self.state = _State()
+        check_name(plan.database)
+        check_name(plan.group, "group")
+        parse_expiration(plan.expiration)
+        self.steps: list[
+            tuple[str, str, Callable[[], Awaitable[tuple[Status, str, list[str]]]]]
+        ] = [
+            ("api_token", "Validate the Platform API token", self._api_token),
+            ("organization", "Pick the organization", self._organization),
+            ("location", "Pick the primary location", self._location),
+            ("database", f"Create database {plan.database}", self._database),
+            ("replicas", "Add replica locations", self._replicas),
+            ("db_token", "Mint a database token", self._db_token),
+            ("config", "Write .env and config.toml", self._config),
+            ("schema", "Apply the schema and its indexes", self._schema),
+            ("test_users", "Insert the guide's test users", self._test_users),
+            ("connection", "Test the connection", self._connection),
+            ("local_replica", "Enable the local embedded replica", self._local_replica),
+            ("backups", "Set up the backup schedule", self._backups),
+        ]
+
+    @property
+    def platform(self) -> Any:
+        return self.backend.platform
+
+    async def run(self, on_step: Callable[[StepResult], None] | None = None) -> list[StepResult]:
+        """Every step in order; stops at the first failure (re-running resumes there)."""
+        results: list[StepResult] = []
+        for key, title, step in self.steps:
+            try:
+                status, detail, statements = await step()
+            except (OpsError, PlatformError, LibsqlError) as exc:
+                status, detail, statements = "failed", str(exc), []
+            result = StepResult(key, title, status, detail, statements)
+            results.append(result)
+            if on_step is not None:
+                on_step(result)
+            if status == "failed":
+                break
+        return results
+
+    # --- steps ------------------------------------------------------------------------------
+
+    async def _api_token(self) -> tuple[Status, str, list[str]]:
+        if self.backend.local is not None:
+            await self.platform.list_organizations()
+            return "skipped", "local Turso: its own API token is valid (no account needed)", []
+        validation = await self.platform.validate_token()
+        exp = getattr(validation, "exp", None)
+        when = (
+            "never expires" if not exp or exp < 0 else time.strftime("%Y-%m-%d", time.gmtime(exp))
+        )
+        return "done", f"Platform API token valid ({when})", []
+
+    async def _organization(self) -> tuple[Status, str, list[str]]:
+        slugs = [o.slug for o in await self.platform.list_organizations()]
+        wanted = self.platform.organization or self.settings.organization
+        if wanted and wanted in slugs:
+            chosen = wanted
+        elif not wanted and len(slugs) == 1:
+            chosen = slugs[0]
+        else:
+            raise InputError(
+                f"organization {wanted or '(none set)'} is not one of {', '.join(slugs)}: "
+                "set [turso] organization or pass --organization"
+            )
+        self.platform.organization = chosen
+        self.state.organization = chosen
+        return "done", f"organization {chosen}", []
+
+    async def _location(self) -> tuple[Status, str, list[str]]:
+        locations = await self.platform.list_locations()
+        chosen = self.plan.primary
+        how = "as asked"
+        if chosen is None:
+            if self.backend.local is not None:
+                chosen, how = "sjc", "local default"
+            else:
+                chosen, how = (await self.platform.closest_region()).server, "closest to you"
+        if chosen not in locations:
+            raise InputError(
+                f"unknown location {chosen!r}: use one of {', '.join(sorted(locations))}"
+            )
+        self.state.primary = chosen
+        return "done", f"{chosen} ({locations[chosen]}; {how})", []
+
+    async def _database(self) -> tuple[Status, str, list[str]]:
+        existing = {d.name: d for d in await self.platform.list_databases()}
+        if self.plan.database in existing:
+            self.state.database = existing[self.plan.database]
+            return "skipped", f"{self.plan.database} already exists", []
+        groups = {g.name for g in await self.platform.list_groups()}
+        if self.plan.group not in groups:
+            await self.platform.create_group(self.plan.group, self.state.primary)
+        await self.platform.create_database(self.plan.database, self.plan.group)
+        self.state.database = await self.platform.get_database(self.plan.database)
+        return "done", f"created {self.plan.database} in group {self.plan.group}", []
+
+    async def _replicas(self) -> tuple[Status, str, list[str]]:
+        db = self._db()
+        group = await self.platform.get_group(db.group)
+        missing = [loc for loc in self.plan.replicas if loc not in group.locations]
+        if not self.plan.replicas:
+            return "skipped", "none asked (optional)", []
+        if not missing:
+            return "skipped", f"already in {', '.join(group.locations)}", []
+        for location in missing:
+            await self.platform.add_location(db.group, location)
+        note = f" — {REPLICA_NOTE}" if self.backend.local is None else ""
+        return "done", f"added {', '.join(missing)}{note}", []
+
+    async def _db_token(self) -> tuple[Status, str, list[str]]:
+        db = self._db()
+        current = self.settings.auth_token or read_env_file(self.settings.env_path).get(AUTH_TOKEN)
+        if current and await self._works(db, current):
+            self.state.token = current
+            return "skipped", f"the {AUTH_TOKEN} in .env already opens {db.name}", []
+        minted = await self.platform.create_database_token(
+            db.name,
+            expiration=self.plan.expiration,
+            authorization="read-only" if self.plan.read_only else "full-access",
+        )
+        self.state.token, self.state.minted = minted.jwt, True
+        access = "read-only" if self.plan.read_only else "full access"
+        return "done", f"minted ({access}, expires in {self.plan.expiration})", []
+
+    async def _config(self) -> tuple[Status, str, list[str]]:
+        db = self._db()
+        group = await self.platform.get_group(db.group)
+        wanted: dict[str, Any] = {
+            "turso.database_name": db.name,
+            "turso.organization": self.state.organization,
+            "turso.database_url": db.url,
+            "turso.primary_region": group.primary,
+            "turso.replica_regions": [loc for loc in group.locations if loc != group.primary],
+            "tursotui.target": "local" if self.backend.local is not None else "cloud",
+        }
+        changed = []
+        config = load_config(self.settings.config_path)
+        current = {
+            "turso.database_name": config.turso.database_name,
+            "turso.organization": config.turso.organization,
+            "turso.database_url": config.turso.database_url,
+            "turso.primary_region": config.turso.primary_region,
+            "turso.replica_regions": list(config.turso.replica_regions),
+            "tursotui.target": config.tursotui.target,
+        }
+        updates = {k: v for k, v in wanted.items() if current.get(k) != v}
+        if updates:
+            update_config(self.settings.config_path, updates, backup=True)
+            changed.append(f"config.toml ({', '.join(sorted(updates))})")
+        if self.state.minted and self.state.token:
+            write_env_file(self.settings.env_path, {AUTH_TOKEN: self.state.token}, backup=True)
+            changed.append(f".env ({AUTH_TOKEN}, mode 0600)")
+        if not changed:
+            return "skipped", "config.toml and .env already point at the database", []
+        return "done", "wrote " + " and ".join(changed) + " (previous files backed up)", []
+
+    async def _schema(self) -> tuple[Status, str, list[str]]:
+        async with open_database(self.platform, self._db().name) as access:
+            names = {
+                row[0]
+                for row in (await access.client.execute("SELECT name FROM sqlite_master")).rows
+            }
+            wanted = {"users", "subscription_items", "usage", "idx_users_email",
+                      "idx_users_xswarm_phone", "idx_users_stripe_customer"}  # fmt: skip
+            if wanted <= names:
+                return "skipped", "tables and indexes already exist", list(SCHEMA)
+            await access.client.batch(list(SCHEMA))
+        return "done", f"{len(SCHEMA)} statements applied (idempotent)", list(SCHEMA)
+
+    async def _test_users(self) -> tuple[Status, str, list[str]]:
+        if not self.plan.test_users:
+            return "skipped", "not asked (optional)", []
+        async with open_database(self.platform, self._db().name) as access:
+            ids = [row[0] for row in TEST_USERS]
+            found = await access.client.execute(
+                "SELECT COUNT(*) FROM users WHERE id IN (?, ?)", ids
+            )
+            if found.rows and found.rows[0][0] == len(ids):
+                return "skipped", "test-123 and admin-456 already exist", []
+            await access.client.batch([(INSERT_USER, list(row)) for row in TEST_USERS])
+        return "done", "inserted test-123 and admin-456 (INSERT OR IGNORE)", [INSERT_USER]
+
+    async def _connection(self) -> tuple[Status, str, list[str]]:
+        db = self._db()
+        if not self.state.token:
+            raise OpsError("no database token to test the connection with")
+        start = time.perf_counter()
+        async with HranaClient(db.url, self.state.token) as sql:
+            count = (await sql.execute("SELECT COUNT(*) FROM users")).rows[0][0]
+        ms = (time.perf_counter() - start) * 1000
+        return "done", f"connected to {db.url}: {count!r} users ({ms:.0f} ms)", []
+
+    async def _local_replica(self) -> tuple[Status, str, list[str]]:
+        if not self.plan.local_replica:
+            return "skipped", "not asked (optional)", []
+        if load_config(self.settings.config_path).turso.local_replica.enabled:
+            return "skipped", "[turso.local_replica] is already enabled", []
+        update_config(self.settings.config_path, {"turso.local_replica.enabled": True}, backup=True)
+        return "done", "[turso.local_replica] enabled = true", []
+
+    async def _backups(self) -> tuple[Status, str, list[str]]:
+        if not self.plan.backups:
+            return "skipped", "not asked (optional)", []
+        if not load_config(self.settings.config_path).turso.backup.enabled:
+            update_config(self.settings.config_path, {"turso.backup.enabled": True}, backup=True)
+        return "done", f"[turso.backup] enabled; schedule it with cron: {CRON_LINE}", [CRON_LINE]
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _db(self) -> Database:
+        if self.state.database is None:
+            raise OpsError(f"database {self.plan.database} is not there yet")
+        return self.state.database
+
+    async def _works(self, db: Database, token: str) -> bool:
+        try:
+            async with HranaClient(db.url, token) as sql:
+                await sql.execute("SELECT 1")
+        except LibsqlError:
+            return False
+        return True
