@@ -76,3 +76,24 @@ def test_bad_input_is_reported(
     assert code in (1, 2)
     assert message in capsys.readouterr().err
     assert not (tmp_path / "cfg" / "config.toml").exists()
+
+
+def test_replica_commands_after_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    replica_path = tmp_path / "replica" / "users.db"
+    assert main(_args(tmp_path, "--test-users", "--local-replica")) == 0
+    capsys.readouterr()
+    from tursotui.config import update_config
+
+    update_config(
+        tmp_path / "cfg" / "config.toml", {"turso.local_replica.local_db_path": str(replica_path)}
+    )
+    base = ["--config", str(tmp_path / "cfg" / "config.toml"), "--data-dir", str(tmp_path / "data")]
+    assert main([*base, "replica", "sync", "--json"]) == 0
+    synced = json.loads(capsys.readouterr().out)
+    assert synced["exists"] is True and synced["size_bytes"] > 0
+    assert main([*base, "replica", "status"]) == 0
+    assert "last sync" in capsys.readouterr().out
+    assert main([*base, "replica", "reset"]) == 2  # not on a terminal, no --yes
+    assert replica_path.exists()
+    assert main([*base, "replica", "reset", "--yes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["exists"] is True

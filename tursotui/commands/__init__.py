@@ -19,6 +19,7 @@ MODULES = {
     "import": "tursotui.commands.imports",
     "token": "tursotui.commands.token",
     "setup": "tursotui.commands.setup",
+    "replica": "tursotui.commands.replica",
 }
 
 
@@ -126,6 +127,12 @@ def register(sub: Any) -> None:
     from tursotui.commands.setup_args import add_parser as add_setup
 
     add_setup(sub, common)
+
+    rep = sub.add_parser("replica", help="the local embedded replica ([turso.local_replica])")
+    rep_sub = rep.add_subparsers(dest="replica_command", metavar="ACTION", required=True)
+    rep_sub.add_parser("status", parents=[common], help="path, size, last sync")
+    rep_sub.add_parser("sync", parents=[common], help="sync now (libsql, with a timeout)")
+    rep_sub.add_parser("reset", parents=[common], help="delete the file and sync it again")
 
 
 def handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int] | None:
