@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,17 +29,13 @@ from tursotui.local.state import (
     now,
 )
 from tursotui.local.tokens import GroupKeys, parse_authorization, parse_expiration
-
-NAME_RULE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+from tursotui.names import name_problem
 
 
 def check_name(kind: str, name: str) -> None:
-    if not NAME_RULE.match(name or ""):
-        raise ApiError(
-            400,
-            f"invalid {kind} name {name!r}: use 1 to 64 lowercase letters, numbers and dashes, "
-            "not starting or ending with a dash",
-        )
+    problem = name_problem(name, kind)
+    if problem is not None:
+        raise ApiError(400, problem)
 
 
 def check_location(code: str) -> None:

@@ -7,31 +7,22 @@ group's key, so every older token of every database in the group stops working.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tursotui.atomic import atomic_write
 from tursotui.local.errors import ApiError
 from tursotui.local.keys import SigningKey
-
-_PART = re.compile(r"(\d+)([wdhms])")
-_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
-MAX_EXPIRATION = 10 * 365 * 86_400
+from tursotui.names import parse_duration
 
 
 def parse_expiration(text: str | None) -> int | None:
     """Turso's expiration format: "never", or parts such as "2w1d30m", "90d", "12h"."""
-    if text is None or text == "" or text == "never":
+    if text is None or text == "":
         return None
-    value = text.strip().lower()
-    if not re.fullmatch(r"(?:\d+[wdhms])+", value):
-        raise ApiError(
-            400, f"invalid expiration {text!r}: use 'never' or a duration such as 90d, 2w1d30m, 12h"
-        )
-    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value))
-    if seconds <= 0 or seconds > MAX_EXPIRATION:
-        raise ApiError(400, f"invalid expiration {text!r}: must be between 1s and 10 years")
-    return seconds
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def parse_authorization(text: str | None) -> bool:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
+from tursotui.names import NAME_RULE, RULE_TEXT, name_problem
 from tursotui.ops.errors import InputError
 
-NAME_RULE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
-RULE_TEXT = "1 to 64 lowercase letters, numbers and dashes, not starting or ending with a dash"
+__all__ = ["NAME_RULE", "RULE_TEXT", "check_name"]
 
 
 def check_name(name: str | None, kind: str = "database") -> str:
     """``name`` when it is a valid database/group name, else :class:`InputError`."""
-    if not name:
-        raise InputError(f"no {kind} name given")
-    if not NAME_RULE.match(name):
-        raise InputError(f"invalid {kind} name {name!r}: use {RULE_TEXT}")
+    problem = name_problem(name, kind)
+    if problem is not None or name is None:
+        raise InputError(problem or f"no {kind} name given")
     return name

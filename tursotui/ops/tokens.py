@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -20,16 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tursotui.atomic import atomic_write
+from tursotui.names import parse_duration
 from tursotui.ops.errors import InputError, OpsError
 
 LEDGER_FILE = "token-ledger.json"
 LEDGER_VERSION = 1
 EXPIRY_WARNING = timedelta(days=7)
-MAX_EXPIRATION = timedelta(days=3650)
 DEFAULT_EXPIRATION = "90d"
-_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
-_PART = re.compile(r"(\d+)([wdhms])")
-_FORMAT = re.compile(r"(?:\d+[wdhms])+")
 
 Scope = Literal["database", "group"]
 Authorization = Literal["full-access", "read-only"]
@@ -52,22 +48,11 @@ class Expiration:
 
 def parse_expiration(text: str | None) -> Expiration:
     """Validate a user's expiration: ``never`` or weeks/days/hours/minutes/seconds parts."""
-    value = (text or "").strip().lower()
-    if not value:
-        raise InputError("no expiration given: use 'never' or a duration such as 90d or 2w1d30m")
-    if value == "never":
-        return Expiration("never", None)
-    if not _FORMAT.fullmatch(value):
-        raise InputError(
-            f"invalid expiration {text!r}: use 'never' or numbers with units w, d, h, m, s "
-            "(e.g. 90d, 2w1d30m, 12h)"
-        )
-    seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(value))
-    if seconds <= 0:
-        raise InputError(f"invalid expiration {text!r}: it must be longer than zero")
-    if seconds > MAX_EXPIRATION.total_seconds():
-        raise InputError(f"invalid expiration {text!r}: at most 10 years (3650d), or 'never'")
-    return Expiration(value, seconds)
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    return Expiration((text or "").strip().lower(), seconds)
 
 
 # -- claims --------------------------------------------------------------------------------------
