@@ -61,6 +61,7 @@ class TuiConfig:
     refresh_interval_seconds: float = 5.0
     theme: str = "textual-dark"
     read_only: bool = False
+    local_recovery_interval_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -195,5 +196,6 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "refresh_interval_seconds": _float_range(0.5, 3600),
         "theme": _theme,
         "read_only": _bool,
+        "local_recovery_interval_seconds": _int_range(5, 86_400),
     },
 }

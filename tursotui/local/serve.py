@@ -22,6 +22,7 @@ def open_local_turso(settings: Settings) -> LocalTurso:
     return LocalTurso(
         local_data_dir(settings),
         retention_days=settings.config.turso.backup.retention_days,
+        recovery_interval=settings.config.tursotui.local_recovery_interval_seconds,
     )
 
 
