@@ -240,9 +240,20 @@ class PlatformClient(AccountClient):
         org: str | None = None,
     ) -> DatabaseToken:
         """Mint a database token (a JWT). ``read_attach`` lists databases it may ``ATTACH`` read-only."""
+        return await self._mint(
+            self._db_path(name, org, "/auth/tokens"), expiration, authorization, read_attach
+        )
+
+    async def _mint(
+        self,
+        path: str,
+        expiration: str | timedelta,
+        authorization: Authorization,
+        read_attach: Sequence[str] | None,
+    ) -> DatabaseToken:
         return await self._call(
             "POST",
-            self._db_path(name, org, "/auth/tokens"),
+            path,
             DatabaseToken.from_json,
             params={"expiration": format_expiration(expiration), "authorization": authorization},
             json_body=_token_body(read_attach),
@@ -262,12 +273,8 @@ class PlatformClient(AccountClient):
         org: str | None = None,
     ) -> DatabaseToken:
         """Mint a token valid for every database of the group."""
-        return await self._call(
-            "POST",
-            self._group_path(group, org, "/auth/tokens"),
-            DatabaseToken.from_json,
-            params={"expiration": format_expiration(expiration), "authorization": authorization},
-            json_body=_token_body(read_attach),
+        return await self._mint(
+            self._group_path(group, org, "/auth/tokens"), expiration, authorization, read_attach
         )
 
     async def rotate_group_tokens(self, group: str, *, org: str | None = None) -> None:
