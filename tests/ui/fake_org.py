@@ -9,9 +9,14 @@ Tests only: the lead's end-to-end tests use the real local Turso.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import hashlib
 import json
 import re
+import sqlite3
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,6 +261,7 @@ class FakeOrg:
                 await asyncio.sleep(self.delay)
             finally:
                 self.listing -= 1
+        self.last_params = dict(request.url.params)
         status, body = self.route(request.method, request.url.path)
         return httpx.Response(status, json=body)
 
@@ -312,6 +318,9 @@ class FakeOrg:
             if d.group(2) == "/usage":
                 return 200, {"database": self.database_usage_json(db)}
             return 200, {"database": self.database_json(db)}
+        t = re.fullmatch(r"/(databases|groups)/([^/]+)/auth/(tokens|rotate)", rest)
+        if t and method == "POST":
+            return self._auth(t.group(1), t.group(2), t.group(3))
         g = re.fullmatch(r"/groups/([^/]+)/locations/([^/]+)", rest)
         if g and method in ("POST", "DELETE"):
             return self._change_location(method, g.group(1), g.group(2))
@@ -333,3 +342,154 @@ class FakeOrg:
                 return 404, {"error": f"group {name} is not in {location}"}
             group.locations.remove(location)
         return 200, {"group": group.to_json()}
+
+
+# -- tokens and SQL (the SQL console, tokens and backups panes) ----------------------------------------
+
+EPOCH = 1_781_524_800  # helpers.NOW (2026-06-15 12:00 UTC)
+_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def fake_jwt(claims: dict[str, Any], serial: int) -> str:
+    """A JWT-shaped token (signature fake but deterministic)."""
+    signature = hashlib.sha256(f"sig-{serial}".encode()).hexdigest()[:43]
+    return f"{_b64({'alg': 'EdDSA', 'typ': 'JWT'})}.{_b64(claims)}.{signature}"
+
+
+def _seconds(expiration: str) -> int | None:
+    if expiration in ("", "never"):
+        return None
+    return sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)([wdhms])", expiration))
+
+
+def _auth(self: FakeOrg, kind: str, name: str, what: str) -> tuple[int, Any]:
+    if kind == "databases":
+        db = self.databases.get(name)
+        if db is None:
+            return 404, {"error": f"database {name} not found"}
+        claims: dict[str, Any] = {"id": db.db_id}
+    else:
+        if name not in self.groups:
+            return 404, {"error": f"group {name} not found"}
+        claims = {"gid": self.groups[name].uuid}
+    if what == "rotate":
+        self.__dict__.setdefault("rotations", []).append(f"{kind}/{name}")
+        return 200, {}
+    params = getattr(self, "last_params", {})
+    claims["iat"] = EPOCH
+    lifetime = _seconds(params.get("expiration", "never"))
+    if lifetime is not None:
+        claims["exp"] = EPOCH + lifetime
+    if params.get("authorization") == "read-only":
+        claims["a"] = "ro"
+    minted = self.__dict__.setdefault("minted", [])
+    minted.append(f"{kind}/{name}")
+    return 200, {"jwt": fake_jwt(claims, len(minted))}
+
+
+FakeOrg._auth = _auth  # type: ignore[attr-defined]
+
+
+class FakeHrana:
+    """A tiny Hrana-over-HTTP endpoint backed by an in-memory sqlite3 database (execute and close only).
+
+    ``read_only`` refuses writes as sqld does for a read-only token. Rows read are approximated by
+    sqlite's VM steps of the statement (scans read more than index lookups)."""
+
+    def __init__(self, script: str = "") -> None:
+        self.db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self.db.executescript(script)
+        self.statements: list[str] = []
+
+    @classmethod
+    def users(cls, count: int = 250) -> FakeHrana:
+        rows = ",".join(
+            f"({i}, 'user{i}@example.com', '+1555{i:07d}', '{'pro' if i % 3 == 0 else 'free'}')"
+            for i in range(1, count + 1)
+        )
+        return cls(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, phone TEXT,"
+            " plan TEXT);"
+            "CREATE INDEX idx_users_phone ON users(phone);"
+            f"INSERT INTO users VALUES {rows};"
+        )
+
+    def opener(self, token: str = "fake-sql-token") -> Any:  # noqa: S107
+        hrana = self
+
+        @contextlib.asynccontextmanager
+        async def open_sql(database: str, read_only: bool) -> AsyncIterator[Any]:
+            from tursotui.libsql import HranaClient
+
+            http = httpx.AsyncClient(transport=httpx.MockTransport(hrana.handler_for(read_only)))
+            client = HranaClient(f"https://{database}-acme.turso.io", token, http=http)
+            try:
+                yield client
+            finally:
+                await http.aclose()
+
+        return open_sql
+
+    def handler_for(self, read_only: bool) -> Any:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.method == "GET" and request.url.path == "/dump":
+                dump = "\n".join(self.db.iterdump()) + "\n"
+                return httpx.Response(200, content=dump.encode())
+            body = json.loads(request.content)
+            results = [self._request(r, read_only) for r in body.get("requests", [])]
+            return httpx.Response(200, json={"baton": None, "base_url": None, "results": results})
+
+        return handler
+
+    def _request(self, request: dict[str, Any], read_only: bool) -> dict[str, Any]:
+        if request.get("type") == "close":
+            return {"type": "ok", "response": {"type": "close"}}
+        if request.get("type") == "batch":
+            outcomes = [
+                self._request({"type": "execute", **step}, read_only)
+                for step in request["batch"]["steps"]
+            ]
+            results = [o["response"]["result"] if o["type"] == "ok" else None for o in outcomes]
+            errors = [o["error"] if o["type"] == "error" else None for o in outcomes]
+            batch = {"step_results": results, "step_errors": errors}
+            return {"type": "ok", "response": {"type": "batch", "result": batch}}
+        if request.get("type") != "execute":
+            return {"type": "error", "error": {"message": "not supported by the fake", "code": "X"}}
+        sql = request["stmt"]["sql"]
+        self.statements.append(sql)
+        try:
+            self.db.execute(f"PRAGMA query_only = {'ON' if read_only else 'OFF'}")
+            before = self.db.total_changes
+            cursor = self.db.execute(sql)
+            rows = cursor.fetchall()
+            cols = [{"name": d[0], "decltype": None} for d in cursor.description or []]
+            written = self.db.total_changes - before
+        except sqlite3.Error as exc:
+            message = f"SQLite error: {exc}"
+            return {"type": "error", "error": {"message": message, "code": "SQLITE_ERROR"}}
+        result = {
+            "cols": cols,
+            "rows": [[_value(v) for v in row] for row in rows],
+            "affected_row_count": written,
+            "last_insert_rowid": None,
+            "rows_read": len(rows),
+            "rows_written": written,
+        }
+        return {"type": "ok", "response": {"type": "execute", "result": result}}
+
+
+def _value(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"type": "null"}
+    if isinstance(value, int):
+        return {"type": "integer", "value": str(value)}
+    if isinstance(value, float):
+        return {"type": "float", "value": value}
+    if isinstance(value, bytes):
+        return {"type": "blob", "base64": base64.b64encode(value).decode()}
+    return {"type": "text", "value": str(value)}

@@ -7,7 +7,7 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["app", "databases", "usage"]
+Scope = Literal["app", "databases", "usage", "browser", "sql", "tokens", "backups"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,80 @@ ACTIONS: tuple[ActionSpec, ...] = (
         show=False,
     ),
 )
+
+
+BROWSER_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "app.show_browser",
+        "Browser",
+        "Browse the rows of a table",
+        "show_tab('browser')",
+        "b",
+        "app",
+        show=False,
+    ),
+    ActionSpec(
+        "app.restore",
+        "Restore",
+        "Restore a database to a point in time, into a NEW database",
+        "restore",
+        "R",
+        "app",
+        show=False,
+    ),
+    ActionSpec("browser.pick_table", "Table", "Pick the table to browse", "pick_table", "t", "browser"),
+    ActionSpec(
+        "browser.search",
+        "Search",
+        "Search by email, phone, xswarm_phone or stripe_customer_id: exact, or prefix with a trailing *",
+        "search",
+        "slash",
+        "browser",
+        "/",
+    ),
+    ActionSpec(
+        "browser.search_column",
+        "Search column",
+        "Cycle the column searched",
+        "cycle_search_column",
+        "f",
+        "browser",
+        show=False,
+    ),
+    ActionSpec("browser.sort", "Sort", "Cycle the sort over the indexed columns", "cycle_sort", "s", "browser"),
+    ActionSpec("browser.next_page", "Next page", "The next page (keyset)", "next_page", "pagedown,right_square_bracket", "browser", "pgdn", show=False),
+    ActionSpec("browser.prev_page", "Previous page", "The previous page (keyset)", "prev_page", "pageup,left_square_bracket", "browser", "pgup", show=False),
+    ActionSpec("browser.first_page", "First page", "The first rows in order", "first_page", "home", "browser", show=False),
+    ActionSpec("browser.last_page", "Last page", "The last rows in order", "last_page", "end", "browser", show=False),
+    ActionSpec("browser.insert", "Insert", "Insert a row (the SQL is shown before it runs)", "insert_row", "n", "browser", writes=True),
+    ActionSpec("browser.edit", "Edit", "Edit the highlighted row (the SQL is shown before it runs)", "edit_row", "u", "browser", writes=True),
+    ActionSpec("browser.delete", "Delete", "Delete the highlighted row (the SQL is shown before it runs)", "delete_row", "d", "browser", writes=True),
+)  # fmt: skip
+ACTIONS = (*ACTIONS, *BROWSER_ACTIONS)
+
+
+CONSOLE_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("app.show_sql", "SQL", "Show the SQL console", "show_tab('sql')", "3", "app", show=False),
+    ActionSpec("app.show_tokens", "Tokens", "Show database/group tokens", "show_tab('tokens')", "4", "app", show=False),
+    ActionSpec("app.show_backups", "Backups", "Show verified backups", "show_tab('backups')", "5", "app", show=False),
+    ActionSpec("sql.run", "Run", "Run the editor's statements (EXPLAIN first: full scans ask)", "run", "f5,ctrl+enter", "sql", "f5"),
+    ActionSpec("sql.explain", "Plan", "EXPLAIN QUERY PLAN of the editor's statements", "explain", "f2", "sql"),
+    ActionSpec("sql.index_check", "Indexes", "The seed's index check: the indexes in sqlite_master", "index_check", "f3", "sql"),
+    ActionSpec("sql.history", "History", "Earlier statements (persisted, no secrets)", "history", "f4", "sql"),
+    ActionSpec("sql.export", "Export", "Export the results to CSV or JSON", "export", "f8", "sql"),
+    ActionSpec("sql.next_page", "Next page", "The next page of results", "next_page", "ctrl+pagedown", "sql", "^pgdn", show=False),
+    ActionSpec("sql.previous_page", "Previous page", "The previous page of results", "previous_page", "ctrl+pageup", "sql", "^pgup", show=False),
+    ActionSpec("tokens.create", "Create", "Create a database or group token (shown once)", "create", "n", "tokens", writes=True),
+    ActionSpec("tokens.rotate", "Rotate", "Invalidate ALL tokens of a database/group (typed confirmation)", "rotate", "r", "tokens", writes=True),
+    ActionSpec("tokens.rotate_group", "Rotate group", "Invalidate ALL tokens of the database's group (typed confirmation)", "rotate_group", "g", "tokens", writes=True, show=False),
+    ActionSpec("tokens.decode", "Decode", "Decode a pasted JWT's claims (not verified)", "decode", "d", "tokens"),
+    ActionSpec("tokens.reload", "Reload", "Read the token ledger again", "reload", "l", "tokens", show=False),
+    ActionSpec("backups.run_sql", "Backup .sql", "Verified .sql backup of the selected database", "backup('sql')", "s", "backups"),
+    ActionSpec("backups.run_db", "Backup .db", "Verified .db backup of the selected database", "backup('db')", "d", "backups"),
+    ActionSpec("backups.cancel", "Cancel", "Cancel the running backup", "cancel_backup", "escape", "backups", "esc"),
+    ActionSpec("backups.reload", "Reload", "List the backups folder again", "reload", "l", "backups", show=False),
+)  # fmt: skip
+ACTIONS = (*ACTIONS, *CONSOLE_ACTIONS)
 
 
 def actions_for(scope: Scope) -> list[ActionSpec]:

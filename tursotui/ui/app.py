@@ -27,11 +27,16 @@ from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpEntry, HelpScreen, HelpSection
 from tursotui.ui.screens.main import MainScreen
 from tursotui.ui.services import LOCAL_HINT, Services
+from tursotui.ui.widgets.backups_pane import BackupsPane
+from tursotui.ui.widgets.browser_pane import BrowserPane
 from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.widgets.sql_console import SqlConsolePane
+from tursotui.ui.widgets.tokens_pane import TokensPane
 from tursotui.ui.widgets.usage_pane import UsagePane
 
 FALLBACK_THEME = "textual-dark"
-PANES = (DatabasesPane, UsagePane)
+PANES = (DatabasesPane, UsagePane, BrowserPane, SqlConsolePane, TokensPane, BackupsPane)
+CONSOLE_PANES = {"sql": SqlConsolePane, "tokens": TokensPane, "backups": BackupsPane}
 
 
 class TursoApp(App[None]):
@@ -95,6 +100,13 @@ class TursoApp(App[None]):
         if self.screen is self.main:
             self.main.show_tab(tab)
 
+    def action_restore(self) -> None:
+        from tursotui.ui.screens.restore import run_restore_wizard
+
+        self.run_worker(
+            run_restore_wizard(self), group="restore", exclusive=True, exit_on_error=False
+        )
+
     def action_last_error(self) -> None:
         if self.last_error is None:
             self.notify("No errors so far", timeout=2, markup=False)
@@ -117,6 +129,13 @@ class TursoApp(App[None]):
             await self.run_action(spec.action)
             return
         self.main.show_tab(spec.scope)
+        console = CONSOLE_PANES.get(spec.scope)
+        if console is not None:
+            await self.run_action(spec.action, self.main.query_one(console))
+            return
+        if spec.scope == "browser":
+            await self.run_action(spec.action, self.main.query_one(BrowserPane))
+            return
         pane = self.main.query_one(DatabasesPane if spec.scope == "databases" else UsagePane)
         await self.run_action(spec.action, pane)
 

@@ -6,7 +6,8 @@ Tests hand the app a ``PlatformClient`` over ``httpx.MockTransport``; the local 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,11 @@ from tursotui.ui.latency import LatencyProbe
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
+    from tursotui.libsql import HranaClient
 
 Target = Literal["cloud", "local"]
+SqlOpener = Callable[[str, bool], AbstractAsyncContextManager["HranaClient"]]
+"""``opener(database, read_only)``: an SQL client for the database (the SQL console, backups)."""
 
 DEFAULT_REFRESH_INTERVAL = 5.0
 LOCAL_HINT = "switch to Turso Cloud: TURSO_API_TOKEN + [turso] organization, --target cloud"
@@ -55,10 +59,29 @@ class Services:
     with one shared ``httpx.AsyncClient`` it owns."""
     secrets: tuple[str, ...] = field(default=(), repr=False)
     """Tokens to scrub from anything shown or written (crash files, error texts)."""
+    sql_opener: SqlOpener | None = field(default=None, repr=False)
+    """``None``: a short-lived token minted per use (``tursotui.ops.access.open_database``)."""
+    env_path: Path | None = None
+    config_path: Path | None = None
+    """The config.toml the restore wizard may point at a new database (backed up first)."""
+    """The .env a new token may be written to (backed up first)."""
+    backup_dir: Path | None = None
+    """``None``: ``<data_dir>/backups``."""
+    backup_retention_days: int = 30
 
     @property
     def organization(self) -> str:
         return self.platform.organization or ""
+
+    @property
+    def backups_path(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+
+    def open_sql(self, database: str, read_only: bool) -> AbstractAsyncContextManager[HranaClient]:
+        """An SQL client for ``database`` (read-only token when ``read_only``)."""
+        if self.sql_opener is not None:
+            return self.sql_opener(database, read_only)
+        return _open_with_token(self.platform, database, read_only)
 
     @property
     def history_key(self) -> str:
@@ -73,6 +96,8 @@ class Services:
         clock: Callable[[], datetime] = utc_now,
         latency_probe: LatencyProbe | None = None,
     ) -> Services:
+        from tursotui.ops.backups import backup_directory
+
         organization = platform.organization or settings.organization
         tui = settings.config.tursotui
         return cls(
@@ -87,4 +112,18 @@ class Services:
             theme=tui.theme,
             latency_probe=latency_probe,
             secrets=tuple(t for t in (settings.api_token, settings.auth_token) if t),
+            env_path=settings.env_path,
+            config_path=settings.config_path,
+            backup_dir=backup_directory(settings),
+            backup_retention_days=settings.config.turso.backup.retention_days,
         )
+
+
+@asynccontextmanager
+async def _open_with_token(
+    platform: PlatformClient, database: str, read_only: bool
+) -> AsyncIterator[HranaClient]:
+    from tursotui.ops.access import open_database
+
+    async with open_database(platform, database, read_only=read_only) as access:
+        yield access.client

@@ -22,13 +22,18 @@ from tursotui.ui.latency import LatencyProbe
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.quota import PlanInfo
 from tursotui.ui.services import Services
+from tursotui.ui.widgets.backups_pane import BackupsPane
 from tursotui.ui.widgets.banner import Banner
+from tursotui.ui.widgets.browser_pane import BrowserPane
 from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.widgets.sql_console import SqlConsolePane
+from tursotui.ui.widgets.tokens_pane import TokensPane
 from tursotui.ui.widgets.usage_pane import UsagePane
 
 log = logging.getLogger("tursotui.ui")
 
-TABS = ("databases", "usage")
+TABS = ("databases", "usage", "browser")
+CONSOLE_TABS = {"sql": "#sql-editor", "tokens": "#tokens-table", "backups": "#backups-table"}
 
 
 class MainScreen(Screen[None]):
@@ -57,6 +62,14 @@ class MainScreen(Screen[None]):
                 yield DatabasesPane(s, self.probe)
             with TabPane("Usage", id="usage"):
                 yield UsagePane(s.organization)
+            with TabPane("Browser", id="browser"):
+                yield BrowserPane(s)
+            with TabPane("SQL", id="sql"):
+                yield SqlConsolePane(s)
+            with TabPane("Tokens", id="tokens"):
+                yield TokensPane(s)
+            with TabPane("Backups", id="backups"):
+                yield BackupsPane(s)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -66,7 +79,15 @@ class MainScreen(Screen[None]):
     # -- tabs ------------------------------------------------------------------------------------------------
 
     def show_tab(self, tab: str) -> None:
+        if tab in CONSOLE_TABS:
+            self.query_one(TabbedContent).active = tab
+            self.query_one(CONSOLE_TABS[tab]).focus()
+            return
         if tab not in TABS:
+            return
+        if tab == "browser":
+            self.query_one(TabbedContent).active = tab
+            self.query_one("#browser-table").focus()
             return
         self.query_one(TabbedContent).active = tab
         target = (

@@ -17,6 +17,7 @@ from tursotui.ui.actions import bindings_for
 from tursotui.ui.data import OrgSnapshot, is_primary, primary_locations
 from tursotui.ui.latency import LatencyProbe, measure_all
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.replication import ReplicaLag, local_replication
 from tursotui.ui.screens.confirm import ConfirmLocationScreen
 from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.services import Services
@@ -59,9 +60,11 @@ def database_cells(db: Database, usage: UsageCounters | None) -> list[str]:
     ]
 
 
-def instance_cells(instance: Instance, latency: str) -> list[str]:
-    # The Platform API exposes no replication index: lag is "n/a" unless a backend adds it.
+def instance_cells(instance: Instance, latency: str, lag_of: ReplicaLag | None = None) -> list[str]:
+    # The Platform API exposes no replication index: "n/a" unless the backend (local Turso) reports it.
     lag = "–" if instance.is_primary else "n/a"
+    if lag_of is not None and not instance.is_primary and lag_of.lag is not None:
+        lag = f"{lag_of.lag} frame{'s' if lag_of.lag != 1 else ''}" if lag_of.lag else "0 (in sync)"
     return [
         instance.name,
         instance.type or "?",
@@ -174,7 +177,18 @@ class DatabasesPane(Vertical):
         old = {key.value: table.get_cell(key, "latency") for key in table.rows} if same else {}
         self.instances_of = name
         self.instances = {i.uuid or i.name: i for i in instances}
-        rows = {key: instance_cells(i, old.get(key, PROBING)) for key, i in self.instances.items()}
+        lags: dict[str, ReplicaLag] = {}
+        if self.services.target == "local":
+            try:
+                lags = await local_replication(self.services.platform, name)
+            except PlatformError:
+                lags = {}
+            if self.selected_name != name:
+                return
+        rows = {
+            key: instance_cells(i, old.get(key, PROBING), lags.get(i.name))
+            for key, i in self.instances.items()
+        }
         with self.app.batch_update():
             sync_rows(table, rows)
         self._title(name)

@@ -1,0 +1,118 @@
+"""The Backups pane over a fake Hrana endpoint: a verified .sql/.db backup with progress, listed
+afterwards; cancel leaves nothing; failures are notifications; retention is shown."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from tursotui.ui.app import TursoApp
+from tursotui.ui.widgets.backups_pane import BackupsPane
+
+from .fake_org import FakeHrana, FakeOrg
+from .helpers import AppFactory, ready
+
+
+async def open_backups(pilot: Pilot[Any]) -> BackupsPane:
+    await ready(pilot)
+    await pilot.press("5")
+    await pilot.pause()
+    return pilot.app.main.query_one(BackupsPane)  # type: ignore[attr-defined,no-any-return]
+
+
+def status(app: TursoApp) -> str:
+    return str(app.main.query_one("#backups-status", Static).render())
+
+
+async def test_sql_and_db_backups_are_verified_and_listed(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    hrana = FakeHrana.users(40)
+    app = make_app(fake, sql_opener=hrana.opener())
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = await open_backups(pilot)
+        assert f"Folder {tmp_path / 'data' / 'backups'} · retention 30 days" in str(
+            pane.query_one("#backups-folder", Static).render()
+        )
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert (
+            "✓ xswarm-users-20260615-120000.sql: verified (integrity_check ok, row counts match: 40 rows"
+            in status(app)
+        )
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = pane.query_one("#backups-table")
+        assert table.row_count == 2  # type: ignore[attr-defined]
+        names = {b.path.name for b in pane.backups}
+        assert names == {"xswarm-users-20260615-120000.sql", "xswarm-users-20260615-120000.db"}
+        assert pane.last_result is not None and pane.last_result.tables == {"users": 40}
+    db = sqlite3.connect(tmp_path / "data" / "backups" / "xswarm-users-20260615-120000.db")
+    assert db.execute("SELECT count(*) FROM users").fetchone() == (40,)
+
+
+async def test_backup_cancel_leaves_nothing(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    hrana = FakeHrana.users(5)
+    started = asyncio.Event()
+
+    def slow_opener(database: str, read_only: bool) -> Any:
+        inner = hrana.opener()(database, read_only)
+
+        class Slow:
+            async def __aenter__(self) -> Any:
+                client = await inner.__aenter__()
+                started.set()
+                await asyncio.sleep(30)
+                return client
+
+            async def __aexit__(self, *exc: object) -> None:
+                await inner.__aexit__(*exc)
+
+        return Slow()
+
+    app = make_app(fake, sql_opener=slow_opener)
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = await open_backups(pilot)
+        await pilot.press("s")
+        await started.wait()
+        assert pane.running and pane.query_one("#backups-progress").display
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Backup cancelled" in status(app) and not pane.running
+    assert list_dir(tmp_path / "data" / "backups") == []
+
+
+def list_dir(path: Path) -> list[str]:
+    return sorted(p.name for p in path.iterdir()) if path.exists() else []
+
+
+async def test_backup_failure_is_a_notification(make_app: AppFactory, fake: FakeOrg) -> None:
+    def broken(database: str, read_only: bool) -> Any:
+        class Broken:
+            async def __aenter__(self) -> Any:
+                raise httpx.ConnectError("connection refused")
+
+            async def __aexit__(self, *exc: object) -> None:
+                return None
+
+        return Broken()
+
+    app = make_app(fake, sql_opener=broken)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_backups(pilot)
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and "failed" in status(app)
+        assert app.last_error is not None and app.last_error[0] == "Backup failed"

@@ -1,0 +1,1 @@
+"""Table browsing without Textual: catalog, keyset pages, searches and row changes as bound SQL."""

@@ -1,0 +1,261 @@
+"""SQL for the table browser, built as text plus bound values (no Textual, no I/O).
+
+Pages are keyset pages on ``(sort column, key)``: never OFFSET, never more than one page in memory. The key is
+the rowid (rowid tables: every index carries it, so ``ORDER BY col, rowid`` walks the index) or the primary key
+columns (WITHOUT ROWID tables). Identifiers are always quoted; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tursotui.libsql.local import is_internal_table, quote_identifier
+from tursotui.libsql.values import Value
+
+SEARCH_COLUMNS = ("email", "phone", "xswarm_phone", "stripe_customer_id")
+KEY_ALIAS = "__tursotui_key"
+ROWID_NAMES = frozenset({"rowid", "_rowid_", "oid"})
+NULL_WORD = "NULL"
+"""Typed into an editor field: bind SQL NULL (any other text is bound as text)."""
+
+Direction = Literal["first", "next", "prev", "last"]
+SearchMode = Literal["exact", "prefix"]
+
+LIST_TABLES = "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+TABLE_COLUMNS = 'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid'
+INDEX_COLUMNS = (
+    "SELECT il.name, ii.seqno, ii.name FROM pragma_index_list(?) AS il "
+    "JOIN pragma_index_info(il.name) AS ii ORDER BY il.name, ii.seqno"
+)
+
+
+def hidden_table(name: str) -> bool:
+    """Internal tables: sqlite_%, _litestream%, libsql_%, turso_%, __turso%."""
+    lowered = name.lower()
+    return is_internal_table(name) or lowered.startswith(("turso_", "__turso"))
+
+
+def q(name: str) -> str:
+    return quote_identifier(name)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = ""
+    not_null: bool = False
+    pk: int = 0
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    columns: tuple[Column, ...]
+    without_rowid: bool = False
+    indexed: tuple[str, ...] = ()
+    """Columns that lead an index (sortable and searchable with the index)."""
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """What identifies a row: ``("rowid",)`` or the primary key columns of a WITHOUT ROWID table."""
+        if not self.without_rowid and not ROWID_NAMES & {c.name.lower() for c in self.columns}:
+            return ("rowid",)
+        pks = sorted((c for c in self.columns if c.pk), key=lambda c: c.pk)
+        return tuple(c.name for c in pks) or tuple(c.name for c in self.columns[:1])
+
+    @property
+    def uses_rowid(self) -> bool:
+        return self.key_columns == ("rowid",)
+
+    @property
+    def sortable(self) -> tuple[str, ...]:
+        """Indexed columns (and the primary key) the browser sorts on."""
+        pk = [c.name for c in self.columns if c.pk == 1]
+        return tuple(dict.fromkeys([*pk, *self.indexed]))
+
+    @property
+    def searchable(self) -> tuple[str, ...]:
+        names = {c.name for c in self.columns}
+        return tuple(c for c in SEARCH_COLUMNS if c in names)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class Search:
+    column: str
+    text: str
+    mode: SearchMode = "exact"
+
+    @classmethod
+    def parse(cls, column: str, raw: str) -> Search | None:
+        """``abc`` searches exactly, ``abc*`` by prefix; empty: no search."""
+        text = raw.strip()
+        if not text or text == "*":
+            return None
+        if text.endswith("*"):
+            return cls(column, text[:-1], "prefix")
+        return cls(column, text, "exact")
+
+    def describe(self) -> str:
+        return f"{self.column} {'starts with' if self.mode == 'prefix' else '='} {self.text!r}"
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (BINARY collation)."""
+    chars = list(prefix)
+    while chars:
+        last = ord(chars[-1])
+        if last < 0x10FFFF:
+            chars[-1] = chr(last + 1)
+            return "".join(chars)
+        chars.pop()
+    return "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class Query:
+    sql: str
+    args: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One page: ``after``/``before`` is the boundary row's order values (sort value first, then key)."""
+
+    table: TableInfo
+    limit: int
+    direction: Direction = "first"
+    sort: str | None = None
+    """An indexed column, or None: the key alone."""
+    search: Search | None = None
+    boundary: tuple[Value, ...] = field(default=())
+
+    def order_columns(self) -> list[str]:
+        sort = self.search.column if self.search else self.sort
+        keys = list(self.table.key_columns)
+        return ([sort] if sort and sort not in keys else []) + keys
+
+    def build(self) -> Query:
+        table = self.table
+        order = self.order_columns()
+        key_sql = [q(k) if k != "rowid" else "rowid" for k in table.key_columns]
+        select = ", ".join(
+            [f"{expr} AS {q(f'{KEY_ALIAS}{i}')}" for i, expr in enumerate(key_sql)] + ["*"]
+        )
+        where: list[str] = []
+        args: list[Value] = []
+        if self.search is not None:
+            col = q(self.search.column)
+            if self.search.mode == "exact":
+                where.append(f"{col} = ?")
+                args.append(self.search.text)
+            else:
+                where.append(f"{col} >= ? AND {col} < ?")
+                args.extend([self.search.text, prefix_upper_bound(self.search.text)])
+        backwards = self.direction in ("prev", "last")
+        if self.direction in ("next", "prev") and self.boundary:
+            clause, values = _keyset(order, self.boundary, forward=not backwards)
+            where.append(clause)
+            args.extend(values)
+        sql = f"SELECT {select} FROM {q(table.name)}"  # noqa: S608 (identifiers quoted, values bound)
+        if where:
+            sql += " WHERE " + " AND ".join(f"({w})" if " OR " in w else w for w in where)
+        direction = " DESC" if backwards else ""
+        sql += " ORDER BY " + ", ".join(_ident(c) + direction for c in order)
+        sql += " LIMIT ?"
+        args.append(self.limit)
+        return Query(sql, tuple(args))
+
+
+def _ident(name: str) -> str:
+    return "rowid" if name == "rowid" else q(name)
+
+
+def _keyset(
+    order: list[str], boundary: tuple[Value, ...], *, forward: bool
+) -> tuple[str, list[Value]]:
+    """Rows strictly after (forward) or before ``boundary`` in ``ORDER BY order`` (NULLs sort first)."""
+    cols = [_ident(c) for c in order]
+    op = ">" if forward else "<"
+    if len(cols) == 1:
+        return f"{cols[0]} {op} ?", [boundary[0]]
+    head, rest = cols[0], cols[1:]
+    first, others = boundary[0], list(boundary[1:])
+    rest_sql = (
+        f"({', '.join(rest)}) {op} ({', '.join('?' for _ in rest)})"
+        if len(rest) > 1
+        else (f"{rest[0]} {op} ?")
+    )
+    if first is None:  # inside the NULL run of the sort column
+        if forward:
+            return f"({head} IS NULL AND {rest_sql}) OR {head} IS NOT NULL", others
+        return f"{head} IS NULL AND {rest_sql}", others
+    tuple_sql = f"({', '.join(cols)}) {op} ({', '.join('?' for _ in cols)})"
+    values = [first, *others]
+    if forward:
+        return tuple_sql, values
+    return f"{tuple_sql} OR {head} IS NULL", values
+
+
+def split_row(
+    columns: tuple[str, ...], row: tuple[Value, ...], keys: int
+) -> tuple[tuple[Value, ...], dict[str, Value]]:
+    """A page row -> (key values, {column: value}) (the key aliases come first)."""
+    return tuple(row[:keys]), dict(zip(columns[keys:], row[keys:], strict=True))
+
+
+def row_where(table: TableInfo, key: tuple[Value, ...]) -> tuple[str, list[Value]]:
+    return " AND ".join(f"{_ident(k)} = ?" for k in table.key_columns), list(key)
+
+
+def bind_text(text: str) -> Value:
+    return None if text == NULL_WORD else text
+
+
+def insert_query(table: TableInfo, values: dict[str, str]) -> Query:
+    """Only the filled-in fields (the others take their defaults); ``NULL`` binds NULL."""
+    filled = {k: v for k, v in values.items() if v != ""}
+    if not filled:
+        return Query(f"INSERT INTO {q(table.name)} DEFAULT VALUES")
+    cols = ", ".join(q(c) for c in filled)
+    marks = ", ".join("?" for _ in filled)
+    return Query(
+        f"INSERT INTO {q(table.name)} ({cols}) VALUES ({marks})",  # noqa: S608
+        tuple(bind_text(v) for v in filled.values()),
+    )
+
+
+def update_query(
+    table: TableInfo, key: tuple[Value, ...], old: dict[str, Value], new: dict[str, str]
+) -> Query | None:
+    """Only the changed columns; None when nothing changed."""
+    changed = {k: v for k, v in new.items() if v != display_value(old.get(k))}
+    if not changed:
+        return None
+    where, key_args = row_where(table, key)
+    sets = ", ".join(f"{q(c)} = ?" for c in changed)
+    return Query(
+        f"UPDATE {q(table.name)} SET {sets} WHERE {where}",  # noqa: S608
+        (*(bind_text(v) for v in changed.values()), *key_args),
+    )
+
+
+def delete_query(table: TableInfo, key: tuple[Value, ...]) -> Query:
+    where, key_args = row_where(table, key)
+    return Query(f"DELETE FROM {q(table.name)} WHERE {where}", tuple(key_args))  # noqa: S608
+
+
+def display_value(value: Value) -> str:
+    """How a value is shown and edited: NULL as ``NULL``, blobs as hex."""
+    if value is None:
+        return NULL_WORD
+    if isinstance(value, bytes):
+        return "x'" + value.hex() + "'"
+    return str(value)
+
+
+def count_query(table: str) -> Query:
+    return Query(f"SELECT count(*) FROM {q(table)}")  # noqa: S608

@@ -1,0 +1,131 @@
+"""A SQL connection to one database for the browser and the restore check (no Textual).
+
+The token is minted through the Platform API: read-only in read-only mode, so sqld itself refuses writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tursotui.libsql import HranaClient, ResultSet
+from tursotui.libsql.values import Value
+from tursotui.platform import PlatformClient
+from tursotui.ui.browse.query import (
+    INDEX_COLUMNS,
+    LIST_TABLES,
+    TABLE_COLUMNS,
+    Column,
+    PageRequest,
+    Query,
+    TableInfo,
+    hidden_table,
+    q,
+)
+
+TOKEN_EXPIRATION = "1d"  # noqa: S105 (a lifetime, not a secret)
+
+
+@dataclass(frozen=True)
+class Page:
+    request: PageRequest
+    columns: tuple[str, ...]
+    """Without the key aliases."""
+    keys: tuple[tuple[Value, ...], ...]
+    rows: tuple[tuple[Value, ...], ...]
+    rows_read: int | None
+    sql: str
+
+    @property
+    def boundary_first(self) -> tuple[Value, ...]:
+        return self._order_values(0)
+
+    @property
+    def boundary_last(self) -> tuple[Value, ...]:
+        return self._order_values(len(self.rows) - 1)
+
+    def _order_values(self, index: int) -> tuple[Value, ...]:
+        if not self.rows:
+            return ()
+        order = self.request.order_columns()
+        keys = self.request.table.key_columns
+        row = dict(zip(self.columns, self.rows[index], strict=True))
+        key = dict(zip(keys, self.keys[index], strict=True))
+        return tuple(key[c] if c in key else row.get(c) for c in order)
+
+
+class SqlSession:
+    """``await SqlSession.open(platform, "db", read_only=True)``; ``aclose()`` when done."""
+
+    def __init__(self, database: str, client: HranaClient, token: str, *, read_only: bool) -> None:
+        self.database = database
+        self.client = client
+        self.token = token
+        self.read_only = read_only
+
+    @classmethod
+    async def open(cls, platform: PlatformClient, name: str, *, read_only: bool) -> SqlSession:
+        database = await platform.get_database(name)
+        minted = await platform.create_database_token(
+            name,
+            expiration=TOKEN_EXPIRATION,
+            authorization="read-only" if read_only else "full-access",
+        )
+        return cls(name, HranaClient(database.url, minted.jwt), minted.jwt, read_only=read_only)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def execute(self, query: Query) -> ResultSet:
+        return await self.client.execute(query.sql, list(query.args))
+
+    async def tables(self) -> list[str]:
+        result = await self.client.execute(LIST_TABLES)
+        return [str(row[0]) for row in result.rows if not hidden_table(str(row[0]))]
+
+    async def table_info(self, name: str) -> TableInfo:
+        results = await self.client.batch(
+            [
+                (TABLE_COLUMNS, [name]),
+                (INDEX_COLUMNS, [name]),
+                ("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name]),
+            ],
+            transactional=False,
+        )
+        columns, indexes, ddl = results
+        if not columns.rows:
+            raise LookupError(f"no table {name!r}")
+        cols = tuple(
+            Column(str(r[0]), str(r[1] or ""), bool(r[2]), int(r[3] or 0)) for r in columns.rows
+        )
+        leading = [str(r[2]) for r in indexes.rows if r[1] == 0 and r[2] is not None]
+        sql = str(ddl.scalar() or "")
+        without_rowid = "without rowid" in " ".join(sql.lower().split())
+        return TableInfo(name, cols, without_rowid, tuple(dict.fromkeys(leading)))
+
+    async def page(self, request: PageRequest) -> Page:
+        query = request.build()
+        result = await self.execute(query)
+        n = len(request.table.key_columns)
+        keys = tuple(tuple(row[:n]) for row in result.rows)
+        rows = tuple(tuple(row[n:]) for row in result.rows)
+        if request.direction in ("prev", "last"):
+            keys, rows = keys[::-1], rows[::-1]
+        return Page(request, result.columns[n:], keys, rows, result.rows_read, query.sql)
+
+    async def row_counts(self, tables: list[str]) -> dict[str, int]:
+        if not tables:
+            return {}
+        results = await self.client.batch(
+            [(f"SELECT count(*) FROM {q(t)}", []) for t in tables],  # noqa: S608
+            transactional=False,
+        )
+        return {t: int(r.scalar() or 0) for t, r in zip(tables, results, strict=True)}
+
+    async def schema(self) -> list[tuple[str, str, str]]:
+        """(type, name, sql) of every user object, for comparing two databases."""
+        result = await self.client.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
+        )
+        return [
+            (str(r[0]), str(r[1]), str(r[2])) for r in result.rows if not hidden_table(str(r[1]))
+        ]

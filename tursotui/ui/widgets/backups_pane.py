@@ -1,0 +1,188 @@
+"""Backups: the backups folder (name, size, age; past-retention marked) and a verified backup of the
+selected database to .sql or .db, in a worker with a progress bar, cancellable with esc."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import ClassVar
+
+import httpx
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, ProgressBar, Static
+from textual.worker import Worker
+
+from tursotui.libsql import LibsqlError
+from tursotui.ops.backup import BackupProgress, BackupResult, backup_database
+from tursotui.ops.backups import (
+    BackupFile,
+    BackupFormat,
+    human_age,
+    human_size,
+    list_backups,
+    next_backup_path,
+)
+from tursotui.ops.errors import OpsError
+from tursotui.platform import PlatformError
+from tursotui.ui.actions import bindings_for
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.services import Services
+from tursotui.ui.sqlconsole.export import display_path
+
+COLUMNS = ("Backup", "Size", "Age", "Retention", "Format")
+PHASES = {
+    "counting": "counting rows",
+    "dumping": "dumping",
+    "verifying": "verifying",
+    "finishing": "finishing",
+}
+
+
+def result_summary(result: BackupResult) -> str:
+    tables = ", ".join(f"{name} {rows:,}" for name, rows in sorted(result.tables.items())[:4])
+    more = f" (+{len(result.tables) - 4} tables)" if len(result.tables) > 4 else ""
+    changed = " · the database changed during the dump" if result.source_changed else ""
+    return (
+        f"✓ {result.path.name}: verified (integrity_check ok, row counts match: {result.rows:,} rows"
+        f" in {len(result.tables)} tables{': ' + tables if tables else ''}{more}) · "
+        f"{human_size(result.size_bytes)} in {result.seconds:.1f}s{changed}"
+    )
+
+
+class BackupsPane(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("backups"))
+    TITLE = "Backups"
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(id="backups-pane")
+        self.services = services
+        self.backups: list[BackupFile] = []
+        self.worker: Worker[None] | None = None
+        self.last_result: BackupResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="backups-folder", markup=False)
+        table: DataTable[str] = DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Backups"
+        yield table
+        yield ProgressBar(id="backups-progress", show_eta=False)
+        yield Static(
+            "s .sql backup · d .db backup · esc cancel · l reload",
+            id="backups-status",
+            markup=False,
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#backups-table", DataTable).add_columns(*COLUMNS)
+        self.query_one(ProgressBar).display = False
+        self.reload()
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.is_running
+
+    def reload(self) -> None:
+        directory = self.services.backups_path
+        days = self.services.backup_retention_days
+        now = self.services.clock()
+        self.query_one("#backups-folder", Static).update(
+            f"Folder {display_path(directory)} · retention {days} days"
+        )
+        try:
+            self.backups = list_backups(directory)
+        except OpsError as exc:
+            self.post_message(ErrorOccurred("Backups folder", str(exc)))
+            self.backups = []
+        table = self.query_one("#backups-table", DataTable)
+        table.clear()
+        newest: set[str] = set()
+        for b in self.backups:
+            past = b.age(now).days >= days and b.database in newest
+            newest.add(b.database)
+            table.add_row(
+                b.path.name,
+                human_size(b.size_bytes),
+                human_age(b.age(now)),
+                f"past {days}d" if past else "kept",
+                b.format,
+                key=b.path.name,
+            )
+        table.border_subtitle = f"{len(self.backups)} file{'s' if len(self.backups) != 1 else ''}"
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def on_show(self) -> None:
+        if not self.running:
+            self.reload()
+
+    def _database(self) -> str:
+        from tursotui.ui.widgets.databases_pane import DatabasesPane
+
+        try:
+            selected = self.screen.query_one(DatabasesPane).selected_name
+        except Exception:
+            selected = None
+        return selected or self.services.database_name
+
+    def action_backup(self, fmt: str) -> None:
+        if self.running:
+            self.notify("A backup is already running (esc cancels it)", timeout=3, markup=False)
+            return
+        database = self._database()
+        if not database:
+            self.notify("No database selected", severity="warning", timeout=3, markup=False)
+            return
+        self.worker = self._backup(database, "db" if fmt == "db" else "sql")
+
+    def action_cancel_backup(self) -> None:
+        if self.worker is not None and self.worker.is_running:
+            self.worker.cancel()
+            self._status("Backup cancelled: nothing was left in the folder")
+            self.query_one(ProgressBar).display = False
+            self.notify("Backup cancelled", timeout=3, markup=False)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#backups-status", Static).update(text)
+
+    def _progress(self, step: BackupProgress) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            self.app.call_from_thread(self._progress, step)
+            return
+        bar = self.query_one(ProgressBar)
+        if step.total:
+            bar.update(total=step.total, progress=min(step.done, step.total))
+        else:
+            bar.update(total=None)
+        label = PHASES.get(step.phase, step.phase)
+        done = f" {human_size(step.done)}" if step.done else ""
+        self._status(f"Backup: {label}{done}… (esc cancels)")
+
+    @work(exclusive=True, group="backup", exit_on_error=False)
+    async def _backup(self, database: str, fmt: BackupFormat) -> None:
+        bar = self.query_one(ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self._status(f"Backup of {database} ({fmt}) starting… (esc cancels)")
+        directory = self.services.backups_path
+        try:
+            target = await asyncio.to_thread(
+                next_backup_path, directory, database, fmt, self.services.clock()
+            )
+            async with self.services.open_sql(database, True) as client:
+                result = await backup_database(
+                    client, target, database=database, fmt=fmt, progress=self._progress
+                )
+        except (OpsError, PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
+            bar.display = False
+            self._status(f"Backup of {database} failed: {exc}")
+            self.post_message(ErrorOccurred("Backup failed", str(exc)))
+            return
+        bar.display = False
+        self.last_result = result
+        self._status(result_summary(result))
+        self.notify(f"Backup verified: {result.path.name}", timeout=5, markup=False)
+        self.reload()

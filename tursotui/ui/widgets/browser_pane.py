@@ -1,0 +1,424 @@
+"""Table browser: keyset pages of one table (never OFFSET, one page in memory), exact/prefix search on the
+indexed contact columns, sort by indexed columns, row detail, and insert/edit/delete behind a confirmation that
+shows the exact SQL. Read-only mode browses with a read-only token, so the server itself refuses writes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Static
+
+from tursotui.libsql import LibsqlError
+from tursotui.libsql.values import Value
+from tursotui.platform import PlatformError
+from tursotui.ui.actions import bindings_for
+from tursotui.ui.browse.query import (
+    Direction,
+    PageRequest,
+    Query,
+    Search,
+    TableInfo,
+    delete_query,
+    display_value,
+    insert_query,
+    update_query,
+)
+from tursotui.ui.browse.session import Page, SqlSession
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
+from tursotui.ui.screens.row import RowDetailScreen, RowEditorScreen, SqlConfirmScreen
+from tursotui.ui.services import Services
+
+DEFAULT_TABLE = "users"
+DEFAULT_PAGE = 20
+CELL_WIDTH = 32
+
+
+def cell(value: Value) -> str:
+    text = display_value(value)
+    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+
+
+class BrowserTable(DataTable[str], inherit_bindings=False):
+    """A DataTable whose page/home/end keys move between keyset pages (the pane's bindings)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Row detail", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("left", "cursor_left", "Left", show=False),
+        Binding("right", "cursor_right", "Right", show=False),
+    ]
+
+
+class BrowserPane(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("browser"))
+    TITLE = "Browser"
+    DEFAULT_CSS = """
+    BrowserPane { height: 1fr; }
+    BrowserPane #browser-bar { height: 1; }
+    BrowserPane #browser-title { width: 1fr; color: $accent; text-style: bold; padding: 0 1; }
+    BrowserPane #browser-badge { background: $warning; color: $text; padding: 0 1; margin-right: 1; }
+    BrowserPane #browser-search { width: 40; height: 1; border: none; padding: 0 1; }
+    BrowserPane #browser-table { height: 1fr; border: round $primary 50%; }
+    BrowserPane #browser-table:focus { border: round $accent; }
+    BrowserPane #browser-status { height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(id="browser-pane")
+        self.services = services
+        self.session: SqlSession | None = None
+        self.table_name = DEFAULT_TABLE
+        self.info: TableInfo | None = None
+        self.page: Page | None = None
+        self.sort: str | None = None
+        self.search: Search | None = None
+        self.search_column = ""
+        self.started = False
+        self.generation = 0
+        self.last_rows_read: int | None = None
+        self.last_sql = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="browser-bar"):
+            yield Label("", id="browser-title", markup=False)
+            yield Label("read-only", id="browser-badge", markup=False)
+            yield Input(placeholder="search: exact, or prefix*", id="browser-search")
+        table = BrowserTable(id="browser-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id="browser-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#browser-badge").display = self.services.read_only
+        self.query_one("#browser-search", Input).cursor_blink = False
+        self._show_title()
+
+    def on_show(self) -> None:
+        if not self.started:
+            self.started = True
+            self.open_table(self.table_name)
+
+    async def on_unmount(self) -> None:
+        if self.session is not None:
+            await self.session.aclose()
+            self.session = None
+
+    # -- state -----------------------------------------------------------------------------------------------
+
+    @property
+    def table(self) -> BrowserTable:
+        return self.query_one("#browser-table", BrowserTable)
+
+    @property
+    def page_size(self) -> int:
+        height = self.table.size.height
+        return max(5, height - 2) if height > 4 else DEFAULT_PAGE  # header + horizontal scrollbar
+
+    def _show_title(self) -> None:
+        db = self.session.database if self.session else self.services.database_name or "?"
+        parts = [f"{db} · {self.table_name}"]
+        if self.search_column:
+            parts.append(f"search {self.search_column}")
+        self.query_one("#browser-title", Label).update(" · ".join(parts))
+
+    def _status(self, text: str) -> None:
+        self.query_one("#browser-status", Static).update(text)
+
+    def highlighted(self) -> tuple[tuple[Value, ...], dict[str, Value]] | None:
+        page = self.page
+        if page is None or not page.rows or not self.table.row_count:
+            return None
+        index = self.table.cursor_row
+        if not 0 <= index < len(page.rows):
+            return None
+        return page.keys[index], dict(zip(page.columns, page.rows[index], strict=True))
+
+    # -- loading ---------------------------------------------------------------------------------------------
+
+    async def _session(self) -> SqlSession:
+        if self.session is None:
+            name = self.services.database_name
+            if not name:
+                databases = await self.services.platform.list_databases()
+                if not databases:
+                    raise LookupError("the organization has no databases")
+                name = databases[0].name
+            session = await SqlSession.open(
+                self.services.platform, name, read_only=self.services.read_only
+            )
+            self.services.secrets = (*self.services.secrets, session.token)
+            self.session = session
+        return self.session
+
+    def open_table(self, name: str) -> None:
+        self.generation += 1
+        self._open(name, self.generation)
+
+    @work(exclusive=True, group="browser", exit_on_error=False)
+    async def _open(self, name: str, generation: int) -> None:
+        self._status(f"opening {name}…")
+        try:
+            session = await self._session()
+            tables = await session.tables()
+            if name not in tables:
+                if not tables:
+                    self._status(f"{session.database} has no tables")
+                    return
+                name = tables[0]
+            info = await session.table_info(name)
+        except (PlatformError, LibsqlError, LookupError) as exc:
+            self._status(f"could not open {name}")
+            self.post_message(ErrorOccurred(f"Browser: {name}", str(exc)))
+            return
+        if generation != self.generation:
+            return
+        self.table_name = name
+        self.info = info
+        self.sort = None
+        self.search = None
+        self.search_column = info.searchable[0] if info.searchable else ""
+        self.page = None
+        table = self.table
+        table.clear(columns=True)
+        for column in info.columns:
+            table.add_column(column.name, key=column.name)
+        self._show_title()
+        await self._load(PageRequest(info, self.page_size), generation)
+
+    def load(self, direction: Direction) -> None:
+        if self.info is None:
+            return
+        boundary: tuple[Value, ...] = ()
+        if self.page is not None and direction in ("next", "prev"):
+            if not self.page.rows:
+                return
+            boundary = self.page.boundary_last if direction == "next" else self.page.boundary_first
+        request = PageRequest(
+            self.info, self.page_size, direction, self.sort, self.search, boundary
+        )
+        self.generation += 1
+        self._load_worker(request, self.generation)
+
+    def reload(self) -> None:
+        if self.page is None:
+            self.load("first")
+            return
+        self.generation += 1
+        self._load_worker(self.page.request, self.generation)
+
+    @work(exclusive=True, group="browser", exit_on_error=False)
+    async def _load_worker(self, request: PageRequest, generation: int) -> None:
+        await self._load(request, generation)
+
+    async def _load(self, request: PageRequest, generation: int) -> None:
+        try:
+            session = await self._session()
+            page = await session.page(request)
+        except (PlatformError, LibsqlError, LookupError) as exc:
+            self.post_message(ErrorOccurred(f"Browser: {request.table.name}", str(exc)))
+            return
+        if generation != self.generation:  # a newer request was made: drop this one
+            return
+        if not page.rows and request.direction in ("next", "prev") and self.page is not None:
+            self.notify(
+                "No more rows" if request.direction == "next" else "Already at the first page",
+                timeout=2,
+                markup=False,
+            )
+            self.last_rows_read = page.rows_read
+            self._status_line()
+            return
+        self.page = page
+        self.last_rows_read = page.rows_read
+        self.last_sql = page.sql
+        table = self.table
+        with self.app.batch_update():
+            table.clear()
+            for i, row in enumerate(page.rows):
+                table.add_row(*(cell(v) for v in row), key=str(i))
+        if request.direction == "last" and page.rows:
+            table.move_cursor(row=len(page.rows) - 1)
+        self._status_line()
+
+    def _status_line(self) -> None:
+        page = self.page
+        parts = [self.table_name]
+        if page is not None:
+            where = {"first": "first page", "last": "last page"}.get(page.request.direction, "page")
+            parts.append(f"{len(page.rows)} rows · {where}")
+            order = page.request.order_columns()
+            parts.append("order " + ", ".join(order))
+        if self.search is not None:
+            parts.append(self.search.describe())
+        read = "?" if self.last_rows_read is None else str(self.last_rows_read)
+        parts.append(f"rows read {read}")
+        if self.services.read_only:
+            parts.append("read-only")
+        self._status(" · ".join(parts))
+
+    # -- actions ---------------------------------------------------------------------------------------------
+
+    def action_next_page(self) -> None:
+        self.load("next")
+
+    def action_prev_page(self) -> None:
+        self.load("prev")
+
+    def action_first_page(self) -> None:
+        self.load("first")
+
+    def action_last_page(self) -> None:
+        self.load("last")
+
+    def action_search(self) -> None:
+        if self.info is not None and not self.info.searchable:
+            self.notify(
+                f"{self.table_name} has none of the searchable columns "
+                "(email, phone, xswarm_phone, stripe_customer_id)",
+                severity="warning",
+                timeout=4,
+                markup=False,
+            )
+            return
+        self.query_one("#browser-search", Input).focus()
+
+    def action_cycle_search_column(self) -> None:
+        if self.info is None or not self.info.searchable:
+            return
+        columns = self.info.searchable
+        index = columns.index(self.search_column) if self.search_column in columns else -1
+        self.search_column = columns[(index + 1) % len(columns)]
+        self._show_title()
+        self.notify(f"Search column: {self.search_column}", timeout=2, markup=False)
+
+    @on(Input.Submitted, "#browser-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.info is None:
+            return
+        self.search = Search.parse(self.search_column, event.value) if self.search_column else None
+        self.table.focus()
+        self.load("first")
+
+    def action_cycle_sort(self) -> None:
+        if self.info is None:
+            return
+        if self.search is not None:
+            self.notify("Searching: sorted by the searched column", timeout=2, markup=False)
+            return
+        options: list[str | None] = [None, *self.info.sortable]
+        index = options.index(self.sort) if self.sort in options else 0
+        self.sort = options[(index + 1) % len(options)]
+        self.notify(f"Sort: {self.sort or 'key'}", timeout=2, markup=False)
+        self.load("first")
+
+    def action_pick_table(self) -> None:
+        self._pick_table()
+
+    @work(exclusive=True, group="browser-modal", exit_on_error=False)
+    async def _pick_table(self) -> None:
+        try:
+            session = await self._session()
+            tables = await session.tables()
+        except (PlatformError, LibsqlError, LookupError) as exc:
+            self.post_message(ErrorOccurred("Browser: tables", str(exc)))
+            return
+        if not tables:
+            self.notify("No tables", timeout=2, markup=False)
+            return
+        chosen = await self.app.push_screen_wait(
+            LocationPickerScreen(
+                f"Browse a table of {session.database}", [LocationChoice(t) for t in tables]
+            )
+        )
+        if chosen:
+            self.open_table(chosen)
+
+    @on(DataTable.RowSelected, "#browser-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self.highlighted()
+        if row is not None:
+            self.app.push_screen(RowDetailScreen(self.table_name, row[1]))
+
+    def _writable(self, what: str) -> bool:
+        if self.services.read_only:
+            self.notify(
+                f"Read-only mode: {what} is disabled (the token is read-only: the server refuses writes)",
+                severity="warning",
+                timeout=4,
+                markup=False,
+            )
+            return False
+        return self.info is not None
+
+    def action_insert_row(self) -> None:
+        if self._writable("inserting rows"):
+            self._change("insert")
+
+    def action_edit_row(self) -> None:
+        if self._writable("editing rows"):
+            self._change("edit")
+
+    def action_delete_row(self) -> None:
+        if self._writable("deleting rows"):
+            self._change("delete")
+
+    @work(exclusive=True, group="browser-modal", exit_on_error=False)
+    async def _change(self, kind: str) -> None:
+        info = self.info
+        if info is None:
+            return
+        query: Query | None
+        if kind == "insert":
+            typed = await self.app.push_screen_wait(
+                RowEditorScreen(f"Insert into {info.name}", info.columns, {})
+            )
+            if typed is None:
+                return
+            query = insert_query(info, typed)
+        else:
+            row = self.highlighted()
+            if row is None:
+                self.notify("No row highlighted", severity="warning", timeout=3, markup=False)
+                return
+            key, values = row
+            if kind == "delete":
+                query = delete_query(info, key)
+            else:
+                typed = await self.app.push_screen_wait(
+                    RowEditorScreen(f"Edit a row of {info.name}", info.columns, values)
+                )
+                if typed is None:
+                    return
+                query = update_query(info, key, values, typed)
+                if query is None:
+                    self.notify("Nothing changed", timeout=3, markup=False)
+                    return
+        verb = {"insert": "Insert a row", "edit": "Update a row", "delete": "Delete a row"}[kind]
+        confirmed = await self.app.push_screen_wait(
+            SqlConfirmScreen(
+                f"{verb} of {info.name}: run this?", query, destructive=kind == "delete"
+            )
+        )
+        if not confirmed:
+            self.notify("Nothing changed", timeout=3, markup=False)
+            return
+        try:
+            session = await self._session()
+            result = await session.execute(query)
+        except (PlatformError, LibsqlError, LookupError) as exc:
+            self.post_message(ErrorOccurred(f"{verb} failed", str(exc), modal=True))
+            return
+        self.last_rows_read = result.rows_read
+        self.notify(
+            f"{result.affected_row_count} row(s) changed · rows written {result.rows_written}",
+            timeout=4,
+            markup=False,
+        )
+        self.reload()

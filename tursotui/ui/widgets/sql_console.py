@@ -1,0 +1,407 @@
+"""The SQL console: a multi-statement editor for the selected (or configured) database, paged results,
+rows read/written per statement, EXPLAIN QUERY PLAN on demand and before full scans, the seed's index
+check, history and CSV/JSON export. Every database call is a worker; errors show the server's message."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static, TextArea
+
+from tursotui.libsql import HranaClient, LibsqlError
+from tursotui.ops.errors import OpsError
+from tursotui.platform import PlatformError
+from tursotui.ui.actions import bindings_for
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.screens.sql_dialogs import (
+    ExportScreen,
+    HistoryScreen,
+    PlanScreen,
+    ScanWarningScreen,
+)
+from tursotui.ui.services import Services
+from tursotui.ui.sqlconsole.export import EXPORTS_DIR, default_export_path, export_results
+from tursotui.ui.sqlconsole.history import SqlHistory
+from tursotui.ui.sqlconsole.statements import (
+    INDEX_CHECK,
+    explain_sql,
+    explainable,
+    is_read,
+    plan_steps,
+    plan_text,
+    split_statements,
+    strip_comments,
+    unindexed_scans,
+)
+
+PAGE_SIZE = 100
+CELL_WIDTH = 60
+READ_ONLY_REFUSED = (
+    "read-only mode: the console's token is read-only, so the server refused this write"
+)
+
+
+@dataclass
+class StatementOutcome:
+    sql: str
+    columns: tuple[str, ...] = ()
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rows_read: int | None = None
+    rows_written: int | None = None
+    affected: int = 0
+    error: str | None = None
+    skipped: bool = False
+
+    def summary(self, number: int) -> str:
+        head = f"{number}. {_short(strip_comments(self.sql), 40)}"
+        if self.skipped:
+            return f"{head} — cancelled (full scan)"
+        if self.error is not None:
+            return f"{head} — error: {self.error}"
+        counts = f"read {_count(self.rows_read)} · written {_count(self.rows_written)}"
+        shape = f"{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}" if self.columns else ""
+        if not self.columns and self.affected:
+            shape = f"{self.affected} changed"
+        return f"{head} — {shape + ' · ' if shape else ''}{counts}"
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def _short(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return f"<blob {len(value)} B>"
+    text = str(value).replace("\n", "⏎")
+    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+
+
+def _refused_for_read_only(message: str) -> bool:
+    lowered = message.lower()
+    return any(
+        word in lowered
+        for word in ("read-only", "readonly", "read only", "not allowed", "forbidden")
+    )
+
+
+class SqlConsolePane(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("sql"))
+    TITLE = "SQL"
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(id="sql-pane")
+        self.services = services
+        self.history = SqlHistory.in_data_dir(services.data_dir, secrets=services.secrets)
+        self.outcomes: list[StatementOutcome] = []
+        self.shown: StatementOutcome | None = None
+        self.page = 0
+        self.running = False
+        self._history_loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="sql-target", markup=False)
+        editor = TextArea(id="sql-editor", soft_wrap=True, show_line_numbers=False)
+        editor.border_title = "SQL (f5 run · f2 plan · f3 indexes · f4 history · f8 export)"
+        yield editor
+        yield Static("", id="sql-status", markup=False)
+        table: DataTable[Text] = DataTable(id="sql-results", zebra_stripes=True, cursor_type="row")
+        table.border_title = "Results"
+        yield table
+
+    def on_mount(self) -> None:
+        self.update_target()
+
+    def on_show(self) -> None:
+        self.update_target()
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    @property
+    def database(self) -> str:
+        """The database selected in the Databases pane, else the configured one."""
+        from tursotui.ui.widgets.databases_pane import DatabasesPane
+
+        try:
+            pane = self.screen.query_one(DatabasesPane)
+        except Exception:
+            pane = None
+        selected = pane.selected_name if pane is not None else None
+        return selected or self.services.database_name
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#sql-editor", TextArea)
+
+    @property
+    def results(self) -> DataTable[Text]:
+        return self.query_one("#sql-results", DataTable)
+
+    def update_target(self) -> None:
+        name = self.database or "no database selected"
+        mode = "read-only token" if self.services.read_only else "full-access token"
+        self.query_one("#sql-target", Static).update(f"Database: {name} · {mode}")
+
+    def _load_history(self) -> None:
+        if not self._history_loaded:
+            self._history_loaded = True
+            self.history.load()
+            if self.history.error:
+                self.post_message(ErrorOccurred("SQL history", self.history.error))
+
+    def _remember(self, text: str) -> None:
+        self._load_history()
+        if self.history.add(text):
+            try:
+                self.history.save()
+            except OSError as exc:
+                self.post_message(ErrorOccurred("SQL history not saved", str(exc)))
+
+    def _status(self, text: str) -> None:
+        self.query_one("#sql-status", Static).update(text)
+
+    def show_outcome(self, outcome: StatementOutcome | None, page: int = 0) -> None:
+        """One page of ``outcome``'s rows (never more than PAGE_SIZE rows in the table)."""
+        self.shown = outcome
+        table = self.results
+        table.clear(columns=True)
+        if outcome is None or not outcome.columns:
+            table.border_subtitle = ""
+            self.page = 0
+            return
+        pages = max(1, -(-len(outcome.rows) // PAGE_SIZE))
+        self.page = max(0, min(page, pages - 1))
+        table.add_columns(*(Text(c) for c in outcome.columns))
+        start = self.page * PAGE_SIZE
+        chunk = outcome.rows[start : start + PAGE_SIZE]
+        for row in chunk:
+            table.add_row(*(Text(cell(v)) for v in row))  # Text: data is never markup
+        total = len(outcome.rows)
+        shown = f"rows {start + 1}–{start + len(chunk)} of {total:,}" if total else "no rows"
+        table.border_subtitle = f"{shown} · page {self.page + 1}/{pages}"
+
+    def _show_run(self, outcomes: list[StatementOutcome], note: str = "") -> None:
+        self.outcomes = outcomes
+        lines = [o.summary(i) for i, o in enumerate(outcomes, 1)]
+        if note:
+            lines.append(note)
+        self._status("\n".join(lines[-6:]))
+        with_rows = [o for o in outcomes if o.columns and o.error is None]
+        self.show_outcome(with_rows[-1] if with_rows else None)
+
+    def _writable_text(self) -> str | None:
+        text = self.editor.text
+        if not split_statements(text):
+            self.notify(
+                "The editor is empty: type a statement", severity="warning", timeout=3, markup=False
+            )
+            return None
+        if not self.database:
+            self.notify("No database selected", severity="warning", timeout=3, markup=False)
+            return None
+        if self.running:
+            self.notify("A statement is still running", timeout=2, markup=False)
+            return None
+        return text
+
+    # -- actions -------------------------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        text = self._writable_text()
+        if text is not None:
+            self.running = True
+            self._run(text, self.database)
+
+    def action_explain(self) -> None:
+        text = self._writable_text()
+        if text is not None:
+            self.running = True
+            self._explain(text, self.database)
+
+    def action_index_check(self) -> None:
+        if not self.database:
+            self.notify("No database selected", severity="warning", timeout=3, markup=False)
+            return
+        if self.running:
+            self.notify("A statement is still running", timeout=2, markup=False)
+            return
+        self.running = True
+        self._index_check(self.database)
+
+    def action_history(self) -> None:
+        self._load_history()
+        self.app.push_screen(HistoryScreen(self.history.entries), self._history_chosen)
+
+    def _history_chosen(self, entry: str | None) -> None:
+        if entry is not None:
+            self.editor.load_text(entry)
+            self.editor.focus()
+
+    def action_next_page(self) -> None:
+        if self.shown is not None:
+            self.show_outcome(self.shown, self.page + 1)
+
+    def action_previous_page(self) -> None:
+        if self.shown is not None:
+            self.show_outcome(self.shown, self.page - 1)
+
+    def action_export(self) -> None:
+        outcome = self.shown
+        if outcome is None:
+            self.notify(
+                "No results to export: run a query first",
+                severity="warning",
+                timeout=3,
+                markup=False,
+            )
+            return
+        base = self.services.data_dir / EXPORTS_DIR
+        stem = f"{self.database or 'results'}-{self.services.clock():%Y%m%d-%H%M%S}"
+        default = default_export_path(self.services.data_dir, stem, "csv").relative_to(base)
+        self.app.push_screen(ExportScreen(default, base, len(outcome.rows)), self._export_to)
+
+    def _export_to(self, chosen: tuple[Path, str] | None) -> None:
+        if chosen is not None and self.shown is not None:
+            self._export(chosen[0], chosen[1], self.shown)
+
+    # -- workers -------------------------------------------------------------------------------------------
+
+    @work(exclusive=True, group="sql-export", exit_on_error=False)
+    async def _export(self, path: Path, fmt: str, outcome: StatementOutcome) -> None:
+        try:
+            await asyncio.to_thread(
+                export_results,
+                path,
+                "json" if fmt == "json" else "csv",
+                outcome.columns,
+                outcome.rows,
+            )
+        except OpsError as exc:
+            self.post_message(ErrorOccurred("Export failed", str(exc)))
+            return
+        self.notify(f"Exported {len(outcome.rows)} rows to {path}", timeout=5, markup=False)
+
+    @work(exclusive=True, group="sql", exit_on_error=False)
+    async def _run(self, text: str, database: str) -> None:
+        statements = split_statements(text)
+        await asyncio.to_thread(self._remember, text)
+        outcomes: list[StatementOutcome] = []
+        note = ""
+        self._status(f"Running {len(statements)} statement{'s' if len(statements) != 1 else ''}…")
+        try:
+            async with self.services.open_sql(database, self.services.read_only) as client:
+                for stmt in statements:
+                    outcome = StatementOutcome(stmt)
+                    outcomes.append(outcome)
+                    if not await self._scan_check(client, stmt, outcome):
+                        break
+                    await self._execute(client, stmt, outcome)
+                    if outcome.error is not None:
+                        break
+        except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
+            note = f"Cannot open {database}: {exc}"
+            self.post_message(ErrorOccurred(f"Cannot open {database}", str(exc)))
+        finally:
+            self.running = False
+        errors = [o for o in outcomes if o.error is not None]
+        if errors:
+            self.notify(
+                errors[0].error or "",
+                title="SQL error",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+        self._show_run(outcomes, note)
+
+    async def _scan_check(self, client: HranaClient, stmt: str, outcome: StatementOutcome) -> bool:
+        """EXPLAIN QUERY PLAN first; a full scan asks the operator. False: stop here."""
+        if not explainable(stmt):
+            return True
+        try:
+            plan = await client.execute(explain_sql(stmt))
+        except LibsqlError as exc:
+            outcome.error = str(exc)
+            return False
+        steps = plan_steps(plan.rows)
+        tables = unindexed_scans(steps)
+        if not tables:
+            return True
+        proceed = await self.app.push_screen_wait(ScanWarningScreen(stmt, tables, plan_text(steps)))
+        if not proceed:
+            outcome.skipped = True
+            return False
+        return True
+
+    async def _execute(self, client: HranaClient, stmt: str, outcome: StatementOutcome) -> None:
+        try:
+            result = await client.execute(stmt)
+        except LibsqlError as exc:
+            message = str(exc)
+            if self.services.read_only and (not is_read(stmt) or _refused_for_read_only(message)):
+                message = f"{message} ({READ_ONLY_REFUSED})"
+            outcome.error = message
+            return
+        outcome.columns = result.columns
+        outcome.rows = [tuple(r) for r in result.rows]
+        outcome.rows_read = result.rows_read
+        outcome.rows_written = result.rows_written
+        outcome.affected = result.affected_row_count
+
+    @work(exclusive=True, group="sql", exit_on_error=False)
+    async def _explain(self, text: str, database: str) -> None:
+        parts: list[str] = []
+        try:
+            async with self.services.open_sql(database, True) as client:
+                for stmt in split_statements(text):
+                    head = _short(strip_comments(stmt), 60)
+                    if not explainable(stmt):
+                        parts.append(f"{head}\n  (no query plan for this kind of statement)")
+                        continue
+                    try:
+                        plan = await client.execute(explain_sql(stmt))
+                    except LibsqlError as exc:
+                        parts.append(f"{head}\n  error: {exc}")
+                        continue
+                    steps = plan_steps(plan.rows)
+                    scans = unindexed_scans(steps)
+                    warn = f"\n  ! full scan of {', '.join(scans)} (no index)" if scans else ""
+                    parts.append(f"{head}\n{plan_text(steps)}{warn}")
+        except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
+            self.post_message(ErrorOccurred(f"Cannot open {database}", str(exc)))
+            return
+        finally:
+            self.running = False
+        await self.app.push_screen(PlanScreen("\n\n".join(parts)))
+
+    @work(exclusive=True, group="sql", exit_on_error=False)
+    async def _index_check(self, database: str) -> None:
+        outcome = StatementOutcome(INDEX_CHECK)
+        try:
+            async with self.services.open_sql(database, True) as client:
+                await self._execute(client, INDEX_CHECK, outcome)
+        except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
+            self.post_message(ErrorOccurred(f"Cannot open {database}", str(exc)))
+            return
+        finally:
+            self.running = False
+        names = [str(r[0]) for r in outcome.rows if r and not str(r[0]).startswith("sqlite_")]
+        note = f"Index check: {len(names)} index{'es' if len(names) != 1 else ''}" + (
+            f" ({', '.join(names)})" if names else " — add the seed's indexes"
+        )
+        self._show_run([outcome], note)

@@ -1,0 +1,204 @@
+"""Tokens: the local ledger of issued tokens (metadata only) with expiry warnings; create (shown once),
+rotate behind a typed confirmation, decode a pasted JWT. The secret of a token is never listed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar, Literal
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from tursotui.ops.errors import OpsError
+from tursotui.ops.token_actions import issue_token, rotate_tokens
+from tursotui.ops.tokens import LedgerEntry, TokenLedger, expiry_warnings
+from tursotui.platform import PlatformError
+from tursotui.ui.actions import bindings_for
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.screens.token_dialogs import (
+    DecodeTokenScreen,
+    RotateConfirmScreen,
+    TokenCreatedScreen,
+    TokenCreateScreen,
+    TokenRequest,
+)
+from tursotui.ui.services import Services
+
+COLUMNS = ("Fingerprint", "State", "Scope", "Name", "Access", "Expires", "Created")
+
+
+def _day(text: str | None) -> str:
+    return text[:10] if text else "never"
+
+
+class TokensPane(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("tokens"))
+    TITLE = "Tokens"
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(id="tokens-pane")
+        self.services = services
+        self.ledger = TokenLedger.in_data_dir(services.data_dir)
+        self.entries: list[LedgerEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="tokens-warnings", markup=False)
+        table: DataTable[str] = DataTable(id="tokens-table", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Issued by tursotui (metadata only: tokens are never stored)"
+        yield table
+        yield Static(
+            "n create · r/g rotate db/group (all tokens stop) · d decode · l reload",
+            id="tokens-hint",
+            markup=False,
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#tokens-table", DataTable).add_columns(*COLUMNS)
+        self.reload()
+
+    # -- ledger --------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        now = self.services.clock()
+        try:
+            entries = self.ledger.entries()
+        except OpsError as exc:
+            self.post_message(ErrorOccurred("Token ledger", str(exc)))
+            entries = []
+        self.entries = entries
+        org, target = self.services.organization, self.services.target
+        mine = [e for e in entries if (e.organization, e.target) in ((org, target), ("", ""))]
+        warnings = expiry_warnings(mine, now=now)
+        expiring = {w.entry.fingerprint: w.kind for w in warnings}
+        table = self.query_one("#tokens-table", DataTable)
+        table.clear()
+        for e in reversed(mine):
+            if e.revoked_at:
+                state = "revoked"
+            elif e.expires is not None and e.expires <= now:
+                state = "expired"
+            else:
+                state = "expiring" if expiring.get(e.fingerprint) == "expiring" else "active"
+            name = e.database if e.scope == "database" else e.group
+            table.add_row(
+                e.fingerprint,
+                state,
+                e.scope,
+                name,
+                e.authorization,
+                _day(e.expires_at),
+                _day(e.created_at),
+            )
+        table.border_subtitle = f"{len(mine)} token{'s' if len(mine) != 1 else ''}"
+        text = (
+            "\n".join(f"⚠ {w.message}" for w in warnings[:3]) or "No token expires within 7 days."
+        )
+        box = self.query_one("#tokens-warnings", Static)
+        box.update(text)
+        box.set_class(bool(warnings), "-warn")
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def on_show(self) -> None:
+        self.reload()
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    def _selected(self) -> tuple[str, str]:
+        """The database selected in the Databases pane (else the configured one) and its group."""
+        from tursotui.ui.widgets.databases_pane import DatabasesPane
+
+        try:
+            pane = self.screen.query_one(DatabasesPane)
+            db = pane.selected_database
+        except Exception:
+            db = None
+        if db is not None:
+            return db.name, db.group or ""
+        return self.services.database_name, ""
+
+    def _writable(self, what: str) -> bool:
+        if self.services.read_only:
+            self.notify(
+                f"Read-only mode: cannot {what}", severity="warning", timeout=4, markup=False
+            )
+            return False
+        return True
+
+    # -- actions -------------------------------------------------------------------------------------------
+
+    def action_create(self) -> None:
+        if self._writable("create tokens"):
+            self._create()
+
+    def action_rotate(self) -> None:
+        if self._writable("rotate tokens"):
+            self._rotate("database")
+
+    def action_rotate_group(self) -> None:
+        if self._writable("rotate tokens"):
+            self._rotate("group")
+
+    def action_decode(self) -> None:
+        self.app.push_screen(DecodeTokenScreen(self.services.clock()))
+
+    @work(exclusive=True, group="tokens", exit_on_error=False)
+    async def _create(self) -> None:
+        database, group = self._selected()
+        request: TokenRequest | None = await self.app.push_screen_wait(
+            TokenCreateScreen(database, group)
+        )
+        if request is None:
+            return
+        try:
+            issued = await issue_token(
+                self.services.platform,
+                database=request.name if request.scope == "database" else None,
+                group=request.name if request.scope == "group" else None,
+                expiration=request.expiration,
+                read_only=request.read_only,
+                ledger=self.ledger,
+                target=self.services.target,
+            )
+        except (PlatformError, OpsError) as exc:
+            self.post_message(ErrorOccurred("Token not created", str(exc)))
+            return
+        self.services.secrets = (*self.services.secrets, issued.token)  # redacted from crash files
+        self.reload()
+        await self.app.push_screen_wait(
+            TokenCreatedScreen(issued.token, issued.entry, self.services.env_path)
+        )
+
+    @work(exclusive=True, group="tokens", exit_on_error=False)
+    async def _rotate(self, scope: Literal["database", "group"]) -> None:
+        database, group = self._selected()
+        name = database if scope == "database" else group
+        if not name:
+            self.notify(f"No {scope} selected", severity="warning", timeout=3, markup=False)
+            return
+        chosen = await self.app.push_screen_wait(RotateConfirmScreen(scope, name))
+        if chosen is None:
+            return
+        try:
+            rotation = await rotate_tokens(
+                self.services.platform,
+                database=name if scope == "database" else None,
+                group=name if scope == "group" else None,
+                ledger=self.ledger,
+                target=self.services.target,
+            )
+        except (PlatformError, OpsError) as exc:
+            self.post_message(ErrorOccurred("Rotation failed", str(exc)))
+            return
+        await asyncio.sleep(0)
+        self.reload()
+        self.notify(
+            f"Tokens of group {rotation.group} rotated: {len(rotation.revoked)} ledger "
+            "entries marked revoked; update your .env files",
+            timeout=8,
+            markup=False,
+        )
