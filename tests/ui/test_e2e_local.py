@@ -179,8 +179,9 @@ async def test_read_only_refused_by_the_server(demo: LocalTurso, tmp_path: Path)
     async with app.run_test(size=(120, 36)) as pilot:
         pane = await open_browser(pilot)
         assert pane.query_one("#browser-badge").display
+        await settle(pilot, lambda: pane.session is not None)
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot, rounds=10)
         assert app.screen.id == "main"  # no confirmation: disabled
         assert pane.session is not None and pane.session.read_only
         with pytest.raises(HranaError):
@@ -202,7 +203,7 @@ async def test_restore_wizard_end_to_end(demo: LocalTurso, tmp_path: Path) -> No
         field = app.screen.query_one(Input)
         field.value = "xswarm-users"  # taken: refused, nothing changes
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot, lambda: str(app.screen.query_one("#step-feedback").render()).strip())
         assert "New name" in getattr(app.screen, "step_title", "")
         assert "already exists" in str(
             app.screen.query_one("#step-feedback").render()
