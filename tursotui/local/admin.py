@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -54,11 +53,6 @@ class SqldAdmin:
         config.update(changes)
         await self._call("POST", f"/v1/namespaces/{name}/config", json=config)
         return config
-
-    async def stream(self, url: str) -> AsyncIterator[bytes]:
-        async with self.http.stream("GET", url) as response:
-            async for chunk in response.aiter_bytes():
-                yield chunk
 
     async def ensure_namespace(self, name: str) -> None:
         """Create ``name`` unless this sqld already has it (replicas need it too)."""

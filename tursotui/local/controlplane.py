@@ -19,7 +19,6 @@ from tursotui.local.errors import ApiError, not_found
 from tursotui.local.proxy import namespace_header
 from tursotui.local.sqld import free_port
 from tursotui.local.state import (
-    DEFAULT_LOCATION,
     LOCATIONS,
     DatabaseState,
     GroupState,
@@ -379,8 +378,5 @@ class ControlPlane:
         node = self.dataplane.node(location)
         return await node.admin.stats(db.name)
 
-    def created_at(self) -> float:
-        return self.clock()
 
-
-__all__ = ["DEFAULT_LOCATION", "ControlPlane", "check_location", "check_name"]
+__all__ = ["ControlPlane", "check_location", "check_name"]

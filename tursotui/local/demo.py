@@ -17,11 +17,12 @@ from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.write import update_config
 from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
+from tursotui.local.state import DEFAULT_LOCATION
 from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 
 DEMO_DATABASE = "xswarm-users"
 DEMO_GROUP = "default"
-DEMO_PRIMARY = "sjc"
+DEMO_PRIMARY = DEFAULT_LOCATION
 DEMO_REPLICAS = ("iad", "fra")
 DEFAULT_USERS = 3000
 BATCH = 500

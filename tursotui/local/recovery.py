@@ -11,7 +11,6 @@ asked timestamp and seeds a new namespace with it; the source is only ever read.
 from __future__ import annotations
 
 import contextlib
-import logging
 import shutil
 import sqlite3
 import uuid
@@ -22,7 +21,6 @@ from tursotui.local.errors import ApiError
 from tursotui.local.render import iso
 from tursotui.local.state import DatabaseState, RecoveryPoint
 
-log = logging.getLogger(__name__)
 DAY = 86_400.0
 
 

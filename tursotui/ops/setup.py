@@ -19,6 +19,7 @@ from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.load import load_config
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
+from tursotui.local.state import DEFAULT_LOCATION
 from tursotui.ops.access import open_database
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.names import check_name
@@ -157,7 +158,7 @@ class Setup:
         how = "as asked"
         if chosen is None:
             if self.backend.local is not None:
-                chosen, how = "sjc", "local default"
+                chosen, how = DEFAULT_LOCATION, "local default"
             else:
                 chosen, how = (await self.platform.closest_region()).server, "closest to you"
         if chosen not in locations:
