@@ -198,7 +198,9 @@ async def test_restore_wizard_end_to_end(demo: LocalTurso, tmp_path: Path) -> No
         await settle(pilot, lambda: isinstance(app.screen, StepScreen), rounds=100)
         await pilot.press("enter")  # the configured database first
         await settle(pilot, lambda: "Recovery point" in getattr(app.screen, "step_title", ""))
-        await pilot.press("enter")  # the only point
+        # The demo org has two points: "initial" (empty, at creation) and the one taken once it was
+        # filled. Pick the newest explicitly: on a slow machine they are seconds apart.
+        await pilot.press("end", "enter")
         await settle(pilot, lambda: "New name" in getattr(app.screen, "step_title", ""))
         field = app.screen.query_one(Input)
         field.value = "xswarm-users"  # taken: refused, nothing changes
