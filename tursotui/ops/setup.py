@@ -82,6 +82,7 @@ class Setup:
         self.backend = backend
         self.plan = plan
         self.settings = backend.settings
+        self.is_local = backend.target == "local"
         self.state = _State()
         check_name(plan.database)
         check_name(plan.group, "group")
@@ -126,7 +127,7 @@ class Setup:
     # --- steps ------------------------------------------------------------------------------
 
     async def _api_token(self) -> tuple[Status, str, list[str]]:
-        if self.backend.local is not None:
+        if self.is_local:
             await self.platform.list_organizations()
             return "skipped", "local Turso: its own API token is valid (no account needed)", []
         validation = await self.platform.validate_token()
@@ -157,7 +158,7 @@ class Setup:
         chosen = self.plan.primary
         how = "as asked"
         if chosen is None:
-            if self.backend.local is not None:
+            if self.is_local:
                 chosen, how = DEFAULT_LOCATION, "local default"
             else:
                 chosen, how = (await self.platform.closest_region()).server, "closest to you"
@@ -190,7 +191,7 @@ class Setup:
             return "skipped", f"already in {', '.join(group.locations)}", []
         for location in missing:
             await self.platform.add_location(db.group, location)
-        note = f" — {REPLICA_NOTE}" if self.backend.local is None else ""
+        note = f" — {REPLICA_NOTE}" if not self.is_local else ""
         return "done", f"added {', '.join(missing)}{note}", []
 
     async def _db_token(self) -> tuple[Status, str, list[str]]:
@@ -217,7 +218,7 @@ class Setup:
             "turso.database_url": db.url,
             "turso.primary_region": group.primary,
             "turso.replica_regions": [loc for loc in group.locations if loc != group.primary],
-            "tursotui.target": "local" if self.backend.local is not None else "cloud",
+            "tursotui.target": "local" if self.is_local else "cloud",
         }
         changed = []
         config = load_config(self.settings.config_path)

@@ -62,12 +62,17 @@ class Services:
     sql_opener: SqlOpener | None = field(default=None, repr=False)
     """``None``: a short-lived token minted per use (``tursotui.ops.access.open_database``)."""
     env_path: Path | None = None
+    """The .env a new token may be written to (backed up first)."""
     config_path: Path | None = None
     """The config.toml the restore wizard may point at a new database (backed up first)."""
-    """The .env a new token may be written to (backed up first)."""
     backup_dir: Path | None = None
     """``None``: ``<data_dir>/backups``."""
     backup_retention_days: int = 30
+    settings: Settings | None = field(default=None, repr=False)
+    """The resolved settings (the setup wizard and the embedded-replica pane read them); None in tests that
+    need neither."""
+    local_turso: bool = False
+    """True when ``platform`` talks to a local Turso this process started (not Turso Cloud)."""
 
     @property
     def organization(self) -> str:
@@ -116,6 +121,8 @@ class Services:
             config_path=settings.config_path,
             backup_dir=backup_directory(settings),
             backup_retention_days=settings.config.turso.backup.retention_days,
+            settings=settings,
+            local_turso=settings.target == "local",
         )
 
 
