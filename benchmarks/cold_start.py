@@ -2,99 +2,85 @@
 
 Launches `python -m tursotui` in a real pty at 120×36 against a local org in a temp dir (created by a first,
 untimed run), and times from just before the launch until the `xswarm-users` row (from the Platform API) is in
-the terminal output. Then sends `q` and waits for the exit. Results: benchmarks/README.md.
+the terminal output. Then sends `q` and waits for the exit. With `--harlequin PATH`, also times harlequin (from
+the venv at PATH) opening a SQLite file in the same pty until it says "Database Connected" (its catalog loaded),
+in the same run for comparison. Results: benchmarks/README.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
+import argparse
 import os
-import pty
-import select
 import shutil
-import signal
+import sqlite3
 import statistics
-import struct
 import sys
 import tempfile
-import termios
-import time
 from pathlib import Path
 
-MARKER = b"xswarm-users"
+sys.path.insert(0, str(Path(__file__).parent))
+from ptyterm import Terminal, installed_like_env
+
 COLS, ROWS = 120, 36
+CONNECTED = b"Database Connected"
+"""harlequin's notice once its catalog of the database is loaded (its first frame with live data)."""
 
 
-def launch(env: dict[str, str], timeout: float) -> float:
-    """Seconds until MARKER shows; the process is quit with `q` (killed by its own pid if it hangs)."""
-    start = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the console in the pty
-        os.execve(sys.executable, [sys.executable, "-m", "tursotui"], env)  # noqa: S606
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-    seen = b""
-    elapsed = float("nan")
-    deadline = start + timeout
+def launch(
+    argv: list[str], env: dict[str, str], marker: bytes, timeout: float, quit_key: bytes = b"q"
+) -> float:
+    term = Terminal.launch(argv, env, COLS, ROWS)
     try:
-        while time.perf_counter() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen = (seen + chunk)[-65536:]
-            if MARKER in seen:
-                elapsed = time.perf_counter() - start
-                break
+        elapsed = term.wait_for(marker, timeout)
         if elapsed != elapsed:
-            print(
-                "no live data; last output:", seen[-400:].decode(errors="replace"), file=sys.stderr
-            )
-        os.write(fd, b"q")
-        end = time.perf_counter() + 10
-        while time.perf_counter() < end:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            select.select([fd], [], [], 0.05)
-            with contextlib.suppress(OSError):
-                os.read(fd, 65536)
-        else:
-            os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
+            print("no live data; last output:", term.seen[-400:].decode(errors="replace"))
     finally:
-        os.close(fd)
+        term.quit(quit_key)
     return elapsed
 
 
+def report(label: str, samples: list[float]) -> None:
+    good = [s for s in samples if s == s]
+    print(f"{label} runs:", ", ".join(f"{s:.3f}" for s in samples))
+    if good:
+        print(
+            f"{label} at {COLS}x{ROWS}: median {statistics.median(good):.3f} s, "
+            f"min {min(good):.3f} s, max {max(good):.3f} s (n={len(good)})"
+        )
+
+
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    parser = argparse.ArgumentParser()
+    parser.add_argument("runs", type=int, nargs="?", default=5)
+    parser.add_argument("--harlequin", type=Path, help="a venv with harlequin installed")
+    args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="tursotui-cold-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TURSO", "TEXTUAL"))}
-    env.update(
-        TERM="xterm-256color",
-        TURSOTUI_CONFIG=str(root / "config.toml"),
-        TURSOTUI_ENV_FILE=str(root / ".env"),
-        TURSOTUI_DATA_DIR=str(root / "data"),
-        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    env = installed_like_env(
+        {
+            "TURSOTUI_CONFIG": str(root / "config.toml"),
+            "TURSOTUI_ENV_FILE": str(root / ".env"),
+            "TURSOTUI_DATA_DIR": str(root / "data"),
+        }
     )
     (root / "config.toml").write_text("", encoding="utf-8")
+    ours = [sys.executable, *os.environ.get("COLD_ARGS", "-m tursotui").split()]
     try:
-        first = launch(env, timeout=180)
+        first = launch(ours, env, b"xswarm-users", timeout=180)
         print(f"first run (creates the local demo org): {first:.2f} s")
-        samples = [launch(env, timeout=60) for _ in range(runs)]
-        good = [s for s in samples if s == s]
-        print("runs:", ", ".join(f"{s:.3f}" for s in samples))
-        if good:
-            print(
-                f"cold start to live data at {COLS}x{ROWS}: median {statistics.median(good):.3f} s, "
-                f"min {min(good):.3f} s, max {max(good):.3f} s (n={len(good)})"
-            )
+        samples = [launch(ours, env, b"xswarm-users", timeout=60) for _ in range(args.runs)]
+        report("tursotui cold start to live data", samples)
+        if args.harlequin is not None:
+            db = root / "users.db"
+            with sqlite3.connect(db) as conn:
+                conn.execute("CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT)")
+            theirs = [str(args.harlequin / "bin" / "harlequin"), "-a", "sqlite", str(db)]
+            ctrl_q = b"\x11"  # harlequin quits on ctrl+q
+            launch(theirs, env, CONNECTED, timeout=120, quit_key=ctrl_q)  # first run: its caches
+            samples = [
+                launch(theirs, env, CONNECTED, timeout=60, quit_key=ctrl_q)
+                for _ in range(args.runs)
+            ]
+            report("harlequin cold start to its catalog", samples)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
 from tursotui.config import CliOptions, resolve
+
+if TYPE_CHECKING:
+    from tursotui.platform import PlatformClient
+    from tursotui.ui.app import TursoApp
+    from tursotui.ui.data import OrgSnapshot
+    from tursotui.ui.services import Services
 
 
 def cli_options(args: argparse.Namespace) -> CliOptions:
@@ -22,19 +29,45 @@ def cli_options(args: argparse.Namespace) -> CliOptions:
     )
 
 
-async def _run(options: CliOptions) -> None:
-    from tursotui.backend import open_backend
+def _import_console() -> tuple[type[TursoApp], type[Services]]:
     from tursotui.ui.app import TursoApp
     from tursotui.ui.services import Services
+
+    return TursoApp, Services
+
+
+async def _first_snapshot(platform: PlatformClient) -> OrgSnapshot | None:
+    """The dashboard's first data, fetched while Textual imports; None: the console's refresh says why."""
+    from tursotui.platform import PlatformError
+    from tursotui.ui.data import fetch_snapshot
+    from tursotui.ui.services import utc_now
+
+    try:
+        return await fetch_snapshot(platform, utc_now())
+    except PlatformError:
+        return None
+
+
+async def _run(options: CliOptions) -> None:
+    # Textual and the panes import in a thread from the start, while sqld boots (that waits on child
+    # processes, not the CPU): the two overlap instead of adding up (benchmarks/cold_start.py).
+    console = asyncio.get_running_loop().run_in_executor(None, _import_console)
+    from tursotui.backend import open_backend
 
     settings = resolve(options)
     if settings.target == "local":
         print("Starting the local Turso (real sqld on 127.0.0.1)…", file=sys.stderr, flush=True)
-    async with open_backend(settings, demo=True) as backend:
-        settings = resolve(options)  # pick up what a new demo org wrote to config.toml/.env
-        services = Services.from_settings(settings, backend.platform)
-        services.secrets = backend.secrets()
-        await TursoApp(services).run_async()
+    try:
+        async with open_backend(settings, demo=True) as backend:
+            first = await _first_snapshot(backend.platform)
+            app_class, services_class = await console
+            settings = resolve(options)  # pick up what a new demo org wrote to config.toml/.env
+            services = services_class.from_settings(settings, backend.platform)
+            services.secrets = backend.secrets()
+            await app_class(services, first).run_async()
+    finally:
+        if not console.done():
+            await asyncio.wait([console])
 
 
 def run_console(args: argparse.Namespace) -> int:

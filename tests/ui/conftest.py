@@ -48,8 +48,9 @@ def make_app(tmp_path: Path) -> AppFactory:
             "latency_probe": fixed_probe,
             "secrets": (TOKEN,),
         }
+        first = overrides.pop("first", None)
         fields.update(overrides)
-        app = TursoApp(Services(**fields))
+        app = TursoApp(Services(**fields), first)
         app.animation_level = (
             "none"  # no tab underline or scroll animations: fast and deterministic
         )

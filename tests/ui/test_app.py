@@ -234,3 +234,31 @@ async def test_crash_writes_a_redacted_file_and_exits(
     assert NOW.isoformat() in text
     err = capsys.readouterr().err
     assert err == f"tursotui crashed (RuntimeError); details, tokens redacted: {crash}\n"
+
+
+async def test_first_snapshot_is_in_the_first_frame_and_not_fetched_again(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """The console fetches the dashboard while Textual imports (console.py) and hands it over."""
+    import httpx
+
+    from tursotui.platform import PlatformClient
+    from tursotui.ui.data import fetch_snapshot
+
+    prefetch = PlatformClient(
+        TOKEN, organization=fake.slug, transport=httpx.MockTransport(fake.handler), max_retries=0
+    )
+    first = await fetch_snapshot(prefetch, NOW)
+    await prefetch.aclose()
+    lists = fake.count("GET", "/databases")
+    app = make_app(fake, first=first)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.main.query_one("#databases-table")
+        assert table.row_count == len(first.databases)  # type: ignore[attr-defined]
+        await pilot.press("3")  # a lazily mounted tab, pressed at once: focused once it is there
+        await ready(pilot)
+        assert app.main.active_tab == "sql"
+        assert app.focused is not None and app.focused.id == "sql-editor"
+        # the handed-over snapshot was not fetched again
+        assert fake.count("GET", "/databases") == lists

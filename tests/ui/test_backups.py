@@ -116,3 +116,68 @@ async def test_backup_failure_is_a_notification(make_app: AppFactory, fake: Fake
         await pilot.pause()
         assert app.is_running and "failed" in status(app)
         assert app.last_error is not None and app.last_error[0] == "Backup failed"
+
+
+async def test_prune_asks_for_the_typed_word_and_keeps_the_newest(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    folder = tmp_path / "data" / "backups"
+    folder.mkdir(parents=True)
+    names = [  # the clock is 2026-06-15 12:00 UTC; retention 30 days
+        "xswarm-users-20260401-020000.sql",  # past retention: pruned
+        "xswarm-users-20260501-020000.db",  # past retention: pruned
+        "xswarm-users-20260610-020000.sql",  # recent: kept
+        "audit-20260101-020000.sql",  # old, but audit's only backup: kept
+    ]
+    for name in names:
+        (folder / name).write_bytes(b"x" * 1000)
+    (folder / "notes.txt").write_text("not ours", encoding="utf-8")
+    app = make_app(fake)
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = await open_backups(pilot)
+        table = pane.query_one("#backups-table")
+        marks = {name: table.get_row(name)[3] for name in names}  # type: ignore[attr-defined]
+        assert marks[names[0]] == marks[names[1]] == "past 30d"
+        assert marks[names[2]] == marks[names[3]] == "kept"
+        await pilot.press("p")
+        for _ in range(50):
+            await pilot.pause()
+            if type(app.screen).__name__ == "ConfirmPruneScreen":
+                break
+        body = str(app.screen.query_one("#confirm-body", Static).render())
+        assert "Delete 2 backups" in body and names[0] in body and names[2] not in body
+        await pilot.press(*"prun", "enter")  # not the word: refused, nothing deleted
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmPruneScreen"
+        assert all((folder / n).exists() for n in names)
+        await pilot.press("e", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sorted(p.name for p in folder.iterdir()) == sorted([names[2], names[3], "notes.txt"])
+        assert "Pruned 2 backup(s) older than 30 days" in status(app)
+        await pilot.press("p")  # nothing left to prune: said so, no dialog
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is app.main
+        assert any("Nothing to prune" in n.message for n in app._notifications)
+
+
+async def test_prune_cancel_deletes_nothing(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    folder = tmp_path / "data" / "backups"
+    folder.mkdir(parents=True)
+    for name in ("xswarm-users-20260401-020000.sql", "xswarm-users-20260610-020000.sql"):
+        (folder / name).write_bytes(b"x")
+    app = make_app(fake)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await open_backups(pilot)
+        await pilot.press("p")
+        for _ in range(50):
+            await pilot.pause()
+            if type(app.screen).__name__ == "ConfirmPruneScreen":
+                break
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert len(list(folder.iterdir())) == 2

@@ -199,8 +199,8 @@ async def test_restore_wizard_end_to_end(demo: LocalTurso, tmp_path: Path) -> No
         await pilot.press("enter")  # the configured database first
         await settle(pilot, lambda: "Recovery point" in getattr(app.screen, "step_title", ""))
         # The demo org has two points: "initial" (empty, at creation) and the one taken once it was
-        # filled. Pick the newest explicitly: on a slow machine they are seconds apart.
-        await pilot.press("end", "enter")
+        # filled. The newest is listed first and highlighted: the operator's usual pick.
+        await pilot.press("enter")
         await settle(pilot, lambda: "New name" in getattr(app.screen, "step_title", ""))
         field = app.screen.query_one(Input)
         field.value = "xswarm-users"  # taken: refused, nothing changes

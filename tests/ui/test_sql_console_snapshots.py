@@ -218,6 +218,14 @@ def test_backups(
     assert snap_compare(console_app(make_app, fake), terminal_size=size, run_before=steps("5"))
 
 
+@SIZES
+def test_backups_prune(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    run = steps("5", "p", wait_for="ConfirmPruneScreen")
+    assert snap_compare(console_app(make_app, fake), terminal_size=size, run_before=run)
+
+
 @pytest.mark.parametrize(
     ("name", "pressed"),
     [("sql-console", ("3", ("sql", QUERY), "f5")), ("tokens", ("4",))],

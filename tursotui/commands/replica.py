@@ -19,7 +19,8 @@ def _describe(ctx: Context, state: replica.ReplicaStatus) -> None:
     if state.last_sync:
         ago = time.time() - state.last_sync
         ctx.out(f"last sync  {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(state.last_sync))} "
-                f"({ago:.0f} s ago, {state.last_sync_ms} ms, frames {state.frames})")  # fmt: skip
+                f"({ago:.0f} s ago, {state.last_sync_ms} ms, {state.frames} frames pulled)")  # fmt: skip
+        ctx.out(f"frame      {state.frame_no} (the primary's replication index it has applied)")
     else:
         ctx.out("last sync  never")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.items import Table
 from tomlkit.toml_document import TOMLDocument
 
@@ -25,14 +26,16 @@ def _toml_value(value: Any) -> Any:
     return value
 
 
-def _table(doc: TOMLDocument, dotted: str) -> Table:
+def _table(doc: TOMLDocument, dotted: str, path: Path) -> Table | OutOfOrderTableProxy:
     node: Any = doc
     for part in dotted.split("."):
         if part not in node:
             node[part] = tomlkit.table(is_super_table=False)
         node = node[part]
-    if not isinstance(node, Table):
-        raise ConfigError(None, f"'{dotted}' is not a table")
+    # A table whose sub-tables come later in the file ([turso], [tursotui], [turso.backup]) is
+    # an out-of-order proxy in tomlkit: valid TOML, and writable like a table.
+    if not isinstance(node, Table | OutOfOrderTableProxy):
+        raise ConfigError(path, "is not a table", key=dotted)
     return node
 
 
@@ -70,7 +73,7 @@ def update_config(path: Path, updates: Mapping[str, Any], *, backup: bool = Fals
     else:
         doc = tomlkit.document()
     for table, key, value in parsed.values():
-        _table(doc, table)[key] = value
+        _table(doc, table, path)[key] = value
     new_text = tomlkit.dumps(doc)
     validate(tomllib.loads(new_text), path, new_text)
     saved = backup_copy(path) if backup else None

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import struct
 import sys
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from tursotui.libsql.local import LocalDatabase
 
 DEFAULT_TIMEOUT = 60.0
 _COMPANIONS = ("-wal", "-shm", "-info", "-client_wal_index")
+_NO_FRAME = 2**64 - 1
 
 
 class ReplicaError(LibsqlError):
@@ -37,7 +39,10 @@ class ReplicaStatus:
     last_sync: float | None
     last_sync_ms: float | None
     frames: int | None
+    """Frames the last sync pulled."""
     url: str | None
+    frame_no: int | None = None
+    """The primary's replication index (frame number) the replica has applied; None: never synced."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,11 +53,28 @@ class ReplicaStatus:
             "last_sync_ms": self.last_sync_ms,
             "frames": self.frames,
             "url": self.url,
+            "frame_no": self.frame_no,
         }
 
 
 def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".tursotui.json")
+
+
+def frame_no(path: Path) -> int | None:
+    """The frame libsql last committed, from its ``<file>-client_wal_index``.
+
+    libsql-replication's ``WalIndexMetaData``: log id (u128 LE), committed frame no (u64 LE; all ones
+    means none yet), 8 bytes of padding. It is the primary's replication index, as sqld reports it.
+    """
+    try:
+        raw = path.with_name(path.name + "-client_wal_index").read_bytes()
+    except OSError:
+        return None
+    if len(raw) < 24:
+        return None
+    (value,) = struct.unpack_from("<Q", raw, 16)
+    return None if value == _NO_FRAME else int(value)
 
 
 def status(path: Path) -> ReplicaStatus:
@@ -72,6 +94,7 @@ def status(path: Path) -> ReplicaStatus:
         last_sync_ms=meta.get("ms"),
         frames=meta.get("frames"),
         url=meta.get("url"),
+        frame_no=frame_no(path),
     )
 
 
@@ -80,6 +103,7 @@ async def sync(
 ) -> ReplicaStatus:
     """Sync the replica at ``path`` from ``url``; a hang is killed after ``limit`` seconds."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    before = frame_no(path)
     env = {**os.environ, "TURSOTUI_REPLICA_TOKEN": token or ""}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tursotui.libsql.replica_worker", str(path), url,
@@ -87,6 +111,10 @@ async def sync(
     )  # fmt: skip
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), limit)
+    except asyncio.CancelledError:  # the caller gave up (app closing, user cancelled): no orphan
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        raise
     except TimeoutError:
         proc.kill()
         await proc.wait()
@@ -102,10 +130,12 @@ async def sync(
         ) from None
     if not answer.get("ok"):
         raise ReplicaError(f"replica sync from {url} failed: {answer.get('error')}")
+    after = frame_no(path)
+    pulled = None if after is None else after - (before if before is not None else -1)
     meta = {
         "last_sync": time.time(),
         "ms": answer.get("ms"),
-        "frames": answer.get("frames"),
+        "frames": pulled,
         "url": url,
     }
     atomic_write(_meta_path(path), json.dumps(meta).encode())

@@ -57,7 +57,7 @@ class UsageApi:
         seed = body.get("seed")
         if seed is None:
             db = await self.cp.create_database(name, group, size_limit=size_limit)
-            await self.pitr.take(name, reason="initial")
+            await self.pitr.take_initial(name, reason="initial")
             return ok({"database": self._created(db)})
         if not isinstance(seed, dict):
             raise ApiError(400, "seed must be an object")
@@ -90,7 +90,7 @@ class UsageApi:
                 await seed_from_dump(self.cp, db, url)
 
             db = await self.cp.create_database(name, group, size_limit=size_limit, seed=from_dump)
-            await self.pitr.take(name, reason="seeded from dump")
+            await self.pitr.take_initial(name, reason="seeded from dump")
             return ok({"database": self._created(db)})
         raise ApiError(
             400, f"unknown seed type {kind!r}: use 'database', 'database_upload' or (local) 'dump'"

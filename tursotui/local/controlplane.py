@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import shutil
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,6 +31,8 @@ from tursotui.local.state import (
 )
 from tursotui.local.tokens import GroupKeys, parse_authorization, parse_expiration
 from tursotui.names import name_problem
+
+log = logging.getLogger(__name__)
 
 
 def check_name(kind: str, name: str) -> None:
@@ -69,10 +73,16 @@ class ControlPlane:
         self.state = self.store.load()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.api_token, self.api_token_created = ensure_api_token(self.data_dir / "api-token")
-        await self.dataplane.start_node(PRIMARY)
-        for group in self.state.groups.values():
-            for location in self.replica_locations(group):
-                await self.dataplane.start_node(location)
+        await self.dataplane.start_node(PRIMARY)  # the replicas need its gRPC port
+        locations = {loc for g in self.state.groups.values() for loc in self.replica_locations(g)}
+        # Replica sqlds boot side by side (each start waits on its /health); every start has ended,
+        # well or not, before a failure is raised, so close() stops all that came up.
+        started = await asyncio.gather(
+            *(self.dataplane.start_node(loc) for loc in sorted(locations)), return_exceptions=True
+        )
+        for outcome in started:
+            if isinstance(outcome, BaseException):
+                raise outcome
         for db in self.state.databases.values():
             await self._attach(db, create=False)
         self.dataplane.start_watchdog()
@@ -173,10 +183,12 @@ class ControlPlane:
             allow_attach=db.allow_attach,
             **({"max_db_size": db.size_limit} if db.size_limit else {}),
         )
-        for location in self.replica_locations(self.group(db.group)):
-            node = self.dataplane.nodes.get(location)
-            if node is not None:
-                await node.admin.set_config(db.name, jwt_key=key)
+        replicas = [
+            self.dataplane.nodes.get(loc) for loc in self.replica_locations(self.group(db.group))
+        ]
+        await asyncio.gather(
+            *(node.admin.set_config(db.name, jwt_key=key) for node in replicas if node is not None)
+        )
 
     # --- groups ---
 
@@ -275,6 +287,7 @@ class ControlPlane:
                 seeded_from=seeded_from,
                 awaiting_upload=awaiting_upload,
             )
+            await self._clear_orphan(name)
             if seed is not None:
                 await seed(db)
             else:
@@ -283,11 +296,24 @@ class ControlPlane:
                 await self._attach(db, create=False)
             except ApiError:
                 await self.dataplane.unexpose(name)
-                await self.dataplane.primary.admin.delete_namespace(name)
+                # With sqld down (killed mid-create) this fails: the next create of the name clears it.
+                with contextlib.suppress(ApiError):
+                    await self._clear_orphan(name)
                 raise
             self.state.databases[name] = db
             self.save()
             return db
+
+    async def _clear_orphan(self, name: str) -> None:
+        """Delete the namespaces of ``name`` that no database owns (called under the lock for a name
+        the state does not have): left by a create that failed midway, e.g. sqld killed."""
+        for node in list(self.dataplane.nodes.values()):
+            directory = node.process.db_path / "dbs" / name
+            if not await asyncio.to_thread(directory.exists):
+                continue
+            log.warning("removing namespace %s left by a failed create (%s)", name, directory)
+            await self.dataplane.node(node.location).admin.delete_namespace_if_exists(name)
+            await asyncio.to_thread(shutil.rmtree, directory, True)
 
     async def delete_database(self, name: str) -> DatabaseState:
         async with self.lock:

@@ -19,7 +19,7 @@ import httpx
 from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
-from tursotui.local.sqld import SqldError, SqldProcess, free_port
+from tursotui.local.sqld import SqldError, SqldProcess, StaleSqld, free_port, reap_stale_sqld
 
 log = logging.getLogger(__name__)
 # Recovery-friendly replication log: compacted so embedded replicas bootstrap fast.
@@ -46,12 +46,20 @@ class DataPlane:
     binary: Path | None = None
     nodes: dict[str, Node] = field(default_factory=dict)  # PRIMARY or a replica location
     proxies: dict[tuple[str, str], NamespaceProxy] = field(default_factory=dict)
+    stale: list[StaleSqld] | None = None
+    """What the first start found in ``pids/`` (sqld left running by a tursotui that died)."""
     _watchdog: asyncio.Task[None] | None = None
+    _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def pid_dir(self) -> Path:
+        return self.root / "pids"
 
     # --- processes ---
 
     def _make_process(self, location: str, primary: bool, ports: dict[str, int]) -> SqldProcess:
-        base = self.root / ("primary" if primary else f"replica-{location}")
+        label = "primary" if primary else f"replica-{location}"
+        base = self.root / label
         grpc_url = None
         if not primary:
             grpc_url = f"http://127.0.0.1:{self.primary.process.grpc_port}"
@@ -65,16 +73,26 @@ class DataPlane:
             extra_args=SQLD_EXTRA,
             binary=self.binary,
             log_path=base / "sqld.log",
+            pid_dir=self.pid_dir,
+            label=label,
         )
 
     @property
     def primary(self) -> Node:
         return self.node(PRIMARY)
 
+    async def reap_stale(self) -> list[StaleSqld]:
+        """Stop the sqld processes a tursotui that died left running on this data dir (once)."""
+        async with self._reaping:
+            if self.stale is None:
+                self.stale = await asyncio.to_thread(reap_stale_sqld, self.pid_dir, self.root)
+        return self.stale
+
     async def start_node(self, location: str) -> Node:
         """Start the primary (``location == PRIMARY``) or the replica sqld for a location."""
         if location in self.nodes:
             return self.nodes[location]
+        await self.reap_stale()
         primary = location == PRIMARY
         process = self._make_process(location, primary, {})
         try:

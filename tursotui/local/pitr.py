@@ -56,6 +56,14 @@ class Pitr:
                 self.cp.save()
         return point
 
+    async def take_initial(self, name: str, reason: str) -> None:
+        """The first point of a database just created: it exists whatever happens here, so a
+        failure (sqld down) is logged, not raised; the next run of the loop takes it."""
+        try:
+            await self.take(name, reason=reason)
+        except ApiError as exc:
+            log.warning("no recovery point of new database %s yet: %s", name, exc.message)
+
     async def take_if_changed(self) -> None:
         for name, db in list(self.cp.state.databases.items()):
             points = self.cp.state.recovery_points.get(name, [])
@@ -117,7 +125,7 @@ class Pitr:
                 "recovery_point": point.id,
             },
         )
-        await self.take(new_name, reason="initial")
+        await self.take_initial(new_name, reason="initial")
         return db, point
 
 

@@ -16,6 +16,7 @@ import httpx
 from tursotui.local.api import build_app
 from tursotui.local.controlplane import ControlPlane
 from tursotui.local.pitr import Pitr
+from tursotui.local.sqld import StaleSqld
 from tursotui.local.state import now
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ class LocalTurso:
     @property
     def organization(self) -> str:
         return self.cp.state.slug
+
+    @property
+    def stale_sqld_stopped(self) -> list[StaleSqld]:
+        """sqld processes a tursotui that died left running on this data dir, stopped at start."""
+        return [found for found in self.cp.dataplane.stale or [] if found.cleaned]
 
     async def start(self) -> LocalTurso:
         if not self._started:

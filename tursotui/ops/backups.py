@@ -114,6 +114,30 @@ def list_backups(directory: Path, database: str | None = None) -> list[BackupFil
     return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
 
 
+def prune_candidates(
+    directory: Path,
+    retention_days: int,
+    *,
+    database: str | None = None,
+    now: datetime | None = None,
+    keep_latest: int = 1,
+) -> list[BackupFile]:
+    """The backups :func:`prune_backups` would delete (nothing is deleted here)."""
+    if retention_days < 1:
+        raise InputError(f"invalid retention {retention_days} days: use 1 or more")
+    moment = now or datetime.now(UTC)
+    limit = timedelta(days=retention_days)
+    by_database: dict[str, list[BackupFile]] = {}
+    for backup in list_backups(directory, database):
+        by_database.setdefault(backup.database, []).append(backup)
+    return [
+        backup
+        for backups in by_database.values()
+        for backup in backups[keep_latest:]
+        if backup.age(moment) > limit
+    ]
+
+
 def prune_backups(
     directory: Path,
     retention_days: int,
@@ -127,20 +151,12 @@ def prune_backups(
     The newest ``keep_latest`` backups of each database are kept whatever their age. Stale
     temp files of interrupted runs (``.*.partial``, a day old) are removed too.
     """
-    if retention_days < 1:
-        raise InputError(f"invalid retention {retention_days} days: use 1 or more")
-    moment = now or datetime.now(UTC)
-    limit = timedelta(days=retention_days)
-    removed: list[BackupFile] = []
-    by_database: dict[str, list[BackupFile]] = {}
-    for backup in list_backups(directory, database):
-        by_database.setdefault(backup.database, []).append(backup)
-    for backups in by_database.values():
-        for backup in backups[keep_latest:]:
-            if backup.age(moment) > limit:
-                with contextlib.suppress(FileNotFoundError):
-                    backup.path.unlink()
-                removed.append(backup)
+    removed = prune_candidates(
+        directory, retention_days, database=database, now=now, keep_latest=keep_latest
+    )
+    for backup in removed:
+        with contextlib.suppress(FileNotFoundError):
+            backup.path.unlink()
     remove_stale_partials(directory)
     return removed
 

@@ -32,12 +32,21 @@ CRON_LINE = "0 2 * * * tursotui backup"
 REPLICA_NOTE = (
     "Edge replicas are deprecated for new Turso users; existing users can still add them."
 )
+CLOUD_ACCESS_HELP = (
+    "Turso Cloud needs a Platform API token in TURSO_API_TOKEN (environment or .env). "
+    "To get one with the Turso CLI: `turso auth login` (over SSH with no browser: "
+    "`turso auth login --headless`, open the link it prints on any machine and paste the token "
+    "back), then `turso auth api-tokens mint tursotui`. Or in the dashboard: app.turso.tech → "
+    "Settings → API Tokens → Create. Put it in .env as TURSO_API_TOKEN=… (mode 0600)."
+)
 
 
 @dataclass
 class SetupPlan:
     database: str = "xswarm-users"
     group: str = "default"
+    organization: str | None = None
+    """None = the configured organization, or the only one the token sees."""
     primary: str | None = None
     """Primary location; None = the closest (Turso Cloud) or sjc (local Turso)."""
     replicas: tuple[str, ...] = ()
@@ -64,6 +73,33 @@ class StepResult:
             "detail": self.detail,
             "statements": self.statements,
         }
+
+
+@dataclass(frozen=True)
+class LocationChoices:
+    """Locations for a picker: ``(code, description)`` with the default (closest) first."""
+
+    locations: list[tuple[str, str]]
+    default: str
+    how: str
+    """Why the default: ``closest to you``, ``local default`` or why the closest is unknown."""
+
+
+async def location_choices(platform: Any, *, local: bool) -> LocationChoices:
+    """Every location, the closest first (Turso Cloud) or the local default first (local Turso)."""
+    locations = await platform.list_locations()
+    if local:
+        wanted, how = DEFAULT_LOCATION, "local default"
+    else:
+        try:
+            wanted, how = (await platform.closest_region()).server, "closest to you"
+        except PlatformError as exc:
+            wanted, how = "", f"closest unknown: {exc}"
+    if wanted and wanted not in locations:
+        how = f"{wanted} ({how}) is not offered"
+    default = wanted if wanted in locations else min(locations, default="")
+    ordered = sorted(locations.items(), key=lambda item: (item[0] != default, item[0]))
+    return LocationChoices(ordered, default, how)
 
 
 @dataclass
@@ -108,10 +144,24 @@ class Setup:
     def platform(self) -> Any:
         return self.backend.platform
 
-    async def run(self, on_step: Callable[[StepResult], None] | None = None) -> list[StepResult]:
-        """Every step in order; stops at the first failure (re-running resumes there)."""
+    @property
+    def titles(self) -> list[tuple[str, str]]:
+        """``(key, title)`` of every step, in order."""
+        return [(key, title) for key, title, _ in self.steps]
+
+    async def run(
+        self,
+        on_step: Callable[[StepResult], None] | None = None,
+        *,
+        on_start: Callable[[str], None] | None = None,
+    ) -> list[StepResult]:
+        """Every step in order; stops at the first failure (re-running resumes there).
+
+        ``on_start(key)`` is called as each step begins, ``on_step(result)`` when it ends."""
         results: list[StepResult] = []
         for key, title, step in self.steps:
+            if on_start is not None:
+                on_start(key)
             try:
                 status, detail, statements = await step()
             except (OpsError, PlatformError, LibsqlError) as exc:
@@ -139,7 +189,7 @@ class Setup:
 
     async def _organization(self) -> tuple[Status, str, list[str]]:
         slugs = [o.slug for o in await self.platform.list_organizations()]
-        wanted = self.platform.organization or self.settings.organization
+        wanted = self.plan.organization or self.platform.organization or self.settings.organization
         if wanted and wanted in slugs:
             chosen = wanted
         elif not wanted and len(slugs) == 1:
@@ -151,6 +201,8 @@ class Setup:
             )
         self.platform.organization = chosen
         self.state.organization = chosen
+        if load_config(self.settings.config_path).turso.organization == chosen:
+            return "skipped", f"organization {chosen} (already in config.toml)", []
         return "done", f"organization {chosen}", []
 
     async def _location(self) -> tuple[Status, str, list[str]]:
@@ -167,6 +219,19 @@ class Setup:
                 f"unknown location {chosen!r}: use one of {', '.join(sorted(locations))}"
             )
         self.state.primary = chosen
+        # The primary is settled once the database (or its group) exists: say where it is
+        existing = {d.name: d for d in await self.platform.list_databases()}
+        if self.plan.database in existing:
+            where = existing[self.plan.database].primary_region or "its group's primary"
+            return "skipped", f"{self.plan.database} already exists, primary {where}", []
+        groups = {g.name: g for g in await self.platform.list_groups()}
+        if self.plan.group in groups and groups[self.plan.group].primary:
+            where = groups[self.plan.group].primary
+            return (
+                "skipped",
+                f"group {self.plan.group} exists: the database joins its primary {where}",
+                [],
+            )
         return "done", f"{chosen} ({locations[chosen]}; {how})", []
 
     async def _database(self) -> tuple[Status, str, list[str]]:
@@ -196,10 +261,14 @@ class Setup:
 
     async def _db_token(self) -> tuple[Status, str, list[str]]:
         db = self._db()
-        current = self.settings.auth_token or read_env_file(self.settings.env_path).get(AUTH_TOKEN)
-        if current and await self._works(db, current):
-            self.state.token = current
-            return "skipped", f"the {AUTH_TOKEN} in .env already opens {db.name}", []
+        in_env_file = read_env_file(self.settings.env_path).get(AUTH_TOKEN)
+        # .env first: it may hold a token written since the settings were resolved (a re-run)
+        candidates = ((in_env_file, f"the {AUTH_TOKEN} in .env"),
+                      (self.settings.auth_token, f"the configured {AUTH_TOKEN}"))  # fmt: skip
+        for current, which in candidates:
+            if current and await self._works(db, current):
+                self.state.token = current
+                return "skipped", f"{which} already opens {db.name}", []
         minted = await self.platform.create_database_token(
             db.name,
             expiration=self.plan.expiration,
@@ -288,9 +357,11 @@ class Setup:
     async def _backups(self) -> tuple[Status, str, list[str]]:
         if not self.plan.backups:
             return "skipped", "not asked (optional)", []
-        if not load_config(self.settings.config_path).turso.backup.enabled:
-            update_config(self.settings.config_path, {"turso.backup.enabled": True}, backup=True)
-        return "done", f"[turso.backup] enabled; schedule it with cron: {CRON_LINE}", [CRON_LINE]
+        schedule = f"schedule it with cron: {CRON_LINE}"
+        if load_config(self.settings.config_path).turso.backup.enabled:
+            return "skipped", f"[turso.backup] is already enabled; {schedule}", [CRON_LINE]
+        update_config(self.settings.config_path, {"turso.backup.enabled": True}, backup=True)
+        return "done", f"[turso.backup] enabled; {schedule}", [CRON_LINE]
 
     # --- helpers -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["app", "databases", "usage", "browser", "sql", "tokens", "backups"]
+Scope = Literal["app", "databases", "usage", "browser", "sql", "tokens", "backups", "replica"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,16 @@ BROWSER_ACTIONS: tuple[ActionSpec, ...] = (
         "app",
         show=False,
     ),
+    ActionSpec(
+        "app.setup",
+        "Setup",
+        "Guided first-time setup: the guide's Quick Setup Checklist (re-run to resume)",
+        "setup",
+        "S",
+        "app",
+        show=False,
+        writes=True,
+    ),
     ActionSpec("browser.pick_table", "Table", "Pick the table to browse", "pick_table", "t", "browser"),
     ActionSpec(
         "browser.search",
@@ -179,8 +189,21 @@ CONSOLE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("backups.run_db", "Backup .db", "Verified .db backup of the selected database", "backup('db')", "d", "backups"),
     ActionSpec("backups.cancel", "Cancel", "Cancel the running backup", "cancel_backup", "escape", "backups", "esc"),
     ActionSpec("backups.reload", "Reload", "List the backups folder again", "reload", "l", "backups", show=False),
+    ActionSpec("backups.prune", "Prune", "Delete backups past [turso.backup] retention_days (typed confirmation)", "prune", "p", "backups"),
 )  # fmt: skip
 ACTIONS = (*ACTIONS, *CONSOLE_ACTIONS)
+
+
+REPLICA_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("app.show_replica", "Replica", "Show the local embedded replica", "show_tab('replica')", "6", "app", show=False),
+    ActionSpec("replica.sync", "Sync now", "Sync the local embedded replica from the remote (child process, timeout)", "sync", "s", "replica"),
+    ActionSpec("replica.reset", "Reset", "Delete the replica file and sync it again (typed confirmation)", "reset", "r", "replica"),
+    ActionSpec("replica.browse", "Browse offline", "Browse a table of the replica file read-only, no server needed", "browse", "o", "replica"),
+    ActionSpec("replica.cancel", "Stop sync", "Stop the running sync (its child process is killed)", "cancel_sync", "escape", "replica", "esc", show=False),
+    ActionSpec("replica.next_page", "Next page", "The next page of the browsed table (keyset)", "page('next')", "pagedown,right_square_bracket", "replica", "pgdn", show=False),
+    ActionSpec("replica.prev_page", "Previous page", "The previous page of the browsed table (keyset)", "page('prev')", "pageup,left_square_bracket", "replica", "pgup", show=False),
+)  # fmt: skip
+ACTIONS = (*ACTIONS, *REPLICA_ACTIONS)
 
 
 def actions_for(scope: Scope) -> list[ActionSpec]:

@@ -21,6 +21,7 @@ from textual.worker import WorkerFailed
 from tursotui.ui.actions import ActionSpec, bindings_for
 from tursotui.ui.commands import ActionCommands
 from tursotui.ui.crash import redact, write_crash_file
+from tursotui.ui.data import OrgSnapshot
 from tursotui.ui.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.screens.error import ErrorScreen
@@ -30,13 +31,27 @@ from tursotui.ui.services import LOCAL_HINT, Services
 from tursotui.ui.widgets.backups_pane import BackupsPane
 from tursotui.ui.widgets.browser_pane import BrowserPane
 from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.widgets.replica_pane import ReplicaPane
 from tursotui.ui.widgets.sql_console import SqlConsolePane
 from tursotui.ui.widgets.tokens_pane import TokensPane
 from tursotui.ui.widgets.usage_pane import UsagePane
 
 FALLBACK_THEME = "textual-dark"
-PANES = (DatabasesPane, UsagePane, BrowserPane, SqlConsolePane, TokensPane, BackupsPane)
-CONSOLE_PANES = {"sql": SqlConsolePane, "tokens": TokensPane, "backups": BackupsPane}
+PANES = (
+    DatabasesPane,
+    UsagePane,
+    BrowserPane,
+    SqlConsolePane,
+    TokensPane,
+    BackupsPane,
+    ReplicaPane,
+)
+CONSOLE_PANES = {
+    "sql": SqlConsolePane,
+    "tokens": TokensPane,
+    "backups": BackupsPane,
+    "replica": ReplicaPane,
+}
 
 
 class TursoApp(App[None]):
@@ -52,9 +67,11 @@ class TursoApp(App[None]):
         ActionCommands  # our actions, then Textual's system commands, in a fixed order
     }
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, first: OrgSnapshot | None = None) -> None:
+        """``first``: a snapshot fetched while the console was starting (shown in the first frame)."""
         super().__init__()
         self.services = services
+        self._first = first
         self.last_error: tuple[str, str] | None = None
         self.crash_file: str | None = None
         self.crash_line: str | None = None
@@ -70,7 +87,8 @@ class TursoApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        self.push_screen(MainScreen(self.services, self._probe()))
+        self.push_screen(MainScreen(self.services, self._probe(), self._first))
+        self._first = None
 
     def _probe(self) -> LatencyProbe:
         if self.services.latency_probe is not None:
@@ -106,6 +124,11 @@ class TursoApp(App[None]):
         self.run_worker(
             run_restore_wizard(self), group="restore", exclusive=True, exit_on_error=False
         )
+
+    def action_setup(self) -> None:
+        from tursotui.ui.screens.setup_wizard import start_setup_wizard
+
+        start_setup_wizard(self)
 
     def action_last_error(self) -> None:
         if self.last_error is None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -22,10 +25,12 @@ from tursotui.ui.latency import LatencyProbe
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.quota import PlanInfo
 from tursotui.ui.services import Services
+from tursotui.ui.token_alerts import token_alerts
 from tursotui.ui.widgets.backups_pane import BackupsPane
 from tursotui.ui.widgets.banner import Banner
 from tursotui.ui.widgets.browser_pane import BrowserPane
 from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.widgets.replica_pane import ReplicaPane
 from tursotui.ui.widgets.sql_console import SqlConsolePane
 from tursotui.ui.widgets.tokens_pane import TokensPane
 from tursotui.ui.widgets.usage_pane import UsagePane
@@ -33,15 +38,24 @@ from tursotui.ui.widgets.usage_pane import UsagePane
 log = logging.getLogger("tursotui.ui")
 
 TABS = ("databases", "usage", "browser")
-CONSOLE_TABS = {"sql": "#sql-editor", "tokens": "#tokens-table", "backups": "#backups-table"}
+CONSOLE_TABS = {
+    "sql": "#sql-editor",
+    "tokens": "#tokens-table",
+    "backups": "#backups-table",
+    "replica": "#replica-table",
+}
 
 
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual's own type)
 
-    def __init__(self, services: Services, probe: LatencyProbe) -> None:
+    def __init__(
+        self, services: Services, probe: LatencyProbe, first: OrgSnapshot | None = None
+    ) -> None:
         super().__init__(id="main")
+        self._first = first
+        """Fetched while the console was starting: the first frame shows it (no second fetch)."""
         self.services = services
         self.probe = probe
         self.history = UsageHistory(services.data_dir, services.history_key)
@@ -53,8 +67,10 @@ class MainScreen(Screen[None]):
         self._warnings: tuple[str, ...] = ()
         self._history_failed = False
         self._pending = False
+        self._alerted: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
+        # Hidden tabs mount right after the first frame (Lazy): the dashboard shows sooner.
         s = self.services
         yield Banner(s.banner, s.target, s.refresh_interval, read_only=s.read_only)
         with TabbedContent(initial="databases"):
@@ -63,37 +79,45 @@ class MainScreen(Screen[None]):
             with TabPane("Usage", id="usage"):
                 yield UsagePane(s.organization)
             with TabPane("Browser", id="browser"):
-                yield BrowserPane(s)
+                yield Lazy(BrowserPane(s))
             with TabPane("SQL", id="sql"):
-                yield SqlConsolePane(s)
+                yield Lazy(SqlConsolePane(s))
             with TabPane("Tokens", id="tokens"):
-                yield TokensPane(s)
+                yield Lazy(TokensPane(s))
             with TabPane("Backups", id="backups"):
-                yield BackupsPane(s)
+                yield Lazy(BackupsPane(s))
+            with TabPane("Replica", id="replica"):
+                yield Lazy(ReplicaPane(s))
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#databases-table").focus()
+        if self._first is not None:  # fetched while the console started: in the very first frame
+            self._show(self._first, self.services.clock())
         self.refresh_now()
 
     # -- tabs ------------------------------------------------------------------------------------------------
 
     def show_tab(self, tab: str) -> None:
-        if tab in CONSOLE_TABS:
+        if tab in CONSOLE_TABS or tab == "browser":
             self.query_one(TabbedContent).active = tab
-            self.query_one(CONSOLE_TABS[tab]).focus()
+            self._focus(CONSOLE_TABS.get(tab, "#browser-table"))
             return
         if tab not in TABS:
-            return
-        if tab == "browser":
-            self.query_one(TabbedContent).active = tab
-            self.query_one("#browser-table").focus()
             return
         self.query_one(TabbedContent).active = tab
         target = (
             self.query_one("#databases-table") if tab == "databases" else self.query_one(UsagePane)
         )
         target.focus()
+
+    def _focus(self, selector: str, tries: int = 20) -> None:
+        """Focus a pane's widget; a pane still mounting (Lazy) is focused once it is there."""
+        try:
+            self.query_one(selector).focus()
+        except NoMatches:
+            if tries:
+                self.call_after_refresh(self._focus, selector, tries - 1)
 
     @property
     def active_tab(self) -> str:
@@ -112,7 +136,8 @@ class MainScreen(Screen[None]):
             self._plan = None  # plans rarely change: fetched again only on a manual refresh
         self.refreshing = True
         self.query_one(Banner).refreshing = True
-        self._refresh()
+        first, self._first = self._first, None
+        self._refresh(first)
         return True
 
     def _arm(self, delay: float | None = None) -> None:
@@ -129,10 +154,10 @@ class MainScreen(Screen[None]):
         self.refresh_now()
 
     @work(exclusive=True, group="refresh")
-    async def _refresh(self) -> None:
+    async def _refresh(self, first: OrgSnapshot | None = None) -> None:
         cancelled = False
         try:
-            await self._fetch_and_apply()
+            await self._fetch_and_apply(first)
         except asyncio.CancelledError:  # the app is closing: leave the UI alone
             cancelled = True
             raise
@@ -144,8 +169,13 @@ class MainScreen(Screen[None]):
                 self._arm(0.0 if self._pending else None)
                 self._pending = False
 
-    async def _fetch_and_apply(self) -> None:
+    async def _fetch_and_apply(self, first: OrgSnapshot | None = None) -> None:
+        """Fetch, record the usage sample, show. ``first`` is already on screen: only recorded."""
         now = self.services.clock()
+        if first is not None:
+            await self._record(first, now)
+            self.query_one(UsagePane).apply(first, self.history.samples, now)
+            return
         try:
             snapshot = await fetch_snapshot(self.services.platform, now, self._plan)
         except PlatformError as exc:
@@ -153,30 +183,44 @@ class MainScreen(Screen[None]):
             return
         if not self.is_attached:
             return
+        await self._record(snapshot, now)
+        self._show(snapshot, now)
+
+    async def _record(self, snapshot: OrgSnapshot, now: datetime) -> None:
+        if snapshot.usage is None:
+            return
+        totals = snapshot.usage.usage
+        sample = UsageSample(
+            now, totals.rows_read, totals.rows_written, totals.storage_bytes, totals.bytes_synced
+        )
+        try:
+            await asyncio.to_thread(self.history.record, sample)
+        except OSError as exc:
+            if not self._history_failed:
+                self._history_failed = True
+                self.post_message(ErrorOccurred("Usage history not saved", str(exc)))
+
+    def _show(self, snapshot: OrgSnapshot, now: datetime) -> None:
         self._plan = snapshot.plan
-        if snapshot.usage is not None:
-            totals = snapshot.usage.usage
-            sample = UsageSample(
-                now,
-                totals.rows_read,
-                totals.rows_written,
-                totals.storage_bytes,
-                totals.bytes_synced,
-            )
-            try:
-                await asyncio.to_thread(self.history.record, sample)
-            except OSError as exc:
-                if not self._history_failed:
-                    self._history_failed = True
-                    self.post_message(ErrorOccurred("Usage history not saved", str(exc)))
         self.snapshot = snapshot
         self.query_one(Banner).last_refresh = now
         self.query_one(DatabasesPane).apply(snapshot)
         self.query_one(UsagePane).apply(snapshot, self.history.samples, now)
+        self._token_alerts(now)
         if snapshot.warnings != self._warnings:
             self._warnings = snapshot.warnings
             if snapshot.warnings:
                 self.post_message(ErrorOccurred("Partial refresh", "\n".join(snapshot.warnings)))
+
+    def _token_alerts(self, now: datetime) -> None:
+        """Expired/expiring tokens in the banner; a notification when the set changes."""
+        alerts = token_alerts(self.services, now)
+        self.query_one(Banner).show_token_alert(alerts.badge)
+        if alerts.messages and alerts.messages != self._alerted:
+            more = len(alerts.messages) - 2
+            text = "\n".join(alerts.messages[:2]) + (f"\n…and {more} more" if more > 0 else "")
+            self.notify(text, title="Tokens", severity="warning", timeout=10, markup=False)
+        self._alerted = alerts.messages
 
     @on(RefreshRequested)
     def _requested(self, event: RefreshRequested) -> None:

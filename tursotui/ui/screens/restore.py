@@ -321,10 +321,10 @@ async def _wizard(app: TursoApp) -> None:
             app,
             StepScreen(
                 step_title(1, "Recovery point"),
-                f"{span}.\nThe local Turso restores from these points of {source} (newest last):",
+                f"{span}.\nThe local Turso restores from these points of {source} (newest first):",
                 choices=[
                     Choice(pid, f"{show_time(taken).split(' · RFC3339')[0]} · {what}")
-                    for pid, taken, what in points
+                    for pid, taken, what in sorted(points, key=lambda p: p[1], reverse=True)
                 ],
             ),
         )

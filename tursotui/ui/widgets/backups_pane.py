@@ -24,11 +24,14 @@ from tursotui.ops.backups import (
     human_size,
     list_backups,
     next_backup_path,
+    prune_backups,
+    prune_candidates,
 )
 from tursotui.ops.errors import OpsError
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.screens.backup_prune import ConfirmPruneScreen
 from tursotui.ui.services import Services
 from tursotui.ui.sqlconsole.export import display_path
 
@@ -70,7 +73,7 @@ class BackupsPane(Vertical):
         yield table
         yield ProgressBar(id="backups-progress", show_eta=False)
         yield Static(
-            "s .sql backup · d .db backup · esc cancel · l reload",
+            "s .sql backup · d .db backup · esc cancel · p prune · l reload",
             id="backups-status",
             markup=False,
         )
@@ -98,10 +101,12 @@ class BackupsPane(Vertical):
             self.backups = []
         table = self.query_one("#backups-table", DataTable)
         table.clear()
-        newest: set[str] = set()
+        try:
+            past_retention = {b.path for b in prune_candidates(directory, days, now=now)}
+        except OpsError:
+            past_retention = set()
         for b in self.backups:
-            past = b.age(now).days >= days and b.database in newest
-            newest.add(b.database)
+            past = b.path in past_retention
             table.add_row(
                 b.path.name,
                 human_size(b.size_bytes),
@@ -137,6 +142,42 @@ class BackupsPane(Vertical):
             self.notify("No database selected", severity="warning", timeout=3, markup=False)
             return
         self.worker = self._backup(database, "db" if fmt == "db" else "sql")
+
+    def action_prune(self) -> None:
+        if self.running:
+            self.notify("A backup is running: prune after it", timeout=3, markup=False)
+            return
+        self._prune()
+
+    @work(exclusive=True, group="backup-prune", exit_on_error=False)
+    async def _prune(self) -> None:
+        directory = self.services.backups_path
+        days = self.services.backup_retention_days
+        now = self.services.clock()
+        try:
+            candidates = await asyncio.to_thread(prune_candidates, directory, days, now=now)
+        except (OpsError, OSError) as exc:
+            self.post_message(ErrorOccurred("Prune backups", str(exc)))
+            return
+        if not candidates:
+            self.notify(
+                f"Nothing to prune: no backup is older than {days} days (the newest of each "
+                "database is always kept)",
+                timeout=4,
+                markup=False,
+            )
+            return
+        if not await self.app.push_screen_wait(ConfirmPruneScreen(directory, candidates, days)):
+            return
+        try:
+            removed = await asyncio.to_thread(prune_backups, directory, days, now=now)
+        except (OpsError, OSError) as exc:
+            self.post_message(ErrorOccurred("Prune backups", str(exc)))
+            return
+        freed = human_size(sum(b.size_bytes for b in removed))
+        self._status(f"Pruned {len(removed)} backup(s) older than {days} days ({freed} freed)")
+        self.notify(f"Pruned {len(removed)} backup(s)", timeout=4, markup=False)
+        self.reload()
 
     def action_cancel_backup(self) -> None:
         if self.worker is not None and self.worker.is_running:

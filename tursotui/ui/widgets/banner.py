@@ -29,6 +29,8 @@ class Banner(Vertical):
     Banner #banner-hint { color: $text-muted; padding: 0 1; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     Banner #banner-readonly { display: none; background: $warning; color: $background; width: auto; padding: 0 1; }
     Banner.-read-only #banner-readonly { display: block; }
+    Banner #banner-tokens { display: none; color: $warning; text-style: bold; width: auto; padding: 0 1; }
+    Banner.-token-alert #banner-tokens { display: block; }
     Banner .banner-refresh { width: auto; padding: 0 1; color: $text-muted; }
     Banner #banner-refresh-short { display: none; }
     Banner.-refreshing .banner-refresh { color: $accent; }
@@ -49,6 +51,7 @@ class Banner(Vertical):
             yield Label(self._text, id="banner-target", markup=False)
             yield Label(SHORT_HINT, id="banner-hint-short", markup=False)
             yield Label("", id="banner-space")
+            yield Label("", id="banner-tokens", markup=False)
             yield Label("READ-ONLY", id="banner-readonly", markup=False)
             yield Label(self._status(), id="banner-refresh", classes="banner-refresh", markup=False)
             yield Label(
@@ -78,3 +81,8 @@ class Banner(Vertical):
 
     def watch_refreshing(self) -> None:
         self._update_status()
+
+    def show_token_alert(self, badge: str) -> None:
+        """``⚠ 1 token expired (4: Tokens)``; empty hides it."""
+        self.query_one("#banner-tokens", Label).update(badge)
+        self.set_class(bool(badge), "-token-alert")

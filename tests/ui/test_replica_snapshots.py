@@ -1,0 +1,191 @@
+"""Snapshots of the Replica pane at 80×24 and 120×36: never synced (auto-sync off), synced, the offline browse
+view and the reset confirmation. Deterministic: fixed clock, fake org (Turso Cloud), HOME in tmp_path, and a
+replica file made with sqlite3 plus a fixed meta file and libsql index file (fake data, snapshots only)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tursotui.config import Settings
+from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
+from tursotui.ui.app import TursoApp
+
+from .fake_org import FakeOrg
+from .helpers import NOW, AppFactory, ready
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+SnapCompare = Callable[..., bool]
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+URL = "libsql://xswarm-users-acme.turso.io"
+DB_TOKEN = "eyJhbGciOiJFZERTQSJ9.snapshot-database-token.not-a-real-signature"
+
+
+@pytest.fixture(autouse=True)
+def _home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the replica path shows as ~/replica/users.db
+
+
+def replica_path(tmp_path: Path) -> Path:
+    return tmp_path / "replica" / "users.db"
+
+
+def settings(tmp_path: Path, *, enabled: bool) -> Settings:
+    turso = TursoConfig(
+        database_name="xswarm-users",
+        organization="acme",
+        database_url=URL,
+        local_replica=LocalReplicaConfig(
+            enabled=enabled, sync_interval_seconds=60, local_db_path=replica_path(tmp_path)
+        ),
+    )
+    return Settings(
+        config=Config(turso=turso),
+        config_path=tmp_path / "config.toml",
+        env_path=tmp_path / ".env",
+        data_dir=tmp_path / "data",
+        target="cloud",
+        read_only=False,
+        database_url=URL,
+        organization="acme",
+        api_token=None,
+        auth_token=DB_TOKEN,
+    )
+
+
+def synced_replica(tmp_path: Path) -> None:
+    """A replica file as a sync leaves it: the database, libsql's index (frame 42), tursotui's meta."""
+    path = replica_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, phone TEXT, tier TEXT);"
+        "CREATE INDEX idx_users_email ON users(email);"
+        "CREATE TABLE subscriptions (user_id TEXT, plan TEXT);"
+    )
+    db.executemany(
+        "INSERT INTO users VALUES (?, ?, ?, ?)",
+        [
+            (f"user-{i:03d}", f"user{i:03d}@example.com", f"+1555{i:07d}", ("free", "pro")[i % 2])
+            for i in range(60)
+        ],
+    )
+    db.commit()
+    db.close()
+    log_id = uuid.UUID("0823ebd2-fae0-6098-0d46-2c0a27dc9c45").int
+    index = log_id.to_bytes(16, "little") + struct.pack("<Q", 42) + bytes(8)
+    path.with_name("users.db-client_wal_index").write_bytes(index)
+    meta = {"last_sync": NOW.timestamp() - 30, "ms": 12.5, "frames": 3, "url": URL}
+    path.with_name("users.db.tursotui.json").write_text(json.dumps(meta))
+
+
+def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -> RunBefore:
+    """After the first refresh, open the Replica tab, press keys; optionally wait for a modal and type."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("6", *pressed)
+        for _ in range(200):
+            await pilot.pause()
+            if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
+                break
+        if wait_for is None:  # a modal's worker waits for the modal: do not wait for it
+            await pilot.app.workers.wait_for_complete()
+        if value is not None:
+            pilot.app.screen.query_one(Input).value = value
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run
+
+
+def app(make_app: AppFactory, fake: FakeOrg, tmp_path: Path, *, enabled: bool) -> TursoApp:
+    return make_app(fake, settings=settings(tmp_path, enabled=enabled), secrets=(DB_TOKEN,))
+
+
+@SIZES
+def test_replica_never_synced(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    fake: FakeOrg,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    console = app(make_app, fake, tmp_path, enabled=False)
+    assert snap_compare(console, terminal_size=size, run_before=keys())
+
+
+@SIZES
+def test_replica_synced(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    fake: FakeOrg,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    synced_replica(tmp_path)
+    console = app(make_app, fake, tmp_path, enabled=True)
+    assert snap_compare(console, terminal_size=size, run_before=keys())
+
+
+@SIZES
+def test_replica_offline_browse(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    fake: FakeOrg,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    synced_replica(tmp_path)
+    console = app(make_app, fake, tmp_path, enabled=True)
+    pick = keys("o", wait_for="LocationPickerScreen")
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await pick(pilot)
+        await pilot.press("down", "enter")  # subscriptions, then users: pick users
+        for _ in range(200):
+            await pilot.pause()
+            if pilot.app.screen.id == "main":
+                break
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(console, terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_replica_offline_table_picker(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    fake: FakeOrg,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    synced_replica(tmp_path)
+    console = app(make_app, fake, tmp_path, enabled=True)
+    run = keys("o", wait_for="LocationPickerScreen")
+    assert snap_compare(console, terminal_size=size, run_before=run)
+
+
+@SIZES
+def test_replica_reset_confirm(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    fake: FakeOrg,
+    tmp_path: Path,
+    size: tuple[int, int],
+) -> None:
+    synced_replica(tmp_path)
+    console = app(make_app, fake, tmp_path, enabled=True)
+    run = keys("r", wait_for="ConfirmReplicaResetScreen", value="users.db")
+    assert snap_compare(console, terminal_size=size, run_before=run)

@@ -1,0 +1,62 @@
+"""The local embedded replica's file, browsed read-only with no server (the guide's "offline support").
+
+The same keyset pages as the table browser (:class:`~tursotui.ui.browse.query.PageRequest`: never OFFSET, one
+page in memory), read with stdlib sqlite3 through :func:`tursotui.libsql.replica.open_offline`. Every call opens
+the file and closes it again, so a sync or a reset never finds it held. Synchronous: call it in a thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tursotui.libsql import replica
+from tursotui.ui.browse.query import (
+    INDEX_COLUMNS,
+    LIST_TABLES,
+    TABLE_COLUMNS,
+    Column,
+    PageRequest,
+    TableInfo,
+    hidden_table,
+)
+from tursotui.ui.browse.session import Page
+
+
+class OfflineReplica:
+    """``OfflineReplica(path).tables()``, ``.table_info(name)``, ``.page(request)``: reads only the local file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def tables(self) -> list[tuple[str, int]]:
+        """(name, number of columns) of every user table, sorted by name."""
+        with replica.open_offline(self.path) as db:
+            names = [str(r[0]) for r in db.execute(LIST_TABLES).rows if not hidden_table(str(r[0]))]
+            return [(name, len(db.execute(TABLE_COLUMNS, [name]).rows)) for name in names]
+
+    def table_info(self, name: str) -> TableInfo:
+        with replica.open_offline(self.path) as db:
+            columns = db.execute(TABLE_COLUMNS, [name]).rows
+            indexes = db.execute(INDEX_COLUMNS, [name]).rows
+            ddl = db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+            ).scalar()
+        if not columns:
+            raise LookupError(f"no table {name!r} in the replica {self.path}")
+        cols = tuple(
+            Column(str(r[0]), str(r[1] or ""), bool(r[2]), int(r[3] or 0)) for r in columns
+        )
+        leading = [str(r[2]) for r in indexes if r[1] == 0 and r[2] is not None]
+        without_rowid = "without rowid" in " ".join(str(ddl or "").lower().split())
+        return TableInfo(name, cols, without_rowid, tuple(dict.fromkeys(leading)))
+
+    def page(self, request: PageRequest) -> Page:
+        query = request.build()
+        with replica.open_offline(self.path) as db:
+            result = db.execute(query.sql, list(query.args))
+        n = len(request.table.key_columns)
+        keys = tuple(tuple(row[:n]) for row in result.rows)
+        rows = tuple(tuple(row[n:]) for row in result.rows)
+        if request.direction in ("prev", "last"):
+            keys, rows = keys[::-1], rows[::-1]
+        return Page(request, result.columns[n:], keys, rows, None, query.sql)
