@@ -176,7 +176,11 @@ def soak_benchmark(minutes: float) -> None:
         next_sample = start
         while time.perf_counter() - start < minutes * 60:
             if time.perf_counter() >= next_sample:
-                samples.append((time.perf_counter() - start, rss_mib(term.pid)))
+                rss = rss_mib(term.pid)
+                if rss != rss:  # NaN: no VmRSS, the console has exited
+                    tail = term.seen[-300:].decode(errors="replace")
+                    raise SystemExit(f"the console exited during the soak: {tail}")
+                samples.append((time.perf_counter() - start, rss))
                 next_sample += 15
                 term.press(b"2" if len(samples) % 2 else b"1")  # switch tabs now and then
             term.read(0.5)

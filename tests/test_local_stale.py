@@ -20,8 +20,9 @@ import pytest
 
 from tursotui.libsql import HranaClient
 from tursotui.local.dataplane import PRIMARY
+from tursotui.local.pidfiles import process_start_time, reap_stale_sqld
 from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import SqldProcess, process_start_time, reap_stale_sqld
+from tursotui.local.sqld import SqldProcess
 
 CHILD = r"""
 import asyncio, json, sys

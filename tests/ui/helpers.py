@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -14,6 +15,18 @@ NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATENCIES = {"aws-us-west-2": 18.4, "aws-us-east-1": 74.2, "aws-eu-west-1": 141.7}
 
 AppFactory = Callable[..., TursoApp]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+def write_screenshot(app: TursoApp, name: str, secrets: tuple[str, ...]) -> None:
+    """screenshots/<name>.svg for the README, written only when it changed; never a secret in it."""
+    svg = app.export_screenshot(title="tursotui")
+    for secret in secrets:
+        assert secret not in svg
+    SCREENSHOTS.mkdir(exist_ok=True)
+    target = SCREENSHOTS / f"{name}.svg"
+    if not target.exists() or target.read_text(encoding="utf-8") != svg:
+        target.write_text(svg, encoding="utf-8")
 
 
 def fixed_clock() -> datetime:

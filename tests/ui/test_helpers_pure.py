@@ -192,6 +192,13 @@ def test_redact_known_tokens_and_jwts() -> None:
     assert "tursotui-test" not in text
 
 
+def test_redact_masks_a_bearer_jwt_once() -> None:
+    jwt = "eyJhbGciOiJFZERTQSJ9.eyJpZCI6ImRiIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    text = redact(f"Authorization: Bearer {jwt}", [])
+    assert text == f"Authorization: Bearer eyJh…({len(jwt)} chars)"
+    assert redact(text, []) == text  # masking again changes nothing
+
+
 def test_crash_file_has_no_locals_and_no_tokens(tmp_path: Path) -> None:
     def explode(token: str) -> None:
         hidden_local = "".join(["LOCAL", "ONLY", "VALUE"])

@@ -20,8 +20,8 @@ from tursotui.config import Settings
 from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
 from tursotui.ui.app import TursoApp
 
-from .fake_org import FakeOrg
-from .helpers import NOW, AppFactory, ready
+from .fake_org import TOKEN, FakeOrg
+from .helpers import NOW, AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 SnapCompare = Callable[..., bool]
@@ -189,3 +189,12 @@ def test_replica_reset_confirm(
     console = app(make_app, fake, tmp_path, enabled=True)
     run = keys("r", wait_for="ConfirmReplicaResetScreen", value="users.db")
     assert snap_compare(console, terminal_size=size, run_before=run)
+
+
+async def test_readme_screenshot(make_app: AppFactory, fake: FakeOrg, tmp_path: Path) -> None:
+    """screenshots/replica.svg at 120×36 (the synced pane); never a token in it."""
+    synced_replica(tmp_path)
+    console = app(make_app, fake, tmp_path, enabled=True)
+    async with console.run_test(size=(120, 36)) as pilot:
+        await keys()(pilot)
+        write_screenshot(console, "replica", (DB_TOKEN, TOKEN))

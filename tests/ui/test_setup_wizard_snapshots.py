@@ -22,7 +22,7 @@ from tursotui.ui.screens.setup_form import SetupFormScreen
 from tursotui.ui.screens.setup_wizard import SetupProgressScreen
 
 from .fake_org import TOKEN, FakeOrg
-from .helpers import AppFactory, ready
+from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 SnapCompare = Callable[..., bool]
@@ -151,3 +151,11 @@ def test_setup_token_refused(
         await pilot.pause()
 
     assert snap_compare(cloud_app(org), terminal_size=(80, 24), run_before=run)
+
+
+async def test_readme_screenshot(cloud_app: Callable[[SetupOrg], TursoApp]) -> None:
+    """screenshots/setup.svg at 120×36 (the form); never a token in it."""
+    console = cloud_app(SetupOrg.acme())
+    async with console.run_test(size=(120, 36)) as pilot:
+        await open_form()(pilot)
+        write_screenshot(console, "setup", (TOKEN,))

@@ -7,7 +7,6 @@ Review changes with the report pytest-textual-snapshot writes, then ``pytest tes
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +16,9 @@ from textual.widgets import Input
 from tursotui.ui.app import TursoApp
 
 from .fake_org import TOKEN, FakeOrg
-from .helpers import AppFactory, ready
+from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -141,9 +139,4 @@ async def test_readme_screenshots(
         await ready(pilot)
         await pilot.press(*pressed)
         await pilot.pause()
-        svg = app.export_screenshot(title="tursotui")
-    assert TOKEN not in svg
-    SCREENSHOTS.mkdir(exist_ok=True)
-    target = SCREENSHOTS / f"{name}.svg"
-    if not target.exists() or target.read_text(encoding="utf-8") != svg:
-        target.write_text(svg, encoding="utf-8")
+        write_screenshot(app, name, (TOKEN,))

@@ -18,8 +18,9 @@ import httpx
 
 from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
+from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
-from tursotui.local.sqld import SqldError, SqldProcess, StaleSqld, free_port, reap_stale_sqld
+from tursotui.local.sqld import SqldError, SqldProcess, free_port
 
 log = logging.getLogger(__name__)
 # Recovery-friendly replication log: compacted so embedded replicas bootstrap fast.

@@ -15,8 +15,9 @@ import httpx
 
 from tursotui.local.api import build_app
 from tursotui.local.controlplane import ControlPlane
+from tursotui.local.lock import DataDirLock
+from tursotui.local.pidfiles import StaleSqld
 from tursotui.local.pitr import Pitr
-from tursotui.local.sqld import StaleSqld
 from tursotui.local.state import now
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class LocalTurso:
         self.cp = ControlPlane(data_dir, binary=binary, clock=clock)
         self.pitr = Pitr(self.cp, retention_days=retention_days, interval=recovery_interval)
         self.app: Starlette = build_app(self.cp, self.pitr)
+        self.lock = DataDirLock(data_dir)
         self._started = False
 
     @property
@@ -63,10 +65,12 @@ class LocalTurso:
 
     async def start(self) -> LocalTurso:
         if not self._started:
+            self.lock.acquire()  # refused (LocalTursoBusy) while another process runs this data dir
             try:
                 await self.cp.start()
             except BaseException:
                 await self.cp.close()
+                self.lock.release()
                 raise
             self.pitr.start()
             self._started = True
@@ -75,6 +79,7 @@ class LocalTurso:
     async def close(self) -> None:
         await self.pitr.stop()
         await self.cp.close()
+        self.lock.release()
         self._started = False
 
     async def __aenter__(self) -> LocalTurso:

@@ -21,7 +21,8 @@ from tursotui.redact import mask, scrub
 from tursotui.ui import format as fmt
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_BEARER = re.compile(r"(?i)(bearer\s+)([^\s'\"]+)")
+_BEARER = re.compile(r"(?i)(bearer\s+)(?![^\s'\"]{4}…\(\d+ chars\)|\*{4}(?![^\s'\"]))([^\s'\"]+)")
+"""A bearer credential not masked yet (a JWT after ``Bearer`` is masked once, by ``_JWT``)."""
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
