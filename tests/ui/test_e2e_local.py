@@ -15,7 +15,8 @@ from tursotui.libsql import HranaClient, HranaError
 from tursotui.local.demo import DEMO_DATABASE, ensure_demo_org
 from tursotui.local.service import LocalTurso
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.restore import StepScreen, VerifyScreen
+from tursotui.ui.screens.restore_steps import StepScreen
+from tursotui.ui.screens.restore_verify import VerifyScreen
 from tursotui.ui.screens.row import RowEditorScreen, SqlConfirmScreen
 from tursotui.ui.services import Services, banner_text
 from tursotui.ui.widgets.browser_pane import BrowserPane

@@ -19,7 +19,7 @@ from tursotui.ui.restore_plan import (
     retention_for_plan,
     show_time,
 )
-from tursotui.ui.screens.restore import StepScreen
+from tursotui.ui.screens.restore_steps import StepScreen
 
 from .fake_org import FakeOrg
 from .helpers import NOW, AppFactory, ready

@@ -1,6 +1,8 @@
 """Table browser: keyset pages of one table (never OFFSET, one page in memory), exact/prefix search on the
 indexed contact columns, sort by indexed columns, row detail, and insert/edit/delete behind a confirmation that
-shows the exact SQL. Read-only mode browses with a read-only token, so the server itself refuses writes."""
+shows the exact SQL. Read-only mode browses with a read-only token, so the server itself refuses writes.
+The grid is ``BrowserTable`` (browser_table.py), the insert/edit/delete dialogs are in browser_edit.py, and
+the page requests, sort/search cycles and status line are plain functions in browse/view.py."""
 
 from __future__ import annotations
 
@@ -8,51 +10,25 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
 from tursotui.libsql import LibsqlError
-from tursotui.libsql.values import Value
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.browse.query import (
-    Direction,
-    PageRequest,
-    Query,
-    Search,
-    TableInfo,
-    delete_query,
-    display_value,
-    insert_query,
-    update_query,
-)
+from tursotui.ui.browse.query import Direction, PageRequest, Search, TableInfo
 from tursotui.ui.browse.session import Page, SqlSession
+from tursotui.ui.browse.view import next_search_column, next_sort, page_request, status_line
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
-from tursotui.ui.screens.row import RowDetailScreen, RowEditorScreen, SqlConfirmScreen
+from tursotui.ui.screens.row import RowDetailScreen
 from tursotui.ui.services import Services
+from tursotui.ui.widgets.browser_edit import Row, confirmed_change
+from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
 DEFAULT_TABLE = "users"
 DEFAULT_PAGE = 20
-CELL_WIDTH = 32
-
-
-def cell(value: Value) -> str:
-    text = display_value(value)
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
-
-
-class BrowserTable(DataTable[str], inherit_bindings=False):
-    """A DataTable whose page/home/end keys move between keyset pages (the pane's bindings)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Row detail", show=False),
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("left", "cursor_left", "Left", show=False),
-        Binding("right", "cursor_right", "Right", show=False),
-    ]
 
 
 class BrowserPane(Vertical):
@@ -129,7 +105,7 @@ class BrowserPane(Vertical):
     def _status(self, text: str) -> None:
         self.query_one("#browser-status", Static).update(text)
 
-    def highlighted(self) -> tuple[tuple[Value, ...], dict[str, Value]] | None:
+    def highlighted(self) -> Row | None:
         page = self.page
         if page is None or not page.rows or not self.table.row_count:
             return None
@@ -193,14 +169,11 @@ class BrowserPane(Vertical):
     def load(self, direction: Direction) -> None:
         if self.info is None:
             return
-        boundary: tuple[Value, ...] = ()
-        if self.page is not None and direction in ("next", "prev"):
-            if not self.page.rows:
-                return
-            boundary = self.page.boundary_last if direction == "next" else self.page.boundary_first
-        request = PageRequest(
-            self.info, self.page_size, direction, self.sort, self.search, boundary
+        request = page_request(
+            self.info, self.page_size, direction, self.sort, self.search, self.page
         )
+        if request is None:
+            return
         self.generation += 1
         self._load_worker(request, self.generation)
 
@@ -246,20 +219,9 @@ class BrowserPane(Vertical):
         self._status_line()
 
     def _status_line(self) -> None:
-        page = self.page
-        parts = [self.table_name]
-        if page is not None:
-            where = {"first": "first page", "last": "last page"}.get(page.request.direction, "page")
-            parts.append(f"{len(page.rows)} rows · {where}")
-            order = page.request.order_columns()
-            parts.append("order " + ", ".join(order))
-        if self.search is not None:
-            parts.append(self.search.describe())
-        read = "?" if self.last_rows_read is None else str(self.last_rows_read)
-        parts.append(f"rows read {read}")
-        if self.services.read_only:
-            parts.append("read-only")
-        self._status(" · ".join(parts))
+        read_only = self.services.read_only
+        line = status_line(self.table_name, self.page, self.search, self.last_rows_read, read_only)
+        self._status(line)
 
     # -- actions ---------------------------------------------------------------------------------------------
 
@@ -290,9 +252,7 @@ class BrowserPane(Vertical):
     def action_cycle_search_column(self) -> None:
         if self.info is None or not self.info.searchable:
             return
-        columns = self.info.searchable
-        index = columns.index(self.search_column) if self.search_column in columns else -1
-        self.search_column = columns[(index + 1) % len(columns)]
+        self.search_column = next_search_column(self.info.searchable, self.search_column)
         self._show_title()
         self.notify(f"Search column: {self.search_column}", timeout=2, markup=False)
 
@@ -311,9 +271,7 @@ class BrowserPane(Vertical):
         if self.search is not None:
             self.notify("Searching: sorted by the searched column", timeout=2, markup=False)
             return
-        options: list[str | None] = [None, *self.info.sortable]
-        index = options.index(self.sort) if self.sort in options else 0
-        self.sort = options[(index + 1) % len(options)]
+        self.sort = next_sort(self.info.sortable, self.sort)
         self.notify(f"Sort: {self.sort or 'key'}", timeout=2, markup=False)
         self.load("first")
 
@@ -374,41 +332,10 @@ class BrowserPane(Vertical):
         info = self.info
         if info is None:
             return
-        query: Query | None
-        if kind == "insert":
-            typed = await self.app.push_screen_wait(
-                RowEditorScreen(f"Insert into {info.name}", info.columns, {})
-            )
-            if typed is None:
-                return
-            query = insert_query(info, typed)
-        else:
-            row = self.highlighted()
-            if row is None:
-                self.notify("No row highlighted", severity="warning", timeout=3, markup=False)
-                return
-            key, values = row
-            if kind == "delete":
-                query = delete_query(info, key)
-            else:
-                typed = await self.app.push_screen_wait(
-                    RowEditorScreen(f"Edit a row of {info.name}", info.columns, values)
-                )
-                if typed is None:
-                    return
-                query = update_query(info, key, values, typed)
-                if query is None:
-                    self.notify("Nothing changed", timeout=3, markup=False)
-                    return
-        verb = {"insert": "Insert a row", "edit": "Update a row", "delete": "Delete a row"}[kind]
-        confirmed = await self.app.push_screen_wait(
-            SqlConfirmScreen(
-                f"{verb} of {info.name}: run this?", query, destructive=kind == "delete"
-            )
-        )
-        if not confirmed:
-            self.notify("Nothing changed", timeout=3, markup=False)
+        change = await confirmed_change(self.app, info, kind, self.highlighted())
+        if change is None:
             return
+        verb, query = change
         try:
             session = await self._session()
             result = await session.execute(query)

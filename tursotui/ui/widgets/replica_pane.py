@@ -43,7 +43,7 @@ from tursotui.ui.replica_info import (
 from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.screens.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.services import Services
-from tursotui.ui.widgets.browser_pane import BrowserTable, cell
+from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
 HINT = "s sync now · r reset · o browse the file offline (read-only, no server needed)"
 TABLE_HINT = "o picks a table · pgdn/pgup pages"

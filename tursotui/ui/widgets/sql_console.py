@@ -1,13 +1,13 @@
 """The SQL console: a multi-statement editor for the selected (or configured) database, paged results,
 rows read/written per statement, EXPLAIN QUERY PLAN on demand and before full scans, the seed's index
-check, history and CSV/JSON export. Every database call is a worker; errors show the server's message."""
+check, history and CSV/JSON export. Every database call is a worker; errors show the server's message.
+A statement's outcome (its rows, counts or error, and how it runs) is ``StatementOutcome`` in sqlconsole/."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import httpx
 from rich.text import Text
@@ -31,11 +31,11 @@ from tursotui.ui.screens.sql_dialogs import (
 from tursotui.ui.services import Services
 from tursotui.ui.sqlconsole.export import EXPORTS_DIR, default_export_path, export_results
 from tursotui.ui.sqlconsole.history import SqlHistory
+from tursotui.ui.sqlconsole.outcome import StatementOutcome, cell, short
 from tursotui.ui.sqlconsole.statements import (
     INDEX_CHECK,
     explain_sql,
     explainable,
-    is_read,
     plan_steps,
     plan_text,
     split_statements,
@@ -44,60 +44,6 @@ from tursotui.ui.sqlconsole.statements import (
 )
 
 PAGE_SIZE = 100
-CELL_WIDTH = 60
-READ_ONLY_REFUSED = (
-    "read-only mode: the console's token is read-only, so the server refused this write"
-)
-
-
-@dataclass
-class StatementOutcome:
-    sql: str
-    columns: tuple[str, ...] = ()
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    rows_read: int | None = None
-    rows_written: int | None = None
-    affected: int = 0
-    error: str | None = None
-    skipped: bool = False
-
-    def summary(self, number: int) -> str:
-        head = f"{number}. {_short(strip_comments(self.sql), 40)}"
-        if self.skipped:
-            return f"{head} — cancelled (full scan)"
-        if self.error is not None:
-            return f"{head} — error: {self.error}"
-        counts = f"read {_count(self.rows_read)} · written {_count(self.rows_written)}"
-        shape = f"{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}" if self.columns else ""
-        if not self.columns and self.affected:
-            shape = f"{self.affected} changed"
-        return f"{head} — {shape + ' · ' if shape else ''}{counts}"
-
-
-def _count(value: int | None) -> str:
-    return "?" if value is None else f"{value:,}"
-
-
-def _short(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def cell(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bytes):
-        return f"<blob {len(value)} B>"
-    text = str(value).replace("\n", "⏎")
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
-
-
-def _refused_for_read_only(message: str) -> bool:
-    lowered = message.lower()
-    return any(
-        word in lowered
-        for word in ("read-only", "readonly", "read only", "not allowed", "forbidden")
-    )
 
 
 class SqlConsolePane(Vertical):
@@ -310,7 +256,7 @@ class SqlConsolePane(Vertical):
                     outcomes.append(outcome)
                     if not await self._scan_check(client, stmt, outcome):
                         break
-                    await self._execute(client, stmt, outcome)
+                    await outcome.execute(client, read_only=self.services.read_only)
                     if outcome.error is not None:
                         break
         except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
@@ -348,28 +294,13 @@ class SqlConsolePane(Vertical):
             return False
         return True
 
-    async def _execute(self, client: HranaClient, stmt: str, outcome: StatementOutcome) -> None:
-        try:
-            result = await client.execute(stmt)
-        except LibsqlError as exc:
-            message = str(exc)
-            if self.services.read_only and (not is_read(stmt) or _refused_for_read_only(message)):
-                message = f"{message} ({READ_ONLY_REFUSED})"
-            outcome.error = message
-            return
-        outcome.columns = result.columns
-        outcome.rows = [tuple(r) for r in result.rows]
-        outcome.rows_read = result.rows_read
-        outcome.rows_written = result.rows_written
-        outcome.affected = result.affected_row_count
-
     @work(exclusive=True, group="sql", exit_on_error=False)
     async def _explain(self, text: str, database: str) -> None:
         parts: list[str] = []
         try:
             async with self.services.open_sql(database, True) as client:
                 for stmt in split_statements(text):
-                    head = _short(strip_comments(stmt), 60)
+                    head = short(strip_comments(stmt), 60)
                     if not explainable(stmt):
                         parts.append(f"{head}\n  (no query plan for this kind of statement)")
                         continue
@@ -394,7 +325,7 @@ class SqlConsolePane(Vertical):
         outcome = StatementOutcome(INDEX_CHECK)
         try:
             async with self.services.open_sql(database, True) as client:
-                await self._execute(client, INDEX_CHECK, outcome)
+                await outcome.execute(client, read_only=self.services.read_only)
         except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
             self.post_message(ErrorOccurred(f"Cannot open {database}", str(exc)))
             return
