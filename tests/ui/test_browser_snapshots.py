@@ -20,10 +20,9 @@ from tursotui.ui.screens.restore_verify import VerifyScreen
 
 from .browser_fakes import FAKE_SQL_TOKEN, install
 from .fake_org import TOKEN, FakeOrg
-from .helpers import AppFactory, ready
+from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -248,9 +247,4 @@ async def test_readme_screenshots(make_app: AppFactory, fake: FakeOrg, name: str
             await browse()(pilot)
         else:
             await pushed(_verify_screen)(pilot)
-        svg = app.export_screenshot(title="tursotui")
-    assert TOKEN not in svg and FAKE_SQL_TOKEN not in svg
-    SCREENSHOTS.mkdir(exist_ok=True)
-    target = SCREENSHOTS / f"{name}.svg"
-    if not target.exists() or target.read_text(encoding="utf-8") != svg:
-        target.write_text(svg, encoding="utf-8")
+        write_screenshot(app, name, (TOKEN, FAKE_SQL_TOKEN))

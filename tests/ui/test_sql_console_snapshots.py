@@ -21,10 +21,9 @@ from tursotui.ui.screens.token_dialogs import RotateConfirmScreen
 from tursotui.ui.widgets.sql_console import SqlConsolePane
 
 from .fake_org import TOKEN, FakeHrana, FakeOrg, fake_jwt
-from .helpers import AppFactory, ready
+from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 QUERY = "SELECT id, email, plan FROM users WHERE id <= 12 ORDER BY id;"
@@ -237,9 +236,4 @@ async def test_readme_screenshots(
     app = console_app(make_app, fake)
     async with app.run_test(size=(120, 36)) as pilot:
         await steps(*pressed)(pilot)
-        svg = app.export_screenshot(title="tursotui")
-    assert TOKEN not in svg and "eyJ" not in svg
-    SCREENSHOTS.mkdir(exist_ok=True)
-    target = SCREENSHOTS / f"{name}.svg"
-    if not target.exists() or target.read_text(encoding="utf-8") != svg:
-        target.write_text(svg, encoding="utf-8")
+        write_screenshot(app, name, (TOKEN, "eyJ"))
