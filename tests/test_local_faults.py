@@ -80,3 +80,53 @@ async def test_corrupt_state_file_is_reported_and_kept(
     assert "Nothing was changed or deleted" in str(err.value)
     assert state.read_text() == content
     assert key.read_text() == "keep me"
+
+
+async def test_a_stable_port_taken_by_another_program_moves_the_database(
+    tmp_path: Path, sqld_binary: Path
+) -> None:
+    """While the local Turso was stopped another program bound a database's port: the next start serves
+    that database on a new port, says so, and keeps the new port from then on."""
+    import socket
+
+    turso = LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary)
+    await turso.start()
+    client = turso.platform_client()
+    try:
+        await client.create_group("default", "sjc")
+        await client.create_database("app", "default")
+        old_url = (await client.get_database("app")).url
+    finally:
+        await client.aclose()
+        await turso.close()
+    old_port = int(old_url.rsplit(":", 1)[1])
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.bind(("127.0.0.1", old_port))
+    squatter.listen()
+    try:
+        again = LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary)
+        await again.start()
+        client = again.platform_client()
+        try:
+            db = await client.get_database("app")
+            token = (await client.create_database_token("app")).jwt
+            assert db.url != old_url
+            assert any(
+                f"127.0.0.1:{old_port} is held by another program" in n for n in again.notices
+            )
+            async with HranaClient(db.url, token) as sql:
+                assert (await sql.execute("SELECT 1")).rows[0][0] == 1
+        finally:
+            await client.aclose()
+            await again.close()
+    finally:
+        squatter.close()
+    third = LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary)
+    await third.start()
+    client = third.platform_client()
+    try:
+        assert (await client.get_database("app")).url == db.url  # the new port was kept
+        assert third.notices == []
+    finally:
+        await client.aclose()
+        await third.close()

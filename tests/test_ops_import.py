@@ -170,6 +170,31 @@ async def test_failed_upload_leaves_no_database(
         await client.get_database("half-made")
 
 
+async def test_cancelled_while_creating_leaves_no_database(
+    client: PlatformClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled (esc / ctrl+c) while the create request is in flight: the database it made is deleted."""
+    in_flight = asyncio.Event()
+    real_create = client.create_database
+
+    async def slow_create(*args: object, **kwargs: object) -> object:
+        created = await real_create(*args, **kwargs)  # type: ignore[arg-type]
+        in_flight.set()
+        await asyncio.sleep(0.2)  # the server has made it; the answer is on its way: cancel now
+        return created
+
+    monkeypatch.setattr(client, "create_database", slow_create)
+    with await open_source(sqlite_file(tmp_path / "old.db")) as source:
+        plan = await plan_new(client, source, "cancelled-early", local=True)
+        task = asyncio.create_task(import_new(client, plan))
+        await in_flight.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    with pytest.raises(NotFound):
+        await client.get_database("cancelled-early")
+
+
 async def _existing(client: PlatformClient, tmp_path: Path) -> HranaClient:
     """Database "app" imported from users u0..u99, notes 0..49."""
     with await open_source(sqlite_file(tmp_path / "first.db", users=100)) as source:

@@ -38,6 +38,11 @@ class Backend:
             return f"local Turso (org {self.local.organization})"
         return f"Turso Cloud (org {self.settings.organization})"
 
+    @property
+    def notices(self) -> list[str]:
+        """What starting the local Turso fixed and the operator should know (empty on Turso Cloud)."""
+        return self.local.notices if self.local is not None else []
+
     def secrets(self) -> tuple[str, ...]:
         found = [self.settings.api_token, self.settings.auth_token]
         if self.local is not None:

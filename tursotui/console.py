@@ -64,6 +64,7 @@ async def _run(options: CliOptions) -> None:
             settings = resolve(options)  # pick up what a new demo org wrote to config.toml/.env
             services = services_class.from_settings(settings, backend.platform)
             services.secrets = backend.secrets()
+            services.notices = tuple(f"local Turso: {n}" for n in backend.notices)
             await app_class(services, first).run_async()
     finally:
         if not console.done():

@@ -130,6 +130,8 @@ class Context:
             self.settings = resolve(cli_options(self.args))  # what a new demo org wrote
             for secret in backend.secrets():
                 self.add_secret(secret)
+            for notice in backend.notices:
+                self.info(f"local Turso: {notice}")
             yield backend
 
 

@@ -73,6 +73,12 @@ class ControlPlane:
         self.state = self.store.load()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.api_token, self.api_token_created = ensure_api_token(self.data_dir / "api-token")
+        self.dataplane.reserved = {
+            port
+            for db in self.state.databases.values()
+            for port in (db.port, *db.replica_ports.values())
+            if port
+        }
         await self.dataplane.start_node(PRIMARY)  # the replicas need its gRPC port
         locations = {loc for g in self.state.groups.values() for loc in self.replica_locations(g)}
         # Replica sqlds boot side by side (each start waits on its /health); every start has ended,
@@ -85,6 +91,8 @@ class ControlPlane:
                 raise outcome
         for db in self.state.databases.values():
             await self._attach(db, create=False)
+        if self.dataplane.moved:
+            self.save()  # the new ports, so the URLs stay stable from now on
         self.dataplane.start_watchdog()
 
     async def close(self) -> None:

@@ -47,6 +47,10 @@ class DataPlane:
     binary: Path | None = None
     nodes: dict[str, Node] = field(default_factory=dict)  # PRIMARY or a replica location
     proxies: dict[tuple[str, str], NamespaceProxy] = field(default_factory=dict)
+    reserved: set[int] = field(default_factory=set)
+    """The databases' stable proxy ports: never handed to a sqld (they are bound after the sqld start)."""
+    moved: list[str] = field(default_factory=list)
+    """Databases whose stable port another program held at start: served on a new port (said here)."""
     stale: list[StaleSqld] | None = None
     """What the first start found in ``pids/`` (sqld left running by a tursotui that died)."""
     _watchdog: asyncio.Task[None] | None = None
@@ -66,9 +70,9 @@ class DataPlane:
             grpc_url = f"http://127.0.0.1:{self.primary.process.grpc_port}"
         return SqldProcess(
             base / "data.sqld",
-            http_port=ports.get("http") or free_port(),
-            admin_port=ports.get("admin") or free_port(),
-            grpc_port=(ports.get("grpc") or free_port()) if primary else None,
+            http_port=ports.get("http") or free_port(self.reserved),
+            admin_port=ports.get("admin") or free_port(self.reserved),
+            grpc_port=(ports.get("grpc") or free_port(self.reserved)) if primary else None,
             namespaces=True,
             primary_grpc_url=grpc_url,
             extra_args=SQLD_EXTRA,
@@ -135,9 +139,26 @@ class DataPlane:
         try:
             bound = await proxy.start(port)
         except OSError as exc:
-            raise ApiError(
-                500, f"port 127.0.0.1:{port} for {database} ({location}) is taken: {exc.strerror}"
-            ) from None
+            if not port:
+                raise ApiError(
+                    500, f"no port for {database} ({location}) on 127.0.0.1: {exc.strerror}"
+                ) from None
+            # Another program took the stable port while the local Turso was stopped: serve the
+            # database on a new one rather than not at all, and say so (its URL changes).
+            try:
+                bound = await proxy.start(free_port(self.reserved))
+            except OSError as again:
+                raise ApiError(
+                    500,
+                    f"port 127.0.0.1:{port} for {database} ({location}) is taken "
+                    f"({exc.strerror}) and no other port could be bound ({again.strerror})",
+                ) from None
+            note = (
+                f"{database} ({location}): 127.0.0.1:{port} is held by another program; "
+                f"now served on 127.0.0.1:{bound} (its URL changed)"
+            )
+            log.warning("%s", note)
+            self.moved.append(note)
         self.proxies[key] = proxy
         return bound
 

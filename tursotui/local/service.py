@@ -63,6 +63,13 @@ class LocalTurso:
         """sqld processes a tursotui that died left running on this data dir, stopped at start."""
         return [found for found in self.cp.dataplane.stale or [] if found.cleaned]
 
+    @property
+    def notices(self) -> list[str]:
+        """What the start had to fix and the operator should know: left-over sqld stopped, ports moved."""
+        return [found.describe() for found in self.stale_sqld_stopped] + list(
+            self.cp.dataplane.moved
+        )
+
     async def start(self) -> LocalTurso:
         if not self._started:
             self.lock.acquire()  # refused (LocalTursoBusy) while another process runs this data dir

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -148,11 +148,18 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (only loopback is ever used)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(avoid: Collection[int] = ()) -> int:
+    """A free TCP port on 127.0.0.1 (only loopback is ever used), none of ``avoid``.
+
+    ``avoid``: ports promised to someone not listening yet (the local Turso's stable database ports).
+    """
+    for _ in range(100):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port
+    raise SqldError(f"no free port on 127.0.0.1 outside the {len(avoid)} reserved ones")
 
 
 def _health(port: int) -> int:

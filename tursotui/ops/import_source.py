@@ -179,6 +179,14 @@ def _check_path(path: Path) -> tuple[bool, int]:
     return head == SQLITE_MAGIC, size
 
 
+def check_source_path(path: Path) -> tuple[SourceKind, int]:
+    """``(kind, size)`` of ``path`` from its first 16 bytes only (a form checks it as you type):
+    a missing, unreadable or empty file is :class:`InputError`. Anything that is not a SQLite file
+    is taken for a SQL dump, which :func:`open_source` then has to load."""
+    is_sqlite, size = _check_path(path)
+    return ("sqlite" if is_sqlite else "sql"), size
+
+
 async def open_source(
     path: Path,
     *,

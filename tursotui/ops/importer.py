@@ -244,8 +244,13 @@ async def import_new(
                 asyncio.to_thread(prepare_upload_copy, source.database, workdir)
             )
             seed = Seed.upload()
-        await platform.create_database(plan.target, plan.group, seed=seed)
-        created = True
+        # Cancelled while the create is in flight: let it finish, so a database it made is known
+        # (and deleted below) instead of left behind.
+        create = asyncio.ensure_future(platform.create_database(plan.target, plan.group, seed=seed))
+        try:
+            await uninterrupted(create)
+        finally:
+            created = create.done() and not create.cancelled() and create.exception() is None
         database = await platform.get_database(plan.target)
         token = (await platform.create_database_token(plan.target, expiration="1d")).jwt
         if copy is not None:

@@ -138,6 +138,16 @@ BROWSER_ACTIONS: tuple[ActionSpec, ...] = (
         show=False,
         writes=True,
     ),
+    ActionSpec(
+        "app.import",
+        "Import",
+        "Import a SQLite file or .sql dump into a new or existing database",
+        "import_data",
+        "I",
+        "app",
+        show=False,
+        writes=True,
+    ),
     ActionSpec("browser.pick_table", "Table", "Pick the table to browse", "pick_table", "t", "browser"),
     ActionSpec(
         "browser.search",

@@ -130,6 +130,11 @@ class TursoApp(App[None]):
 
         start_setup_wizard(self)
 
+    def action_import_data(self) -> None:
+        from tursotui.ui.screens.import_wizard import start_import_wizard
+
+        start_import_wizard(self)
+
     def action_last_error(self) -> None:
         if self.last_error is None:
             self.notify("No errors so far", timeout=2, markup=False)

@@ -92,6 +92,8 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#databases-table").focus()
+        for notice in self.services.notices:
+            self.notify(notice, title="Started", severity="warning", timeout=15, markup=False)
         if self._first is not None:  # fetched while the console started: in the very first frame
             self._show(self._first, self.services.clock())
         self.refresh_now()
