@@ -168,8 +168,8 @@ def keys_benchmark(presses: int) -> None:
     )
 
 
-def soak_benchmark(minutes: float) -> None:
-    term = start_console(1.0)
+def soak_benchmark(minutes: float, root: Path) -> None:
+    term = start_console(1.0, root)
     samples: list[tuple[float, float]] = []
     try:
         start = time.perf_counter()
@@ -190,7 +190,7 @@ def soak_benchmark(minutes: float) -> None:
     last_minute = [rss for at, rss in samples if at >= samples[-1][0] - 60]
     print("RSS MiB over time:", ", ".join(f"{at / 60:.1f}m {rss:.0f}" for at, rss in samples))
     print(
-        f"soak {minutes:g} min, refresh every 1 s: RSS first minute max {max(first_minute):.1f} MiB, "
+        f"soak {minutes:g} min ({'demo org' if root == DEMO else '100 databases'}), refresh every 1 s: RSS first minute max {max(first_minute):.1f} MiB, "
         f"last minute max {max(last_minute):.1f} MiB, peak {max(r for _, r in samples):.1f} MiB"
     )
 
@@ -199,11 +199,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["refresh", "idle", "keys", "soak"])
     parser.add_argument("amount", type=float, nargs="?")
-    parser.add_argument("--demo", action="store_true", help="idle: the 1-database demo org instead")
+    parser.add_argument(
+        "--demo", action="store_true", help="idle/soak: the 1-database demo org instead"
+    )
     args = parser.parse_args()
     if args.demo:
         DEMO.mkdir(exist_ok=True)
-        idle_benchmark(args.amount or 60, DEMO)
+        if args.what == "soak":
+            soak_benchmark(args.amount or 10, DEMO)
+        else:
+            idle_benchmark(args.amount or 60, DEMO)
         return
     ROOT.mkdir(exist_ok=True)
     asyncio.run(build_org())
@@ -214,7 +219,7 @@ def main() -> None:
     elif args.what == "keys":
         keys_benchmark(int(args.amount or 60))
     else:
-        soak_benchmark(args.amount or 10)
+        soak_benchmark(args.amount or 10, ROOT)
 
 
 if __name__ == "__main__":

@@ -103,16 +103,19 @@ class Search:
         return f"{self.column} {'starts with' if self.mode == 'prefix' else '='} {self.text!r}"
 
 
-def prefix_upper_bound(prefix: str) -> str:
-    """The smallest string greater than every string starting with ``prefix`` (BINARY collation)."""
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix`` (BINARY collation); None:
+    there is none (``prefix`` is all U+10FFFF, so every string ``>= prefix`` starts with it).
+
+    Surrogates are skipped: they cannot be encoded, so U+D7FF is followed by U+E000."""
     chars = list(prefix)
     while chars:
         last = ord(chars[-1])
         if last < 0x10FFFF:
-            chars[-1] = chr(last + 1)
+            chars[-1] = chr(0xE000 if last == 0xD7FF else last + 1)
             return "".join(chars)
         chars.pop()
-    return "\U0010ffff"
+    return None
 
 
 @dataclass(frozen=True)
@@ -153,8 +156,9 @@ class PageRequest:
                 where.append(f"{col} = ?")
                 args.append(self.search.text)
             else:
-                where.append(f"{col} >= ? AND {col} < ?")
-                args.extend([self.search.text, prefix_upper_bound(self.search.text)])
+                upper = prefix_upper_bound(self.search.text)
+                where.append(f"{col} >= ?" + (f" AND {col} < ?" if upper is not None else ""))
+                args.extend([self.search.text] if upper is None else [self.search.text, upper])
         backwards = self.direction in ("prev", "last")
         if self.direction in ("next", "prev") and self.boundary:
             clause, values = _keyset(order, self.boundary, forward=not backwards)

@@ -14,38 +14,36 @@ _SCAN = re.compile(r"^SCAN (?:TABLE )?(?P<table>\S+)", re.IGNORECASE)
 _EXPLAINABLE = re.compile(
     r"^\s*(?:WITH|SELECT|UPDATE|DELETE|INSERT|REPLACE|VALUES)\b", re.IGNORECASE
 )
-_READS = re.compile(r"^\s*(?:SELECT|WITH|VALUES|EXPLAIN|PRAGMA)\b", re.IGNORECASE)
-_COMMENT = re.compile(r"^\s*(?:--[^\n]*\n|/\*.*?\*/)", re.DOTALL)
+_READS = re.compile(r"^\s*(?:SELECT|WITH|VALUES|EXPLAIN)\b", re.IGNORECASE)
+_CTE_WRITE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_PRAGMA = re.compile(
+    r'^\s*PRAGMA\s+(?:"?\w+"?\s*\.\s*)?"?(?P<name>\w+)"?\s*(?P<arg>\(\s*"?\w+"?\s*\))?\s*;?\s*$',
+    re.IGNORECASE,
+)
+_PRAGMAS_WRITING = frozenset({"optimize", "incremental_vacuum", "wal_checkpoint"})
+_PRAGMAS_READING_ARG = frozenset(
+    {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
+    | {"foreign_key_check", "integrity_check", "quick_check"}
+)
+_COMMENT = re.compile(r"^\s*(?:--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))", re.DOTALL)
 
 
 def split_statements(text: str) -> list[str]:
-    """The complete statements of ``text`` in order (a trailing one without ``;`` counts too)."""
+    """The complete statements of ``text`` in order (a trailing one without ``;`` counts too).
+
+    Each ``;`` is checked once (``sqlite3.complete_statement`` on the text since the last cut), so a long paste
+    with an unterminated string or comment stays quick; a NUL in the text is checked as a space."""
     statements: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        current += line
-        while True:
-            cut = _first_complete(current)
-            if cut is None:
-                break
-            stmt, current = current[:cut].strip(), current[cut:]
+    start = search = 0
+    while (index := text.find(";", search)) >= 0:
+        search = index + 1
+        if sqlite3.complete_statement(text[start:search].replace("\x00", " ")):
+            stmt, start = text[start:search].strip(), search
             if _meaningful(stmt):
                 statements.append(stmt)
-    if _meaningful(current):
-        statements.append(current.strip())
+    if _meaningful(text[start:]):
+        statements.append(text[start:].strip())
     return statements
-
-
-def _first_complete(text: str) -> int | None:
-    """The end of the first complete statement in ``text`` (after its ``;``), or None."""
-    start = 0
-    while True:
-        index = text.find(";", start)
-        if index < 0:
-            return None
-        if sqlite3.complete_statement(text[: index + 1]):
-            return index + 1
-        start = index + 1
 
 
 def _meaningful(stmt: str) -> bool:
@@ -69,8 +67,21 @@ def explainable(stmt: str) -> bool:
 
 
 def is_read(stmt: str) -> bool:
-    """A statement that only reads (used to tell the operator why a write was refused)."""
-    return bool(_READS.match(strip_comments(stmt)))
+    """A statement that only reads (used to tell the operator why a write was refused).
+
+    Never true for a write: ``WITH`` naming INSERT/UPDATE/DELETE/REPLACE anywhere counts as a write, and a
+    PRAGMA reads only when it has no value (``= x``, or an argument other than a table/index name for the
+    schema-reading pragmas) and is not one that writes by itself (``optimize``...)."""
+    body = strip_comments(stmt)
+    pragma = _PRAGMA.match(body)
+    if pragma is not None:
+        name = pragma["name"].lower()
+        if pragma["arg"]:
+            return name in _PRAGMAS_READING_ARG
+        return name not in _PRAGMAS_WRITING
+    if not _READS.match(body):
+        return False
+    return not (body.lstrip()[:4].upper() == "WITH" and _CTE_WRITE.search(body))
 
 
 def explain_sql(stmt: str) -> str:
