@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from tursotui.ui.app import TursoApp
 
@@ -55,3 +56,27 @@ async def ready(pilot: Pilot[Any]) -> None:
             break
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -> RunBefore:
+    """After the first refresh, press keys; optionally wait for a screen type and fill its Input."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press(*pressed)
+        for _ in range(200):
+            await pilot.pause()
+            if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
+                break
+        if wait_for is None:  # a modal's worker waits for the modal: do not wait for it
+            await pilot.app.workers.wait_for_complete()
+        if value is not None:
+            pilot.app.screen.query_one(Input).value = value
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    return run

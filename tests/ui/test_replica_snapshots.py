@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
 
 from tursotui.config import Settings
 from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
 from tursotui.ui.app import TursoApp
 
 from .fake_org import TOKEN, FakeOrg
-from .helpers import NOW, AppFactory, ready, write_screenshot
+from .helpers import NOW, AppFactory, write_screenshot
+from .helpers import keys as press_keys
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 SnapCompare = Callable[..., bool]
@@ -90,23 +90,7 @@ def synced_replica(tmp_path: Path) -> None:
 
 def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -> RunBefore:
     """After the first refresh, open the Replica tab, press keys; optionally wait for a modal and type."""
-
-    async def run(pilot: Pilot[Any]) -> None:
-        await ready(pilot)
-        await pilot.press("6", *pressed)
-        for _ in range(200):
-            await pilot.pause()
-            if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
-                break
-        if wait_for is None:  # a modal's worker waits for the modal: do not wait for it
-            await pilot.app.workers.wait_for_complete()
-        if value is not None:
-            pilot.app.screen.query_one(Input).value = value
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-        await pilot.pause()
-
-    return run
+    return press_keys("6", *pressed, wait_for=wait_for, value=value)
 
 
 def app(make_app: AppFactory, fake: FakeOrg, tmp_path: Path, *, enabled: bool) -> TursoApp:

@@ -16,32 +16,11 @@ from textual.widgets import Input
 from tursotui.ui.app import TursoApp
 
 from .fake_org import TOKEN, FakeOrg
-from .helpers import AppFactory, ready, write_screenshot
+from .helpers import AppFactory, keys, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
-
-
-def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -> RunBefore:
-    """After the first refresh, press keys; optionally wait for a screen type and fill its Input."""
-
-    async def run(pilot: Pilot[Any]) -> None:
-        await ready(pilot)
-        await pilot.press(*pressed)
-        for _ in range(100):
-            await pilot.pause()
-            if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
-                break
-        if wait_for is None:  # a modal's worker waits for the modal: do not wait for it
-            await pilot.app.workers.wait_for_complete()
-        if value is not None:
-            pilot.app.screen.query_one(Input).value = value
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-        await pilot.pause()
-
-    return run
 
 
 @SIZES
