@@ -262,3 +262,18 @@ async def test_first_snapshot_is_in_the_first_frame_and_not_fetched_again(
         assert app.focused is not None and app.focused.id == "sql-editor"
         # the handed-over snapshot was not fetched again
         assert fake.count("GET", "/databases") == lists
+
+
+async def test_refreshed_tables_keep_small_render_caches(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """Tables updated on every refresh must not fill Textual's 10,000-cell render caches (soak benchmark)."""
+    from tursotui.ui.widgets.tables import RENDER_CACHE_LIMITS
+
+    app = make_app(fake)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        for selector in ("#databases-table", "#instances-table", "#usage-databases"):
+            table = app.main.query_one(selector)
+            for name, limit in RENDER_CACHE_LIMITS:
+                assert getattr(table, name).maxsize == limit, (selector, name)

@@ -7,10 +7,26 @@ from collections.abc import Mapping, Sequence
 from textual.widgets import DataTable
 
 Cells = Sequence[str]
+RENDER_CACHE_LIMITS = (
+    ("_cell_render_cache", 2_000),
+    ("_row_render_cache", 200),
+    ("_line_cache", 400),
+)
+"""DataTable keys its render caches by its update count, so a table updated on every refresh adds new
+entries each time until the caches are full (10,000 cells: ~10 MiB per table, reached after ~450 refreshes;
+see benchmarks/README.md, soak). A screenful needs far fewer: these caps keep memory flat sooner."""
+
+
+def bound_render_caches(table: DataTable[str]) -> None:
+    for name, limit in RENDER_CACHE_LIMITS:
+        cache = getattr(table, name, None)  # Textual 8.2's LRUCache; left alone if that changes
+        if cache is not None and getattr(cache, "maxsize", 0) > limit:
+            cache.maxsize = limit
 
 
 def sync_rows(table: DataTable[str], rows: Mapping[str, Cells]) -> None:
     """Update ``table`` in place (no clear: the cursor and scroll position survive a refresh)."""
+    bound_render_caches(table)
     columns = [column.key for column in table.ordered_columns]
     present = {key.value for key in table.rows}
     for key in present - rows.keys():
