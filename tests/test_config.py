@@ -317,3 +317,29 @@ def test_env_write_failure_leaves_original(tmp_path: Path, monkeypatch: pytest.M
         write_env_file(path, {"A": "2"})
     assert path.read_text() == "A=1\n"
     assert [p.name for p in tmp_path.iterdir()] == [".env"]
+
+
+@pytest.mark.parametrize("target", ["config.toml", ".env"])
+def test_disk_full_on_a_config_write_names_the_file_and_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    from tursotui.config import update_config
+
+    config = tmp_path / "config.toml"
+    config.write_text('# mine\n[turso]\norganization = "acme"\n', encoding="utf-8")
+    env = tmp_path / ".env"
+    env.write_text("OTHER=1\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def full(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError) as failed:
+        if target == "config.toml":
+            update_config(config, {"turso.organization": "other"})
+        else:
+            write_env_file(env, {"TURSO_AUTH_TOKEN": "x" * 40})
+    assert "No space left on device" in str(failed.value)
+    assert target in str(failed.value)  # names the file
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # unchanged, no temp file

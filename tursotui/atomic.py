@@ -17,6 +17,16 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
     by others, not even briefly). Without ``mode`` an existing file keeps its permissions.
     On any error the temp file is removed and ``path`` is untouched.
     """
+    try:
+        _write(path, data, mode)
+    except OSError as exc:
+        if exc.filename:
+            raise
+        # "[Errno 28] No space left on device" says nothing of which file: name it (it is unchanged).
+        raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
+def _write(path: Path, data: bytes, mode: int | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
         try:
