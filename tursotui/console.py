@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from tursotui.config import CliOptions, resolve
+from tursotui.config import CliOptions, Settings, resolve
 
 if TYPE_CHECKING:
     from tursotui.platform import PlatformClient
@@ -49,26 +49,58 @@ async def _first_snapshot(platform: PlatformClient) -> OrgSnapshot | None:
 
 
 async def _run(options: CliOptions) -> None:
-    # Textual and the panes import in a thread from the start, while sqld boots (that waits on child
-    # processes, not the CPU): the two overlap instead of adding up (benchmarks/cold_start.py).
+    settings = resolve(options)
+    if settings.target == "local":
+        await _run_local(options, settings)
+        return
+    # Turso Cloud: Textual and the panes import in a thread while the first snapshot is fetched (that waits on
+    # the network, not the CPU): the two overlap instead of adding up.
     console = asyncio.get_running_loop().run_in_executor(None, _import_console)
     from tursotui.backend import open_backend
 
-    settings = resolve(options)
-    if settings.target == "local":
-        print("Starting the local Turso (real sqld on 127.0.0.1)…", file=sys.stderr, flush=True)
     try:
-        async with open_backend(settings, demo=True) as backend:
+        async with open_backend(settings) as backend:
             first = await _first_snapshot(backend.platform)
             app_class, services_class = await console
-            settings = resolve(options)  # pick up what a new demo org wrote to config.toml/.env
             services = services_class.from_settings(settings, backend.platform)
             services.secrets = backend.secrets()
-            services.notices = tuple(f"local Turso: {n}" for n in backend.notices)
             await app_class(services, first).run_async()
     finally:
         if not console.done():
             await asyncio.wait([console])
+
+
+async def _run_local(options: CliOptions, settings: Settings) -> None:
+    """The local Turso boots in a child process (the other core) while this one imports and starts the app.
+
+    The child serves on a socket bound here, so the app's Platform client exists before the child is ready;
+    the first refresh waits for it (``Services.backend_ready``). benchmarks/cold_start.py times it.
+    """
+    from tursotui.local.process import LocalTursoProcess
+
+    print("Starting the local Turso (real sqld on 127.0.0.1)…", file=sys.stderr, flush=True)
+    child = await LocalTursoProcess.spawn(options, settings.data_dir / "local-turso")
+    ready = asyncio.ensure_future(child.ready())
+    try:
+        if (
+            not child.had_databases
+        ):  # the first start creates the demo org and points config/.env at it
+            await asyncio.shield(ready)
+            settings = resolve(options)
+        app_class, services_class = _import_console()
+        platform = child.platform_client()
+        try:
+            services = services_class.from_settings(settings, platform)
+            services.secrets = (*services.secrets, child.api_token)
+            services.backend_ready = ready
+            await app_class(services).run_async()
+        finally:
+            await platform.aclose()
+        if ready.done() and not ready.cancelled() and ready.exception() is not None:
+            raise ready.exception()  # type: ignore[misc]  # the app exited because the start failed
+    finally:
+        ready.cancel()
+        await child.close()
 
 
 def run_console(args: argparse.Namespace) -> int:

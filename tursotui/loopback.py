@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
 
 
 def is_loopback_host(host: str) -> bool:
@@ -23,3 +24,11 @@ def hostname_is_loopback(hostname: str) -> bool:
     """Like :func:`is_loopback_host` for a ``host[:port]`` hostname as the Platform API gives it."""
     host = hostname.rsplit(":", 1)[0] if hostname.count(":") == 1 else hostname
     return is_loopback_host(host)
+
+
+def loopback_only_tls() -> ssl.SSLContext:
+    """For an HTTP client that only talks plain HTTP to 127.0.0.1: verification on, no CA trusted.
+
+    Nothing over TLS could succeed with it, and building it skips loading the CA bundle (~40 ms at start).
+    """
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

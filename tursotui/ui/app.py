@@ -6,6 +6,7 @@ through ``services.platform``. Unexpected errors end in a redacted crash file, n
 
 from __future__ import annotations
 
+import ssl
 import sys
 from collections.abc import Callable
 from typing import ClassVar
@@ -16,8 +17,10 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widgets import TabPane
 from textual.worker import WorkerFailed
 
+from tursotui.loopback import loopback_only_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
 from tursotui.ui.commands import ActionCommands
 from tursotui.ui.crash import redact, write_crash_file
@@ -28,30 +31,8 @@ from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpEntry, HelpScreen, HelpSection
 from tursotui.ui.screens.main import MainScreen
 from tursotui.ui.services import LOCAL_HINT, Services
-from tursotui.ui.widgets.backups_pane import BackupsPane
-from tursotui.ui.widgets.browser_pane import BrowserPane
-from tursotui.ui.widgets.databases_pane import DatabasesPane
-from tursotui.ui.widgets.replica_pane import ReplicaPane
-from tursotui.ui.widgets.sql_console import SqlConsolePane
-from tursotui.ui.widgets.tokens_pane import TokensPane
-from tursotui.ui.widgets.usage_pane import UsagePane
 
 FALLBACK_THEME = "textual-dark"
-PANES = (
-    DatabasesPane,
-    UsagePane,
-    BrowserPane,
-    SqlConsolePane,
-    TokensPane,
-    BackupsPane,
-    ReplicaPane,
-)
-CONSOLE_PANES = {
-    "sql": SqlConsolePane,
-    "tokens": TokensPane,
-    "backups": BackupsPane,
-    "replica": ReplicaPane,
-}
 
 
 class TursoApp(App[None]):
@@ -93,9 +74,19 @@ class TursoApp(App[None]):
     def _probe(self) -> LatencyProbe:
         if self.services.latency_probe is not None:
             return self.services.latency_probe
+        return HttpLatencyProbe(self._probe_client)
+
+    def _probe_client(self) -> httpx.AsyncClient:
         # One client shared by all probes; never the platform client (it may be an in-process ASGI transport).
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(3.0), follow_redirects=False)
-        return HttpLatencyProbe(self._http)
+        if self._http is None:
+            # The local Turso's instances are all on 127.0.0.1 over plain HTTP: no CA bundle to load.
+            verify: ssl.SSLContext | bool = (
+                loopback_only_tls() if self.services.target == "local" else True
+            )
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(3.0), follow_redirects=False, verify=verify
+            )
+        return self._http
 
     async def on_unmount(self) -> None:
         if self._http is not None:
@@ -157,15 +148,7 @@ class TursoApp(App[None]):
             await self.run_action(spec.action)
             return
         self.main.show_tab(spec.scope)
-        console = CONSOLE_PANES.get(spec.scope)
-        if console is not None:
-            await self.run_action(spec.action, self.main.query_one(console))
-            return
-        if spec.scope == "browser":
-            await self.run_action(spec.action, self.main.query_one(BrowserPane))
-            return
-        pane = self.main.query_one(DatabasesPane if spec.scope == "databases" else UsagePane)
-        await self.run_action(spec.action, pane)
+        await self.run_action(spec.action, await self.main.load_tab(spec.scope))
 
     # -- errors ----------------------------------------------------------------------------------------------
 
@@ -220,7 +203,7 @@ def help_sections(screen: Screen[object]) -> list[HelpSection]:
     """The keys of the focused pane (its actions, then the focused widget's), then the global ones."""
     focused = screen.focused
     chain: list[DOMNode] = list(focused.ancestors_with_self) if focused else []
-    pane = next((n for n in chain if isinstance(n, PANES)), None)
+    pane = next((n for n in chain if isinstance(n.parent, TabPane)), None)  # a tab's pane
     local: list[HelpEntry] = []
     widget: list[HelpEntry] = []
     everywhere: list[HelpEntry] = []

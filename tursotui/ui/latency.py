@@ -33,11 +33,15 @@ def health_url(hostname: str) -> str:
 
 
 class HttpLatencyProbe:
-    """Times ``GET /health`` on an instance; any HTTP answer counts as reachable."""
+    """Times ``GET /health`` on an instance; any HTTP answer counts as reachable.
+
+    ``client`` may be a function making it: called at the first probe, not before (an ``httpx.AsyncClient``
+    loads the CA bundle when built, ~40 ms that would otherwise delay the console's first frame).
+    """
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | Callable[[], httpx.AsyncClient],
         *,
         timeout: float = DEFAULT_TIMEOUT,
         timer: Callable[[], float] = time.perf_counter,
@@ -49,6 +53,8 @@ class HttpLatencyProbe:
     async def __call__(self, hostname: str) -> float | None:
         if not hostname:
             return None
+        if not isinstance(self._client, httpx.AsyncClient):
+            self._client = self._client()
         started = self._timer()
         try:
             response = await self._client.get(

@@ -6,6 +6,7 @@ Tests hand the app a ``PlatformClient`` over ``httpx.MockTransport``; the local 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -75,6 +76,9 @@ class Services:
     """Shown once at start as warnings (e.g. what the local Turso fixed while starting)."""
     local_turso: bool = False
     """True when ``platform`` talks to a local Turso this process started (not Turso Cloud)."""
+    backend_ready: asyncio.Future[tuple[str, ...]] | None = field(default=None, repr=False)
+    """The local Turso still starting (in a child process): resolves to its start notices, or raises why it
+    could not start. The first refresh waits for it; ``None``: nothing to wait for."""
 
     @property
     def organization(self) -> str:

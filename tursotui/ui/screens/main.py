@@ -7,16 +7,18 @@ slow network never piles refreshes up (dolphie's pattern). While a modal is open
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import TabbedContent, TabPane
 
 from tursotui.platform import PlatformError
 from tursotui.ui.data import OrgSnapshot, fetch_snapshot
@@ -26,18 +28,23 @@ from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.quota import PlanInfo
 from tursotui.ui.services import Services
 from tursotui.ui.token_alerts import token_alerts
-from tursotui.ui.widgets.backups_pane import BackupsPane
 from tursotui.ui.widgets.banner import Banner
-from tursotui.ui.widgets.browser_pane import BrowserPane
 from tursotui.ui.widgets.databases_pane import DatabasesPane
-from tursotui.ui.widgets.replica_pane import ReplicaPane
-from tursotui.ui.widgets.sql_console import SqlConsolePane
-from tursotui.ui.widgets.tokens_pane import TokensPane
+from tursotui.ui.widgets.deferred import Deferred
+from tursotui.ui.widgets.footer import ConsoleFooter
 from tursotui.ui.widgets.usage_pane import UsagePane
 
 log = logging.getLogger("tursotui.ui")
 
 TABS = ("databases", "usage", "browser")
+DEFERRED_TABS = {
+    "browser": "Browser",
+    "sql": "SQL",
+    "tokens": "Tokens",
+    "backups": "Backups",
+    "replica": "Replica",
+}
+"""Imported and mounted the first time they are shown (:func:`deferred_pane`)."""
 CONSOLE_TABS = {
     "sql": "#sql-editor",
     "tokens": "#tokens-table",
@@ -70,7 +77,7 @@ class MainScreen(Screen[None]):
         self._alerted: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
-        # Hidden tabs mount right after the first frame (Lazy): the dashboard shows sooner.
+        # Hidden tabs are imported and mounted when first shown (Deferred): the dashboard shows sooner.
         s = self.services
         yield Banner(s.banner, s.target, s.refresh_interval, read_only=s.read_only)
         with TabbedContent(initial="databases"):
@@ -78,17 +85,10 @@ class MainScreen(Screen[None]):
                 yield DatabasesPane(s, self.probe)
             with TabPane("Usage", id="usage"):
                 yield UsagePane(s.organization)
-            with TabPane("Browser", id="browser"):
-                yield Lazy(BrowserPane(s))
-            with TabPane("SQL", id="sql"):
-                yield Lazy(SqlConsolePane(s))
-            with TabPane("Tokens", id="tokens"):
-                yield Lazy(TokensPane(s))
-            with TabPane("Backups", id="backups"):
-                yield Lazy(BackupsPane(s))
-            with TabPane("Replica", id="replica"):
-                yield Lazy(ReplicaPane(s))
-        yield Footer()
+            for tab, title in DEFERRED_TABS.items():
+                with TabPane(title, id=tab):
+                    yield Deferred(partial(deferred_pane, tab, s))
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#databases-table").focus()
@@ -100,10 +100,22 @@ class MainScreen(Screen[None]):
 
     # -- tabs ------------------------------------------------------------------------------------------------
 
+    @on(TabbedContent.TabActivated)
+    async def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id is not None:
+            await self.load_tab(event.pane.id)
+
+    async def load_tab(self, tab: str) -> Widget:
+        """The pane of ``tab``, imported and mounted first if it never was."""
+        tab_pane = self.query_one(f"#{tab}", TabPane)
+        for deferred in tab_pane.query_children(Deferred):
+            await deferred.load()
+        return next(w for w in tab_pane.children if not isinstance(w, Deferred))
+
     def show_tab(self, tab: str) -> None:
         if tab in CONSOLE_TABS or tab == "browser":
             self.query_one(TabbedContent).active = tab
-            self._focus(CONSOLE_TABS.get(tab, "#browser-table"))
+            self.run_worker(self._focus_loaded(tab, CONSOLE_TABS.get(tab, "#browser-table")))
             return
         if tab not in TABS:
             return
@@ -113,13 +125,12 @@ class MainScreen(Screen[None]):
         )
         target.focus()
 
-    def _focus(self, selector: str, tries: int = 20) -> None:
-        """Focus a pane's widget; a pane still mounting (Lazy) is focused once it is there."""
-        try:
-            self.query_one(selector).focus()
-        except NoMatches:
-            if tries:
-                self.call_after_refresh(self._focus, selector, tries - 1)
+    async def _focus_loaded(self, tab: str, selector: str) -> None:
+        """Focus a pane's widget once the pane is there (built on first show: Deferred)."""
+        await self.load_tab(tab)
+        if self.active_tab == tab:  # not if another tab was chosen meanwhile
+            with contextlib.suppress(NoMatches):
+                self.query_one(selector).focus()
 
     @property
     def active_tab(self) -> str:
@@ -171,8 +182,37 @@ class MainScreen(Screen[None]):
                 self._arm(0.0 if self._pending else None)
                 self._pending = False
 
+    async def _backend_started(self) -> bool:
+        """Wait for a local Turso still starting; on failure the app exits (the console names why)."""
+        ready = self.services.backend_ready
+        if ready is None:
+            return True
+        banner = self.query_one(Banner)
+        banner.starting = True
+        try:
+            notices = await asyncio.shield(ready)  # a cancelled refresh must not cancel the start
+        except (
+            Exception
+        ):  # LocalTursoFailed: console.py raises it again once the terminal is restored
+            self.app.exit(return_code=1)
+            return False
+        finally:
+            banner.starting = False
+        self.services.backend_ready = None
+        for notice in notices:
+            self.notify(
+                f"local Turso: {notice}",
+                title="Started",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+        return True
+
     async def _fetch_and_apply(self, first: OrgSnapshot | None = None) -> None:
         """Fetch, record the usage sample, show. ``first`` is already on screen: only recorded."""
+        if not await self._backend_started():
+            return
         now = self.services.clock()
         if first is not None:
             await self._record(first, now)
@@ -229,3 +269,26 @@ class MainScreen(Screen[None]):
         event.stop()
         if not self.refresh_now():
             self._pending = True  # one is running: the next starts right after it
+
+
+def deferred_pane(tab: str, services: Services) -> Widget:
+    """The pane of a hidden tab; its module is imported only now."""
+    if tab == "browser":
+        from tursotui.ui.widgets.browser_pane import BrowserPane
+
+        return BrowserPane(services)
+    if tab == "sql":
+        from tursotui.ui.widgets.sql_console import SqlConsolePane
+
+        return SqlConsolePane(services)
+    if tab == "tokens":
+        from tursotui.ui.widgets.tokens_pane import TokensPane
+
+        return TokensPane(services)
+    if tab == "backups":
+        from tursotui.ui.widgets.backups_pane import BackupsPane
+
+        return BackupsPane(services)
+    from tursotui.ui.widgets.replica_pane import ReplicaPane
+
+    return ReplicaPane(services)

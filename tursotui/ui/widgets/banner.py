@@ -38,6 +38,8 @@ class Banner(Vertical):
 
     last_refresh: reactive[datetime | None] = reactive(None)
     refreshing: reactive[bool] = reactive(False)
+    starting: reactive[bool] = reactive(False)
+    """The local Turso is still starting (the first refresh waits for it)."""
 
     def __init__(self, text: str, target: Target, interval: float, *, read_only: bool) -> None:
         super().__init__(id="banner", classes=f"-{target}")
@@ -65,6 +67,8 @@ class Banner(Vertical):
 
     def _status(self, *, short: bool = False) -> str:
         every = fmt.seconds(self._interval) if short else f"every {fmt.seconds(self._interval)}"
+        if self.starting:
+            return "⟳ starting…" if short else "⟳ starting the local Turso…"
         if self.refreshing:
             return f"⟳ refreshing… · {every}"
         last = fmt.utc_time(self.last_refresh)
@@ -80,6 +84,9 @@ class Banner(Vertical):
         self._update_status()
 
     def watch_refreshing(self) -> None:
+        self._update_status()
+
+    def watch_starting(self) -> None:
         self._update_status()
 
     def show_token_alert(self, badge: str) -> None:

@@ -1,0 +1,106 @@
+"""The local Turso as the console's child process: ``python -m tursotui.local.child OPTIONS_JSON FD``.
+
+Started by :class:`tursotui.local.process.LocalTursoProcess`, which bound the 127.0.0.1 listening socket ``FD``.
+It starts the local Turso (the demo org on first use), serves its Platform API on that socket, and writes one
+JSON line on stdout: ``{"ready": true, "notices": [...]}`` once it serves, ``{"error": "..."}`` when it cannot
+start. It stops (with every sqld it started) when its stdin closes: the console quit, or died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tursotui.config import CliOptions, ConfigError, resolve
+
+if TYPE_CHECKING:
+    from tursotui.local.service import LocalTurso
+
+LOOPBACK = "127.0.0.1"
+
+
+def _say(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+async def stdin_closed() -> None:
+    """Returns when stdin reaches EOF: the parent closed it or exited."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        pass
+
+
+async def serve_api(
+    turso: LocalTurso, sock: socket.socket, started: Callable[[], None], until: asyncio.Future[None]
+) -> None:
+    """Serve ``turso``'s Platform API on ``sock``; ``started`` once it accepts, stop when ``until`` is done."""
+    import uvicorn
+
+    config = uvicorn.Config(turso.app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn exposes a flag only)
+        await asyncio.sleep(0.002)
+    if server.started:
+        started()
+    await asyncio.wait([serving, until], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await serving
+
+
+async def run(options: CliOptions, sock: socket.socket) -> int:
+    from tursotui.backend import config_is_ours
+    from tursotui.local.demo import ensure_demo_org
+    from tursotui.local.serve import open_local_turso
+
+    try:
+        settings = resolve(options)
+        turso = open_local_turso(settings)
+        await turso.start()
+    except (ConfigError, RuntimeError, OSError) as exc:  # StateError/SqldError are RuntimeErrors
+        _say({"error": str(exc)})
+        return 1
+    try:
+        if not turso.cp.state.databases:  # the demo org, on first use only
+            await ensure_demo_org(
+                turso,
+                config_path=settings.config_path,
+                env_path=settings.env_path,
+                write_config=config_is_ours(settings),
+            )
+        ready = {"ready": True, "notices": turso.notices}
+        until = asyncio.ensure_future(stdin_closed())
+        await serve_api(turso, sock, lambda: _say(ready), until)
+    except Exception as exc:  # reported to the console, which names it; the sqld are stopped below
+        _say({"error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    finally:
+        await turso.close()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """``argv``: the console's options (JSON) and the listening socket's file descriptor."""
+    # httpx imports its command line (rich, click: ~45 ms of the start) when they are installed; this process
+    # never runs it, and httpx has a fallback for it missing.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    # uvicorn is needed only once the local Turso runs: imported meanwhile, while start() waits on sqld.
+    threading.Thread(target=importlib.import_module, args=("uvicorn",), daemon=True).start()
+    sock = socket.socket(fileno=int(argv[2]))
+    if sock.getsockname()[0] != LOOPBACK:
+        _say({"error": f"refusing to serve on {sock.getsockname()[0]}: 127.0.0.1 only"})
+        return 2
+    return asyncio.run(run(CliOptions(**json.loads(argv[1])), sock))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
