@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from tursotui import __version__
+from tursotui import __version__, skip_httpx_cli
 
 if TYPE_CHECKING:
     from tursotui.config import CliOptions
@@ -137,6 +137,7 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    skip_httpx_cli()
     args = _parser().parse_args(argv)
     handler = _dispatch(args)
     from tursotui.config import ConfigError

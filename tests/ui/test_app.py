@@ -273,6 +273,8 @@ async def test_refreshed_tables_keep_small_render_caches(
     app = make_app(fake)
     async with app.run_test(size=(120, 36)) as pilot:
         await ready(pilot)
+        await pilot.press("2")  # the Usage tab is built when first shown
+        await ready(pilot)
         for selector in ("#databases-table", "#instances-table", "#usage-databases"):
             table = app.main.query_one(selector)
             for name, limit in RENDER_CACHE_LIMITS:
@@ -288,12 +290,17 @@ async def test_hidden_tabs_are_built_only_when_first_shown(
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert len(app.main.query(Deferred)) == 5
-        assert not app.main.query("SqlConsolePane")
+        assert len(app.main.query(Deferred)) == 6
+        assert not app.main.query("UsagePane") and not app.main.query("SqlConsolePane")
         await pilot.press("3")
         await ready(pilot)
         assert app.main.query("SqlConsolePane")
-        assert len(app.main.query(Deferred)) == 4
+        assert len(app.main.query(Deferred)) == 5
+        await app.run_action(
+            "show_tab('usage')"
+        )  # built on first show, with the snapshot already fetched
+        await ready(pilot)
+        assert "xswarm-users" in str(app.main.query_one("#usage-databases").get_row_at(0))
         await app.run_action("command_palette")  # a palette action on a tab never shown builds it
         await pilot.pause()
         await app.run_spec(next(spec for spec in ACTIONS if spec.scope == "backups"))

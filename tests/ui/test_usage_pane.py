@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Sparkline
 
 from tursotui.ui.app import TursoApp
@@ -26,6 +27,13 @@ def bar(app: TursoApp, key: str) -> tuple[str, str, str]:
     return percent, value, widget.level
 
 
+async def show_usage(pilot: Pilot[None]) -> None:
+    """After the first refresh, the Usage tab (built when first shown, with that refresh's data)."""
+    await ready(pilot)
+    await pilot.press("2")
+    await ready(pilot)
+
+
 def text(app: TursoApp, selector: str) -> str:
     return str(app.main.query_one(selector, Label).render())
 
@@ -35,8 +43,7 @@ async def test_org_usage_against_plan_quotas(
 ) -> None:
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
+        await show_usage(pilot)
         assert bar(app, "rows-read") == ("82.5%", "412.3M / 500M", "-warning")
         assert bar(app, "rows-written") == ("93.0%", "9.3M / 10M", "-error")
         assert bar(app, "storage") == ("24.7%", "1.2 GB / 5 GB", "")
@@ -75,7 +82,7 @@ async def test_free_plan_when_the_api_gives_no_quotas(make_app: AppFactory) -> N
     org = FakeOrg.acme(plans=None, subscription=None)
     app = make_app(org)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await show_usage(pilot)
         assert "Free plan limits (the API gave none)" in text(app, "#usage-plan")
         assert bar(app, "rows-read")[1] == "412.3M / 500M"
         assert bar(app, "storage")[1] == "1.2 GB / 5 GB"
@@ -88,7 +95,7 @@ async def test_unlimited_paid_plan(make_app: AppFactory) -> None:
     org = FakeOrg.acme(subscription="developer")
     app = make_app(org)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await show_usage(pilot)
         assert bar(app, "databases") == ("unlimited", "3 / unlimited", "")
         assert bar(app, "rows-read") == ("16.5%", "412.3M / 2.5B", "")
         assert text(app, "#usage-projection").endswith("not within this period")
@@ -106,7 +113,7 @@ async def test_projection_and_sparkline_from_history(
     store.record(UsageSample(NOW - timedelta(days=40), rows_read=1))  # last period: ignored
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await show_usage(pilot)
         sparkline = app.main.query_one("#usage-sparkline", Sparkline)
         assert list(sparkline.data or []) == [10_000_000.0] * 6
         assert "7 samples since 15 Jun 06:00 UTC" in text(app, "#usage-history-range")
@@ -120,7 +127,7 @@ async def test_org_blocked_and_usage_unavailable(make_app: AppFactory) -> None:
     org.fail["GET /v1/organizations/acme/usage"] = (503, {"error": "usage is being computed"})
     app = make_app(org)
     async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
+        await show_usage(pilot)
         blocked = app.main.query_one("#usage-blocked", Label)
         assert blocked.display and "BLOCKED for reads" in str(blocked.render())
         assert bar(app, "rows-read") == ("n/a", "– / 500M", "")

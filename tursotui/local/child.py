@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tursotui import skip_httpx_cli
 from tursotui.config import CliOptions, ConfigError, resolve
 
 if TYPE_CHECKING:
@@ -90,9 +91,7 @@ async def run(options: CliOptions, sock: socket.socket) -> int:
 
 def main(argv: list[str]) -> int:
     """``argv``: the console's options (JSON) and the listening socket's file descriptor."""
-    # httpx imports its command line (rich, click: ~45 ms of the start) when they are installed; this process
-    # never runs it, and httpx has a fallback for it missing.
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    skip_httpx_cli()
     # uvicorn is needed only once the local Turso runs: imported meanwhile, while start() waits on sqld.
     threading.Thread(target=importlib.import_module, args=("uvicorn",), daemon=True).start()
     sock = socket.socket(fileno=int(argv[2]))

@@ -36,21 +36,16 @@ from tursotui.ui.widgets.usage_pane import UsagePane
 
 log = logging.getLogger("tursotui.ui")
 
-TABS = ("databases", "usage", "browser")
 DEFERRED_TABS = {
-    "browser": "Browser",
-    "sql": "SQL",
-    "tokens": "Tokens",
-    "backups": "Backups",
-    "replica": "Replica",
+    "usage": ("Usage", "UsagePane"),
+    "browser": ("Browser", "#browser-table"),
+    "sql": ("SQL", "#sql-editor"),
+    "tokens": ("Tokens", "#tokens-table"),
+    "backups": ("Backups", "#backups-table"),
+    "replica": ("Replica", "#replica-table"),
 }
-"""Imported and mounted the first time they are shown (:func:`deferred_pane`)."""
-CONSOLE_TABS = {
-    "sql": "#sql-editor",
-    "tokens": "#tokens-table",
-    "backups": "#backups-table",
-    "replica": "#replica-table",
-}
+"""Each hidden tab's title and the widget focused when it is shown; its pane is imported and mounted the first
+time the tab is shown (:func:`deferred_pane`): the first frame holds only the banner and the databases."""
 
 
 class MainScreen(Screen[None]):
@@ -83,9 +78,7 @@ class MainScreen(Screen[None]):
         with TabbedContent(initial="databases"):
             with TabPane("Databases", id="databases"):
                 yield DatabasesPane(s, self.probe)
-            with TabPane("Usage", id="usage"):
-                yield UsagePane(s.organization)
-            for tab, title in DEFERRED_TABS.items():
+            for tab, (title, _) in DEFERRED_TABS.items():
                 with TabPane(title, id=tab):
                     yield Deferred(partial(deferred_pane, tab, s))
         yield ConsoleFooter()
@@ -110,20 +103,22 @@ class MainScreen(Screen[None]):
         tab_pane = self.query_one(f"#{tab}", TabPane)
         for deferred in tab_pane.query_children(Deferred):
             await deferred.load()
+            if tab == "usage" and self.snapshot is not None:  # what it missed while not built
+                self._show_usage(self.snapshot, self.services.clock())
         return next(w for w in tab_pane.children if not isinstance(w, Deferred))
 
+    def _show_usage(self, snapshot: OrgSnapshot, now: datetime) -> None:
+        """Into the Usage tab, if it was ever shown (built on first show)."""
+        for pane in self.query(UsagePane):
+            pane.apply(snapshot, self.history.samples, now)
+
     def show_tab(self, tab: str) -> None:
-        if tab in CONSOLE_TABS or tab == "browser":
+        if tab == "databases":
             self.query_one(TabbedContent).active = tab
-            self.run_worker(self._focus_loaded(tab, CONSOLE_TABS.get(tab, "#browser-table")))
-            return
-        if tab not in TABS:
-            return
-        self.query_one(TabbedContent).active = tab
-        target = (
-            self.query_one("#databases-table") if tab == "databases" else self.query_one(UsagePane)
-        )
-        target.focus()
+            self.query_one("#databases-table").focus()
+        elif tab in DEFERRED_TABS:
+            self.query_one(TabbedContent).active = tab
+            self.run_worker(self._focus_loaded(tab, DEFERRED_TABS[tab][1]))
 
     async def _focus_loaded(self, tab: str, selector: str) -> None:
         """Focus a pane's widget once the pane is there (built on first show: Deferred)."""
@@ -214,9 +209,10 @@ class MainScreen(Screen[None]):
         if not await self._backend_started():
             return
         now = self.services.clock()
-        if first is not None:
+        if (
+            first is not None
+        ):  # on screen already; the Usage tab shows it (and its sample) when first shown
             await self._record(first, now)
-            self.query_one(UsagePane).apply(first, self.history.samples, now)
             return
         try:
             snapshot = await fetch_snapshot(self.services.platform, now, self._plan)
@@ -247,7 +243,7 @@ class MainScreen(Screen[None]):
         self.snapshot = snapshot
         self.query_one(Banner).last_refresh = now
         self.query_one(DatabasesPane).apply(snapshot)
-        self.query_one(UsagePane).apply(snapshot, self.history.samples, now)
+        self._show_usage(snapshot, now)
         self._token_alerts(now)
         if snapshot.warnings != self._warnings:
             self._warnings = snapshot.warnings
@@ -273,6 +269,8 @@ class MainScreen(Screen[None]):
 
 def deferred_pane(tab: str, services: Services) -> Widget:
     """The pane of a hidden tab; its module is imported only now."""
+    if tab == "usage":
+        return UsagePane(services.organization)
     if tab == "browser":
         from tursotui.ui.widgets.browser_pane import BrowserPane
 
