@@ -82,9 +82,8 @@ async def _run_local(options: CliOptions, settings: Settings) -> None:
     child = await LocalTursoProcess.spawn(options, settings.data_dir / "local-turso")
     ready = asyncio.ensure_future(child.ready())
     try:
-        if (
-            not child.had_databases
-        ):  # the first start creates the demo org and points config/.env at it
+        if not child.had_databases:
+            # The first start creates the demo org and points config.toml/.env at it: read them after.
             await asyncio.shield(ready)
             settings = resolve(options)
         app_class, services_class = _import_console()

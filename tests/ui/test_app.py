@@ -296,9 +296,8 @@ async def test_hidden_tabs_are_built_only_when_first_shown(
         await ready(pilot)
         assert app.main.query("SqlConsolePane")
         assert len(app.main.query(Deferred)) == 5
-        await app.run_action(
-            "show_tab('usage')"
-        )  # built on first show, with the snapshot already fetched
+        # built on first show, with the snapshot already fetched
+        await app.run_action("show_tab('usage')")
         await ready(pilot)
         assert "xswarm-users" in str(app.main.query_one("#usage-databases").get_row_at(0))
         await app.run_action("command_palette")  # a palette action on a tab never shown builds it

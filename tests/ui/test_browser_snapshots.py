@@ -15,7 +15,8 @@ from textual.widgets import Input
 
 from tursotui.ui.app import TursoApp
 from tursotui.ui.restore_plan import Verification
-from tursotui.ui.screens.restore_steps import Choice, ProgressScreen, step_title
+from tursotui.ui.screens.choices import Choice
+from tursotui.ui.screens.restore_steps import ProgressScreen, step_title
 from tursotui.ui.screens.restore_verify import VerifyScreen
 
 from .browser_fakes import FAKE_SQL_TOKEN, install

@@ -72,8 +72,6 @@ class Services:
     settings: Settings | None = field(default=None, repr=False)
     """The resolved settings (the setup wizard and the embedded-replica pane read them); None in tests that
     need neither."""
-    notices: tuple[str, ...] = ()
-    """Shown once at start as warnings (e.g. what the local Turso fixed while starting)."""
     local_turso: bool = False
     """True when ``platform`` talks to a local Turso this process started (not Turso Cloud)."""
     backend_ready: asyncio.Future[tuple[str, ...]] | None = field(default=None, repr=False)

@@ -15,19 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import ClassVar, Generic, TypeVar
 
-from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, OptionList, ProgressBar, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Label, ProgressBar, Static
 from textual.worker import Worker
 
 from tursotui.ops.importer import ImportPlan, ImportProgress, ImportResult
 from tursotui.ui import format as fmt
-from tursotui.ui.screens.restore_steps import Choice
+from tursotui.ui.screens.choices import Choice, ChoiceScreen
 
 T = TypeVar("T")
 CSS: list[str | PurePath] = ["modal.tcss", "import_wizard.tcss"]
@@ -65,7 +62,7 @@ def progress_text(p: ImportProgress) -> str:
     return p.phase.capitalize()
 
 
-class PreviewScreen(ModalScreen[str | None]):
+class PreviewScreen(ChoiceScreen):
     """The plan before anything is written; the choices depend on whether there are conflicts."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = CSS
@@ -101,10 +98,7 @@ class PreviewScreen(ModalScreen[str | None]):
                 if plan.notes:
                     notes = "\n".join(f"note: {n}" for n in plan.notes)
                     yield Static(notes, id="preview-notes", markup=False)
-            yield OptionList(
-                *(Option(Text(c.prompt), id=c.id, disabled=c.disabled) for c in self.choices),
-                id="preview-options",
-            )
+            yield self.choice_list(self.choices, "preview-options")
             yield Label("enter choose · tab scroll · esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -114,16 +108,7 @@ class PreviewScreen(ModalScreen[str | None]):
         for t in self.plan.tables:
             now = f"{t.target_rows:,}" if t.action == "append" else "–"
             table.add_row(t.name, f"{t.rows:,}", t.action, now)
-        options = self.query_one(OptionList)
-        options.focus()
-        options.highlighted = 0
-
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.focus_choices()
 
 
 @dataclass(frozen=True)

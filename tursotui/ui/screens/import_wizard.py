@@ -31,6 +31,7 @@ from tursotui.ops.names import check_name
 from tursotui.platform import Database, PlatformError
 from tursotui.ui import format as fmt
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.screens.choices import Choice
 from tursotui.ui.screens.import_screens import (
     PreviewScreen,
     Report,
@@ -39,7 +40,7 @@ from tursotui.ui.screens.import_screens import (
     TaskScreen,
     short_path,
 )
-from tursotui.ui.screens.restore_steps import Choice, StepScreen
+from tursotui.ui.screens.restore_steps import StepScreen
 
 if TYPE_CHECKING:
     from tursotui.libsql import HranaClient

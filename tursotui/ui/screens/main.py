@@ -85,8 +85,6 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#databases-table").focus()
-        for notice in self.services.notices:
-            self.notify(notice, title="Started", severity="warning", timeout=15, markup=False)
         if self._first is not None:  # fetched while the console started: in the very first frame
             self._show(self._first, self.services.clock())
         self.refresh_now()
@@ -186,9 +184,8 @@ class MainScreen(Screen[None]):
         banner.starting = True
         try:
             notices = await asyncio.shield(ready)  # a cancelled refresh must not cancel the start
-        except (
-            Exception
-        ):  # LocalTursoFailed: console.py raises it again once the terminal is restored
+        except Exception:
+            # LocalTursoFailed: console.py raises it again once the terminal is restored.
             self.app.exit(return_code=1)
             return False
         finally:

@@ -30,7 +30,8 @@ from tursotui.ui.restore_plan import (
     retention_for_plan,
     show_time,
 )
-from tursotui.ui.screens.restore_steps import Choice, ProgressScreen, StepScreen, step_title
+from tursotui.ui.screens.choices import Choice
+from tursotui.ui.screens.restore_steps import ProgressScreen, StepScreen, step_title
 from tursotui.ui.screens.restore_verify import VerifyScreen
 
 if TYPE_CHECKING:

@@ -6,20 +6,18 @@ Every step is titled ``Restore · step N of 6 · …`` by ``step_title``; the fl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Label, Static
 
 from tursotui.ops.errors import InputError
+from tursotui.ui.screens.choices import Choice, ChoiceScreen
 
 STEPS = ("Database", "Time", "New name", "Confirm", "Restore", "Verify")
 Check = Callable[[str], str]
@@ -30,14 +28,7 @@ def step_title(index: int, title: str) -> str:
     return f"Restore · step {index + 1} of {len(STEPS)} · {title}"
 
 
-@dataclass(frozen=True)
-class Choice:
-    id: str
-    prompt: str
-    disabled: bool = False
-
-
-class StepScreen(ModalScreen[str | None]):
+class StepScreen(ChoiceScreen):
     """One step: a text to read, then either choices or a field checked as you type (esc cancels)."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "restore.tcss"]
@@ -75,10 +66,7 @@ class StepScreen(ModalScreen[str | None]):
             if self.warning:
                 yield Static(self.warning, id="step-warning", markup=False)
             if self.choices is not None:
-                yield OptionList(
-                    *(Option(Text(c.prompt), id=c.id, disabled=c.disabled) for c in self.choices),
-                    id="step-options",
-                )
+                yield self.choice_list(self.choices, "step-options")
             else:
                 yield Input(self.value, placeholder=self.placeholder, id="step-input")
                 yield Static("", id="step-feedback", markup=False)
@@ -95,11 +83,7 @@ class StepScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         if self.choices is not None:
-            options = self.query_one(OptionList)
-            options.focus()
-            options.highlighted = next(
-                (i for i, c in enumerate(self.choices) if not c.disabled), None
-            )
+            self.focus_choices()
         else:
             field = self.query_one("#step-input", Input)
             field.cursor_blink = self.CURSOR_BLINK
@@ -132,13 +116,6 @@ class StepScreen(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if self._feedback(event.value) and event.value.strip():
             self.dismiss(event.value.strip())
-
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ProgressScreen(ModalScreen[None]):

@@ -9,21 +9,18 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import ClassVar
 
-from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Label, Static
 
 from tursotui.platform.models import format_timestamp
 from tursotui.ui.restore_plan import Verification
-from tursotui.ui.screens.restore_steps import Choice, step_title
+from tursotui.ui.screens.choices import Choice, ChoiceScreen
+from tursotui.ui.screens.restore_steps import step_title
 
 
-class VerifyScreen(ModalScreen[str | None]):
+class VerifyScreen(ChoiceScreen):
     """Schema equal? Row counts side by side; then what to do with config.toml/.env."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "restore.tcss"]
@@ -58,10 +55,7 @@ class VerifyScreen(ModalScreen[str | None]):
                 markup=False,
             )
             yield DataTable(id="verify-counts", cursor_type="none", show_cursor=False)
-            yield OptionList(
-                *(Option(Text(c.prompt), id=c.id, disabled=c.disabled) for c in self.choices),
-                id="step-options",
-            )
+            yield self.choice_list(self.choices, "step-options")
             yield Label("enter choose · esc done", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -72,13 +66,4 @@ class VerifyScreen(ModalScreen[str | None]):
             table.add_row(
                 name, "–" if a is None else f"{a:,}", "–" if b is None else f"{b:,}", same
             )
-        options = self.query_one(OptionList)
-        options.focus()
-        options.highlighted = 0
-
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.focus_choices()
