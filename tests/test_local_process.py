@@ -122,3 +122,56 @@ async def test_the_child_stops_when_the_console_dies(tmp_path: Path) -> None:
     child_pid = int(done.stdout.strip())
     pids = sqld_pids(local_dir)
     assert await wait_gone([child_pid, *pids]) == []
+
+
+async def test_a_killed_child_is_restarted_on_the_same_port(tmp_path: Path) -> None:
+    local_dir = tmp_path / "data" / "local-turso"
+    child = await LocalTursoProcess.spawn(options(tmp_path), local_dir)
+    restarts: list[tuple[str, asyncio.Future[tuple[str, ...]]]] = []
+    watch = asyncio.ensure_future(
+        child.keep_running(lambda why, ready: restarts.append((why, ready)))
+    )
+    client = child.platform_client(max_retries=0)
+    try:
+        await child.ready()
+        port, first_pid, old_sqld = child.port, child.process.pid, sqld_pids(local_dir)
+        child.process.kill()
+        while not restarts:  # noqa: ASYNC110 (a callback, not an event)
+            await asyncio.sleep(0.05)
+        why, ready = restarts[0]
+        assert "killed by SIGKILL" in why and str(child.log_path) in why
+        await ready
+        assert child.port == port and child.process.pid != first_pid
+        assert [d.name for d in await client.list_databases()] == ["xswarm-users"]  # same client
+        assert await wait_gone(old_sqld) == []  # the new child stopped what the killed one left
+        assert len(sqld_pids(local_dir)) == 3
+    finally:
+        await client.aclose()
+        await child.close()
+        await watch
+    assert len(restarts) == 1  # closing is not an exit to restart from
+
+
+async def test_quick_exits_in_a_row_wait_longer_before_each_restart(tmp_path: Path) -> None:
+    local_dir = tmp_path / "data" / "local-turso"
+    child = await LocalTursoProcess.spawn(options(tmp_path), local_dir)
+    child.restart_delays = (0.0, 0.5, 30.0)
+    restarts: list[tuple[float, asyncio.Future[tuple[str, ...]]]] = []
+    watch = asyncio.ensure_future(
+        child.keep_running(lambda _why, ready: restarts.append((time.monotonic(), ready)))
+    )
+    try:
+        await child.ready()
+        for n in (1, 2):
+            killed = time.monotonic()
+            child.process.kill()
+            while len(restarts) < n:  # noqa: ASYNC110 (a callback, not an event)
+                await asyncio.sleep(0.02)
+            await restarts[-1][1]
+        assert restarts[1][0] - killed >= 0.5  # the second quick exit in a row waited
+        child.process.kill()
+        await asyncio.sleep(1.0)
+        assert len(restarts) == 2  # the third waits 30 s
+    finally:
+        await child.close()
+        await watch

@@ -92,7 +92,12 @@ async def _run_local(options: CliOptions, settings: Settings) -> None:
             services = services_class.from_settings(settings, platform)
             services.secrets = (*services.secrets, child.api_token)
             services.backend_ready = ready
-            await app_class(services).run_async()
+            app = app_class(services)
+            watch = asyncio.ensure_future(child.keep_running(app.backend_restarting))
+            try:
+                await app.run_async()
+            finally:
+                watch.cancel()
         finally:
             await platform.aclose()
         if ready.done() and not ready.cancelled() and ready.exception() is not None:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from tursotui.ui.app import TursoApp
+from tursotui.ui.widgets.banner import Banner
 
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATENCIES = {"aws-us-west-2": 18.4, "aws-us-east-1": 74.2, "aws-eu-west-1": 141.7}
@@ -80,3 +81,8 @@ def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -
         await pilot.pause()
 
     return run
+
+
+def banner_text(app: TursoApp) -> str:
+    banner = app.main.query_one(Banner)
+    return " ".join(str(label.render()) for label in banner.query(Label) if label.display)

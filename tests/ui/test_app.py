@@ -8,27 +8,19 @@ from typing import Any
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import Label
 
 from tursotui.redact import mask
 from tursotui.ui.actions import ACTIONS
-from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpScreen
 from tursotui.ui.services import LOCAL_HINT
-from tursotui.ui.widgets.banner import Banner
 from tursotui.ui.widgets.databases_pane import DatabasesPane
 
 from .fake_org import TOKEN, FakeOrg
-from .helpers import NOW, AppFactory, ready
+from .helpers import NOW, AppFactory, banner_text, ready
 
 SIZE = (120, 36)
 LIST = "GET /v1/organizations/acme/databases"
-
-
-def banner_text(app: TursoApp) -> str:
-    banner = app.main.query_one(Banner)
-    return " ".join(str(label.render()) for label in banner.query(Label) if label.display)
 
 
 async def test_banner_cloud_org_interval_and_last_refresh(
@@ -325,40 +317,3 @@ async def test_switching_tabs_does_not_leak_footer_keys(
         alive = sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
     assert shown > 0
     assert alive <= 2 * shown  # 40 switches of the old Footer: ~20 keys more each
-
-
-async def test_the_first_refresh_waits_for_the_local_turso_to_start(
-    make_app: AppFactory, fake: FakeOrg
-) -> None:
-    loop = asyncio.get_running_loop()
-    started: asyncio.Future[tuple[str, ...]] = loop.create_future()
-    app = make_app(fake, backend_ready=started)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in range(5):
-            await pilot.pause()
-        assert "starting the local Turso" in banner_text(app)
-        assert fake.count("GET", "/databases") == 0  # nothing asked before it serves
-        started.set_result(("xswarm-users (iad): 127.0.0.1:1 is held by another program",))
-        await ready(pilot)
-        assert "starting" not in banner_text(app)
-        assert fake.count("GET", "/databases") == 1
-        shown = [n.message for n in app._notifications]
-    assert any("held by another program" in m for m in shown)
-
-
-async def test_a_local_turso_that_cannot_start_ends_the_console(
-    make_app: AppFactory, fake: FakeOrg
-) -> None:
-    """The console exits (code 1); console.py then prints why, on the restored terminal."""
-    loop = asyncio.get_running_loop()
-    started: asyncio.Future[tuple[str, ...]] = loop.create_future()
-    app = make_app(fake, backend_ready=started)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        started.set_exception(RuntimeError("another tursotui runs the local Turso"))
-        for _ in range(20):
-            await pilot.pause()
-            if app.return_code is not None:
-                break
-    assert app.return_code == 1
-    assert fake.count("GET", "/databases") == 0

@@ -15,6 +15,8 @@ import os
 import signal
 import socket
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +28,10 @@ from tursotui.loopback import loopback_only_tls
 if TYPE_CHECKING:
     from tursotui.platform import PlatformClient
 
+RESTART_DELAYS = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0)
+"""Seconds before a restart: the first exit restarts at once; each further exit in a row that came within a
+minute of its start waits the next delay."""
+SERVED_LONG_ENOUGH = 60.0
 START_TIMEOUT = 300.0
 """The first start creates the demo org (3,000 users, two replica locations): seconds, not minutes."""
 STOP_TIMEOUT = 20.0
@@ -45,21 +51,30 @@ class LocalTursoProcess:
 
     def __init__(
         self,
-        process: asyncio.subprocess.Process,
-        log_path: Path,
-        port: int,
+        options: CliOptions,
+        data_dir: Path,
         api_token: str,
         organization: str,
     ) -> None:
-        self.process = process
-        self.log_path = log_path
-        self.port = port
+        self.options = options
+        self.data_dir = data_dir
+        self.log_path = data_dir / LOG_NAME
+        self.port = 0
         self.api_token = api_token
         self.organization = organization
         self.had_databases = False
         """The local Turso already had databases: the child will not create the demo org or touch config."""
         self.start_timeout = START_TIMEOUT
         self.stop_timeout = STOP_TIMEOUT
+        self.restart_delays = RESTART_DELAYS
+        self._closing = False
+        self._closed = asyncio.Event()
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def process(self) -> asyncio.subprocess.Process:
+        assert self._process is not None, "spawn() starts it"
+        return self._process
 
     @property
     def base_url(self) -> str:
@@ -68,14 +83,25 @@ class LocalTursoProcess:
     @classmethod
     async def spawn(cls, options: CliOptions, data_dir: Path) -> LocalTursoProcess:
         """Start the child now on a socket bound here; its stderr goes to a 0600 log in ``data_dir``."""
-        api_token, state, log_fd = _prepare(data_dir)
+        api_token, state = _prepare(data_dir)
+        child = cls(options, data_dir, api_token, state.slug)
+        child.had_databases = bool(state.databases)
+        await child._start()
+        return child
+
+    async def _start(self) -> None:
+        """A new child on ``self.port`` (any free port the first time)."""
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock.bind(("127.0.0.1", 0))
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+            )  # a restart takes the same port
+            sock.bind(("127.0.0.1", self.port))
             sock.listen(128)
             # No cloud tokens on the child's command line (ps shows it); the local Turso needs none.
-            fields = asdict(replace(options, api_token=None, auth_token=None))
-            process = await asyncio.create_subprocess_exec(
+            fields = asdict(replace(self.options, api_token=None, auth_token=None))
+            self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 *os.environ.get("CHILD_ARGS", "-m tursotui.local.child").split(),
                 json.dumps(fields),
@@ -86,13 +112,43 @@ class LocalTursoProcess:
                 pass_fds=(sock.fileno(),),
                 start_new_session=True,  # a ctrl+c at the terminal is the console's, not the child's
             )
-            port = int(sock.getsockname()[1])
+            self.port = int(sock.getsockname()[1])
         finally:
             os.close(log_fd)
             sock.close()  # the child holds it now: if it dies, connections are refused, not left waiting
-        child = cls(process, data_dir / LOG_NAME, port, api_token, state.slug)
-        child.had_databases = bool(state.databases)
-        return child
+
+    async def keep_running(
+        self, restarted: Callable[[str, asyncio.Future[tuple[str, ...]]], None]
+    ) -> None:
+        """Restart the child on the same port each time it exits, until :meth:`close`.
+
+        ``restarted(why, ready)`` is told each time: why it restarts, and its :meth:`ready`. The platform client
+        (same address, same token) keeps working once it serves again. Quick exits in a row wait longer before
+        each restart (:data:`RESTART_DELAYS`).
+        """
+        quick_exits = 0
+        while not self._closing:
+            started = time.monotonic()
+            code = await self.process.wait()
+            if self._closing:
+                return
+            quick_exits = 0 if time.monotonic() - started >= SERVED_LONG_ENOUGH else quick_exits + 1
+            delay = self.restart_delays[min(max(quick_exits - 1, 0), len(self.restart_delays) - 1)]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), delay)
+            if self._closing:
+                return
+            why = f"the local Turso's process exited ({exit_text(code)}; log: {self.log_path})"
+            try:
+                await self._start()
+            except OSError as exc:  # the port was taken meanwhile: nothing more to try
+                restarted(why, _failed(LocalTursoFailed(f"{why}; cannot restart it: {exc}")))
+                return
+            ready = asyncio.ensure_future(self.ready())
+            ready.add_done_callback(
+                _retrieved
+            )  # a failed start the console never awaited is no warning
+            restarted(why, ready)
 
     async def ready(self) -> tuple[str, ...]:
         """Once the child serves: what its start had to fix (stale sqld stopped, a port moved), for the
@@ -113,7 +169,7 @@ class LocalTursoProcess:
             await self.process.wait()
             reason = message.get("error") or self._log_tail() or "no reason given"
             raise LocalTursoFailed(
-                f"the local Turso could not start (exit {self.process.returncode}): {reason}"
+                f"the local Turso could not start ({exit_text(self.process.returncode or 0)}): {reason}"
             )
         return tuple(str(n) for n in message.get("notices", ()))
 
@@ -139,8 +195,17 @@ class LocalTursoProcess:
         )
 
     async def close(self) -> None:
-        """Close its stdin (it stops every sqld and exits); SIGTERM, then SIGKILL, if it does not."""
-        process = self.process
+        """Close its stdin (it stops every sqld and exits); SIGTERM, then SIGKILL, if it does not.
+
+        Also ends :meth:`keep_running`, and stops a child it was starting meanwhile."""
+        self._closing = True
+        self._closed.set()
+        stopped = None
+        while self._process is not None and self._process is not stopped:
+            stopped = self._process
+            await self._stop(stopped)
+
+    async def _stop(self, process: asyncio.subprocess.Process) -> None:
         timeout = self.stop_timeout
         if process.stdin is not None and not process.stdin.is_closing():
             process.stdin.close()
@@ -155,13 +220,28 @@ class LocalTursoProcess:
                 timeout = 5.0
 
 
-def _prepare(data_dir: Path) -> tuple[str, OrgState, int]:
-    """The API token (created on first use, as the child would), the org state, the child's log."""
+def _prepare(data_dir: Path) -> tuple[str, OrgState]:
+    """The API token (created on first use, as the child would) and the org state."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     api_token, _ = ensure_api_token(data_dir / "api-token")
-    state = StateStore(data_dir).load()
-    return (
-        api_token,
-        state,
-        os.open(data_dir / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
-    )
+    return api_token, StateStore(data_dir).load()
+
+
+def exit_text(code: int) -> str:
+    """``exit 1`` or ``killed by SIGKILL`` (asyncio gives a signal as a negative code)."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit {code}"
+
+
+def _failed(exc: Exception) -> asyncio.Future[tuple[str, ...]]:
+    future: asyncio.Future[tuple[str, ...]] = asyncio.get_running_loop().create_future()
+    future.set_exception(exc)
+    _retrieved(future)
+    return future
+
+
+def _retrieved(future: asyncio.Future[tuple[str, ...]]) -> None:
+    if not future.cancelled():
+        future.exception()

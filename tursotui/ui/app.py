@@ -6,6 +6,8 @@ through ``services.platform``. Unexpected errors end in a redacted crash file, n
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ssl
 import sys
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from tursotui.ui.commands import ActionCommands
 from tursotui.ui.crash import redact, write_crash_file
 from tursotui.ui.data import OrgSnapshot
 from tursotui.ui.latency import HttpLatencyProbe, LatencyProbe
-from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpEntry, HelpScreen, HelpSection
 from tursotui.ui.screens.main import MainScreen
@@ -98,6 +100,13 @@ class TursoApp(App[None]):
             if isinstance(screen, MainScreen):
                 return screen
         raise LookupError("the main screen is not mounted")
+
+    def backend_restarting(self, why: str, ready: asyncio.Future[tuple[str, ...]]) -> None:
+        """The local Turso's process exited and is starting again: say so, and refresh once it serves."""
+        self.services.backend_ready = ready  # the refresh waits for it ("starting…" in the banner)
+        self.notify(f"{why}: restarting it", title="Local Turso", severity="warning", markup=False)
+        with contextlib.suppress(LookupError):
+            self.main.post_message(RefreshRequested())
 
     # -- actions ---------------------------------------------------------------------------------------------
 

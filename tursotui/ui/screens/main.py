@@ -176,7 +176,8 @@ class MainScreen(Screen[None]):
                 self._pending = False
 
     async def _backend_started(self) -> bool:
-        """Wait for a local Turso still starting; on failure the app exits (the console names why)."""
+        """Wait for a local Turso still starting (or restarting: console.py). If the first start fails, the
+        app exits (the console names why, on the restored terminal); a failed restart is shown, and retried."""
         ready = self.services.backend_ready
         if ready is None:
             return True
@@ -184,13 +185,17 @@ class MainScreen(Screen[None]):
         banner.starting = True
         try:
             notices = await asyncio.shield(ready)  # a cancelled refresh must not cancel the start
-        except Exception:
-            # LocalTursoFailed: console.py raises it again once the terminal is restored.
-            self.app.exit(return_code=1)
+        except Exception as exc:
+            if self.refresh_count == 0:
+                self.app.exit(return_code=1)
+            elif self.services.backend_ready is ready:
+                self.services.backend_ready = None
+                self.post_message(ErrorOccurred("Local Turso not running", str(exc)))
             return False
         finally:
             banner.starting = False
-        self.services.backend_ready = None
+        if self.services.backend_ready is ready:
+            self.services.backend_ready = None
         for notice in notices:
             self.notify(
                 f"local Turso: {notice}",
