@@ -67,7 +67,6 @@ class LocalTursoProcess:
         self.start_timeout = START_TIMEOUT
         self.stop_timeout = STOP_TIMEOUT
         self.restart_delays = RESTART_DELAYS
-        self._closing = False
         self._closed = asyncio.Event()
         self._process: asyncio.subprocess.Process | None = None
 
@@ -94,16 +93,16 @@ class LocalTursoProcess:
         log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock.setsockopt(
-                socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
-            )  # a restart takes the same port
+            # A restart takes the same port again (the client keeps its address).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", self.port))
             sock.listen(128)
             # No cloud tokens on the child's command line (ps shows it); the local Turso needs none.
             fields = asdict(replace(self.options, api_token=None, auth_token=None))
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                *os.environ.get("CHILD_ARGS", "-m tursotui.local.child").split(),
+                "-m",
+                "tursotui.local.child",
                 json.dumps(fields),
                 str(sock.fileno()),
                 stdin=asyncio.subprocess.PIPE,
@@ -127,16 +126,16 @@ class LocalTursoProcess:
         each restart (:data:`RESTART_DELAYS`).
         """
         quick_exits = 0
-        while not self._closing:
+        while not self._closed.is_set():
             started = time.monotonic()
             code = await self.process.wait()
-            if self._closing:
+            if self._closed.is_set():
                 return
             quick_exits = 0 if time.monotonic() - started >= SERVED_LONG_ENOUGH else quick_exits + 1
             delay = self.restart_delays[min(max(quick_exits - 1, 0), len(self.restart_delays) - 1)]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closed.wait(), delay)
-            if self._closing:
+            if self._closed.is_set():
                 return
             why = f"the local Turso's process exited ({exit_text(code)}; log: {self.log_path})"
             try:
@@ -198,7 +197,6 @@ class LocalTursoProcess:
         """Close its stdin (it stops every sqld and exits); SIGTERM, then SIGKILL, if it does not.
 
         Also ends :meth:`keep_running`, and stops a child it was starting meanwhile."""
-        self._closing = True
         self._closed.set()
         stopped = None
         while self._process is not None and self._process is not stopped:
