@@ -48,8 +48,7 @@ async def _first_snapshot(platform: PlatformClient) -> OrgSnapshot | None:
         return None
 
 
-async def _run(options: CliOptions) -> None:
-    settings = resolve(options)
+async def _run(options: CliOptions, settings: Settings) -> None:
     if settings.target == "local":
         await _run_local(options, settings)
         return
@@ -112,5 +111,5 @@ def run_console(args: argparse.Namespace) -> int:
     settings = resolve(options)
     if settings.target == "cloud":
         settings.require_cloud_credentials()
-    asyncio.run(_run(options))
+    asyncio.run(_run(options, settings))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from textual.command import CommandPalette
 
 from tursotui.redact import mask
 from tursotui.ui.actions import ACTIONS
+from tursotui.ui.history import FILE_NAME
 from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpScreen
 from tursotui.ui.services import LOCAL_HINT
@@ -33,6 +35,22 @@ async def test_banner_cloud_org_interval_and_last_refresh(
         assert "Turso Cloud · org acme" in text
         assert "every 5 s" in text and "last 12:00:00 UTC" in text
         assert LOCAL_HINT not in text
+
+
+async def test_another_organization_shows_in_the_banner_and_its_own_history(
+    make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    """The setup wizard may pick another organization: the shared client switches, the console follows."""
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        fake.slug = "globex"
+        app.services.platform.organization = "globex"
+        await app.run_action("refresh")
+        await ready(pilot)
+        assert "Turso Cloud · org globex" in banner_text(app)
+        series = json.loads((tmp_path / "data" / FILE_NAME).read_text())["series"]
+        assert sorted(series) == ["cloud:acme", "cloud:globex"]
 
 
 async def test_banner_local_with_switch_hint(make_app: AppFactory) -> None:

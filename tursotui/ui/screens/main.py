@@ -26,7 +26,7 @@ from tursotui.ui.history import UsageHistory, UsageSample
 from tursotui.ui.latency import LatencyProbe
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.quota import PlanInfo
-from tursotui.ui.services import Services
+from tursotui.ui.services import Services, banner_text
 from tursotui.ui.token_alerts import token_alerts
 from tursotui.ui.widgets.banner import Banner
 from tursotui.ui.widgets.databases_pane import DatabasesPane
@@ -227,6 +227,8 @@ class MainScreen(Screen[None]):
         self._show(snapshot, now)
 
     async def _record(self, snapshot: OrgSnapshot, now: datetime) -> None:
+        if self.history.key != self.services.history_key:  # another organization (setup wizard)
+            self.history = UsageHistory(self.services.data_dir, self.services.history_key)
         if snapshot.usage is None:
             return
         totals = snapshot.usage.usage
@@ -243,7 +245,9 @@ class MainScreen(Screen[None]):
     def _show(self, snapshot: OrgSnapshot, now: datetime) -> None:
         self._plan = snapshot.plan
         self.snapshot = snapshot
-        self.query_one(Banner).last_refresh = now
+        banner = self.query_one(Banner)
+        banner.show_target(banner_text(self.services.target, self.services.organization))
+        banner.last_refresh = now
         self.query_one(DatabasesPane).apply(snapshot)
         self._show_usage(snapshot, now)
         self._token_alerts(now)

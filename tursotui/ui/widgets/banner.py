@@ -89,6 +89,12 @@ class Banner(Vertical):
     def watch_starting(self) -> None:
         self._update_status()
 
+    def show_target(self, text: str) -> None:
+        """``Turso Cloud · org acme``: the organization can change while the console runs (setup wizard)."""
+        if text != self._text:
+            self._text = text
+            self.query_one("#banner-target", Label).update(text)
+
     def show_token_alert(self, badge: str) -> None:
         """``⚠ 1 token expired (4: Tokens)``; empty hides it."""
         self.query_one("#banner-tokens", Label).update(badge)
