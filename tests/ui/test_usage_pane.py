@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Sparkline
 
@@ -140,3 +142,39 @@ async def test_org_blocked_and_usage_unavailable(make_app: AppFactory) -> None:
             .get_row("xswarm-users")[1]
             == "350M"
         )  # per-database usage asked database by database
+
+
+async def test_a_refresh_landing_while_the_usage_tab_is_built_waits_for_it(
+    make_app: AppFactory, fake: FakeOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the soak benchmark: the refresh filled the new pane's table before it had columns (crash)."""
+    mounting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    real_on_mount = UsagePane.on_mount
+
+    async def slow_on_mount(self: UsagePane) -> None:
+        await mounting
+        real_on_mount(self)
+
+    monkeypatch.setattr(UsagePane, "on_mount", slow_on_mount)
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.main.run_worker(app.main.load_tab("usage"))  # as pressing 2 does, minus waiting for it
+        # pilot.pause() would wait for the pane being mounted: plain sleeps until it is released
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if app.main.query(UsagePane):
+                break
+        assert app.main.query(UsagePane)  # in the DOM, its table without columns yet
+        refreshes = app.main.refresh_count
+        app.main.refresh_now(manual=True)
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if app.main.refresh_count > refreshes:
+                break
+        assert app.main.refresh_count > refreshes
+        mounting.set_result(None)
+        await ready(pilot)
+        assert app.is_running
+        table = app.main.query_one("#usage-databases", DataTable)
+        assert table.get_row("xswarm-users")[1] == "350M"

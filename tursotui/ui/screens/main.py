@@ -106,9 +106,12 @@ class MainScreen(Screen[None]):
         return next(w for w in tab_pane.children if not isinstance(w, Deferred))
 
     def _show_usage(self, snapshot: OrgSnapshot, now: datetime) -> None:
-        """Into the Usage tab, if it was ever shown (built on first show)."""
-        for pane in self.query(UsagePane):
-            pane.apply(snapshot, self.history.samples, now)
+        """Into the Usage tab once it is built (on first show); while it is being built, :meth:`load_tab` shows
+        the latest snapshot when it is done (a refresh landing mid-mount found its table without columns)."""
+        tab = self.query_one("#usage", TabPane)
+        if not tab.query_children(Deferred):
+            for pane in tab.query_children(UsagePane):
+                pane.apply(snapshot, self.history.samples, now)
 
     def show_tab(self, tab: str) -> None:
         if tab == "databases":
