@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
 
 from tursotui.ui.app import TursoApp
+from tursotui.ui.services import Services, banner_text
 from tursotui.ui.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from tursotui.local.service import LocalTurso
 
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATENCIES = {"aws-us-west-2": 18.4, "aws-us-east-1": 74.2, "aws-eu-west-1": 141.7}
@@ -83,6 +87,23 @@ def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -
     return run
 
 
-def banner_text(app: TursoApp) -> str:
+def shown_banner(app: TursoApp) -> str:
     banner = app.main.query_one(Banner)
     return " ".join(str(label.render()) for label in banner.query(Label) if label.display)
+
+
+def local_app(turso: LocalTurso, tmp_path: Path, **overrides: Any) -> TursoApp:
+    """The console on a real local Turso (real sqld): fixed latencies, hourly refresh, no animations."""
+    fields: dict[str, Any] = {
+        "platform": turso.platform_client(),
+        "target": "local",
+        "banner": banner_text("local", turso.organization),
+        "data_dir": tmp_path / "data",
+        "refresh_interval": 3600.0,
+        "latency_probe": fixed_probe,
+        "local_turso": True,
+    }
+    fields.update(overrides)
+    app = TursoApp(Services(**fields))
+    app.animation_level = "none"
+    return app

@@ -19,7 +19,7 @@ from tursotui.ui.services import LOCAL_HINT
 from tursotui.ui.widgets.databases_pane import DatabasesPane
 
 from .fake_org import TOKEN, FakeOrg
-from .helpers import NOW, AppFactory, banner_text, ready
+from .helpers import NOW, AppFactory, ready, shown_banner
 
 SIZE = (120, 36)
 LIST = "GET /v1/organizations/acme/databases"
@@ -31,7 +31,7 @@ async def test_banner_cloud_org_interval_and_last_refresh(
     app = make_app(fake, refresh_interval=5.0)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        text = banner_text(app)
+        text = shown_banner(app)
         assert "Turso Cloud · org acme" in text
         assert "every 5 s" in text and "last 12:00:00 UTC" in text
         assert LOCAL_HINT not in text
@@ -48,7 +48,7 @@ async def test_another_organization_shows_in_the_banner_and_its_own_history(
         app.services.platform.organization = "globex"
         await app.run_action("refresh")
         await ready(pilot)
-        assert "Turso Cloud · org globex" in banner_text(app)
+        assert "Turso Cloud · org globex" in shown_banner(app)
         series = json.loads((tmp_path / "data" / FILE_NAME).read_text())["series"]
         assert sorted(series) == ["cloud:acme", "cloud:globex"]
 
@@ -57,8 +57,8 @@ async def test_banner_local_with_switch_hint(make_app: AppFactory) -> None:
     app = make_app(FakeOrg.local_turso())
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert "local Turso · org local" in banner_text(app)
-        assert LOCAL_HINT in banner_text(app)
+        assert "local Turso · org local" in shown_banner(app)
+        assert LOCAL_HINT in shown_banner(app)
 
 
 async def test_ctrl_r_refreshes(make_app: AppFactory, fake: FakeOrg) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from .fake_org import FakeOrg
-from .helpers import AppFactory, banner_text, ready
+from .helpers import AppFactory, ready, shown_banner
 
 SIZE = (120, 36)
 
@@ -19,11 +19,11 @@ async def test_the_first_refresh_waits_for_the_local_turso_to_start(
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(5):
             await pilot.pause()
-        assert "starting the local Turso" in banner_text(app)
+        assert "starting the local Turso" in shown_banner(app)
         assert fake.count("GET", "/databases") == 0  # nothing asked before it serves
         started.set_result(("xswarm-users (iad): 127.0.0.1:1 is held by another program",))
         await ready(pilot)
-        assert "starting" not in banner_text(app)
+        assert "starting" not in shown_banner(app)
         assert fake.count("GET", "/databases") == 1
         shown = [n.message for n in app._notifications]
     assert any("held by another program" in m for m in shown)
@@ -58,11 +58,11 @@ async def test_a_restarting_local_turso_is_said_and_refreshed_once_it_serves(
         app.backend_restarting("the local Turso's process exited (killed by SIGKILL)", restarted)
         for _ in range(5):
             await pilot.pause()
-        assert "starting the local Turso" in banner_text(app)
+        assert "starting the local Turso" in shown_banner(app)
         assert fake.count("GET", "/databases") == lists  # the refresh waits for it
         restarted.set_result(())
         await ready(pilot)
-        assert "starting" not in banner_text(app)
+        assert "starting" not in shown_banner(app)
         assert fake.count("GET", "/databases") == lists + 1
         shown = [n.message for n in app._notifications]
     assert any("killed by SIGKILL" in m and "restarting it" in m for m in shown)

@@ -18,11 +18,10 @@ from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.restore_steps import StepScreen
 from tursotui.ui.screens.restore_verify import VerifyScreen
 from tursotui.ui.screens.row import RowEditorScreen, SqlConfirmScreen
-from tursotui.ui.services import Services, banner_text
 from tursotui.ui.widgets.browser_pane import BrowserPane
 from tursotui.ui.widgets.databases_pane import DatabasesPane
 
-from .helpers import fixed_probe
+from .helpers import local_app
 
 USERS = 200
 
@@ -39,21 +38,14 @@ async def demo(local_turso: LocalTurso, tmp_path: Path) -> AsyncIterator[LocalTu
 
 
 def make(turso: LocalTurso, tmp_path: Path, **overrides: Any) -> TursoApp:
-    fields: dict[str, Any] = {
-        "platform": turso.platform_client(),
-        "target": "local",
-        "banner": banner_text("local", turso.organization),
-        "data_dir": tmp_path / "data",
-        "database_name": DEMO_DATABASE,
-        "refresh_interval": 3600.0,
-        "latency_probe": fixed_probe,
-        "config_path": tmp_path / "config.toml",
-        "env_path": tmp_path / ".env",
-    }
-    fields.update(overrides)
-    app = TursoApp(Services(**fields))
-    app.animation_level = "none"
-    return app
+    return local_app(
+        turso,
+        tmp_path,
+        database_name=DEMO_DATABASE,
+        config_path=tmp_path / "config.toml",
+        env_path=tmp_path / ".env",
+        **overrides,
+    )
 
 
 async def settle(pilot: Pilot[Any], until: Any = None, rounds: int = 300) -> None:

@@ -30,9 +30,8 @@ from tursotui.ui.screens.import_wizard import (
     describe_source_path,
 )
 from tursotui.ui.screens.restore_steps import StepScreen
-from tursotui.ui.services import Services, banner_text
 
-from .helpers import fixed_probe
+from .helpers import local_app
 
 
 def users_file(path: Path, count: int, start: int = 0) -> Path:
@@ -75,20 +74,7 @@ async def org(local_turso: LocalTurso, tmp_path: Path) -> AsyncIterator[LocalTur
 
 
 def make(turso: LocalTurso, tmp_path: Path, **overrides: Any) -> TursoApp:
-    fields: dict[str, Any] = {
-        "platform": turso.platform_client(),
-        "target": "local",
-        "banner": banner_text("local", turso.organization),
-        "data_dir": tmp_path / "data",
-        "database_name": "app",
-        "refresh_interval": 3600.0,
-        "latency_probe": fixed_probe,
-        "local_turso": True,
-    }
-    fields.update(overrides)
-    app = TursoApp(Services(**fields))
-    app.animation_level = "none"
-    return app
+    return local_app(turso, tmp_path, database_name="app", **overrides)
 
 
 async def wait(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 1500) -> None:

@@ -24,11 +24,10 @@ from tursotui.ui.replica_info import NEEDS_AUTH, NO_SETTINGS, NO_URL
 from tursotui.ui.replication import local_replication
 from tursotui.ui.screens.picker import LocationPickerScreen
 from tursotui.ui.screens.replica_reset import ConfirmReplicaResetScreen
-from tursotui.ui.services import Services, banner_text
 from tursotui.ui.widgets.replica_pane import ReplicaPane
 
 from .fake_org import FakeOrg
-from .helpers import AppFactory, fixed_probe
+from .helpers import AppFactory, local_app
 
 DATABASE = "xswarm-users"
 USERS = 120
@@ -88,22 +87,7 @@ async def make_database(turso: LocalTurso) -> tuple[str, str]:
 
 
 def make(turso: LocalTurso, tmp_path: Path, settings: Settings, token: str) -> TursoApp:
-    app = TursoApp(
-        Services(
-            platform=turso.platform_client(),
-            target="local",
-            banner=banner_text("local", turso.organization),
-            data_dir=tmp_path / "data",
-            database_name=DATABASE,
-            refresh_interval=3600.0,
-            latency_probe=fixed_probe,
-            secrets=(token,),
-            settings=settings,
-            local_turso=True,
-        )
-    )
-    app.animation_level = "none"
-    return app
+    return local_app(turso, tmp_path, database_name=DATABASE, secrets=(token,), settings=settings)
 
 
 async def until(pilot: Pilot[Any], check: Callable[[], bool], seconds: float = 30.0) -> None:

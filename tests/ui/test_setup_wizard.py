@@ -28,9 +28,8 @@ from tursotui.ui.screens.setup_form import (
     build_plan,
 )
 from tursotui.ui.screens.setup_wizard import SetupProgressScreen, statement_line
-from tursotui.ui.services import Services, banner_text
 
-from .helpers import fixed_probe
+from .helpers import local_app
 
 COMMENT = "# kept: the operator's own note"
 
@@ -51,22 +50,8 @@ def resolved(config: Path, tmp_path: Path) -> Settings:
 def make(
     turso: LocalTurso, tmp_path: Path, settings: Settings | None, **overrides: Any
 ) -> TursoApp:
-    fields: dict[str, Any] = {
-        "platform": turso.platform_client(),
-        "target": "local",
-        "banner": banner_text("local", turso.organization),
-        "data_dir": tmp_path / "data",
-        "refresh_interval": 3600.0,
-        "latency_probe": fixed_probe,
-        "settings": settings,
-        "config_path": settings.config_path if settings else None,
-        "env_path": settings.env_path if settings else None,
-        "local_turso": True,
-    }
-    fields.update(overrides)
-    app = TursoApp(Services(**fields))
-    app.animation_level = "none"
-    return app
+    paths = {"config_path": settings.config_path, "env_path": settings.env_path} if settings else {}
+    return local_app(turso, tmp_path, settings=settings, **{**paths, **overrides})
 
 
 async def wait(pilot: Pilot[Any], until: Callable[[], bool], rounds: int = 600) -> None:
