@@ -10,11 +10,13 @@ Cells = Sequence[str]
 RENDER_CACHE_LIMITS = (
     ("_cell_render_cache", 2_000),
     ("_row_render_cache", 200),
+    ("_row_renderable_cache", 200),
     ("_line_cache", 400),
 )
 """DataTable keys its render caches by its update count, so a table updated on every refresh adds new
 entries each time until the caches are full (10,000 cells: ~10 MiB per table, reached after ~450 refreshes;
-see benchmarks/README.md, soak). A screenful needs far fewer: these caps keep memory flat sooner."""
+1,000 rows of cell texts; see benchmarks/README.md, soak). A screenful needs far fewer: these caps keep memory
+flat sooner."""
 
 
 def bound_render_caches(table: DataTable[str]) -> None:
