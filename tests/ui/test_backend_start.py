@@ -8,13 +8,18 @@ from .fake_org import FakeOrg
 from .helpers import AppFactory, ready, shown_banner
 
 SIZE = (120, 36)
+Start = asyncio.Future[tuple[str, ...]]
+
+
+def pending() -> Start:
+    """A start of the local Turso still under way (the console's ``backend_ready``)."""
+    return asyncio.get_running_loop().create_future()
 
 
 async def test_the_first_refresh_waits_for_the_local_turso_to_start(
     make_app: AppFactory, fake: FakeOrg
 ) -> None:
-    loop = asyncio.get_running_loop()
-    started: asyncio.Future[tuple[str, ...]] = loop.create_future()
+    started = pending()
     app = make_app(fake, backend_ready=started)
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(5):
@@ -33,8 +38,7 @@ async def test_a_local_turso_that_cannot_start_ends_the_console(
     make_app: AppFactory, fake: FakeOrg
 ) -> None:
     """The console exits (code 1); console.py then prints why, on the restored terminal."""
-    loop = asyncio.get_running_loop()
-    started: asyncio.Future[tuple[str, ...]] = loop.create_future()
+    started = pending()
     app = make_app(fake, backend_ready=started)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -54,7 +58,7 @@ async def test_a_restarting_local_turso_is_said_and_refreshed_once_it_serves(
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         lists = fake.count("GET", "/databases")
-        restarted: asyncio.Future[tuple[str, ...]] = asyncio.get_running_loop().create_future()
+        restarted = pending()
         app.backend_restarting("the local Turso's process exited (killed by SIGKILL)", restarted)
         for _ in range(5):
             await pilot.pause()
@@ -74,7 +78,7 @@ async def test_a_failed_restart_is_shown_and_the_console_keeps_running(
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        failed: asyncio.Future[tuple[str, ...]] = asyncio.get_running_loop().create_future()
+        failed = pending()
         failed.set_exception(RuntimeError("the local Turso could not start (exit 1): disk full"))
         app.backend_restarting("the local Turso's process exited (exit 1)", failed)
         await ready(pilot)
