@@ -20,12 +20,14 @@ from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
 from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
-from tursotui.local.sqld import SqldError, SqldProcess, free_port
+from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_port
 
 log = logging.getLogger(__name__)
 # Recovery-friendly replication log: compacted so embedded replicas bootstrap fast.
 SQLD_EXTRA = ("--max-log-duration", "60")
 PRIMARY = "primary"
+PORT_ATTEMPTS = 3
+"""Starts of a new sqld on fresh ports when another program took one of them first (a race free_port can lose)."""
 
 
 @dataclass
@@ -99,11 +101,17 @@ class DataPlane:
             return self.nodes[location]
         await self.reap_stale()
         primary = location == PRIMARY
-        process = self._make_process(location, primary, {})
-        try:
-            await asyncio.to_thread(process.start)
-        except SqldError as exc:
-            raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            process = self._make_process(location, primary, {})
+            try:
+                await asyncio.to_thread(process.start)
+                break
+            except PortTakenError as exc:
+                if attempt == PORT_ATTEMPTS:
+                    raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
+                log.info("sqld for %s: %s; again on other ports", location, exc)
+            except SqldError as exc:
+                raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
         node = Node(location, process, SqldAdmin(process.admin_url, self.http), primary)
         self.nodes[location] = node
         return node

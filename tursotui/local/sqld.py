@@ -40,6 +40,10 @@ class SqldError(RuntimeError):
     """sqld could not be found, verified, provisioned or started."""
 
 
+class PortTakenError(SqldError):
+    """sqld exited at start because one of its ports was taken between picking it and binding it."""
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -226,6 +230,8 @@ class SqldProcess:
     """The pid file's name prefix (``primary``, ``replica-fra``)."""
     proc: subprocess.Popen[bytes] | None = None
     pid_file: Path | None = None
+    _log_start: int = field(default=0, repr=False)
+    """Where this start's output begins in the log (it is appended to across restarts)."""
 
     @property
     def http_url(self) -> str:
@@ -271,6 +277,7 @@ class SqldProcess:
         command = self.command()
         log_file = self.log_path or self.db_path.with_name(self.db_path.name + ".log")
         with log_file.open("ab") as fh:
+            self._log_start = fh.tell()
             self.proc = subprocess.Popen(
                 command,
                 stdout=fh,
@@ -302,7 +309,11 @@ class SqldProcess:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise SqldError(f"sqld exited with code {self.proc.returncode}; see its log")
+                exited = f"sqld exited with code {self.proc.returncode}"
+                self._remove_pid_file()
+                if b"Address already in use" in self._output():
+                    raise PortTakenError(f"{exited}: another program took one of its ports")
+                raise SqldError(f"{exited}; see its log")
             try:
                 if _health(self.http_port) == HTTPStatus.OK:
                     return
@@ -311,6 +322,16 @@ class SqldProcess:
             time.sleep(0.02)
         self.stop()
         raise SqldError(f"sqld on port {self.http_port} was not healthy within {timeout}s ({last})")
+
+    def _output(self) -> bytes:
+        """What this start wrote to the log (the last 64 KiB of it)."""
+        log_file = self.log_path or self.db_path.with_name(self.db_path.name + ".log")
+        try:
+            with log_file.open("rb") as fh:
+                fh.seek(max(self._log_start, log_file.stat().st_size - 65536))
+                return fh.read()
+        except OSError:
+            return b""
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
