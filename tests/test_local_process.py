@@ -169,9 +169,11 @@ async def test_quick_exits_in_a_row_wait_longer_before_each_restart(tmp_path: Pa
                 await asyncio.sleep(0.02)
             await restarts[-1][1]
         assert restarts[1][0] - killed >= 0.5  # the second quick exit in a row waited
+        left = sqld_pids(local_dir)
         child.process.kill()
         await asyncio.sleep(1.0)
         assert len(restarts) == 2  # the third waits 30 s
     finally:
         await child.close()
         await watch
+    assert await wait_gone(left) == []  # what the killed child left running, stopped by close()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tursotui.config import CliOptions
+from tursotui.local.pidfiles import reap_stale_sqld
 from tursotui.local.state import OrgState, StateError, StateStore, ensure_api_token
 from tursotui.loopback import loopback_only_tls
 
@@ -196,12 +197,16 @@ class LocalTursoProcess:
     async def close(self) -> None:
         """Close its stdin (it stops every sqld and exits); SIGTERM, then SIGKILL, if it does not.
 
-        Also ends :meth:`keep_running`, and stops a child it was starting meanwhile."""
+        Also ends :meth:`keep_running`, and stops a child it was starting meanwhile. A child that was killed
+        (not restarted since) left its sqld running: they are stopped too (pid files; only once their owner is
+        gone and pid, start time and command line still match)."""
         self._closed.set()
         stopped = None
         while self._process is not None and self._process is not stopped:
             stopped = self._process
             await self._stop(stopped)
+        sqld = self.data_dir / "sqld"
+        await asyncio.to_thread(reap_stale_sqld, sqld / "pids", sqld)
 
     async def _stop(self, process: asyncio.subprocess.Process) -> None:
         timeout = self.stop_timeout
