@@ -106,12 +106,10 @@ class DataPlane:
             try:
                 await asyncio.to_thread(process.start)
                 break
-            except PortTakenError as exc:
-                if attempt == PORT_ATTEMPTS:
+            except SqldError as exc:
+                if not isinstance(exc, PortTakenError) or attempt == PORT_ATTEMPTS:
                     raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
                 log.info("sqld for %s: %s; again on other ports", location, exc)
-            except SqldError as exc:
-                raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
         node = Node(location, process, SqldAdmin(process.admin_url, self.http), primary)
         self.nodes[location] = node
         return node

@@ -234,6 +234,11 @@ class SqldProcess:
     """Where this start's output begins in the log (it is appended to across restarts)."""
 
     @property
+    def log_file(self) -> Path:
+        """sqld's output: ``log_path``, or ``<db_path>.log`` beside its data."""
+        return self.log_path or self.db_path.with_name(self.db_path.name + ".log")
+
+    @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
@@ -275,8 +280,7 @@ class SqldProcess:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_pid_file()  # a restart: the previous process is gone
         command = self.command()
-        log_file = self.log_path or self.db_path.with_name(self.db_path.name + ".log")
-        with log_file.open("ab") as fh:
+        with self.log_file.open("ab") as fh:
             self._log_start = fh.tell()
             self.proc = subprocess.Popen(
                 command,
@@ -325,7 +329,7 @@ class SqldProcess:
 
     def _output(self) -> bytes:
         """What this start wrote to the log (the last 64 KiB of it)."""
-        log_file = self.log_path or self.db_path.with_name(self.db_path.name + ".log")
+        log_file = self.log_file
         try:
             with log_file.open("rb") as fh:
                 fh.seek(max(self._log_start, log_file.stat().st_size - 65536))
