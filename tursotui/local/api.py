@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hmac
-import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,9 +16,11 @@ from starlette.routing import Route
 from tursotui.local import render
 from tursotui.local.controlplane import ControlPlane
 from tursotui.local.errors import ApiError
+from tursotui.local.jsonbody import json_body
 from tursotui.local.pitr import Pitr
 from tursotui.local.state import LOCATIONS
 
+log = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
 ORG = "/v1/organizations/{org}"
 
@@ -26,19 +29,6 @@ def ok(body: Any, status: int = 200) -> Response:
     if body is None:
         return Response(status_code=status)
     return JSONResponse(body, status_code=status)
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "request body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "request body must be a JSON object")
-    return data
 
 
 class LocalApi:
@@ -74,6 +64,15 @@ class LocalApi:
                 return await handler(request)
             except ApiError as exc:
                 return JSONResponse(exc.body(), status_code=exc.status)
+            except OSError as exc:
+                error = unexpected_os_error(request, exc)
+                return JSONResponse(error.body(), status_code=error.status)
+            except Exception as exc:  # a bug: a JSON answer naming it, the traceback in the log
+                log.exception("%s %s failed", request.method, request.url.path)
+                return JSONResponse(
+                    {"error": f"the local Turso failed on this request ({type(exc).__name__})"},
+                    status_code=500,
+                )
 
         return endpoint
 
@@ -193,6 +192,19 @@ class LocalApi:
         return ok(None)
 
 
+def unexpected_os_error(request: Request, exc: OSError) -> ApiError:
+    """A file-system failure the handler did not expect, as a JSON error naming it (disk full: 507)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        log.error("%s %s: the data dir is full%s", request.method, request.url.path, where)
+        return ApiError(
+            507,
+            f"the local Turso's data dir is full (No space left on device{where}); free space and retry",
+        )
+    log.error("%s %s: %s", request.method, request.url.path, exc)
+    return ApiError(500, f"the local Turso could not write its files: {exc.strerror or exc}{where}")
+
+
 def build_app(cp: ControlPlane, pitr: Pitr) -> Starlette:
     from tursotui.local.api_usage import UsageApi
 
@@ -247,3 +259,6 @@ def build_app(cp: ControlPlane, pitr: Pitr) -> Starlette:
         )
 
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+
+
+__all__ = ["LocalApi", "build_app", "json_body", "ok", "unexpected_os_error"]
