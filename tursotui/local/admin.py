@@ -10,13 +10,17 @@ from tursotui.local.errors import ApiError
 
 
 class SqldAdmin:
-    def __init__(self, base_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, base_url: str, http: httpx.AsyncClient, key: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.http = http
+        # sqld compares the whole header with "Basic <key>" (its --admin-auth-key).
+        self._headers = {"Authorization": f"Basic {key}"} if key else {}
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = await self.http.request(method, f"{self.base_url}{path}", **kwargs)
+            response = await self.http.request(
+                method, f"{self.base_url}{path}", headers=self._headers, **kwargs
+            )
         except httpx.HTTPError as exc:
             raise ApiError(503, f"sqld admin API unreachable ({type(exc).__name__})") from None
         if response.status_code >= 400:

@@ -18,6 +18,7 @@ import httpx
 
 from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
+from tursotui.local.guard import ensure_admin_key
 from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_port
@@ -55,6 +56,8 @@ class DataPlane:
     """Databases whose stable port another program held at start: served on a new port (said here)."""
     stale: list[StaleSqld] | None = None
     """What the first start found in ``pids/`` (sqld left running by a tursotui that died)."""
+    admin_key: str = field(default="", repr=False)
+    """The key of every sqld's admin API (``<root>/admin-key``, 0600; read at the first start)."""
     _watchdog: asyncio.Task[None] | None = None
     _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -70,6 +73,8 @@ class DataPlane:
         grpc_url = None
         if not primary:
             grpc_url = f"http://127.0.0.1:{self.primary.process.grpc_port}"
+        if not self.admin_key:
+            self.admin_key = ensure_admin_key(self.root)
         return SqldProcess(
             base / "data.sqld",
             http_port=ports.get("http") or free_port(self.reserved),
@@ -82,6 +87,7 @@ class DataPlane:
             log_path=base / "sqld.log",
             pid_dir=self.pid_dir,
             label=label,
+            admin_key=self.admin_key,
         )
 
     @property
@@ -110,7 +116,9 @@ class DataPlane:
                 if not isinstance(exc, PortTakenError) or attempt == PORT_ATTEMPTS:
                     raise ApiError(500, f"could not start sqld for {location}: {exc}") from None
                 log.info("sqld for %s: %s; again on other ports", location, exc)
-        node = Node(location, process, SqldAdmin(process.admin_url, self.http), primary)
+        node = Node(
+            location, process, SqldAdmin(process.admin_url, self.http, self.admin_key), primary
+        )
         self.nodes[location] = node
         return node
 

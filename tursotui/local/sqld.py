@@ -27,6 +27,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from tursotui.atomic import atomic_write
+from tursotui.local.guard import ADMIN_KEY_ENV
 from tursotui.local.pidfiles import write_pid_record
 
 log = logging.getLogger(__name__)
@@ -228,6 +229,8 @@ class SqldProcess:
     """Where a pid file is kept while this sqld runs (see :func:`reap_stale_sqld`)."""
     label: str = "sqld"
     """The pid file's name prefix (``primary``, ``replica-fra``)."""
+    admin_key: str | None = field(default=None, repr=False)
+    """The admin API's key (``Authorization: Basic <key>``), handed to sqld in its environment."""
     proc: subprocess.Popen[bytes] | None = None
     pid_file: Path | None = None
     _log_start: int = field(default=0, repr=False)
@@ -276,6 +279,13 @@ class SqldProcess:
         cmd += list(self.extra_args)
         return cmd
 
+    def environment(self) -> dict[str, str]:
+        """sqld's environment: ours, minus sqld settings we do not choose, plus the admin key."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SQLD_", "LIBSQL_"))}
+        if self.admin_key is not None:
+            env[ADMIN_KEY_ENV] = self.admin_key
+        return env
+
     def start(self, timeout: float = 15.0) -> SqldProcess:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_pid_file()  # a restart: the previous process is gone
@@ -288,6 +298,7 @@ class SqldProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                env=self.environment(),
             )
         self._write_pid_file(command[0])
         self.wait_healthy(timeout)
