@@ -1,0 +1,150 @@
+"""How long and how many: the local Turso's listeners under slow or numerous clients.
+
+Every listener of the local Turso (the Platform API served by uvicorn, each database instance's proxy)
+closes a connection that has not sent a whole request head within :data:`HEADER_TIMEOUT`, closes an idle
+keep-alive connection, and refuses connections past a cap with a 503 JSON answer instead of letting a
+flood exhaust the file descriptors every database needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+
+HEADER_TIMEOUT = 10.0
+"""Seconds a client has to send a whole request head, from its first byte or from the connection."""
+IDLE_TIMEOUT = 30.0
+"""Seconds a keep-alive proxy connection may wait between requests."""
+BODY_TIMEOUT = 30.0
+"""Seconds an upload may go without sending a byte."""
+MAX_HEAD = 64 * 1024
+"""A request head larger than this is refused (431 on the Platform API, dropped by the proxy)."""
+API_MAX_CONNECTIONS = 256
+"""Open connections to the Platform API; a connection past it gets a 503 and is closed (and uvicorn
+answers 503 to requests while it is reached)."""
+API_KEEP_ALIVE = 5
+PER_LISTENER = 512
+"""Open connections to one database instance's proxy (each holds 2 fds: client and sqld)."""
+
+
+def overall_cap() -> int:
+    """Open proxy connections in all: a third of what the fd limit leaves after 1,024 for the rest."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        soft = 65536
+    return max(64, min(8192, (soft - 1024) // 3))
+
+
+BUSY_BODY = b'{"error": "too many connections to the local Turso; retry soon"}'
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+    b"content-length: %d\r\nretry-after: 1\r\nconnection: close\r\n\r\n"
+    % len(BUSY_BODY)
+    + BUSY_BODY
+)
+"""The answer to a connection past a cap, written once before closing it."""
+
+
+class RateLimitedLog(logging.Filter):
+    """Let one record per ``interval`` seconds through for a message, counting those dropped.
+
+    Installed on asyncio's logger: a listener out of file descriptors fails every accept, and each
+    failure is a traceback (611,738 of them, 248 MB, in 60 s were measured before this filter).
+    """
+
+    def __init__(self, interval: float = 10.0) -> None:
+        super().__init__()
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = f"{record.name}:{record.msg}"
+        if record.exc_info and record.exc_info[1] is not None:
+            key += (
+                f":{type(record.exc_info[1]).__name__}:{getattr(record.exc_info[1], 'errno', '')}"
+            )
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self.dropped += 1
+            return False
+        if len(self._last) > 1000:
+            self._last.clear()
+        self._last[key] = now
+        if self.dropped:
+            record.msg = f"{record.msg} ({self.dropped} similar messages dropped)"
+            self.dropped = 0
+        return True
+
+
+_ASYNCIO_FILTER = RateLimitedLog()
+
+
+def quiet_accept_errors() -> None:
+    """Rate-limit asyncio's logger (accept errors on EMFILE, connection resets); idempotent."""
+    logger = logging.getLogger("asyncio")
+    if _ASYNCIO_FILTER not in logger.filters:
+        logger.addFilter(_ASYNCIO_FILTER)
+
+
+def _guarded_h11() -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with a request-head timeout and a connection cap."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > API_MAX_CONNECTIONS:
+                transport.write(BUSY)
+                transport.close()
+                return
+            self._arm()
+
+        def _arm(self) -> None:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(HEADER_TIMEOUT, self._head_timeout)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timeout(self) -> None:
+            self._head_timer = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()  # no whole request head in time (slowloris)
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                self._arm()  # a new request begins: its head has HEADER_TIMEOUT to arrive
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._disarm()  # the keep-alive timeout applies until the next request's first byte
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedH11Protocol
+
+
+def uvicorn_limits() -> dict[str, object]:
+    """Keyword arguments for ``uvicorn.Config`` serving the Platform API (see the module doc)."""
+    quiet_accept_errors()
+    return {
+        "http": _guarded_h11(),
+        "timeout_keep_alive": API_KEEP_ALIVE,
+        "limit_concurrency": API_MAX_CONNECTIONS,
+        "h11_max_incomplete_event_size": MAX_HEAD,
+        "backlog": 128,
+    }
