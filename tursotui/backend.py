@@ -65,10 +65,9 @@ async def open_backend(settings: Settings, *, demo: bool = False) -> AsyncIterat
             await platform.aclose()
         return
 
-    from tursotui.local.serve import open_local_turso
+    from tursotui.local.serve import start_local_turso
 
-    turso = open_local_turso(settings)
-    await turso.start()
+    turso = await start_local_turso(settings)
     try:
         if demo:
             from tursotui.local.demo import ensure_demo_org

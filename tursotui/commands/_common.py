@@ -7,8 +7,8 @@ Errors become one line on stderr (``tursotui: ...``, secrets scrubbed) and, with
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -25,6 +25,7 @@ from tursotui.ops.errors import ImportConflictError, InputError, OpsError
 from tursotui.ops.names import check_name
 from tursotui.platform import PlatformError
 from tursotui.redact import scrub
+from tursotui.stopsignals import StopSignals, run_stoppable
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -164,11 +165,17 @@ def run(args: argparse.Namespace, body: Callable[[Context], Awaitable[int]]) -> 
     ctx = Context(args, settings)
     ctx.add_secret(settings.api_token)
     ctx.add_secret(settings.auth_token)
+    signals = StopSignals()
     try:
-        return asyncio.run(_guarded(ctx, body))
+        code = run_stoppable(_guarded(ctx, body), signals)
     except KeyboardInterrupt:
         ctx.end_progress()
         return ctx.fail("interrupted: nothing was left half-done", 130)
+    if signals.received is not None:
+        ctx.end_progress()
+        name = signal.Signals(signals.received).name
+        return ctx.fail(f"stopped by {name}: every process it started was stopped", code)
+    return code
 
 
 async def _guarded(ctx: Context, body: Callable[[Context], Awaitable[int]]) -> int:

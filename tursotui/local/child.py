@@ -14,14 +14,11 @@ import json
 import socket
 import sys
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tursotui import skip_httpx_cli
 from tursotui.config import CliOptions, ConfigError, resolve
-
-if TYPE_CHECKING:
-    from tursotui.local.service import LocalTurso
+from tursotui.stopsignals import run_stoppable
 
 LOOPBACK = "127.0.0.1"
 
@@ -40,33 +37,14 @@ async def stdin_closed() -> None:
         pass
 
 
-async def serve_api(
-    turso: LocalTurso, sock: socket.socket, started: Callable[[], None], until: asyncio.Future[None]
-) -> None:
-    """Serve ``turso``'s Platform API on ``sock``; ``started`` once it accepts, stop when ``until`` is done."""
-    import uvicorn
-
-    config = uvicorn.Config(turso.app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn exposes a flag only)
-        await asyncio.sleep(0.002)
-    if server.started:
-        started()
-    await asyncio.wait([serving, until], return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
-    await serving
-
-
 async def run(options: CliOptions, sock: socket.socket) -> int:
     from tursotui.backend import config_is_ours
     from tursotui.local.demo import ensure_demo_org
-    from tursotui.local.serve import open_local_turso
+    from tursotui.local.serve import serve_api, start_local_turso
 
     try:
         settings = resolve(options)
-        turso = open_local_turso(settings)
-        await turso.start()
+        turso = await start_local_turso(settings)
     except (ConfigError, RuntimeError, OSError) as exc:  # StateError/SqldError are RuntimeErrors
         _say({"error": str(exc)})
         return 1
@@ -80,7 +58,7 @@ async def run(options: CliOptions, sock: socket.socket) -> int:
             )
         ready = {"ready": True, "notices": turso.notices}
         until = asyncio.ensure_future(stdin_closed())
-        await serve_api(turso, sock, lambda: _say(ready), until)
+        await serve_api(turso, lambda: _say(ready), until, sock=sock)
     except Exception as exc:  # reported to the console, which names it; the sqld are stopped below
         _say({"error": f"{type(exc).__name__}: {exc}"})
         return 1
@@ -98,7 +76,7 @@ def main(argv: list[str]) -> int:
     if sock.getsockname()[0] != LOOPBACK:
         _say({"error": f"refusing to serve on {sock.getsockname()[0]}: 127.0.0.1 only"})
         return 2
-    return asyncio.run(run(CliOptions(**json.loads(argv[1])), sock))
+    return run_stoppable(run(CliOptions(**json.loads(argv[1])), sock))
 
 
 if __name__ == "__main__":
