@@ -74,7 +74,12 @@ async def _run_import(ctx: Context, source: ImportSource) -> int:
         platform = backend.platform
         if args.new:
             plan = await plan_new(
-                platform, source, args.new, group=args.group, local=backend.local is not None
+                platform,
+                source,
+                args.new,
+                group=args.group,
+                local=backend.local is not None,
+                data_dir=ctx.settings.data_dir,
             )
             _preview(ctx, plan)
             require_no_conflicts(plan)

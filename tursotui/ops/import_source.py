@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tursotui.libsql.local import is_internal_table, quote_identifier
+from tursotui.ops import leftovers
 from tursotui.ops._threads import check, run_cancellable, threadsafe
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.sqlscript import integrity_problems, load_sql_file, open_scratch
@@ -199,7 +199,7 @@ async def open_source(
         tables, objects = await run_cancellable(lambda cancel: _inspect_sqlite(path, cancel))
         return ImportSource(path, "sqlite", path, size, tables, objects)
 
-    scratch = Path(tempfile.mkdtemp(prefix="tursotui-import-", dir=scratch_dir))
+    scratch = leftovers.scratch_dir("import", scratch_dir)
     database = scratch / "source.db"
     report = threadsafe(progress)
 

@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +37,9 @@ from tursotui.ops._threads import uninterrupted
 from tursotui.ops.backup import compare_counts, source_row_counts
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError, VerificationError
 from tursotui.ops.import_conflicts import TargetSchema, find_conflicts, read_target_schema
+from tursotui.ops.import_journal import ImportJournal, Leftover, find_leftover
 from tursotui.ops.import_source import ImportSource, connect_read_only, prepare_upload_copy
+from tursotui.ops.leftovers import remove_scratch, scratch_dir
 from tursotui.ops.names import check_name
 from tursotui.platform import NotFound, PlatformClient, Seed
 from tursotui.redact import scrub
@@ -83,6 +84,10 @@ class ImportPlan:
     conflicts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     schema: TargetSchema | None = None
+    journal: ImportJournal | None = None
+    """New database: where the database being created is recorded (see import_journal)."""
+    leftover: Leftover | None = None
+    """New database: the empty database a killed import left under the name, recreated."""
 
     @property
     def total_rows(self) -> int:
@@ -158,18 +163,35 @@ async def plan_new(
     *,
     group: str | None = None,
     local: bool = False,
+    data_dir: Path | None = None,
 ) -> ImportPlan:
-    """Import into a new database ``name`` (``local``: the backend is the local Turso)."""
+    """Import into a new database ``name`` (``local``: the backend is the local Turso).
+
+    With ``data_dir`` the database being created is journaled there, and an empty database a
+    killed import left under ``name`` is found and recreated (:mod:`import_journal`).
+    """
     check_name(name, "new database")
     chosen = await choose_group(platform, group)
     method: Method = "dump" if source.kind == "sql" and local else "upload"
     plan = ImportPlan(source, name, "new", method, group=chosen)
     plan.tables = [TablePlan(t.name, t.rows, "create") for t in source.tables]
+    if data_dir is not None:
+        target = "local" if local else "cloud"
+        organization = platform.organization or ""
+        plan.journal = ImportJournal.in_data_dir(data_dir, organization=organization, target=target)
     try:
-        await platform.get_database(name)
-        plan.conflicts.append(f"database {name} already exists (use --into to add to it)")
+        existing = await platform.get_database(name)
     except NotFound:
-        pass
+        return plan
+    why = ""
+    if plan.journal is not None:
+        plan.leftover, why = await find_leftover(platform, plan.journal, existing)
+    if plan.leftover is not None:
+        plan.notes.append(plan.leftover.message)
+    else:
+        plan.conflicts.append(
+            f"database {name} already exists ({why or 'use --into to add to it'})"
+        )
     return plan
 
 
@@ -233,7 +255,12 @@ async def import_new(
     require_no_conflicts(plan)
     started = time.monotonic()
     source = plan.source
-    workdir = Path(tempfile.mkdtemp(prefix="tursotui-upload-"))
+    journal = plan.journal
+    await asyncio.to_thread(remove_scratch)
+    if plan.leftover is not None:
+        await uninterrupted(platform.delete_database(plan.target))
+    entry = journal.begin(plan.target, plan.group) if journal is not None else None
+    workdir = scratch_dir("upload")
     created = False
     try:
         copy: Path | None = None
@@ -252,6 +279,8 @@ async def import_new(
         finally:
             created = create.done() and not create.cancelled() and create.exception() is None
         database = await platform.get_database(plan.target)
+        if journal is not None and entry is not None:
+            journal.created(entry, database.db_id)
         token = (await platform.create_database_token(plan.target, expiration="1d")).jwt
         if copy is not None:
             await _upload(database.http_url, token, copy, progress)
@@ -268,9 +297,14 @@ async def import_new(
         if created:
             with contextlib.suppress(Exception):
                 await uninterrupted(platform.delete_database(plan.target))
+                created = False
+        if journal is not None and not created:
+            journal.end(plan.target)  # else kept: a retry finds the database and recreates it
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if journal is not None:
+        journal.end(plan.target)
     return ImportResult(plan.target, "new", plan.method, expected, time.monotonic() - started)
 
 

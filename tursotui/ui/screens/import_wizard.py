@@ -308,7 +308,7 @@ async def _attempt(app: TursoApp, source: ImportSource, mode: str, name: str) ->
             app,
             title,
             f"Checking {name} and the group…",
-            lambda _: plan_new(s.platform, source, name, local=s.local_turso),
+            lambda _: plan_new(s.platform, source, name, local=s.local_turso, data_dir=s.data_dir),
             "Cancelling…",
         )
         if not await _preview(app, plan):
