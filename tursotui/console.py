@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from tursotui.config import CliOptions, Settings, resolve
+from tursotui.stopsignals import StopSignals, exit_status, run_stoppable
 
 if TYPE_CHECKING:
     from tursotui.platform import PlatformClient
@@ -48,10 +49,21 @@ async def _first_snapshot(platform: PlatformClient) -> OrgSnapshot | None:
         return None
 
 
-async def _run(options: CliOptions, settings: Settings) -> None:
+async def _run_app(app: TursoApp, signals: StopSignals) -> None:
+    """Run the app; a stop signal (SIGTERM, SIGHUP: a dropped SSH session) exits it through Textual's normal
+    exit path, which gives the terminal back as it was (not left raw)."""
+
+    def stop(signum: int) -> None:
+        app.exit(return_code=exit_status(signum))
+
+    with signals.diverted(stop):
+        await app.run_async()
+
+
+async def _run(options: CliOptions, settings: Settings, signals: StopSignals) -> int:
     if settings.target == "local":
-        await _run_local(options, settings)
-        return
+        await _run_local(options, settings, signals)
+        return 0
     # Turso Cloud: Textual and the panes import in a thread while the first snapshot is fetched (that waits on
     # the network, not the CPU): the two overlap instead of adding up.
     console = asyncio.get_running_loop().run_in_executor(None, _import_console)
@@ -63,13 +75,14 @@ async def _run(options: CliOptions, settings: Settings) -> None:
             app_class, services_class = await console
             services = services_class.from_settings(settings, backend.platform)
             services.secrets = backend.secrets()
-            await app_class(services, first).run_async()
+            await _run_app(app_class(services, first), signals)
     finally:
         if not console.done():
             await asyncio.wait([console])
+    return 0
 
 
-async def _run_local(options: CliOptions, settings: Settings) -> None:
+async def _run_local(options: CliOptions, settings: Settings, signals: StopSignals) -> None:
     """The local Turso boots in a child process (the other core) while this one imports and starts the app.
 
     The child serves on a socket bound here, so the app's Platform client exists before the child is ready;
@@ -94,7 +107,7 @@ async def _run_local(options: CliOptions, settings: Settings) -> None:
             app = app_class(services)
             watch = asyncio.ensure_future(child.keep_running(app.backend_restarting))
             try:
-                await app.run_async()
+                await _run_app(app, signals)
             finally:
                 watch.cancel()
         finally:
@@ -111,5 +124,5 @@ def run_console(args: argparse.Namespace) -> int:
     settings = resolve(options)
     if settings.target == "cloud":
         settings.require_cloud_credentials()
-    asyncio.run(_run(options, settings))
-    return 0
+    signals = StopSignals()
+    return run_stoppable(_run(options, settings, signals), signals)

@@ -28,11 +28,22 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.received: int | None = None
+        self._divert: Callable[[int], None] | None = None
 
     @property
     def status(self) -> int | None:
         """128 + the first signal's number, or None when none came."""
         return None if self.received is None else exit_status(self.received)
+
+    @contextlib.contextmanager
+    def diverted(self, stop: Callable[[int], None]) -> Iterator[None]:
+        """While the block runs, a stop signal calls ``stop(signum)`` instead of cancelling (:func:`run_stoppable`):
+        the console exits through Textual's own path, which restores the terminal."""
+        self._divert = stop
+        try:
+            yield
+        finally:
+            self._divert = None
 
     @contextlib.contextmanager
     def installed(self, stop: Callable[[int], None]) -> Iterator[StopSignals]:
@@ -63,8 +74,11 @@ def run_stoppable(main: Coroutine[Any, Any, int], signals: StopSignals | None = 
         task = asyncio.current_task()
         assert task is not None
 
-        def stop(_: int) -> None:
-            task.cancel()
+        def stop(signum: int) -> None:
+            if signals._divert is not None:
+                signals._divert(signum)
+            else:
+                task.cancel()
 
         with signals.installed(stop):
             return await main
