@@ -70,7 +70,7 @@ def test_a_signalled_console_restores_the_terminal_and_stops_its_children(
     before = term.lflag()
     assert before & SANE == SANE
     env = setup.environ() | {"TERM": "xterm-256color"}
-    console = subprocess.Popen(  # noqa: S603
+    console = subprocess.Popen(
         setup.argv(),
         env=env,
         stdin=term.slave,
