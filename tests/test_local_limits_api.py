@@ -32,7 +32,7 @@ async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
         log_level="warning",
         lifespan="off",
         **limits.uvicorn_limits(),
-    )  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag only)

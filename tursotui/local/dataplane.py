@@ -22,6 +22,7 @@ from tursotui.local.guard import ensure_admin_key
 from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_port
+from tursotui.local.tls import GrpcTls, ensure_grpc_tls
 
 log = logging.getLogger(__name__)
 # Recovery-friendly replication log: compacted so embedded replicas bootstrap fast.
@@ -58,6 +59,8 @@ class DataPlane:
     """What the first start found in ``pids/`` (sqld left running by a tursotui that died)."""
     admin_key: str = field(default="", repr=False)
     """The key of every sqld's admin API (``<root>/admin-key``, 0600; read at the first start)."""
+    grpc_tls: GrpcTls | None = None
+    """Certificates of the gRPC replication port's mutual TLS (``<root>/tls``; made at the first start)."""
     _watchdog: asyncio.Task[None] | None = None
     _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -70,11 +73,13 @@ class DataPlane:
     def _make_process(self, location: str, primary: bool, ports: dict[str, int]) -> SqldProcess:
         label = "primary" if primary else f"replica-{location}"
         base = self.root / label
-        grpc_url = None
-        if not primary:
-            grpc_url = f"http://127.0.0.1:{self.primary.process.grpc_port}"
         if not self.admin_key:
             self.admin_key = ensure_admin_key(self.root)
+        if self.grpc_tls is None:
+            self.grpc_tls = ensure_grpc_tls(self.root)
+        grpc_url = None
+        if not primary:
+            grpc_url = f"https://127.0.0.1:{self.primary.process.grpc_port}"
         return SqldProcess(
             base / "data.sqld",
             http_port=ports.get("http") or free_port(self.reserved),
@@ -88,6 +93,7 @@ class DataPlane:
             pid_dir=self.pid_dir,
             label=label,
             admin_key=self.admin_key,
+            grpc_tls=self.grpc_tls,
         )
 
     @property

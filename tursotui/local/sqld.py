@@ -29,6 +29,7 @@ from pathlib import Path
 from tursotui.atomic import atomic_write
 from tursotui.local.guard import ADMIN_KEY_ENV
 from tursotui.local.pidfiles import write_pid_record
+from tursotui.local.tls import GrpcTls
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,8 @@ class SqldProcess:
     """Where a pid file is kept while this sqld runs (see :func:`reap_stale_sqld`)."""
     label: str = "sqld"
     """The pid file's name prefix (``primary``, ``replica-fra``)."""
+    grpc_tls: GrpcTls | None = None
+    """Mutual TLS on the gRPC port (primary) or to the primary's (replica): see :mod:`tursotui.local.tls`."""
     admin_key: str | None = field(default=None, repr=False)
     """The admin API's key (``Authorization: Basic <key>``), handed to sqld in its environment."""
     proc: subprocess.Popen[bytes] | None = None
@@ -270,12 +273,16 @@ class SqldProcess:
             cmd += ["--admin-listen-addr", f"127.0.0.1:{self.admin_port}"]
         if self.grpc_port is not None:
             cmd += ["--grpc-listen-addr", f"127.0.0.1:{self.grpc_port}"]
+            if self.grpc_tls is not None:
+                cmd += self.grpc_tls.server_args()
         if self.namespaces:
             cmd.append("--enable-namespaces")
         if self.jwt_key_file is not None:
             cmd += ["--auth-jwt-key-file", str(self.jwt_key_file)]
         if self.primary_grpc_url is not None:
             cmd += ["--primary-grpc-url", self.primary_grpc_url]
+            if self.grpc_tls is not None:
+                cmd += self.grpc_tls.client_args()
         cmd += list(self.extra_args)
         return cmd
 
