@@ -25,7 +25,7 @@ from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
 from tursotui.ops.backup import source_row_counts
 
-BIG_ROWS = 3000
+BIG_ROWS = 1500
 BLOB = 8192
 
 
@@ -232,3 +232,65 @@ def test_import_new_never_touches_a_database_the_journal_does_not_vouch_for(
     assert code == 1 and "is not empty" in err
     assert asyncio.run(_counts(env, sqld_binary, "app")) == {"items": BIG_ROWS}
     assert asyncio.run(_counts(env, sqld_binary, "other")) == {}
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _partials(directory: Path) -> list[Path]:
+    return sorted(directory.glob(".app-*.partial")) if directory.exists() else []
+
+
+def _verify_dirs(env: Env) -> list[Path]:
+    return sorted(env.temp.glob("tursotui-verify-*"))
+
+
+def test_backup_killed_mid_dump_and_mid_verify_is_cleaned_by_the_next_run(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backups = env.root / "backups"
+    # Not ours to remove: another tool's file, and leftovers of a process that still runs (us).
+    (backups / "notes.txt").parent.mkdir()
+    (backups / "notes.txt").write_text("keep")
+    running = backups / f".app-20261205-000000.sql.{os.getpid()}-abc.partial"
+    running.write_text("in progress")
+    running_scratch = env.temp / f"tursotui-verify-{os.getpid()}-abc"
+    running_scratch.mkdir()
+
+    def dumping() -> bool:
+        return any(p.stat().st_size > 1 << 20 for p in _partials(backups) if p != running)
+
+    killed = _run_killed(env, ["backup", "app", "--dir", str(backups)], dumping)
+    (partial,) = [p for p in _partials(backups) if p != running]
+    assert f".{killed}-" in partial.name and _mode(partial) == 0o600
+
+    code, out, err = _cli(env, capsys, "backup", "--list", "--dir", str(backups))
+    assert code == 0 and "no backups in" in out
+    assert f"removed {partial} (" in err and "killed" in err
+    assert not partial.exists()
+
+    def verifying() -> bool:
+        return any(
+            (d / "verify.db").exists() and (d / "verify.db").stat().st_size > 0
+            for d in _verify_dirs(env)
+            if d != running_scratch
+        )
+
+    killed = _run_killed(env, ["backup", "app", "--dir", str(backups)], verifying)
+    (scratch,) = [d for d in _verify_dirs(env) if d != running_scratch]
+    assert scratch.name.startswith(f"tursotui-verify-{killed}-")
+    assert _mode(scratch) == 0o700 and _mode(scratch / "verify.db") == 0o600
+    (partial,) = [p for p in _partials(backups) if p != running]
+    assert _mode(partial) == 0o600
+
+    code, out, err = _cli(env, capsys, "backup", "app", "--dir", str(backups), "--no-prune")
+    assert code == 0, err
+    assert f"removed {partial} (" in err and f"removed {scratch} (" in err
+    assert err.count("removed ") == 2
+    (made,) = sorted(backups.glob("app-*.sql"))
+    assert _mode(made) == 0o600
+    assert sorted(p.name for p in backups.iterdir()) == sorted(
+        ["notes.txt", running.name, made.name]
+    )
+    assert _verify_dirs(env) == [running_scratch]

@@ -22,6 +22,7 @@ from tursotui.ops.backups import (
     list_backups,
     next_backup_path,
     prune_backups,
+    remove_leftovers,
 )
 
 
@@ -31,6 +32,7 @@ def _directory(ctx: Context) -> Path:
 
 async def _list(ctx: Context) -> int:
     directory = _directory(ctx)
+    remove_leftovers(directory, ctx.info)
     now = datetime.now(UTC)
     backups = list_backups(directory)
     ctx.emit({"directory": str(directory), "backups": [b.to_json(now) for b in backups]})
@@ -67,6 +69,7 @@ async def _backup(ctx: Context) -> int:
     fmt: BackupFormat = "db" if ctx.args.format == "db" else "sql"
     directory = _directory(ctx)
     prepare_directory(directory)
+    remove_leftovers(directory, ctx.info)
     retention = ctx.settings.config.turso.backup.retention_days
     async with (
         ctx.backend() as backend,

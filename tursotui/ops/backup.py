@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -31,6 +32,7 @@ from tursotui.libsql import HranaClient, is_internal_table, quote_identifier
 from tursotui.ops._threads import run_cancellable, threadsafe
 from tursotui.ops.backups import PARTIAL_SUFFIX, BackupFormat
 from tursotui.ops.errors import InputError, OpsError, VerificationError
+from tursotui.ops.leftovers import scratch_dir as scratch_dir_for
 from tursotui.ops.sqlscript import integrity_problems, load_sql_file, open_scratch, row_counts
 
 
@@ -119,10 +121,12 @@ def prepare_directory(directory: Path) -> None:
 
 
 def temp_beside(target: Path) -> Path:
-    """A new empty hidden temp file (mode 0600) next to ``target``: ``.<name>.<random>.partial``."""
+    """A new empty hidden temp file (mode 0600) next to ``target``:
+    ``.<name>.<pid>-<random>.partial`` (the pid: a later run removes it once this process is gone).
+    """
     try:
         fd, name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX, dir=target.parent
+            prefix=f".{target.name}.{os.getpid()}-", suffix=PARTIAL_SUFFIX, dir=target.parent
         )
     except OSError as exc:
         raise write_error(exc, target) from None
@@ -206,10 +210,10 @@ async def verify_dump(
     def work(cancel: threading.Event) -> VerifyReport:
         with contextlib.ExitStack() as stack:
             if db_path is None:
-                folder = stack.enter_context(
-                    tempfile.TemporaryDirectory(prefix="tursotui-verify-", dir=scratch_dir)
-                )
-                path = Path(folder) / "verify.db"
+                folder = scratch_dir_for("verify", scratch_dir)  # 0700, named with our pid
+                stack.callback(shutil.rmtree, folder, True)
+                path = folder / "verify.db"
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             else:
                 path = db_path
             try:

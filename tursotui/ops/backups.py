@@ -11,12 +11,14 @@ import contextlib
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tursotui.ops.errors import InputError
+from tursotui.ops.leftovers import Removed, remove_owned_file, remove_scratch
 from tursotui.ops.names import check_name
 
 if TYPE_CHECKING:
@@ -30,7 +32,9 @@ NAME_PATTERN = re.compile(
     r"(?:-(?P<seq>\d{1,4}))?\.(?P<format>sql|db)$"
 )
 PARTIAL_SUFFIX = ".partial"
-PARTIAL_PATTERN = re.compile(r"^\.(?P<final>.+\.(?:sql|db))\.[A-Za-z0-9_]+\.partial$")
+PARTIAL_PATTERN = re.compile(
+    r"^\.(?P<final>.+\.(?:sql|db))\.(?:(?P<pid>\d+)-)?[A-Za-z0-9_]+\.partial$"
+)
 STALE_PARTIAL_SECONDS = 86_400
 
 
@@ -161,18 +165,52 @@ def prune_backups(
     return removed
 
 
-def remove_stale_partials(directory: Path, older_than: float = STALE_PARTIAL_SECONDS) -> int:
-    """Remove this tool's temp files (``.<backup name>.*.partial``) left by killed runs."""
-    count = 0
+def remove_stale_partials(
+    directory: Path, older_than: float = STALE_PARTIAL_SECONDS
+) -> list[Removed]:
+    """Remove this tool's temp files (``.<backup name>.<pid>-*.partial``) left by killed runs:
+    those whose writing process is gone, and unnumbered ones (older versions) a day old."""
+    removed: list[Removed] = []
     with contextlib.suppress(OSError):
-        for entry in directory.iterdir():
+        for entry in sorted(directory.iterdir()):
             match = PARTIAL_PATTERN.match(entry.name)
-            if match and NAME_PATTERN.match(match["final"]):
-                with contextlib.suppress(OSError):
-                    if time.time() - entry.stat().st_mtime > older_than:
-                        os.unlink(entry)
-                        count += 1
-    return count
+            if not match or not NAME_PATTERN.match(match["final"]):
+                continue
+            if match["pid"] is not None:
+                gone = remove_owned_file(entry, int(match["pid"]))
+                if gone is not None:
+                    removed.append(gone)
+                continue
+            with contextlib.suppress(OSError):
+                if time.time() - entry.stat().st_mtime > older_than and entry.is_file():
+                    size = entry.stat().st_size
+                    os.unlink(entry)
+                    removed.append(Removed(entry, size))
+    return removed
+
+
+def remove_leftovers(
+    directory: Path,
+    say: Callable[[str], None] | None = None,
+    *,
+    scratch_parent: Path | None = None,
+) -> list[Removed]:
+    """What killed backups left: ``.partial`` files in ``directory`` and verify scratch copies in
+    the temp directory (``scratch_parent``), each only once the process that wrote it is gone.
+    ``say`` gets one line per removed file."""
+    removed = remove_stale_partials(directory) + remove_scratch(scratch_parent)
+    if say is not None:
+        for line in describe_removed(removed):
+            say(line)
+    return removed
+
+
+def describe_removed(removed: list[Removed]) -> list[str]:
+    """One line per removed leftover, for the operator."""
+    return [
+        f"removed {r.path} ({human_size(r.size_bytes)}), left by a backup or import that was killed"
+        for r in removed
+    ]
 
 
 def human_size(size: int) -> str:

@@ -20,12 +20,14 @@ from tursotui.ops.backup import BackupProgress, BackupResult, backup_database
 from tursotui.ops.backups import (
     BackupFile,
     BackupFormat,
+    describe_removed,
     human_age,
     human_size,
     list_backups,
     next_backup_path,
     prune_backups,
     prune_candidates,
+    remove_leftovers,
 )
 from tursotui.ops.errors import OpsError
 from tursotui.platform import PlatformError
@@ -209,6 +211,9 @@ class BackupsPane(Vertical):
         bar.display = True
         self._status(f"Backup of {database} ({fmt}) starting… (esc cancels)")
         directory = self.services.backups_path
+        removed = await asyncio.to_thread(remove_leftovers, directory)
+        if removed:
+            self.notify("\n".join(describe_removed(removed)), timeout=8, markup=False)
         try:
             target = await asyncio.to_thread(
                 next_backup_path, directory, database, fmt, self.services.clock()
