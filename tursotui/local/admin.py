@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 
 from tursotui.local.errors import ApiError
+
+MISSING_TRIES = 3
+MISSING_BACKOFF = 0.015
+"""Seconds before the 2nd try of a call sqld answered 404 for a known namespace (x2 before the 3rd)."""
 
 
 class SqldAdmin:
@@ -31,8 +36,38 @@ class SqldAdmin:
             )
         return response
 
-    async def create_namespace(self, name: str, *, dump_url: str | None = None) -> None:
-        body: dict[str, Any] = {}
+    async def _known(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A call on a namespace the control plane knows exists, retried on sqld's transient 404.
+
+        Once ``--max-active-namespaces`` are loaded, sqld's cache can evict a namespace between
+        handing it to a request and the request locking it: the request answers 404 "Namespace
+        `x` doesn't exist" although x is intact, and the next call reloads it.
+        """
+        for attempt in range(1, MISSING_TRIES + 1):
+            try:
+                return await self._call(method, path, **kwargs)
+            except ApiError as exc:
+                if attempt == MISSING_TRIES or not is_missing(exc):
+                    raise
+                await asyncio.sleep(MISSING_BACKOFF * attempt)
+        raise AssertionError("unreachable")
+
+    async def create_namespace(
+        self,
+        name: str,
+        *,
+        jwt_key: str | None = None,
+        max_db_size: str | None = None,
+        allow_attach: bool = False,
+        dump_url: str | None = None,
+    ) -> None:
+        """Create ``name`` with its config in the same call: it is in sqld's metastore before the
+        namespace loads, so no later call can find it without its key."""
+        body: dict[str, Any] = {"allow_attach": allow_attach}
+        if jwt_key is not None:
+            body["jwt_key"] = jwt_key
+        if max_db_size is not None:
+            body["max_db_size"] = max_db_size
         if dump_url is not None:
             body["dump_url"] = dump_url
         await self._call("POST", f"/v1/namespaces/{name}/create", json=body)
@@ -41,30 +76,22 @@ class SqldAdmin:
         await self._call("DELETE", f"/v1/namespaces/{name}")
 
     async def fork(self, source: str, target: str) -> None:
-        await self._call("POST", f"/v1/namespaces/{source}/fork/{target}")
+        await self._known("POST", f"/v1/namespaces/{source}/fork/{target}")
 
     async def stats(self, name: str) -> dict[str, Any]:
-        data = (await self._call("GET", f"/v1/namespaces/{name}/stats")).json()
+        data = (await self._known("GET", f"/v1/namespaces/{name}/stats")).json()
         return data if isinstance(data, dict) else {}
 
     async def get_config(self, name: str) -> dict[str, Any]:
-        data = (await self._call("GET", f"/v1/namespaces/{name}/config")).json()
+        data = (await self._known("GET", f"/v1/namespaces/{name}/config")).json()
         return data if isinstance(data, dict) else {}
 
     async def set_config(self, name: str, **changes: Any) -> dict[str, Any]:
         """Read-modify-write: sqld wants the whole object (a missing field is a 422)."""
         config = await self.get_config(name)
         config.update(changes)
-        await self._call("POST", f"/v1/namespaces/{name}/config", json=config)
+        await self._known("POST", f"/v1/namespaces/{name}/config", json=config)
         return config
-
-    async def ensure_namespace(self, name: str) -> None:
-        """Create ``name`` unless this sqld already has it (replicas need it too)."""
-        try:
-            await self.create_namespace(name)
-        except ApiError as exc:
-            if "exist" not in exc.message.lower():
-                raise
 
     async def delete_namespace_if_exists(self, name: str) -> None:
         try:
@@ -72,3 +99,8 @@ class SqldAdmin:
         except ApiError as exc:
             if "not" not in exc.message.lower() and "exist" not in exc.message.lower():
                 raise
+
+
+def is_missing(exc: ApiError) -> bool:
+    """sqld's answer for a namespace it does not have (or, transiently, just evicted)."""
+    return "doesn't exist" in exc.message or "does not exist" in exc.message

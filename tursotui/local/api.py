@@ -134,7 +134,7 @@ class LocalApi:
 
     async def create_database_token(self, request: Request) -> Response:
         db = self.cp.database(request.path_params["db"])
-        jwt = self.cp.create_token(
+        jwt = await self.cp.create_token(
             group=db.group,
             database=db,
             expiration=request.query_params.get("expiration"),
@@ -179,7 +179,7 @@ class LocalApi:
         return ok({"group": render.group(await self.cp.remove_location(p["group"], p["location"]))})
 
     async def create_group_token(self, request: Request) -> Response:
-        jwt = self.cp.create_token(
+        jwt = await self.cp.create_token(
             group=request.path_params["group"],
             database=None,
             expiration=request.query_params.get("expiration"),

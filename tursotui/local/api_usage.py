@@ -12,24 +12,12 @@ from tursotui.local import render
 from tursotui.local.api import json_body, ok
 from tursotui.local.controlplane import ControlPlane
 from tursotui.local.dataplane import PRIMARY
+from tursotui.local.dbconfig import checked_size_limit
 from tursotui.local.errors import ApiError
 from tursotui.local.pitr import Pitr, point_json
 from tursotui.local.plans import CURRENT_PLAN, PLANS, add_usage, usage_object
 from tursotui.local.state import DatabaseState
 from tursotui.local.uploads import seed_from_dump
-
-SIZE_UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000}
-
-
-def check_size_limit(value: Any) -> str | None:
-    if value in (None, ""):
-        return None
-    text = str(value).strip().lower()
-    number = text.rstrip("kmgb")
-    unit = text[len(number) :]
-    if not number.isdigit() or unit not in SIZE_UNITS:
-        raise ApiError(400, f"invalid size_limit {value!r}: use bytes or a unit, e.g. 256mb, 1gb")
-    return text
 
 
 def storage_bytes(directory: Path) -> int:
@@ -53,7 +41,7 @@ class UsageApi:
         name, group = body.get("name"), body.get("group", "default")
         if not isinstance(name, str) or not isinstance(group, str):
             raise ApiError(400, "body must have a string 'name' (and 'group')")
-        size_limit = check_size_limit(body.get("size_limit"))
+        size_limit = checked_size_limit(body.get("size_limit"))
         seed = body.get("seed")
         if seed is None:
             db = await self.cp.create_database(name, group, size_limit=size_limit)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,8 +15,10 @@ from typing import Any
 
 import httpx
 
+from tursotui.local import dbconfig, rotation, startup
 from tursotui.local.dataplane import PRIMARY, DataPlane
 from tursotui.local.errors import ApiError, not_found
+from tursotui.local.keys import SigningKey
 from tursotui.local.proxy import namespace_header
 from tursotui.local.settle import settle
 from tursotui.local.sqld import free_port
@@ -35,9 +36,6 @@ from tursotui.loopback import loopback_only_tls
 from tursotui.names import name_problem
 
 log = logging.getLogger(__name__)
-
-ATTACH_CONCURRENCY = 8
-"""Databases made live side by side at start (each: admin calls, proxies, a warm-up query per replica)."""
 
 
 def check_name(kind: str, name: str) -> None:
@@ -74,16 +72,21 @@ class ControlPlane:
         self.state = OrgState()
         self.api_token = ""
         self.api_token_created = False
+        self.notices: list[str] = []
+        """What the start had to work around: broken databases, orphans removed, a rotate undone."""
+        self.key_locks: dict[str, asyncio.Lock] = {}
 
     # --- lifecycle ---
 
     async def start(self) -> None:
         self.state = self.store.load()
+        self.notices.clear()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.api_token, self.api_token_created = ensure_api_token(self.data_dir / "api-token")
         self.dataplane.reserved = {
             port
             for db in self.state.databases.values()
+            if db.problem() is None
             for port in (db.port, *db.replica_ports.values())
             if port
         }
@@ -91,16 +94,19 @@ class ControlPlane:
         locations = {loc for g in self.state.groups.values() for loc in self.replica_locations(g)}
         # Replica sqlds boot side by side (each start waits on its /health).
         await settle(self.dataplane.start_node(loc) for loc in sorted(locations))
-        limit = asyncio.Semaphore(ATTACH_CONCURRENCY)
-
-        async def attach(db: DatabaseState) -> None:
-            async with limit:
-                await self._attach(db, create=False)
-
-        await settle(attach(db) for db in self.state.databases.values())
+        await startup.attach_all(self)
+        await startup.finish_rotations(self)
+        await startup.remove_orphans(self)
         if self.dataplane.moved:
             self.save()  # the new ports, so the URLs stay stable from now on
         self.dataplane.start_watchdog()
+
+    def mark_broken(self, db: DatabaseState, reason: str) -> None:
+        """``db`` is not served by this start (the others are); its JSON and the notices say why."""
+        db.broken = reason
+        note = f"database {db.name} is not served: {reason}"
+        log.warning("%s", note)
+        self.notices.append(note)
 
     async def close(self) -> None:
         await self.dataplane.close()
@@ -113,9 +119,24 @@ class ControlPlane:
 
     def group(self, name: str) -> GroupState:
         group = self.state.groups.get(name)
+        if group is not None:
+            return group
+        if any(db.group == name for db in self.state.databases.values() if db.broken):
+            # A broken database names a group state.json lacks: show it with no locations.
+            return GroupState(name=name, primary="", locations=[])
+        raise not_found("group", name)
+
+    def _own_group(self, name: str) -> GroupState:
+        group = self.state.groups.get(name)
         if group is None:
             raise not_found("group", name)
         return group
+
+    def _servable(self, name: str) -> DatabaseState:
+        db = self.database(name)
+        if db.broken:
+            raise ApiError(409, f"database {name} is not served by this start: {db.broken}")
+        return db
 
     def database(self, name: str) -> DatabaseState:
         db = self.state.databases.get(name)
@@ -161,19 +182,40 @@ class ControlPlane:
 
     # --- namespaces, keys and proxies ---
 
-    async def _attach(self, db: DatabaseState, *, create: bool) -> None:
-        """Make ``db`` live: namespace (created when asked), its key, its proxies."""
-        group = self.group(db.group)
-        primary = self.dataplane.primary
-        if create:
-            await primary.admin.create_namespace(db.name)
-        await self._apply_config(db)
-        db.port = await self.dataplane.expose(db.name, PRIMARY, db.port, self._on_upload)
-        await settle(self._attach_replica(db, loc) for loc in self.replica_locations(group))
+    def namespace_config(self, db: DatabaseState) -> dict[str, Any]:
+        """What ``POST /v1/namespaces/{db}/create`` takes for ``db``: its key and limits in one call."""
+        config: dict[str, Any] = {
+            "jwt_key": self.keys.get(db.group).public_b64url(),
+            "allow_attach": db.allow_attach,
+        }
+        if db.size_limit:
+            config["max_db_size"] = db.size_limit
+        return config
 
-    async def _attach_replica(self, db: DatabaseState, location: str) -> None:
+    async def create_namespace(self, db: DatabaseState, *, dump_url: str | None = None) -> None:
+        """The primary namespace of ``db``, created with its config (key, limits) in one call."""
+        admin = self.dataplane.node(PRIMARY).admin
+        await admin.create_namespace(db.name, **self.namespace_config(db), dump_url=dump_url)
+        if db.block_reads or db.block_writes:  # not accepted by create: set only when true
+            await admin.set_config(
+                db.name, block_reads=db.block_reads, block_writes=db.block_writes
+            )
+
+    async def attach(self, db: DatabaseState, *, create: bool) -> None:
+        """Make ``db`` live: its namespace (created with its config when asked) and its proxies.
+
+        Replicas get no admin call: a replica sqld creates the namespace on first access and
+        takes its config (the key) from the primary. A create on a replica would reset the key
+        it holds, leaving that replica URL open to anyone.
+        """
+        group = self.group(db.group)
+        if create:
+            await self.create_namespace(db)
+        db.port = await self.dataplane.expose(db.name, PRIMARY, db.port, self._on_upload)
+        await settle(self.attach_replica(db, loc) for loc in self.replica_locations(group))
+
+    async def attach_replica(self, db: DatabaseState, location: str) -> None:
         node = await self.dataplane.start_node(location)
-        await node.admin.ensure_namespace(db.name)
         port = db.replica_ports.get(location, 0)
         db.replica_ports[location] = await self.dataplane.expose(db.name, location, port)
         await self._warm(db, node.process.http_url)
@@ -187,21 +229,15 @@ class ControlPlane:
                 f"{http_url}/v2/pipeline", json=body, headers=self.internal_headers(db)
             )
 
-    async def _apply_config(self, db: DatabaseState) -> None:
-        key = self.keys.get(db.group).public_b64url()
-        await self.dataplane.primary.admin.set_config(
+    async def apply_config(self, db: DatabaseState) -> None:
+        """Push ``db``'s settings to its primary namespace; the replicas follow from the primary."""
+        await self.dataplane.node(PRIMARY).admin.set_config(
             db.name,
-            jwt_key=key,
+            jwt_key=self.keys.get(db.group).public_b64url(),
             block_reads=db.block_reads,
             block_writes=db.block_writes,
             allow_attach=db.allow_attach,
             **({"max_db_size": db.size_limit} if db.size_limit else {}),
-        )
-        replicas = [
-            self.dataplane.nodes.get(loc) for loc in self.replica_locations(self.group(db.group))
-        ]
-        await asyncio.gather(
-            *(node.admin.set_config(db.name, jwt_key=key) for node in replicas if node is not None)
         )
 
     # --- groups ---
@@ -220,7 +256,7 @@ class ControlPlane:
 
     async def delete_group(self, name: str) -> GroupState:
         async with self.lock:
-            group = self.group(name)
+            group = self._own_group(name)
             members = [d.name for d in self.state.databases.values() if d.group == name]
             if members:
                 raise ApiError(
@@ -235,15 +271,14 @@ class ControlPlane:
     async def add_location(self, name: str, location: str) -> GroupState:
         check_location(location)
         async with self.lock:
-            group = self.group(name)
+            group = self._own_group(name)
             if location in group.locations:
                 return group
             group.locations.append(location)
             try:
                 for db in self.state.databases.values():
-                    if db.group == name:
-                        await self._attach_replica(db, location)
-                        await self._apply_config(db)
+                    if db.group == name and db.broken is None:
+                        await self.attach_replica(db, location)
             except ApiError:
                 group.locations.remove(location)
                 raise
@@ -252,7 +287,7 @@ class ControlPlane:
 
     async def remove_location(self, name: str, location: str) -> GroupState:
         async with self.lock:
-            group = self.group(name)
+            group = self._own_group(name)
             if location == group.primary:
                 raise ApiError(
                     400, f"cannot remove {location}: it is the primary location of group {name}"
@@ -301,38 +336,25 @@ class ControlPlane:
                 seeded_from=seeded_from,
                 awaiting_upload=awaiting_upload,
             )
-            await self._clear_orphan(name)
+            await startup.clear_orphan(self, name)
             if seed is not None:
                 await seed(db)
-            else:
-                await self.dataplane.primary.admin.create_namespace(name)
             try:
-                await self._attach(db, create=False)
+                await self.attach(db, create=seed is None)
             except ApiError:
                 await self.dataplane.unexpose(name)
                 # With sqld down (killed mid-create) this fails: the next create of the name clears it.
                 with contextlib.suppress(ApiError):
-                    await self._clear_orphan(name)
+                    await startup.clear_orphan(self, name)
                 raise
             self.state.databases[name] = db
             self.save()
             return db
 
-    async def _clear_orphan(self, name: str) -> None:
-        """Delete the namespaces of ``name`` that no database owns (called under the lock for a name
-        the state does not have): left by a create that failed midway, e.g. sqld killed."""
-        for node in list(self.dataplane.nodes.values()):
-            directory = node.process.db_path / "dbs" / name
-            if not await asyncio.to_thread(directory.exists):
-                continue
-            log.warning("removing namespace %s left by a failed create (%s)", name, directory)
-            await self.dataplane.node(node.location).admin.delete_namespace_if_exists(name)
-            await asyncio.to_thread(shutil.rmtree, directory, True)
-
     async def delete_database(self, name: str) -> DatabaseState:
         async with self.lock:
             db = self.database(name)
-            if db.delete_protection:
+            if db.delete_protection is True:
                 raise ApiError(
                     403,
                     f"database {name} has delete protection; turn it off in its configuration first",
@@ -342,27 +364,22 @@ class ControlPlane:
                 node = self.dataplane.nodes.get(location)
                 if node is not None:
                     await node.admin.delete_namespace_if_exists(name)
-            await self.dataplane.primary.admin.delete_namespace(name)
+            primary = self.dataplane.primary.admin
+            if db.broken:  # its namespace may be gone already
+                await primary.delete_namespace_if_exists(name)
+            else:
+                await primary.delete_namespace(name)
             del self.state.databases[name]
             self.state.recovery_points.pop(name, None)
             self.save()
             return db
 
     async def update_configuration(self, name: str, changes: dict[str, Any]) -> DatabaseState:
-        allowed = {"block_reads", "block_writes", "delete_protection", "allow_attach", "size_limit"}
-        unknown = set(changes) - allowed - {"allowed_ips", "allowed_aws_vpc_ids"}
-        if unknown:
-            raise ApiError(400, f"unknown configuration fields: {', '.join(sorted(unknown))}")
-        for field_name in allowed - {"size_limit"}:
-            if field_name in changes and not isinstance(changes[field_name], bool):
-                raise ApiError(400, f"{field_name} must be true or false")
+        """Checked whole before anything changes; if sqld or the disk refuses, nothing has."""
+        wanted = dbconfig.checked_changes(changes)
         async with self.lock:
-            db = self.database(name)
-            for field_name in allowed:
-                if field_name in changes:
-                    setattr(db, field_name, changes[field_name])
-            await self._apply_config(db)
-            self.save()
+            db = self._servable(name)
+            await dbconfig.apply(self, db, wanted)
             return db
 
     # --- uploads (Turso's `POST /v1/upload` on the database URL) ---
@@ -377,9 +394,13 @@ class ControlPlane:
         except ApiError as exc:
             return exc.status, exc.body()
 
-    # --- tokens ---
+    # --- tokens (tursotui.local.rotation) ---
 
-    def create_token(
+    def key_lock(self, group: str) -> asyncio.Lock:
+        """Per group: held by a rotate until every sqld has the new key, and by each token mint."""
+        return self.key_locks.setdefault(group, asyncio.Lock())
+
+    async def create_token(
         self,
         *,
         group: str,
@@ -387,21 +408,22 @@ class ControlPlane:
         expiration: str | None,
         authorization: str | None,
     ) -> str:
-        self.group(group)
-        return self.keys.mint(
+        self._own_group(group)
+        return await rotation.mint(
+            self,
             group,
-            database=database.name if database else None,
+            database=database,
             read_only=parse_authorization(authorization),
             expires_in=parse_expiration(expiration),
         )
 
+    async def set_key(self, db: DatabaseState, key: SigningKey) -> None:
+        await self.dataplane.node(PRIMARY).admin.set_config(db.name, jwt_key=key.public_b64url())
+
     async def rotate_group_key(self, group: str) -> None:
-        async with self.lock:
-            self.group(group)
-            self.keys.rotate(group)
-            for db in self.state.databases.values():
-                if db.group == group:
-                    await self._apply_config(db)
+        async with self.lock, self.key_lock(group):
+            self._own_group(group)
+            await rotation.rotate(self, group)
 
     # --- helpers for SQL against a database (trusted, control plane only) ---
 

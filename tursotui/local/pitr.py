@@ -66,6 +66,8 @@ class Pitr:
 
     async def take_if_changed(self) -> None:
         for name, db in list(self.cp.state.databases.items()):
+            if db.broken:
+                continue
             points = self.cp.state.recovery_points.get(name, [])
             last = max(points, key=lambda p: p.taken_at, default=None)
             if last is not None and self.cp.clock() - last.taken_at < self.interval:
@@ -108,7 +110,7 @@ class Pitr:
             target = self.cp.namespace_file(db.name).parent
             await asyncio.to_thread(place_database_file, point_file, target)
             try:
-                await self.cp.dataplane.primary.admin.create_namespace(db.name)
+                await self.cp.create_namespace(db)
             except ApiError:
                 await asyncio.to_thread(shutil.rmtree, target, True)
                 raise

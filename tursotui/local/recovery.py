@@ -11,6 +11,7 @@ asked timestamp and seeds a new namespace with it; the source is only ever read.
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import sqlite3
 import uuid
@@ -123,7 +124,8 @@ class RecoveryPoints:
                 f"timestamp {timestamp} is outside the {days:g}-day recovery window "
                 f"([turso.backup] retention_days); the oldest restorable time is {iso(now - self.retention)}",
             )
-        candidates = [p for p in points if p.taken_at <= at]
+        # Points are listed at whole seconds (iso() drops the fraction): the listed time restores.
+        candidates = [p for p in points if math.floor(p.taken_at) <= at]
         if not candidates:
             raise ApiError(400, f"no recovery point of {db.name} at or before {timestamp}")
         return max(candidates, key=lambda p: p.taken_at)

@@ -61,6 +61,8 @@ def database(db: DatabaseState, g: GroupState, hostname: str) -> dict[str, Any]:
         "schema": "",
         "parent": db.parent,
     }
+    if db.broken:
+        body["broken"] = db.broken  # local only: why this start does not serve it
     return body
 
 

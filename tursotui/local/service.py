@@ -66,9 +66,10 @@ class LocalTurso:
     @property
     def notices(self) -> list[str]:
         """What the start had to fix and the operator should know: left-over sqld stopped, ports moved."""
-        return [found.describe() for found in self.stale_sqld_stopped] + list(
-            self.cp.dataplane.moved
-        )
+        return [found.describe() for found in self.stale_sqld_stopped] + [
+            *self.cp.dataplane.moved,
+            *self.cp.notices,
+        ]
 
     async def start(self) -> LocalTurso:
         if not self._started:

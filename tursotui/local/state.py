@@ -36,6 +36,24 @@ LOCATIONS: dict[str, str] = {
 DEFAULT_LOCATION = "sjc"
 
 
+SIZE_UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000}
+
+
+def check_size_limit(value: Any) -> str | None:
+    """A database size limit as sqld's ``max_db_size`` takes it ("256mb", "1gb", "1000"); None for
+    none. ValueError (an ApiError 400 once raised to a caller) for anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"invalid size_limit {value!r}: use bytes or a unit, e.g. 256mb, 1gb")
+    text = str(value).strip().lower()
+    number = text.rstrip("kmgb")
+    unit = text[len(number) :]
+    if not number.isdigit() or unit not in SIZE_UNITS:
+        raise ValueError(f"invalid size_limit {value!r}: use bytes or a unit, e.g. 256mb, 1gb")
+    return text
+
+
 class StateError(RuntimeError):
     """The state file cannot be used; the message says which file and why."""
 
@@ -74,6 +92,26 @@ class DatabaseState:
     seeded_from: dict[str, Any] | None = None
     replica_ports: dict[str, int] = field(default_factory=dict)
     awaiting_upload: bool = False
+    broken: str | None = field(default=None, compare=False)
+    """Why this start could not serve the database (never saved: each start decides again)."""
+
+    def problem(self) -> str | None:
+        """What in this database's stored state cannot be served, or None."""
+        for name in ("delete_protection", "block_reads", "block_writes", "allow_attach"):
+            if not isinstance(getattr(self, name), bool):
+                return f"{name} is {getattr(self, name)!r}, not true or false"
+        if not isinstance(self.port, int) or isinstance(self.port, bool):
+            return f"port is {self.port!r}, not a number"
+        ports = self.replica_ports
+        if not isinstance(ports, dict) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in ports.values()
+        ):
+            return f"replica_ports is {ports!r}, not locations and port numbers"
+        try:
+            check_size_limit(self.size_limit)
+        except ValueError as exc:
+            return str(exc)
+        return None
 
 
 @dataclass
@@ -99,7 +137,10 @@ class OrgState:
     version: int = STATE_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for db in data["databases"].values():
+            db.pop("broken", None)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OrgState:

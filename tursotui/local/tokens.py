@@ -59,15 +59,36 @@ class GroupKeys:
         self._cache[group] = key
         return key
 
-    def rotate(self, group: str) -> SigningKey:
+    def next_path(self, group: str) -> Path:
+        """The key a rotate is pushing to sqld; it replaces the group's key once every sqld has it."""
+        return self.directory / f"group-{group}.pem.next"
+
+    def prepare_rotation(self, group: str) -> SigningKey:
+        """A new key written beside the current one (a full disk fails here, before any change)."""
         key = SigningKey.generate()
-        atomic_write(self._path(group), key.private_pem(), mode=0o600)
-        self._cache[group] = key
+        atomic_write(self.next_path(group), key.private_pem(), mode=0o600)
         return key
+
+    def commit_rotation(self, group: str, key: SigningKey) -> None:
+        """The new key becomes the group's (a rename: needs no space); tokens are minted with it."""
+        self.next_path(group).replace(self._path(group))
+        self._cache[group] = key
+
+    def abort_rotation(self, group: str) -> None:
+        self.next_path(group).unlink(missing_ok=True)
+
+    def interrupted_rotations(self) -> list[str]:
+        """Groups whose rotate was killed midway (their sqld may hold either key)."""
+        suffix = ".pem.next"
+        return sorted(
+            path.name.removeprefix("group-").removesuffix(suffix)
+            for path in self.directory.glob(f"group-*{suffix}")
+        )
 
     def delete(self, group: str) -> None:
         self._cache.pop(group, None)
         self._path(group).unlink(missing_ok=True)
+        self.abort_rotation(group)
 
     def mint(
         self,

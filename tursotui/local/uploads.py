@@ -54,7 +54,8 @@ def _authorize(cp: ControlPlane, db: DatabaseState, authorization: str | None) -
 
 
 async def _replace_namespace(cp: ControlPlane, db: DatabaseState, source: Path) -> None:
-    """Swap the (empty) namespace of ``db`` for ``source`` on the primary and its replicas."""
+    """Swap the (empty) namespace of ``db`` for ``source`` on the primary; the replicas drop
+    theirs and replicate the new one (with its key) from the primary on first access."""
     replicas = cp.replica_locations(cp.group(db.group))
     for location in replicas:
         await cp.dataplane.node(location).admin.delete_namespace_if_exists(db.name)
@@ -63,10 +64,9 @@ async def _replace_namespace(cp: ControlPlane, db: DatabaseState, source: Path) 
     target = cp.namespace_file(db.name).parent
     await asyncio.to_thread(shutil.rmtree, target, True)
     await asyncio.to_thread(place_database_file, source, target)
-    await primary.admin.create_namespace(db.name)
-    await cp._apply_config(db)
+    await cp.create_namespace(db)
     for location in replicas:
-        await cp._attach_replica(db, location)
+        await cp.attach_replica(db, location)
 
 
 async def accept_upload(
@@ -105,7 +105,7 @@ async def seed_from_dump(cp: ControlPlane, db: DatabaseState, url: str) -> None:
     uri = await asyncio.to_thread(_dump_uri, url)
     primary = cp.dataplane.node(PRIMARY)
     try:
-        await primary.admin.create_namespace(db.name, dump_url=uri)
+        await cp.create_namespace(db, dump_url=uri)
     except ApiError as exc:
         await primary.admin.delete_namespace_if_exists(db.name)  # sqld leaves an empty one behind
         raise ApiError(400, f"the SQL dump could not be loaded: {exc.message}") from None

@@ -1,0 +1,143 @@
+"""What a start of the local Turso checks and repairs before it serves: one bad database never
+takes the organization down.
+
+- A database whose stored state is unusable (a bad value, its group missing, its sqld namespace
+  gone) is *broken*: not served, shown with a local-only ``broken`` reason, named in the notices.
+  The others serve; state.json is left as it is.
+- A rotate killed midway is finished backwards: every database of the group gets the key it had.
+- Namespaces no database owns (a create or restore killed midway) are removed from sqld.
+- Nothing else is re-sent to sqld: its metastore keeps every namespace's config across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tursotui.local.errors import ApiError
+from tursotui.local.settle import settle
+
+if TYPE_CHECKING:
+    from tursotui.local.controlplane import ControlPlane
+    from tursotui.local.state import DatabaseState
+
+log = logging.getLogger(__name__)
+
+ATTACH_CONCURRENCY = 8
+"""Databases made live side by side at start (each: proxies, a warm-up query per replica)."""
+
+
+def stored_problem(cp: ControlPlane, db: DatabaseState) -> str | None:
+    """Why ``db`` cannot be served as state.json describes it, or None."""
+    problem = db.problem()
+    if problem is not None:
+        return f"state.json: {problem}"
+    if db.group not in cp.state.groups:
+        return f"its group {db.group!r} is not in state.json"
+    directory = cp.namespace_file(db.name).parent
+    if not directory.is_dir():
+        return f"its sqld namespace is gone ({directory} does not exist)"
+    return None
+
+
+async def attach_all(cp: ControlPlane) -> None:
+    """Serve every database that can be served; mark the others broken."""
+    for db in cp.state.databases.values():
+        db.broken = None
+        problem = await asyncio.to_thread(stored_problem, cp, db)
+        if problem is not None:
+            cp.mark_broken(db, problem)
+    limit = asyncio.Semaphore(ATTACH_CONCURRENCY)
+
+    async def attach(db: DatabaseState) -> None:
+        async with limit:
+            try:
+                await cp.attach(db, create=False)
+            except (ApiError, OSError) as exc:
+                await cp.dataplane.unexpose(db.name)
+                reason = exc.message if isinstance(exc, ApiError) else str(exc)
+                cp.mark_broken(db, f"could not be served: {reason}")
+
+    await settle(attach(db) for db in cp.state.databases.values() if db.broken is None)
+
+
+async def finish_rotations(cp: ControlPlane) -> None:
+    """A rotate killed midway left ``group-X.pem.next``: put the group's key back on every sqld."""
+    for group in cp.keys.interrupted_rotations():
+        if group in cp.state.groups:
+            members = [
+                db for db in cp.state.databases.values() if db.group == group and db.broken is None
+            ]
+            key = cp.keys.get(group)
+            await settle(cp.set_key(db, key) for db in members)
+            cp.notices.append(
+                f"group {group}: a token rotation was interrupted; its databases keep the key "
+                "they had before it (rotate again to replace it)"
+            )
+        cp.keys.abort_rotation(group)
+
+
+async def clear_orphan(cp: ControlPlane, name: str) -> None:
+    """Delete the namespaces of ``name``, which no database owns (called under the control-plane
+    lock for a name the state does not have): left by a create that failed midway."""
+    for node in list(cp.dataplane.nodes.values()):
+        directory = node.process.db_path / "dbs" / name
+        known = name in await asyncio.to_thread(metastore_namespaces, node.process.db_path, name)
+        if not known and not await asyncio.to_thread(directory.exists):
+            continue
+        log.warning("removing namespace %s left by a failed create (%s)", name, directory)
+        await cp.dataplane.node(node.location).admin.delete_namespace_if_exists(name)
+        await asyncio.to_thread(shutil.rmtree, directory, True)
+
+
+def metastore_namespaces(db_path: Path, only: str | None = None) -> set[str]:
+    """The namespaces sqld's metastore holds (read-only; sqld keeps serving), or just ``only``."""
+    store = db_path / "metastore" / "data"
+    if not store.exists():
+        return set()
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        sql = "SELECT namespace FROM namespace_configs"
+        if only is None:
+            rows = conn.execute(sql).fetchall()
+        else:
+            rows = conn.execute(sql + " WHERE namespace = ?", (only,)).fetchall()
+    except sqlite3.Error as exc:
+        log.warning("cannot read sqld's metastore %s: %s", store, exc)
+        return set()
+    finally:
+        conn.close()
+    return {str(row[0]) for row in rows}
+
+
+def namespace_dirs(db_path: Path) -> set[str]:
+    directory = db_path / "dbs"
+    if not directory.is_dir():
+        return set()
+    return {entry.name for entry in directory.iterdir() if entry.is_dir()}
+
+
+async def remove_orphans(cp: ControlPlane) -> None:
+    """Remove the namespaces no database owns, on the primary and every replica sqld."""
+    owned = set(cp.state.databases)
+    for node in list(cp.dataplane.nodes.values()):
+        db_path = node.process.db_path
+        known = await asyncio.to_thread(metastore_namespaces, db_path)
+        dirs = await asyncio.to_thread(namespace_dirs, db_path)
+        for name in sorted((known | dirs) - owned - {"default"}):
+            try:
+                if name in known:
+                    await node.admin.delete_namespace_if_exists(name)
+                await asyncio.to_thread(shutil.rmtree, db_path / "dbs" / name, True)
+            except ApiError as exc:
+                log.warning("could not remove namespace %s (%s): %s", name, node.location, exc)
+                continue
+            where = "the primary" if node.primary else f"the {node.location} replica"
+            cp.notices.append(
+                f"removed namespace {name} from {where}: no database owns it "
+                "(left by a create or restore that was killed midway)"
+            )
