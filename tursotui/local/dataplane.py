@@ -25,8 +25,10 @@ from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_por
 from tursotui.local.tls import GrpcTls, ensure_grpc_tls
 
 log = logging.getLogger(__name__)
-# Recovery-friendly replication log: compacted so embedded replicas bootstrap fast.
-SQLD_EXTRA = ("--max-log-duration", "60")
+# Recovery-friendly replication log: compacted so embedded replicas bootstrap fast. No `default`
+# namespace: a request naming no database (no x-namespace-bin, Host localhost) gets a 400, never an
+# open keyless database.
+SQLD_EXTRA = ("--max-log-duration", "60", "--disable-default-namespace")
 PRIMARY = "primary"
 PORT_ATTEMPTS = 3
 """Starts of a new sqld on fresh ports when another program took one of them first (a race free_port can lose)."""
