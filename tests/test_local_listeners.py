@@ -43,3 +43,9 @@ async def test_no_sqld_serves_a_default_namespace(org: LocalTurso) -> None:
                 )
                 assert answer.status_code in (400, 404), (node.location, host, answer.text)
                 assert "rows" not in answer.text
+            # sqld creates `default` on demand when named: it takes no token (no key of ours opens it).
+            for headers in ({"Host": "default.localhost"}, {"x-namespace-bin": "ZGVmYXVsdA"}):
+                answer = await http.post(
+                    f"{node.process.http_url}/v2/pipeline", json=PIPELINE, headers=headers
+                )
+                assert answer.status_code == 401, (node.location, headers, answer.text)

@@ -18,7 +18,7 @@ import httpx
 
 from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
-from tursotui.local.guard import ensure_admin_key
+from tursotui.local.guard import ensure_admin_key, ensure_seal_key
 from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_port
@@ -95,6 +95,7 @@ class DataPlane:
             pid_dir=self.pid_dir,
             label=label,
             admin_key=self.admin_key,
+            jwt_key_file=ensure_seal_key(self.root),
             grpc_tls=self.grpc_tls,
         )
 

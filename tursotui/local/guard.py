@@ -7,6 +7,7 @@ which any local user sees in ``ps``).
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -15,6 +16,28 @@ from tursotui.atomic import atomic_write
 ADMIN_KEY_FILE = "admin-key"
 ADMIN_KEY_ENV = "LIBSQL_ADMIN_AUTH_KEY"
 """sqld 0.24.32 reads its admin key from here (``--admin-auth-key`` would show it in ``ps``)."""
+
+
+SEAL_KEY_FILE = "keyless-namespaces.pub"
+
+
+def ensure_seal_key(root: Path) -> Path:
+    """A JWT public key whose private half was never kept, for sqld's ``--auth-jwt-key-file``.
+
+    sqld checks a namespace's own ``jwt_key`` when it has one and this global key otherwise, so a
+    namespace without a key (sqld's lazily created ``default``, a database between its create and its
+    key) refuses every token instead of answering anyone.
+    """
+    path = root / SEAL_KEY_FILE
+    if path.is_file() and path.stat().st_size > 0:
+        return path
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    public = Ed25519PrivateKey.generate().public_key()
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    atomic_write(path, base64.urlsafe_b64encode(raw).rstrip(b"="), mode=0o600)
+    return path
 
 
 def ensure_admin_key(root: Path) -> str:
