@@ -19,6 +19,7 @@ from tursotui.ui.restore_plan import (
     retention_for_plan,
     show_time,
 )
+from tursotui.ui.screens.restore import READ_ONLY_REFUSAL
 from tursotui.ui.screens.restore_steps import StepScreen
 
 from .fake_org import FakeOrg
@@ -127,3 +128,19 @@ async def test_cloud_flow_checks_each_step_and_cancel_changes_nothing(
             await pilot.pause()
         assert app.screen.id == "main"
     assert fake.count("POST", "/databases") == 0
+
+
+async def test_read_only_mode_refuses_the_restore_wizard(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """It would create a database, mint a full-access token and repoint config.toml and .env."""
+    app = make_app(fake, read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        await pilot.press("R")
+        for _ in range(10):
+            await pilot.pause()
+        assert app.screen.id == "main"  # no wizard step opened
+        assert [n.message for n in app._notifications] == [READ_ONLY_REFUSAL]
+    assert fake.count("POST", "/databases") == 0
+    assert fake.count("POST", "/auth/tokens") == 0

@@ -38,6 +38,12 @@ if TYPE_CHECKING:
     from tursotui.ui.app import TursoApp
 
 
+READ_ONLY_REFUSAL = (
+    "Read-only mode: restore is disabled (it creates a database, mints a full-access token and "
+    "points config.toml and .env at it)"
+)
+
+
 class Cancelled(Exception):
     pass
 
@@ -50,7 +56,11 @@ async def _ask(app: TursoApp, screen: ModalScreen[str | None]) -> str:
 
 
 async def run_restore_wizard(app: TursoApp) -> None:
-    """The whole wizard; any error is shown and nothing is left half-changed on the source."""
+    """The whole wizard (refused in read-only mode); any error is shown and nothing is left
+    half-changed on the source."""
+    if app.services.read_only:
+        app.notify(READ_ONLY_REFUSAL, severity="warning", timeout=6, markup=False)
+        return
     try:
         await _wizard(app)
     except Cancelled:
