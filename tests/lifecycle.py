@@ -135,8 +135,12 @@ def _err(proc: subprocess.Popen[str]) -> str:
 def stop(proc: subprocess.Popen[str], local_dir: Path) -> None:
     """Kill ``proc`` (by its pid) if the test left it running, and the sqld it left behind."""
     if proc.poll() is None:
-        proc.kill()
-        proc.wait(timeout=30)
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
     from tursotui.local.pidfiles import reap_stale_sqld
 
     reap_stale_sqld(local_dir / "sqld" / "pids", local_dir / "sqld")

@@ -59,7 +59,10 @@ async def test_child_serves_the_api_with_its_token_and_stops_every_sqld(tmp_path
     try:
         assert child.base_url.startswith("http://127.0.0.1:")
         assert not child.had_databases
-        assert await child.ready() == ()
+        config, env = tmp_path / "config.toml", tmp_path / ".env"
+        assert await child.ready() == (
+            f"Pointed {config} and {env} at the demo database xswarm-users.",
+        )
         client = child.platform_client()
         try:
             names = [d.name for d in await client.list_databases()]

@@ -3,19 +3,23 @@
     async with open_backend(settings) as backend:
         databases = await backend.platform.list_databases()
 
-Turso Cloud: a PlatformClient over the network. Local Turso: the control plane is started
-in this process (real sqld on 127.0.0.1) and the client talks to it through httpx's ASGI
+Turso Cloud: a PlatformClient over the network. Local Turso: the one a console or ``tursotui local
+serve`` already runs on this data dir, over HTTP (its discovery file); else the control plane is
+started in this process (real sqld on 127.0.0.1) and the client talks to it through httpx's ASGI
 transport; it is stopped, with every sqld it started, when the block ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tursotui.config import Settings
+from tursotui.local.discovery import RunningTurso, find_running
 
 if TYPE_CHECKING:
     from tursotui.local.service import LocalTurso
@@ -27,32 +31,59 @@ class Backend:
     settings: Settings
     platform: PlatformClient
     local: LocalTurso | None = None
+    """The local Turso started in this process (None on Turso Cloud, or attached to a running one)."""
+    attached: RunningTurso | None = None
+    """The local Turso another process serves on this data dir, reached over HTTP."""
+    notes: list[str] = field(default_factory=list)
+    """What starting the local Turso did to config.toml/.env, or why it left them alone."""
 
     @property
     def target(self) -> str:
         return self.settings.target
 
     @property
+    def is_local(self) -> bool:
+        return self.local is not None or self.attached is not None
+
+    @property
     def label(self) -> str:
         if self.local is not None:
             return f"local Turso (org {self.local.organization})"
+        if self.attached is not None:
+            return (
+                f"local Turso (org {self.attached.organization}, served by pid {self.attached.pid})"
+            )
         return f"Turso Cloud (org {self.settings.organization})"
 
     @property
     def notices(self) -> list[str]:
         """What starting the local Turso fixed and the operator should know (empty on Turso Cloud)."""
-        return self.local.notices if self.local is not None else []
+        return [*self.local.notices, *self.notes] if self.local is not None else []
 
     def secrets(self) -> tuple[str, ...]:
         found = [self.settings.api_token, self.settings.auth_token]
         if self.local is not None:
             found.append(self.local.api_token)
+        if self.attached is not None:
+            found.append(self.attached.api_token)
         return tuple(t for t in found if t)
 
 
+ATTACH_WAIT = 30.0
+"""Seconds a command waits for the data dir held by another process: a server starting (then it attaches) or
+another command finishing (then it starts its own)."""
+
+
 @asynccontextmanager
-async def open_backend(settings: Settings, *, demo: bool = False) -> AsyncIterator[Backend]:
-    """The backend of ``settings``; ``demo`` creates the local demo org when it has no database."""
+async def open_backend(
+    settings: Settings, *, demo: bool = False, waiting: Callable[[str], None] | None = None
+) -> AsyncIterator[Backend]:
+    """The backend of ``settings``; ``demo`` creates the local demo org when it has no database.
+
+    Local Turso: the one already serving this data dir (``tursotui local serve``, a console) when there is one,
+    over HTTP; else it is started in this process and stopped, with every sqld, when the block ends. While
+    another process holds the data dir without serving it yet, ``waiting(why)`` is told once and this waits up
+    to :data:`ATTACH_WAIT` seconds."""
     if settings.target == "cloud":
         from tursotui.platform import PlatformClient
 
@@ -65,36 +96,50 @@ async def open_backend(settings: Settings, *, demo: bool = False) -> AsyncIterat
             await platform.aclose()
         return
 
-    from tursotui.local.serve import start_local_turso
+    from tursotui.local.lock import LocalTursoBusy
+    from tursotui.local.serve import local_data_dir, start_local_turso
 
-    turso = await start_local_turso(settings)
+    deadline = time.monotonic() + ATTACH_WAIT
+    while True:
+        running = find_running(local_data_dir(settings))
+        if running is not None:
+            platform = attached_client(running)
+            try:
+                yield Backend(settings, platform, attached=running)
+            finally:
+                await platform.aclose()
+            return
+        try:
+            started = await start_local_turso(settings, demo=demo)
+            break
+        except LocalTursoBusy as exc:
+            if time.monotonic() > deadline:
+                raise
+            if waiting is not None:
+                waiting(f"{exc}; waiting up to {ATTACH_WAIT:g} s for it")
+                waiting = None
+            await asyncio.sleep(0.25)
+    turso = started.turso
     try:
-        if demo:
-            from tursotui.local.demo import ensure_demo_org
-
-            await ensure_demo_org(
-                turso,
-                config_path=settings.config_path,
-                env_path=settings.env_path,
-                write_config=config_is_ours(settings),
-            )
         platform = turso.platform_client()
         try:
-            yield Backend(settings, platform, turso)
+            yield Backend(settings, platform, turso, notes=started.notes)
         finally:
             await platform.aclose()
     finally:
         await turso.close()
 
 
-def config_is_ours(settings: Settings) -> bool:
-    """May the local Turso point config.toml/.env at its demo database?
+def attached_client(running: RunningTurso) -> PlatformClient:
+    """A Platform client of the local Turso another process serves (127.0.0.1, its API token)."""
+    import httpx
 
-    Only when they do not already point somewhere else: no database URL yet, or a loopback one.
-    """
-    from urllib.parse import urlsplit
+    from tursotui.loopback import loopback_only_tls
+    from tursotui.platform import PlatformClient
 
-    from tursotui.config.schema import is_loopback
-
-    url = settings.config.turso.database_url
-    return not url or is_loopback(urlsplit(url).hostname or "")
+    return PlatformClient(
+        running.api_token,
+        organization=running.organization,
+        base_url=running.base_url,
+        transport=httpx.AsyncHTTPTransport(verify=loopback_only_tls()),
+    )

@@ -11,6 +11,7 @@ from tursotui.config import CliOptions, Settings, resolve
 from tursotui.stopsignals import StopSignals, exit_status, run_stoppable
 
 if TYPE_CHECKING:
+    from tursotui.local.discovery import RunningTurso
     from tursotui.platform import PlatformClient
     from tursotui.ui.app import TursoApp
     from tursotui.ui.data import OrgSnapshot
@@ -88,10 +89,16 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     The child serves on a socket bound here, so the app's Platform client exists before the child is ready;
     the first refresh waits for it (``Services.backend_ready``). benchmarks/cold_start.py times it.
     """
+    from tursotui.local.discovery import find_running
     from tursotui.local.process import LocalTursoProcess
 
+    local_dir = settings.data_dir / "local-turso"
+    running = find_running(local_dir)
+    if running is not None:
+        await _run_attached(settings, running, signals)
+        return
     print("Starting the local Turso (real sqld on 127.0.0.1)…", file=sys.stderr, flush=True)
-    child = await LocalTursoProcess.spawn(options, settings.data_dir / "local-turso")
+    child = await LocalTursoProcess.spawn(options, local_dir)
     ready = asyncio.ensure_future(child.ready())
     try:
         if not child.had_databases:
@@ -117,6 +124,22 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     finally:
         ready.cancel()
         await child.close()
+
+
+async def _run_attached(settings: Settings, running: RunningTurso, signals: StopSignals) -> None:
+    """The console on the local Turso another process serves on this data dir (``local serve``, a console):
+    over HTTP with its token; that process keeps running it when this console quits."""
+    from tursotui.backend import attached_client
+
+    print(f"Using {running.describe()}.", file=sys.stderr, flush=True)
+    app_class, services_class = _import_console()
+    platform = attached_client(running)
+    try:
+        services = services_class.from_settings(settings, platform)
+        services.secrets = (*services.secrets, running.api_token)
+        await _run_app(app_class(services), signals)
+    finally:
+        await platform.aclose()
 
 
 def run_console(args: argparse.Namespace) -> int:

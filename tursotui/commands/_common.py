@@ -126,8 +126,10 @@ class Context:
 
     @asynccontextmanager
     async def backend(self) -> AsyncIterator[Backend]:
-        """The configured backend (the local Turso creates its demo org on first use)."""
-        async with open_backend(self.settings, demo=True) as backend:
+        """The configured backend: the local Turso already serving this data dir, or started here (it creates
+        its demo org on first use)."""
+        waiting = lambda why: self.info(f"tursotui: {why}")  # noqa: E731
+        async with open_backend(self.settings, demo=True, waiting=waiting) as backend:
             self.settings = resolve(cli_options(self.args))  # what a new demo org wrote
             for secret in backend.secrets():
                 self.add_secret(secret)

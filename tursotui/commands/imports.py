@@ -78,7 +78,7 @@ async def _run_import(ctx: Context, source: ImportSource) -> int:
                 source,
                 args.new,
                 group=args.group,
-                local=backend.local is not None,
+                local=backend.is_local,
                 data_dir=ctx.settings.data_dir,
             )
             _preview(ctx, plan)

@@ -90,5 +90,7 @@ def write_env_file(
         lines.append(line)
     lines.extend(f"{key}={_quote(value)}" for key, value in pending.items() if value is not None)
     saved = backup_copy(path) if backup else None
+    if saved is not None:
+        saved.chmod(0o600)  # it holds secrets, whatever the old file's mode was
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o600)
     return saved

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from tursotui.loopback import is_loopback_host
+from tursotui.names import parse_duration
 
 Target = Literal["cloud", "local"]
 TARGETS: tuple[Target, ...] = ("cloud", "local")
@@ -62,6 +63,8 @@ class TuiConfig:
     theme: str = "textual-dark"
     read_only: bool = False
     local_recovery_interval_seconds: int = 60
+    token_expiration: str = "90d"  # noqa: S105 - a lifetime, not a secret
+    """Lifetime of the tokens tursotui mints for itself (the demo org's, setup's, restore's)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,15 @@ def _target(value: Any) -> Target:
     raise ValueError('"cloud" or "local"')
 
 
+def _expiration(value: Any) -> str:
+    text = _str(value)
+    try:
+        parse_duration(text)
+    except ValueError:
+        raise ValueError("a token lifetime such as 90d, 2w1d30m or never") from None
+    return text.strip().lower()
+
+
 def _theme(value: Any) -> str:
     text = _str(value)
     if text not in THEMES:
@@ -197,5 +209,6 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "theme": _theme,
         "read_only": _bool,
         "local_recovery_interval_seconds": _int_range(5, 86_400),
+        "token_expiration": _expiration,
     },
 }

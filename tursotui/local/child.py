@@ -38,25 +38,20 @@ async def stdin_closed() -> None:
 
 
 async def run(options: CliOptions, sock: socket.socket) -> int:
-    from tursotui.backend import config_is_ours
-    from tursotui.local.demo import ensure_demo_org
     from tursotui.local.serve import serve_api, start_local_turso
 
     try:
         settings = resolve(options)
-        turso = await start_local_turso(settings)
+        started = await start_local_turso(settings, demo=True)  # the demo org, on first use only
     except (ConfigError, RuntimeError, OSError) as exc:  # StateError/SqldError are RuntimeErrors
         _say({"error": str(exc)})
         return 1
+    except Exception as exc:  # the demo org could not be made: said to the console, which names it
+        _say({"error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    turso = started.turso
     try:
-        if not turso.cp.state.databases:  # the demo org, on first use only
-            await ensure_demo_org(
-                turso,
-                config_path=settings.config_path,
-                env_path=settings.env_path,
-                write_config=config_is_ours(settings),
-            )
-        ready = {"ready": True, "notices": turso.notices}
+        ready = {"ready": True, "notices": started.notices}
         until = asyncio.ensure_future(stdin_closed())
         await serve_api(turso, lambda: _say(ready), until, sock=sock)
     except Exception as exc:  # reported to the console, which names it; the sqld are stopped below

@@ -11,13 +11,16 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from tursotui.config import write_env_file
+from tursotui.config import Settings, write_env_file
 from tursotui.config.envfile import AUTH_TOKEN
+from tursotui.config.schema import is_loopback
 from tursotui.config.write import update_config
 from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
 from tursotui.local.state import DEFAULT_LOCATION
+from tursotui.ops.tokens import DEFAULT_EXPIRATION, TokenLedger, entry_for, parse_expiration
 from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 
 DEMO_DATABASE = "xswarm-users"
@@ -33,6 +36,22 @@ class DemoOrg:
     created: bool
     database_url: str
     users: int
+    notes: tuple[str, ...] = ()
+    """What was done to config.toml/.env (written, backed up), or why they were left alone."""
+
+
+def files_are_ours(settings: Settings, organization: str = "local") -> bool:
+    """May the local Turso point config.toml/.env at its demo database?
+
+    Only when they are absent or already point at a local Turso: no Turso Cloud API token, no ``target =
+    "cloud"``, no other organization, and the database URL (flag, environment or config) empty or on this
+    machine. A Turso Cloud setup is never rewritten."""
+    if settings.api_token or settings.config.tursotui.target == "cloud":
+        return False
+    if settings.organization and settings.organization != organization:
+        return False
+    url = settings.database_url
+    return not url or is_loopback(urlsplit(url).hostname or "")
 
 
 async def _fill(url: str, token: str, users: int) -> None:
@@ -80,8 +99,14 @@ async def ensure_demo_org(
     env_path: Path,
     users: int = DEFAULT_USERS,
     write_config: bool = True,
+    expiration: str = DEFAULT_EXPIRATION,
+    ledger: TokenLedger | None = None,
 ) -> DemoOrg:
-    """Create the demo organization unless the local Turso already has databases."""
+    """Create the demo organization unless the local Turso already has databases.
+
+    ``write_config``: point config.toml/.env at it (an existing file is backed up first, and the notes say
+    so); else they are left alone and the notes say how to point them at it. Its database token expires after
+    ``expiration`` and is recorded in ``ledger`` (the expiry warnings cover it)."""
     client = turso.platform_client()
     try:
         existing = await client.list_databases()
@@ -91,7 +116,18 @@ async def ensure_demo_org(
         if DEMO_GROUP not in {g.name for g in await client.list_groups()}:
             await client.create_group(DEMO_GROUP, DEMO_PRIMARY)
         created = await client.create_database(DEMO_DATABASE, DEMO_GROUP)
-        token = (await client.create_database_token(DEMO_DATABASE)).jwt
+        token = (await client.create_database_token(DEMO_DATABASE, expiration=expiration)).jwt
+        if ledger is not None:
+            entry = entry_for(
+                token,
+                scope="database",
+                database=DEMO_DATABASE,
+                group=DEMO_GROUP,
+                organization=turso.organization,
+                target="local",
+                expiration=parse_expiration(expiration),
+            )
+            ledger.record(entry)
         await _fill(created.url, token, users)
         for location in DEMO_REPLICAS:
             await client.add_location(DEMO_GROUP, location)
@@ -99,16 +135,49 @@ async def ensure_demo_org(
     finally:
         await client.aclose()
     if write_config:
-        update_config(
-            config_path,
-            {
-                "turso.database_name": DEMO_DATABASE,
-                "turso.organization": turso.organization,
-                "turso.database_url": created.url,
-                "turso.primary_region": DEMO_PRIMARY,
-                "turso.replica_regions": list(DEMO_REPLICAS),
-                "tursotui.target": "local",
-            },
+        notes = _point_files_at(turso, created.url, token, config_path, env_path)
+    else:
+        notes = (
+            f"Left {config_path} and {env_path} alone: they point at Turso Cloud (or elsewhere). To use the "
+            f'local Turso with them, set [turso] database_url = "{created.url}", organization = '
+            f'"{turso.organization}" and [tursotui] target = "local" in config.toml, then run `tursotui '
+            "token create xswarm-users --write-env` (it backs up .env first); or give tursotui another "
+            "--config and --env-file.",
         )
-        write_env_file(env_path, {AUTH_TOKEN: token})
-    return DemoOrg(created=True, database_url=created.url, users=users + len(TEST_USERS))
+    return DemoOrg(
+        created=True, database_url=created.url, users=users + len(TEST_USERS), notes=notes
+    )
+
+
+def _point_files_at(
+    turso: LocalTurso, url: str, token: str, config_path: Path, env_path: Path
+) -> tuple[str, ...]:
+    """config.toml and .env pointed at the demo database; an existing file is backed up first."""
+    config_backup = update_config(
+        config_path,
+        {
+            "turso.database_name": DEMO_DATABASE,
+            "turso.organization": turso.organization,
+            "turso.database_url": url,
+            "turso.primary_region": DEMO_PRIMARY,
+            "turso.replica_regions": list(DEMO_REPLICAS),
+            "tursotui.target": "local",
+        },
+        backup=_has_content(config_path),
+    )
+    env_backup = write_env_file(env_path, {AUTH_TOKEN: token}, backup=_has_content(env_path))
+    notes = [f"Pointed {config_path} and {env_path} at the demo database {DEMO_DATABASE}."]
+    notes += [
+        f"The previous {saved.name.split('.bak-')[0]} is kept as {saved}."
+        for saved in (config_backup, env_backup)
+        if saved
+    ]
+    return tuple(notes)
+
+
+def _has_content(path: Path) -> bool:
+    """An existing, non-empty file: rewriting it keeps a backup (an empty one has nothing to lose)."""
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False

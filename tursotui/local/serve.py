@@ -8,12 +8,16 @@ import socket
 import sys
 from asyncio import FIRST_COMPLETED
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from tursotui.config import Settings
-from tursotui.local.demo import DEFAULT_USERS, ensure_demo_org
+from tursotui.local.demo import DEFAULT_USERS, DemoOrg, ensure_demo_org, files_are_ours
+from tursotui.local.discovery import find_running, publish, withdraw
+from tursotui.local.lock import LocalTursoBusy
 from tursotui.local.service import LocalTurso
+from tursotui.ops.tokens import TokenLedger
 from tursotui.stopsignals import run_stoppable
 
 LOOPBACK = "127.0.0.1"
@@ -31,21 +35,58 @@ def open_local_turso(settings: Settings) -> LocalTurso:
     )
 
 
-async def start_local_turso(settings: Settings) -> LocalTurso:
-    """The one way to start the local Turso of ``settings`` (CLI commands, ``local serve``, the console's child).
+@dataclass
+class StartedTurso:
+    """A started local Turso and what its start did (the demo org, config.toml/.env written or left alone)."""
+
+    turso: LocalTurso
+    demo: DemoOrg | None = None
+    notes: list[str] = field(default_factory=list)
+    """For the operator: config.toml/.env written (and their backups), or left alone and how to use them."""
+
+    @property
+    def notices(self) -> list[str]:
+        return [*self.turso.notices, *self.notes]
+
+
+async def start_local_turso(
+    settings: Settings, *, demo: bool = False, users: int = DEFAULT_USERS
+) -> StartedTurso:
+    """The one way to start the local Turso of ``settings``: CLI commands, ``local serve`` and the console's
+    child all come here. ``demo``: create the demo org when there is no database yet, and point config.toml/.env
+    at it only when they are absent or already point at this local Turso (:func:`files_are_ours`).
 
     A stop signal during the start (a cancellation) lets it finish, then closes it: a sqld being started in a
     thread meanwhile would otherwise be left running."""
     turso = open_local_turso(settings)
-    starting = asyncio.ensure_future(turso.start())
+    starting = asyncio.ensure_future(_start(turso, settings, demo, users))
     try:
-        await asyncio.shield(starting)
+        return await asyncio.shield(starting)
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
             await starting
         await turso.close()
         raise
-    return turso
+
+
+async def _start(turso: LocalTurso, settings: Settings, demo: bool, users: int) -> StartedTurso:
+    await turso.start()
+    if not demo:
+        return StartedTurso(turso)
+    try:
+        made = await ensure_demo_org(
+            turso,
+            config_path=settings.config_path,
+            env_path=settings.env_path,
+            users=users,
+            write_config=files_are_ours(settings),
+            expiration=settings.config.tursotui.token_expiration,
+            ledger=TokenLedger.in_data_dir(settings.data_dir),
+        )
+    except BaseException:
+        await turso.close()
+        raise
+    return StartedTurso(turso, made, list(made.notes))
 
 
 def token_notice(turso: LocalTurso, base_url: str) -> str:
@@ -69,7 +110,9 @@ async def serve_api(
 ) -> None:
     """Serve ``turso``'s Platform API on ``sock`` (or 127.0.0.1:``port``); ``started()`` once it accepts.
 
-    Returns when ``until`` is done or uvicorn stops; cancelled (a stop signal), it stops uvicorn first."""
+    Once it accepts, it publishes the discovery file (:mod:`tursotui.local.discovery`): consoles and commands on
+    this data dir attach to it. Returns when ``until`` is done or uvicorn stops; cancelled (a stop signal), it
+    withdraws the file and stops uvicorn first."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -86,32 +129,41 @@ async def serve_api(
         while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn exposes a flag only)
             await asyncio.sleep(0.002)
         if server.started:
+            bound = sock.getsockname()[1] if sock is not None else port
+            publish(turso.data_dir, int(bound), turso.api_token, turso.organization)
             started()
         await asyncio.wait([serving, *([until] if until else [])], return_when=FIRST_COMPLETED)
     finally:
+        withdraw(turso.data_dir)  # consoles and commands started from now on start their own
         server.should_exit = True
         await asyncio.wait([serving])
     serving.result()
 
 
 async def _serve(settings: Settings, port: int, users: int, out: TextIO) -> int:
-    turso = await start_local_turso(settings)
+    started = await start_local_turso(settings, demo=True, users=users)
+    turso = started.turso
     try:
         base_url = f"http://{LOOPBACK}:{port}"
-        demo = await ensure_demo_org(
-            turso, config_path=settings.config_path, env_path=settings.env_path, users=users
-        )
         if turso.cp.api_token_created:
             print(token_notice(turso, base_url), file=out)
-        if demo.created:
-            print(f"Created the demo organization: {demo.users} users in xswarm-users.", file=out)
-        print(
-            f"Local Turso Platform API on {base_url} (organization '{turso.organization}'); "
-            "ctrl+c stops it and every sqld it started.",
-            file=out,
-            flush=True,
-        )
-        await serve_api(turso, lambda: None, port=port)
+        if started.demo is not None and started.demo.created:
+            print(
+                f"Created the demo organization: {started.demo.users} users in xswarm-users.",
+                file=out,
+            )
+        for note in started.notices:
+            print(note, file=out)
+
+        def serving() -> None:
+            print(
+                f"Local Turso Platform API on {base_url} (organization '{turso.organization}'); "
+                "ctrl+c stops it and every sqld it started.",
+                file=out,
+                flush=True,
+            )
+
+        await serve_api(turso, serving, port=port)
     finally:
         await turso.close()
     return 0
@@ -122,4 +174,10 @@ def serve(
 ) -> int:
     """Serve until stopped: 0 when uvicorn stops by itself, 128 + signum after a stop signal (every sqld
     stopped first)."""
+    running = find_running(local_data_dir(settings))
+    if running is not None:
+        raise LocalTursoBusy(
+            f"{running.describe()} already serves {local_data_dir(settings)}: consoles and commands on this "
+            "data dir use it; stop it first (ctrl+c there), or serve another data dir (--data-dir)"
+        )
     return run_stoppable(_serve(settings, port, users, out))
