@@ -53,7 +53,7 @@ async def run(options: CliOptions, sock: socket.socket) -> int:
     try:
         ready = {"ready": True, "notices": started.notices}
         until = asyncio.ensure_future(stdin_closed())
-        await serve_api(turso, lambda: _say(ready), until, sock=sock)
+        await serve_api(turso, sock, lambda: _say(ready), until)
     except Exception as exc:  # reported to the console, which names it; the sqld are stopped below
         _say({"error": f"{type(exc).__name__}: {exc}"})
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import sys
 from asyncio import FIRST_COMPLETED
@@ -17,6 +18,7 @@ from tursotui.local.demo import DEFAULT_USERS, DemoOrg, ensure_demo_org, files_a
 from tursotui.local.discovery import find_running, publish, withdraw
 from tursotui.local.lock import LocalTursoBusy
 from tursotui.local.service import LocalTurso
+from tursotui.local.state import StateError
 from tursotui.ops.tokens import TokenLedger
 from tursotui.stopsignals import run_stoppable
 
@@ -102,13 +104,11 @@ def token_notice(turso: LocalTurso, base_url: str) -> str:
 
 async def serve_api(
     turso: LocalTurso,
+    sock: socket.socket,
     started: Callable[[], None],
     until: asyncio.Future[None] | None = None,
-    *,
-    sock: socket.socket | None = None,
-    port: int = 0,
 ) -> None:
-    """Serve ``turso``'s Platform API on ``sock`` (or 127.0.0.1:``port``); ``started()`` once it accepts.
+    """Serve ``turso``'s Platform API on the listening ``sock`` (127.0.0.1); ``started()`` once it accepts.
 
     Once it accepts, it publishes the discovery file (:mod:`tursotui.local.discovery`): consoles and commands on
     this data dir attach to it. Returns when ``until`` is done or uvicorn stops; cancelled (a stop signal), it
@@ -120,17 +120,15 @@ async def serve_api(
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    config = uvicorn.Config(
-        turso.app, host=LOOPBACK, port=port, log_level="warning", lifespan="off"
-    )
+    config = uvicorn.Config(turso.app, log_level="warning", lifespan="off")
     server = Server(config)
-    serving = asyncio.ensure_future(server.serve(sockets=[sock] if sock is not None else None))
+    serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:
         while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn exposes a flag only)
             await asyncio.sleep(0.002)
         if server.started:
-            bound = sock.getsockname()[1] if sock is not None else port
-            publish(turso.data_dir, int(bound), turso.api_token, turso.organization)
+            port = int(sock.getsockname()[1])
+            publish(turso.data_dir, port, turso.api_token, turso.organization)
             started()
         await asyncio.wait([serving, *([until] if until else [])], return_when=FIRST_COMPLETED)
     finally:
@@ -140,7 +138,8 @@ async def serve_api(
     serving.result()
 
 
-async def _serve(settings: Settings, port: int, users: int, out: TextIO) -> int:
+async def _serve(settings: Settings, sock: socket.socket, users: int, out: TextIO) -> int:
+    port = int(sock.getsockname()[1])
     started = await start_local_turso(settings, demo=True, users=users)
     turso = started.turso
     try:
@@ -163,7 +162,7 @@ async def _serve(settings: Settings, port: int, users: int, out: TextIO) -> int:
                 flush=True,
             )
 
-        await serve_api(turso, serving, port=port)
+        await serve_api(turso, sock, serving)
     finally:
         await turso.close()
     return 0
@@ -180,4 +179,28 @@ def serve(
             f"{running.describe()} already serves {local_data_dir(settings)}: consoles and commands on this "
             "data dir use it; stop it first (ctrl+c there), or serve another data dir (--data-dir)"
         )
-    return run_stoppable(_serve(settings, port, users, out))
+    sock = listen(port)  # before anything is created or printed: a busy port is said first
+    try:
+        return run_stoppable(_serve(settings, sock, users, out))
+    finally:
+        sock.close()
+
+
+def listen(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:``port``; :class:`StateError` naming the port when it is busy."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as uvicorn: TIME_WAIT is no obstacle
+        sock.bind((LOOPBACK, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise StateError(
+                f"port {port} on {LOOPBACK} is {'busy' if exc.errno == errno.EADDRINUSE else 'not allowed'} "
+                f"({exc.strerror}): nothing was started; pick another with --port"
+            ) from None
+        raise
+    return sock
