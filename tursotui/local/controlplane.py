@@ -201,7 +201,7 @@ class ControlPlane:
                 db.name, block_reads=db.block_reads, block_writes=db.block_writes
             )
 
-    async def attach(self, db: DatabaseState, *, create: bool) -> None:
+    async def attach(self, db: DatabaseState, *, create: bool, warm: bool = True) -> None:
         """Make ``db`` live: its namespace (created with its config when asked) and its proxies.
 
         Replicas get no admin call: a replica sqld creates the namespace on first access and
@@ -212,13 +212,17 @@ class ControlPlane:
         if create:
             await self.create_namespace(db)
         db.port = await self.dataplane.expose(db.name, PRIMARY, db.port, self._on_upload)
-        await settle(self.attach_replica(db, loc) for loc in self.replica_locations(group))
+        await settle(
+            self.attach_replica(db, loc, warm=warm) for loc in self.replica_locations(group)
+        )
 
-    async def attach_replica(self, db: DatabaseState, location: str) -> None:
+    async def attach_replica(self, db: DatabaseState, location: str, *, warm: bool = True) -> None:
+        """Serve ``db`` at a replica location; ``warm``: replicate it now rather than on first use."""
         node = await self.dataplane.start_node(location)
         port = db.replica_ports.get(location, 0)
         db.replica_ports[location] = await self.dataplane.expose(db.name, location, port)
-        await self._warm(db, node.process.http_url)
+        if warm:
+            await self._warm(db, node.process.http_url)
 
     async def _warm(self, db: DatabaseState, http_url: str) -> None:
         """One query so a replica loads the namespace (its stats say index 0 until then)."""
@@ -385,14 +389,17 @@ class ControlPlane:
     # --- uploads (Turso's `POST /v1/upload` on the database URL) ---
 
     async def _on_upload(
-        self, name: str, authorization: str | None, path: Path
+        self, name: str, authorization: str | None, path: Path | None
     ) -> tuple[int, dict[str, Any]]:
+        """The proxy's upload handler: first with no file (100: go on, before any body byte is
+        read), then with the stored file (see tursotui.local.upload_body)."""
         from tursotui.local.uploads import accept_upload
 
         try:
-            return 200, await accept_upload(self, name, authorization, path)
+            answer = await accept_upload(self, name, authorization, path)
         except ApiError as exc:
             return exc.status, exc.body()
+        return (100 if path is None else 200), answer
 
     # --- tokens (tursotui.local.rotation) ---
 

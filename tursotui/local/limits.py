@@ -29,12 +29,41 @@ PER_LISTENER = 512
 """Open connections to one database instance's proxy (each holds 2 fds: client and sqld)."""
 
 
+OVERALL: int | None = None
+"""Open proxy connections in all listeners; None: :func:`overall_cap` works it out from the fd limit."""
+
+
 def overall_cap() -> int:
     """Open proxy connections in all: a third of what the fd limit leaves after 1,024 for the rest."""
+    if OVERALL is not None:
+        return OVERALL
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         soft = 65536
     return max(64, min(8192, (soft - 1024) // 3))
+
+
+class ConnectionBudget:
+    """Open connections of one listener, within :data:`PER_LISTENER` and the overall cap."""
+
+    total = 0
+    """Open connections of every budget in this process."""
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.refused = 0
+
+    def acquire(self) -> bool:
+        if self.open >= PER_LISTENER or ConnectionBudget.total >= overall_cap():
+            self.refused += 1
+            return False
+        self.open += 1
+        ConnectionBudget.total += 1
+        return True
+
+    def release(self) -> None:
+        self.open -= 1
+        ConnectionBudget.total -= 1
 
 
 BUSY_BODY = b'{"error": "too many connections to the local Turso; retry soon"}'
@@ -61,7 +90,8 @@ class RateLimitedLog(logging.Filter):
         self.dropped = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = f"{record.name}:{record.msg}"
+        # One key per kind of message (asyncio's names the listening socket on a second line).
+        key = f"{record.name}:{str(record.msg).partition(chr(10))[0]}"
         if record.exc_info and record.exc_info[1] is not None:
             key += (
                 f":{type(record.exc_info[1]).__name__}:{getattr(record.exc_info[1], 'errno', '')}"

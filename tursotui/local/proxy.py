@@ -4,8 +4,12 @@ sqld picks a namespace from the ``x-namespace-bin`` header (unpadded base64 of t
 before the Host header. A stock client (httpx Hrana, libsql's embedded replica) knows
 nothing of namespaces, so each database gets its own 127.0.0.1 port: this proxy sets the
 header on every request of every keep-alive connection and pipes responses back byte for
-byte. Each client connection gets its own upstream connection; WebSocket upgrades (Hrana
-over WebSocket) become a raw pipe after the rewritten head.
+byte. WebSocket upgrades (Hrana over WebSocket) become a raw pipe after the rewritten head.
+
+Every request passes :mod:`tursotui.local.gate` first (known routes only, unexpired tokens); a
+connection must send a whole request head within :data:`limits.HEADER_TIMEOUT`, may idle
+:data:`limits.IDLE_TIMEOUT` between requests, and is refused with a 503 past the connection caps.
+The upstream sqld connection is opened only for a request that is forwarded.
 """
 
 from __future__ import annotations
@@ -13,17 +17,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
-import os
-import tempfile
-from collections.abc import Awaitable, Callable
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
 
-MAX_HEAD = 64 * 1024
-# (namespace, Authorization header, uploaded file) -> (HTTP status, JSON body)
-UploadHandler = Callable[[str, str | None, Path], Awaitable[tuple[int, dict[str, Any]]]]
+from tursotui.local import limits
+from tursotui.local.gate import json_response, refusal, request_line
+from tursotui.local.upload_body import UploadHandler, receive_upload
+
+__all__ = ["NamespaceProxy", "ProxyProtocolError", "UploadHandler", "namespace_header"]
+
 _HOP = (b"x-namespace-bin",)
+UNAVAILABLE = json_response(503, "the database server is restarting, retry soon")
 
 
 def namespace_header(namespace: str) -> bytes:
@@ -54,6 +59,8 @@ def rewrite_head(head: bytes, namespace_value: bytes) -> tuple[bytes, int | None
                 length = int(value.strip())
             except ValueError:
                 raise ProxyProtocolError("bad Content-Length") from None
+            if length < 0:
+                raise ProxyProtocolError("bad Content-Length")
         elif lname == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
         elif lname == b"upgrade":
@@ -63,9 +70,32 @@ def rewrite_head(head: bytes, namespace_value: bytes) -> tuple[bytes, int | None
     return b"\r\n".join(out) + b"\r\n\r\n", length, chunked, upgrade
 
 
-async def _copy_exact(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int) -> None:
+@dataclass
+class _Connection:
+    """One client connection: when bytes last moved (either way), and whether we are ending it."""
+
+    last: float = field(default_factory=time.monotonic)
+    ending: bool = False
+
+    def touch(self) -> None:
+        self.last = time.monotonic()
+
+
+async def _read(reader: asyncio.StreamReader, n: int, conn: _Connection) -> bytes:
+    """Up to ``n`` bytes; a client silent for BODY_TIMEOUT in the middle of a body is dropped."""
+    try:
+        chunk = await asyncio.wait_for(reader.read(n), limits.BODY_TIMEOUT)
+    except TimeoutError:
+        raise ConnectionError("no body byte within the body timeout") from None
+    conn.touch()
+    return chunk
+
+
+async def _copy_exact(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int, conn: _Connection
+) -> None:
     while n > 0:
-        chunk = await reader.read(min(n, 1 << 16))
+        chunk = await _read(reader, min(n, 1 << 16), conn)
         if not chunk:
             raise ConnectionError("client closed in the middle of a body")
         writer.write(chunk)
@@ -73,9 +103,11 @@ async def _copy_exact(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
         await writer.drain()
 
 
-async def _copy_chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _copy_chunked(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: _Connection
+) -> None:
     while True:
-        line = await reader.readuntil(b"\r\n")
+        line = await asyncio.wait_for(reader.readuntil(b"\r\n"), limits.BODY_TIMEOUT)
         writer.write(line)
         try:
             size = int(line.split(b";", 1)[0].strip(), 16)
@@ -83,24 +115,60 @@ async def _copy_chunked(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
             raise ProxyProtocolError("bad chunk size") from None
         if size == 0:
             while True:
-                trailer = await reader.readuntil(b"\r\n")
+                trailer = await asyncio.wait_for(reader.readuntil(b"\r\n"), limits.BODY_TIMEOUT)
                 writer.write(trailer)
                 if trailer == b"\r\n":
                     await writer.drain()
                     return
-        await _copy_exact(reader, writer, size + 2)
+        await _copy_exact(reader, writer, size + 2, conn)
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    conn: _Connection,
+    *,
+    close: bool = True,
+) -> None:
     try:
         while data := await reader.read(1 << 16):
+            conn.touch()
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
     finally:
-        with contextlib.suppress(Exception):
-            writer.close()
+        if close or not conn.ending:  # sqld closed: so does the client (unless we answer last)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+
+async def _next_head(reader: asyncio.StreamReader, conn: _Connection, first: bool) -> bytes | None:
+    """The next request head, or None when the client closed or idled out.
+
+    The first head must arrive whole within HEADER_TIMEOUT of the connection; later ones must begin
+    within IDLE_TIMEOUT of the last byte moved either way, then be whole within HEADER_TIMEOUT.
+    """
+    if first:
+        try:
+            return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.HEADER_TIMEOUT)
+        except (TimeoutError, asyncio.IncompleteReadError):
+            return None
+    while True:
+        remaining = conn.last + limits.IDLE_TIMEOUT - time.monotonic()
+        if remaining <= 0:
+            return None
+        try:
+            start = await asyncio.wait_for(reader.read(1), remaining)
+            break
+        except TimeoutError:
+            continue  # a response may have moved meanwhile: measured again from conn.last
+    if not start:
+        return None
+    try:
+        return start + await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.HEADER_TIMEOUT)
+    except (TimeoutError, asyncio.IncompleteReadError):
+        return None
 
 
 class NamespaceProxy:
@@ -113,13 +181,17 @@ class NamespaceProxy:
         self.upstream_port = upstream_port
         self.on_upload = on_upload
         self.upload_dir: Path | None = None
+        self.budget = limits.ConnectionBudget()
         self._value = namespace_header(namespace)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port: int | None = None
 
     async def start(self, port: int = 0) -> int:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", port, limit=MAX_HEAD)
+        limits.quiet_accept_errors()
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", port, limit=limits.MAX_HEAD
+        )
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self.port
 
@@ -133,127 +205,87 @@ class NamespaceProxy:
             self._server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.budget.acquire():
+            with contextlib.suppress(Exception):
+                writer.write(limits.BUSY)
+                writer.close()
+            return
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
-        upstream_writer: asyncio.StreamWriter | None = None
         try:
-            try:
-                up_reader, upstream_writer = await asyncio.open_connection(
-                    "127.0.0.1", self.upstream_port
-                )
-            except OSError:
-                writer.write(
-                    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-                    b"content-length: 59\r\nconnection: close\r\n\r\n"
-                    b'{"error": "the database server is restarting, retry soon"}'
-                )
-                await writer.drain()
-                return
-            back = asyncio.create_task(_pipe(up_reader, writer))
-            try:
-                await self._forward_requests(reader, upstream_writer, writer)
-            finally:
-                if not back.done():
-                    with contextlib.suppress(Exception):
-                        if upstream_writer.can_write_eof():
-                            upstream_writer.write_eof()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await asyncio.wait_for(back, timeout=30)
-        except (ConnectionError, asyncio.IncompleteReadError, ProxyProtocolError):
+            await self._serve(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError, ProxyProtocolError, TimeoutError):
             pass
         except (asyncio.LimitOverrunError, asyncio.CancelledError):
             pass  # an oversized head, or the proxy is stopping: drop the connection quietly
         finally:
-            for w in (upstream_writer, writer):
-                if w is not None:
-                    with contextlib.suppress(Exception):
-                        w.close()
+            self.budget.release()
+            with contextlib.suppress(Exception):
+                writer.close()
             if task is not None:
                 self._tasks.discard(task)
 
-    async def _forward_requests(
-        self,
-        reader: asyncio.StreamReader,
-        upstream: asyncio.StreamWriter,
-        client: asyncio.StreamWriter,
-    ) -> None:
-        while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.IncompleteReadError:
-                return
-            new_head, length, chunked, upgrade = rewrite_head(head, self._value)
-            if self.on_upload is not None and head.startswith(b"POST /v1/upload "):
-                await self._upload(head, reader, client, length, chunked)
-                continue
-            upstream.write(new_head)
-            await upstream.drain()
-            if upgrade:
-                await _pipe(reader, upstream)
-                return
-            if chunked:
-                await _copy_chunked(reader, upstream)
-            elif length:
-                await _copy_exact(reader, upstream, length)
-
-    async def _upload(
-        self,
-        head: bytes,
-        reader: asyncio.StreamReader,
-        client: asyncio.StreamWriter,
-        length: int | None,
-        chunked: bool,
-    ) -> None:
-        """Turso's `POST /v1/upload` of a SQLite file, answered by the control plane."""
-        assert self.on_upload is not None
-        authorization = None
-        for line in head[:-4].split(b"\r\n")[1:]:
-            key, _, value = line.partition(b":")
-            if key.strip().lower() == b"authorization":
-                authorization = value.strip().decode("latin-1")
-        if self.upload_dir is not None:
-            self.upload_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".db", dir=self.upload_dir)
-        path = Path(name)
+    async def _serve(self, reader: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
+        conn = _Connection()
+        upstream: asyncio.StreamWriter | None = None
+        back: asyncio.Task[None] | None = None
+        last: bytes | None = None  # an answer written after every earlier response
         try:
-            with os.fdopen(fd, "wb") as fh:
+            first = True
+            while (head := await _next_head(reader, conn, first)) is not None:
+                first = False
+                last = refusal(head)
+                if last is not None:
+                    break  # never forwarded
+                new_head, length, chunked, upgrade = rewrite_head(head, self._value)
+                if self.on_upload is not None and request_line(head) == (b"POST", b"/v1/upload"):
+                    if not await receive_upload(
+                        self.on_upload,
+                        self.namespace,
+                        self.upload_dir,
+                        head,
+                        reader,
+                        client,
+                        length,
+                        chunked,
+                    ):
+                        return
+                    continue
+                if upstream is None:
+                    try:
+                        up_reader, upstream = await asyncio.open_connection(
+                            "127.0.0.1", self.upstream_port
+                        )
+                    except OSError:
+                        last = UNAVAILABLE
+                        break
+                    back = asyncio.create_task(_pipe(up_reader, client, conn, close=False))
+                upstream.write(new_head)
+                await upstream.drain()
+                if upgrade:
+                    await _pipe(reader, upstream, conn)
+                    return
                 if chunked:
-                    await _read_chunked(reader, fh)
+                    await _copy_chunked(reader, upstream, conn)
                 elif length:
-                    await _read_exact(reader, fh, length)
-            status, body = await self.on_upload(self.namespace, authorization, path)
+                    await _copy_exact(reader, upstream, length, conn)
         finally:
-            path.unlink(missing_ok=True)  # noqa: ASYNC240 - one unlink of a temp file
-        payload = json.dumps(body).encode()
-        reason = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 403: b"Forbidden"}
-        client.write(
-            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
-            % (status, reason.get(status, b"Error"), len(payload))
-            + payload
-        )
-        await client.drain()
+            conn.ending = True
+            if upstream is not None:
+                await _finish(upstream, back)
+            if last is not None and not client.is_closing():
+                client.write(last)
+                await client.drain()
 
 
-async def _read_exact(reader: asyncio.StreamReader, fh: BinaryIO, n: int) -> None:
-    while n > 0:
-        chunk = await reader.read(min(n, 1 << 20))
-        if not chunk:
-            raise ConnectionError("client closed in the middle of an upload")
-        fh.write(chunk)
-        n -= len(chunk)
-
-
-async def _read_chunked(reader: asyncio.StreamReader, fh: BinaryIO) -> None:
-    while True:
-        line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise ProxyProtocolError("bad chunk size") from None
-        if size == 0:
-            while await reader.readuntil(b"\r\n") != b"\r\n":
-                pass
-            return
-        await _read_exact(reader, fh, size)
-        await reader.readexactly(2)
+async def _finish(upstream: asyncio.StreamWriter, back: asyncio.Task[None] | None) -> None:
+    """Half-close sqld's connection and let the responses still coming reach the client."""
+    if back is not None and not back.done():
+        with contextlib.suppress(Exception):
+            if upstream.can_write_eof():
+                upstream.write_eof()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(back, timeout=30)
+    with contextlib.suppress(Exception):
+        upstream.close()

@@ -70,8 +70,12 @@ async def _replace_namespace(cp: ControlPlane, db: DatabaseState, source: Path) 
 
 
 async def accept_upload(
-    cp: ControlPlane, name: str, authorization: str | None, path: Path
+    cp: ControlPlane, name: str, authorization: str | None, path: Path | None
 ) -> dict[str, Any]:
+    """Seed ``name`` from the uploaded ``path``; with no ``path`` (before the body is read), only
+    check the token and the database, and say how many bytes the upload may have."""
+    from tursotui.local.plans import CURRENT_PLAN, PLANS
+
     db = cp.database(name)
     _authorize(cp, db, authorization)
     if not db.awaiting_upload:
@@ -80,6 +84,9 @@ async def accept_upload(
             f"database {name} was not created with seed type database_upload; "
             "an upload only seeds a new, empty database",
         )
+    if path is None:
+        plan = next(p for p in PLANS if p["name"] == CURRENT_PLAN)
+        return {"max_bytes": int(plan["quotas"]["storage"])}
     size = await asyncio.to_thread(check_sqlite_file, path)
     async with cp.lock:
         await _replace_namespace(cp, db, path)

@@ -1,0 +1,131 @@
+"""A database URL forwards only the routes stock clients use, and refuses an expired token at once
+(real sqld behind the per-instance proxy)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tursotui.local.proxy import namespace_header
+from tursotui.local.service import LocalTurso
+
+CREATE = {
+    "requests": [
+        {"type": "execute", "stmt": {"sql": "create table pwned(x)"}},
+        {"type": "close"},
+    ]
+}
+SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"type": "close"}]}
+
+
+@pytest.fixture
+async def two_groups(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
+    turso = await LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary).start()
+    platform = turso.platform_client(max_retries=0)
+    try:
+        await platform.create_group("default", "sjc")
+        await platform.create_group("g2", "sjc")
+        await platform.create_database("app", "default")
+        await platform.create_database("other", "g2")
+        yield turso
+    finally:
+        await platform.aclose()
+        await turso.close()
+
+
+async def _raw(port: int, request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        return await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+
+
+async def test_a_group_token_cannot_reach_another_group_through_dev_paths(
+    two_groups: LocalTurso,
+) -> None:
+    cp = two_groups.cp
+    app, other = cp.database("app"), cp.database("other")
+    group_token = cp.keys.mint("default", database=None, read_only=False, expires_in=None)
+    auth = {"Authorization": f"Bearer {group_token}"}
+    app_url = f"http://127.0.0.1:{app.port}"
+    attacks = [
+        "/dev/other/v3/pipeline",
+        "/dev/other/v2/pipeline",
+        "/dev/other/v1/pipeline",
+        "/dev/other/v3/pipeline?x=1",
+        "//dev/other/v3/pipeline",
+        "/v3/../dev/other/v3/pipeline",
+        "/DEV/other/v3/pipeline",
+        "/v1/jobs",
+        "/console",
+    ]
+    async with httpx.AsyncClient(timeout=10) as http:
+        # The door this closes was open: sqld itself serves `other` to app's group token.
+        direct = await http.post(
+            f"http://127.0.0.1:{cp.dataplane.primary.process.http_port}/dev/other/v3/pipeline",
+            json=SELECT,
+            headers={**auth, "x-namespace-bin": namespace_header("app").decode()},
+        )
+        assert direct.status_code == 200
+        for path in attacks:
+            answer = await http.post(f"{app_url}{path}", json=CREATE, headers=auth)
+            assert answer.status_code == 404, (path, answer.text)
+            assert "no such route" in answer.json()["error"]
+        raw = await _raw(
+            app.port,
+            b"POST http://127.0.0.1/dev/other/v3/pipeline HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + group_token.encode() + b"\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        assert raw.startswith(b"HTTP/1.1 404")
+        # The group token still works where it belongs, through the routes clients use.
+        assert (await http.post(f"{app_url}/v3/pipeline", json=SELECT, headers=auth)).is_success
+        assert (await http.post(f"{app_url}/v2/pipeline", json=SELECT, headers=auth)).is_success
+        assert (await http.get(f"{app_url}/dump", headers=auth)).is_success
+    # Nothing reached `other`: no table was created in it.
+    other_token = cp.keys.mint("g2", database="other", read_only=True, expires_in=None)
+    async with httpx.AsyncClient(timeout=10) as http:
+        tables = await http.post(
+            f"http://127.0.0.1:{other.port}/v3/pipeline",
+            json={
+                "requests": [{"type": "execute", "stmt": {"sql": "select name from sqlite_master"}}]
+            },
+            headers={"Authorization": f"Bearer {other_token}"},
+        )
+    assert tables.is_success and "pwned" not in tables.text
+
+
+async def test_an_expired_token_is_refused_from_its_exp_on(two_groups: LocalTurso) -> None:
+    cp = two_groups.cp
+    app = cp.database("app")
+    expired = cp.keys.mint("default", database="app", read_only=False, expires_in=-2)
+    live = cp.keys.mint("default", database="app", read_only=False, expires_in=60)
+    async with httpx.AsyncClient(timeout=10) as http:
+        # sqld alone still takes it (its 60 s leeway)...
+        direct = await http.post(
+            f"{cp.dataplane.primary.process.http_url}/v3/pipeline",
+            json=SELECT,
+            headers={"Authorization": f"Bearer {expired}", "x-namespace-bin": "YXBw"},
+        )
+        assert direct.status_code == 200
+        # ...the database URL does not, on every route, HTTP or replication.
+        for method, path in (("POST", "/v3/pipeline"), ("GET", "/dump"), ("POST", "/v1/upload")):
+            answer = await http.request(
+                method,
+                f"http://127.0.0.1:{app.port}{path}",
+                json=SELECT,
+                headers={"Authorization": f"Bearer {expired}"},
+            )
+            assert answer.status_code == 401, (path, answer.text)
+            assert answer.json() == {"error": "token expired"}
+        answer = await http.post(
+            f"http://127.0.0.1:{app.port}/v3/pipeline",
+            json=SELECT,
+            headers={"Authorization": f"bearer {live}"},
+        )
+        assert answer.status_code == 200
