@@ -11,6 +11,7 @@ from dotenv.parser import parse_stream
 
 from tursotui.atomic import atomic_write, backup_copy
 from tursotui.config.errors import ConfigError
+from tursotui.config.load import read_config_file
 
 AUTH_TOKEN = "TURSO_AUTH_TOKEN"  # noqa: S105 - the database token, as in the xSwarm guide
 API_TOKEN = "TURSO_API_TOKEN"  # noqa: S105 - the Platform API token, as the Turso CLI reads it
@@ -20,11 +21,9 @@ _LINE_KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=")
 
 def _text(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_config_file(path, "KEY=value lines").decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(path, "is not UTF-8 text", expected="KEY=value lines") from None
-    except OSError as exc:
-        raise ConfigError(path, f"cannot be read: {exc.strerror or exc}") from None
 
 
 def read_env_file(path: Path) -> dict[str, str]:

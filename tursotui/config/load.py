@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -40,20 +42,56 @@ def line_of(text: str, table: str, key: str | None) -> int | None:
     return None
 
 
-def parse_toml(path: Path) -> tuple[str, dict[str, Any]]:
-    """The file's text and parsed document, or a ConfigError naming the line."""
+MAX_FILE_BYTES = 1024 * 1024
+"""config.toml and .env are a few hundred bytes: anything over 1 MiB is refused, unread."""
+
+
+def read_config_file(path: Path, expected: str) -> bytes:
+    """The bytes of the regular file ``path`` (at most :data:`MAX_FILE_BYTES`), or a ConfigError.
+
+    Never blocks and never reads without end: a FIFO, /dev/zero, a directory or a huge file is refused with a
+    message (``/dev/null`` reads as empty)."""
+    if os.path.realpath(path) == os.devnull:
+        return b""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise ConfigError(path, "file not found") from None
     except OSError as exc:
         raise ConfigError(path, f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ConfigError(path, f"is {kind}", expected=expected)
+        if info.st_size > MAX_FILE_BYTES:
+            raise ConfigError(
+                path, f"is too large ({info.st_size:,} bytes)", expected=f"{expected} under 1 MiB"
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(path, f"cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:  # it grew while being read
+        raise ConfigError(path, "is too large", expected=f"{expected} under 1 MiB")
+    return raw
+
+
+def parse_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """The file's text and parsed document, or a ConfigError naming the line."""
+    raw = read_config_file(path, "a TOML file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(path, "is not UTF-8 text", expected="a TOML file") from None
     try:
         return text, tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError(
+            path, "malformed TOML: arrays or tables nested too deeply", expected="a TOML file"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POS.search(message)

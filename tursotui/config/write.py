@@ -69,7 +69,10 @@ def update_config(path: Path, updates: Mapping[str, Any], *, backup: bool = Fals
     if path.exists():
         text, _ = parse_toml(path)
         validate(tomllib.loads(text), path, text)
-        doc = tomlkit.parse(text)
+        try:
+            doc = tomlkit.parse(text)
+        except RecursionError:
+            raise ConfigError(path, "malformed TOML: nested too deeply to rewrite") from None
     else:
         doc = tomlkit.document()
     for table, key, value in parsed.values():
