@@ -8,16 +8,19 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_gone
 
 from tursotui.config import CliOptions
 from tursotui.local.discovery import DISCOVERY_FILE, find_running
+from tursotui.local.limits import API_MAX_CONNECTIONS
 from tursotui.local.process import LocalTursoProcess
 from tursotui.local.sqld import free_port
 
@@ -127,3 +130,27 @@ async def test_the_consoles_local_turso_publishes_and_commands_attach(tmp_path: 
     finally:
         await child.close()
     assert not (setup.local_dir / DISCOVERY_FILE).exists()
+
+
+def test_local_serve_caps_platform_api_connections(
+    served: tuple[Setup, subprocess.Popen[str]],
+) -> None:
+    """uvicorn_limits() reach local serve's uvicorn (and the console child's: the same serve_api)."""
+    setup, _ = served
+    running = find_running(setup.local_dir)
+    assert running is not None
+    idle = []
+    try:
+        for _ in range(API_MAX_CONNECTIONS):
+            idle.append(socket.create_connection(("127.0.0.1", running.port)))
+        busy = httpx.get(f"{running.base_url}/v1/organizations", timeout=30)
+        assert busy.status_code == 503
+    finally:
+        for sock in idle:
+            sock.close()
+    ok = httpx.get(
+        f"{running.base_url}/v1/organizations",
+        headers={"Authorization": f"Bearer {running.api_token}"},
+        timeout=30,
+    )
+    assert ok.status_code == 200

@@ -23,6 +23,8 @@ from tursotui.ops.tokens import TokenLedger
 from tursotui.stopsignals import run_stoppable
 
 LOOPBACK = "127.0.0.1"
+STOP_GRACE = 5
+"""Seconds requests in flight get to finish once the server is told to stop (a signal, the console quitting)."""
 
 
 def local_data_dir(settings: Settings) -> Path:
@@ -120,7 +122,15 @@ async def serve_api(
         def capture_signals(self) -> Iterator[None]:
             yield
 
-    config = uvicorn.Config(turso.app, log_level="warning", lifespan="off")
+    from tursotui.local.limits import uvicorn_limits
+
+    config = uvicorn.Config(
+        turso.app,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=STOP_GRACE,
+        **uvicorn_limits(),  # type: ignore[arg-type]  # head timeout, keep-alive, connection cap
+    )
     server = Server(config)
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:
