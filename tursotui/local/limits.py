@@ -74,6 +74,29 @@ BUSY = (
     + BUSY_BODY
 )
 """The answer to a connection past a cap, written once before closing it."""
+LINGER = 0.5
+"""Seconds a refused connection stays half-open so its request is read, not reset (the reset would
+drop the 503 before the client reads it)."""
+MAX_LINGERING = 256
+_lingering = 0
+
+
+def refuse(transport: asyncio.WriteTransport) -> None:
+    """Answer :data:`BUSY` and close, after :data:`LINGER` s unless many refusals already linger."""
+    global _lingering
+    transport.write(BUSY)
+    if _lingering >= MAX_LINGERING or not transport.can_write_eof():
+        transport.close()
+        return
+    transport.write_eof()
+    _lingering += 1
+
+    def close() -> None:
+        global _lingering
+        _lingering -= 1
+        transport.close()
+
+    asyncio.get_running_loop().call_later(LINGER, close)
 
 
 class RateLimitedLog(logging.Filter):
@@ -127,12 +150,13 @@ def _guarded_h11() -> type[asyncio.Protocol]:
 
     class GuardedH11Protocol(H11Protocol):
         _head_timer: asyncio.TimerHandle | None = None
+        _refused = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             if len(self.connections) > API_MAX_CONNECTIONS:
-                transport.write(BUSY)
-                transport.close()
+                self._refused = True
+                refuse(transport)
                 return
             self._arm()
 
@@ -151,6 +175,8 @@ def _guarded_h11() -> type[asyncio.Protocol]:
                 self.transport.close()  # no whole request head in time (slowloris)
 
         def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return  # answered 503: what it sends is read and dropped until the close
             if self.conn.their_state is h11.IDLE:
                 self._arm()  # a new request begins: its head has HEADER_TIMEOUT to arrive
             super().data_received(data)

@@ -207,8 +207,7 @@ class NamespaceProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.budget.acquire():
             with contextlib.suppress(Exception):
-                writer.write(limits.BUSY)
-                writer.close()
+                limits.refuse(writer.transport)
             return
         task = asyncio.current_task()
         if task is not None:
