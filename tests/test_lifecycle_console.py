@@ -15,9 +15,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from lifecycle import Setup, alive, sqld_pids, stop, wait_for, wait_gone
+from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
 
 from tursotui.local.lock import LOCK_FILE
+from tursotui.local.sqld import free_port
 
 SANE = termios.ICANON | termios.ECHO | termios.ISIG
 
@@ -96,3 +97,36 @@ def test_a_signalled_console_restores_the_terminal_and_stops_its_children(
     assert after & SANE == SANE
     assert after == before
     assert wait_gone([child, *pids]) == []
+
+
+def test_a_console_attaches_to_a_running_local_serve(seeded: Setup, tmp_path: Path) -> None:
+    setup = Setup(tmp_path)
+    shutil.copytree(seeded.root, tmp_path, dirs_exist_ok=True)
+    server = setup.start("local", "serve", "--port", str(free_port()))
+    term = Pty()
+    console = None
+    try:
+        serving(server)
+        pids = sqld_pids(setup.local_dir)
+        console = subprocess.Popen(
+            setup.argv(),
+            env=setup.environ() | {"TERM": "xterm-256color"},
+            stdin=term.slave,
+            stdout=term.slave,
+            stderr=term.slave,
+            start_new_session=True,
+        )
+        wait_for(lambda: b"xswarm-users" in term.output, "the dashboard")
+        assert f"served by pid {server.pid}".encode() in term.output
+        assert not (setup.local_dir / "console-child.log").exists()  # no local Turso of its own
+        assert sorted(sqld_pids(setup.local_dir)) == sorted(pids)
+        console.send_signal(signal.SIGTERM)
+        assert console.wait(timeout=60) == 128 + signal.SIGTERM
+        assert server.poll() is None and all(alive(p) for p in pids)  # the server keeps serving
+    finally:
+        if console is not None and console.poll() is None:
+            console.kill()
+            console.wait(timeout=30)
+        stop(server, setup.local_dir)
+        term.close()
+    assert wait_gone(pids) == []

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tursotui.config import Settings
@@ -143,3 +144,32 @@ def attached_client(running: RunningTurso) -> PlatformClient:
         base_url=running.base_url,
         transport=httpx.AsyncHTTPTransport(verify=loopback_only_tls()),
     )
+
+
+async def running_or_free(
+    local_dir: Path, waiting: Callable[[str], None] | None = None
+) -> RunningTurso | None:
+    """The local Turso serving ``local_dir``, or None once nothing holds it (this process may start one).
+
+    While another process holds it without serving yet (a server starting, a command at work), ``waiting(why)``
+    is told once and this waits up to :data:`ATTACH_WAIT` seconds, then raises its :class:`LocalTursoBusy`."""
+    from tursotui.local.lock import DataDirLock, LocalTursoBusy
+
+    deadline = time.monotonic() + ATTACH_WAIT
+    while True:
+        running = find_running(local_dir)
+        if running is not None:
+            return running
+        probe = DataDirLock(local_dir)
+        try:
+            probe.acquire()
+        except LocalTursoBusy as exc:
+            if time.monotonic() > deadline:
+                raise
+            if waiting is not None:
+                waiting(f"{exc}; waiting up to {ATTACH_WAIT:g} s for it")
+                waiting = None
+            await asyncio.sleep(0.25)
+            continue
+        probe.release()
+        return None

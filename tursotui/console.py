@@ -89,11 +89,13 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     The child serves on a socket bound here, so the app's Platform client exists before the child is ready;
     the first refresh waits for it (``Services.backend_ready``). benchmarks/cold_start.py times it.
     """
-    from tursotui.local.discovery import find_running
+    from tursotui.backend import running_or_free
     from tursotui.local.process import LocalTursoProcess
 
     local_dir = settings.data_dir / "local-turso"
-    running = find_running(local_dir)
+    running = await running_or_free(
+        local_dir, lambda why: print(f"tursotui: {why}", file=sys.stderr)
+    )
     if running is not None:
         await _run_attached(settings, running, signals)
         return
