@@ -78,6 +78,8 @@ LINGER = 0.5
 """Seconds a refused connection stays half-open so its request is read, not reset (the reset would
 drop the 503 before the client reads it)."""
 MAX_LINGERING = 256
+LINGER_BYTES = 16 << 20
+"""What a closing proxy connection reads and drops at most while it lingers."""
 _lingering = 0
 
 

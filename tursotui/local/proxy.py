@@ -212,13 +212,17 @@ class NamespaceProxy:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        gently = False
         try:
             await self._serve(reader, writer)
+            gently = True
         except (ConnectionError, asyncio.IncompleteReadError, ProxyProtocolError, TimeoutError):
             pass
         except (asyncio.LimitOverrunError, asyncio.CancelledError):
             pass  # an oversized head, or the proxy is stopping: drop the connection quietly
         finally:
+            if gently:
+                await _close_gently(reader, writer)
             self.budget.release()
             with contextlib.suppress(Exception):
                 writer.close()
@@ -276,6 +280,22 @@ class NamespaceProxy:
             if last is not None and not client.is_closing():
                 client.write(last)
                 await client.drain()
+
+
+async def _close_gently(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Half-close, then read and drop what the client still sends for up to LINGER s: closing with
+    unread bytes would reset the connection and lose the answer just written (a refusal, a 413)."""
+    with contextlib.suppress(Exception):
+        if reader.at_eof() or writer.is_closing() or not writer.can_write_eof():
+            return
+        writer.write_eof()
+        deadline = time.monotonic() + limits.LINGER
+        dropped = 0
+        while dropped < limits.LINGER_BYTES and (remaining := deadline - time.monotonic()) > 0:
+            chunk = await asyncio.wait_for(reader.read(1 << 16), remaining)
+            if not chunk:
+                return
+            dropped += len(chunk)
 
 
 async def _finish(upstream: asyncio.StreamWriter, back: asyncio.Task[None] | None) -> None:
