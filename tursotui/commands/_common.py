@@ -7,6 +7,7 @@ Errors become one line on stderr (``tursotui: ...``, secrets scrubbed) and, with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -174,9 +175,10 @@ def run(args: argparse.Namespace, body: Callable[[Context], Awaitable[int]]) -> 
         ctx.end_progress()
         return ctx.fail("interrupted: nothing was left half-done", 130)
     if signals.received is not None:
-        ctx.end_progress()
         name = signal.Signals(signals.received).name
-        return ctx.fail(f"stopped by {name}: every process it started was stopped", code)
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            ctx.end_progress()
+            ctx.fail(f"stopped by {name}: every process it started was stopped", code)
     return code
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tursotui.atomic import atomic_write
@@ -28,8 +28,8 @@ class RunningTurso:
 
     pid: int
     port: int
-    api_token: str
-    organization: str
+    api_token: str = field(repr=False)
+    organization: str = ""
 
     @property
     def base_url(self) -> str:
