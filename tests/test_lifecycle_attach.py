@@ -154,3 +154,40 @@ def test_local_serve_caps_platform_api_connections(
         timeout=30,
     )
     assert ok.status_code == 200
+
+
+HOLDER = (
+    "import sys; from pathlib import Path; from tursotui.local.lock import DataDirLock;"
+    "lock = DataDirLock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True);"
+    "sys.stdin.readline(); lock.release()"
+)
+
+
+def test_a_command_waits_while_another_command_holds_the_data_dir(tmp_path: Path) -> None:
+    """Another command at work (it holds the dir without serving it): wait, then start its own."""
+    setup = Setup(tmp_path)
+    setup.config.write_text('[tursotui]\ntarget = "local"\n')
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(setup.local_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    command = None
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        command = setup.start("db", "list", "--json")
+        assert command.stderr is not None
+        waiting = command.stderr.readline()
+        assert f"pid {holder.pid}" in waiting and "waiting up to 30 s" in waiting
+        assert holder.stdin is not None
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        out, _ = command.communicate(timeout=120)
+        assert command.returncode == 0
+        assert [d["name"] for d in json.loads(out)["databases"]] == ["xswarm-users"]
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        if command is not None:
+            stop(command, setup.local_dir)
