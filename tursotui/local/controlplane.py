@@ -66,7 +66,7 @@ class ControlPlane:
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(30.0, connect=5.0), verify=loopback_only_tls()
         )
-        self.dataplane = DataPlane(data_dir / "sqld", self.http, binary)
+        self.dataplane = DataPlane(data_dir / "sqld", self.http, binary, data_dir=data_dir)
         self.clock = clock
         self.lock = asyncio.Lock()
         self.state = OrgState()
@@ -224,6 +224,17 @@ class ControlPlane:
         if warm:
             await self._warm(db, node.process.http_url)
 
+    async def warm(self, db: DatabaseState) -> None:
+        """Have each replica of ``db`` load it now (else on its first query)."""
+        if self.state.databases.get(db.name) is db:
+            nodes = [
+                self.dataplane.nodes.get(loc)
+                for loc in self.replica_locations(self.group(db.group))
+            ]
+            await asyncio.gather(
+                *(self._warm(db, node.process.http_url) for node in nodes if node is not None)
+            )
+
     async def _warm(self, db: DatabaseState, http_url: str) -> None:
         """One query so a replica loads the namespace (its stats say index 0 until then)."""
         body = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}
@@ -341,19 +352,21 @@ class ControlPlane:
                 awaiting_upload=awaiting_upload,
             )
             await startup.clear_orphan(self, name)
-            if seed is not None:
-                await seed(db)
             try:
-                await self.attach(db, create=seed is None)
-            except ApiError:
+                if seed is not None:
+                    await seed(db)
+                await self.attach(db, create=seed is None, warm=False)
+                self.state.databases[name] = db
+                self.save()  # a full disk refuses here: the namespace goes too, the name stays free
+            except Exception:
+                self.state.databases.pop(name, None)
                 await self.dataplane.unexpose(name)
                 # With sqld down (killed mid-create) this fails: the next create of the name clears it.
-                with contextlib.suppress(ApiError):
+                with contextlib.suppress(ApiError, OSError):
                     await startup.clear_orphan(self, name)
                 raise
-            self.state.databases[name] = db
-            self.save()
-            return db
+        await self.warm(db)  # outside the lock: creates go on meanwhile
+        return db
 
     async def delete_database(self, name: str) -> DatabaseState:
         async with self.lock:

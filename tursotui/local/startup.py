@@ -56,7 +56,7 @@ async def attach_all(cp: ControlPlane) -> None:
     async def attach(db: DatabaseState) -> None:
         async with limit:
             try:
-                await cp.attach(db, create=False)
+                await cp.attach(db, create=False, warm=False)  # replicas load on first use
             except (ApiError, OSError) as exc:
                 await cp.dataplane.unexpose(db.name)
                 reason = exc.message if isinstance(exc, ApiError) else str(exc)
@@ -86,7 +86,10 @@ async def clear_orphan(cp: ControlPlane, name: str) -> None:
     lock for a name the state does not have): left by a create that failed midway."""
     for node in list(cp.dataplane.nodes.values()):
         directory = node.process.db_path / "dbs" / name
-        known = name in await asyncio.to_thread(metastore_namespaces, node.process.db_path, name)
+        # Only the primary gets admin creates; a replica may hold a dir from a query.
+        known = node.primary and name in await asyncio.to_thread(
+            metastore_namespaces, node.process.db_path, name
+        )
         if not known and not await asyncio.to_thread(directory.exists):
             continue
         log.warning("removing namespace %s left by a failed create (%s)", name, directory)

