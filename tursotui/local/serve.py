@@ -117,12 +117,12 @@ async def serve_api(
     withdraws the file and stops uvicorn first."""
     import uvicorn
 
+    from tursotui.local.limits import uvicorn_limits
+
     class Server(uvicorn.Server):
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
-            yield
-
-    from tursotui.local.limits import uvicorn_limits
+            yield  # the stop signals are the caller's (uvicorn's re-raised them before the close)
 
     config = uvicorn.Config(
         turso.app,
@@ -200,9 +200,8 @@ def listen(port: int) -> socket.socket:
     """A socket listening on 127.0.0.1:``port``; :class:`StateError` naming the port when it is busy."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(
-            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
-        )  # as uvicorn: TIME_WAIT is no obstacle
+        # As uvicorn does: a port in TIME_WAIT is free; one with a listener still is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((LOOPBACK, port))
         sock.listen(2048)
     except OSError as exc:
