@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEADLINE = 120.0
+OURS = {
+    "TURSOTUI_CONFIG",
+    "TURSOTUI_ENV_FILE",
+    "TURSOTUI_DATA_DIR",
+    "TURSOTUI_TARGET",
+    "TURSOTUI_READ_ONLY",
+}
+"""Settings a test must not inherit (TURSOTUI_SQLD, where sqld is, may be)."""
 
 
 def alive(pid: int) -> bool:
@@ -90,7 +98,7 @@ class Setup:
         ]
 
     def environ(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TURSO")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TURSO_") and k not in OURS}
         env["HOME"] = str(self.root / "home")
         return env
 
