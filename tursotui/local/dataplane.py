@@ -18,7 +18,7 @@ import httpx
 
 from tursotui.local.admin import SqldAdmin
 from tursotui.local.errors import ApiError, unavailable
-from tursotui.local.guard import ensure_admin_key, ensure_seal_key
+from tursotui.local.guard import close_data_dir, ensure_admin_key, ensure_seal_key
 from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_port
@@ -61,6 +61,8 @@ class DataPlane:
     """What the first start found in ``pids/`` (sqld left running by a tursotui that died)."""
     admin_key: str = field(default="", repr=False)
     """The key of every sqld's admin API (``<root>/admin-key``, 0600; read at the first start)."""
+    data_dir: Path | None = None
+    """The local Turso's data dir: closed to other users (0700/0600) at the first start."""
     grpc_tls: GrpcTls | None = None
     """Certificates of the gRPC replication port's mutual TLS (``<root>/tls``; made at the first start)."""
     _watchdog: asyncio.Task[None] | None = None
@@ -76,6 +78,7 @@ class DataPlane:
         label = "primary" if primary else f"replica-{location}"
         base = self.root / label
         if not self.admin_key:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.admin_key = ensure_admin_key(self.root)
         if self.grpc_tls is None:
             self.grpc_tls = ensure_grpc_tls(self.root)
@@ -108,6 +111,14 @@ class DataPlane:
         async with self._reaping:
             if self.stale is None:
                 self.stale = await asyncio.to_thread(reap_stale_sqld, self.pid_dir, self.root)
+                if self.data_dir is not None:
+                    changed = await asyncio.to_thread(close_data_dir, self.data_dir)
+                    if changed:
+                        log.warning(
+                            "%s: took group/other access off %d files and dirs",
+                            self.data_dir,
+                            changed,
+                        )
         return self.stale
 
     async def start_node(self, location: str) -> Node:

@@ -8,7 +8,9 @@ which any local user sees in ``ps``).
 from __future__ import annotations
 
 import base64
+import os
 import secrets
+import stat
 from pathlib import Path
 
 from tursotui.atomic import atomic_write
@@ -52,3 +54,26 @@ def ensure_admin_key(root: Path) -> str:
     key = secrets.token_urlsafe(32)
     atomic_write(path, (key + "\n").encode("ascii"), mode=0o600)
     return key
+
+
+def close_data_dir(data_dir: Path) -> int:
+    """Take group and other permissions off ``data_dir`` and everything under it (0600 files, 0700
+    dirs as created from now on); returns how many entries were changed. Symlinks are not followed.
+
+    Databases, WAL, recovery points, sqld's stats (query text) and logs were created 0644 in 0755
+    directories by earlier versions: a data dir from then is closed at the next start.
+    """
+    changed = 0
+    if not data_dir.is_dir():
+        return 0
+    for directory, dirs, files in os.walk(data_dir, followlinks=False):
+        for name in [directory, *(os.path.join(directory, n) for n in (*dirs, *files))]:
+            try:
+                st = os.lstat(name)
+                if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:
+                    continue
+                os.chmod(name, stat.S_IMODE(st.st_mode) & ~0o077)
+            except OSError:
+                continue  # gone meanwhile, or not ours: left as it is
+            changed += 1
+    return changed

@@ -39,6 +39,7 @@ def write_pid_record(
     }
     path = pid_dir / f"{label}-{pid}.pid"
     try:
+        pid_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         atomic_write(path, (json.dumps(record) + "\n").encode("utf-8"), mode=0o600)
     except OSError as exc:
         log.warning("could not write the pid file %s: %s", path, exc.strerror or exc)

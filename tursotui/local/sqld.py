@@ -294,10 +294,11 @@ class SqldProcess:
         return env
 
     def start(self, timeout: float = 15.0) -> SqldProcess:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._remove_pid_file()  # a restart: the previous process is gone
         command = self.command()
-        with self.log_file.open("ab") as fh:
+        log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(log_fd, "ab") as fh:
             self._log_start = fh.tell()
             self.proc = subprocess.Popen(
                 command,
@@ -306,6 +307,7 @@ class SqldProcess:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 env=self.environment(),
+                umask=0o077,  # its databases, WAL, stats (query text) and logs: 0600
             )
         self._write_pid_file(command[0])
         self.wait_healthy(timeout)
