@@ -265,8 +265,13 @@ class ControlPlane:
                 raise ApiError(409, f"group {name} already exists")
             group = GroupState(name=name, primary=location, locations=[location])
             self.state.groups[name] = group
-            self.keys.get(name)
-            self.save()
+            try:
+                self.keys.get(name)
+                self.save()
+            except OSError:  # a full disk: no group, no key file
+                del self.state.groups[name]
+                self.keys.delete(name)
+                raise
             return group
 
     async def delete_group(self, name: str) -> GroupState:

@@ -83,32 +83,28 @@ async def finish_rotations(cp: ControlPlane) -> None:
 
 async def clear_orphan(cp: ControlPlane, name: str) -> None:
     """Delete the namespaces of ``name``, which no database owns (called under the control-plane
-    lock for a name the state does not have): left by a create that failed midway."""
+    lock for a name the state does not have): left by a create that failed midway, e.g. on a full
+    disk, where sqld may know the name in memory only. The primary is asked through its admin API
+    (it gets every create); a replica can only hold a dir, made by a query."""
     for node in list(cp.dataplane.nodes.values()):
         directory = node.process.db_path / "dbs" / name
-        # Only the primary gets admin creates; a replica may hold a dir from a query.
-        known = node.primary and name in await asyncio.to_thread(
-            metastore_namespaces, node.process.db_path, name
-        )
-        if not known and not await asyncio.to_thread(directory.exists):
+        if node.primary:
+            await cp.dataplane.node(node.location).admin.delete_namespace_if_exists(name)
+        elif not await asyncio.to_thread(directory.exists):
             continue
-        log.warning("removing namespace %s left by a failed create (%s)", name, directory)
-        await cp.dataplane.node(node.location).admin.delete_namespace_if_exists(name)
-        await asyncio.to_thread(shutil.rmtree, directory, True)
+        if await asyncio.to_thread(directory.exists):
+            log.warning("removing namespace %s left by a failed create (%s)", name, directory)
+            await asyncio.to_thread(shutil.rmtree, directory, True)
 
 
-def metastore_namespaces(db_path: Path, only: str | None = None) -> set[str]:
-    """The namespaces sqld's metastore holds (read-only; sqld keeps serving), or just ``only``."""
+def metastore_namespaces(db_path: Path) -> set[str]:
+    """The namespaces sqld's metastore holds (read-only; sqld keeps serving)."""
     store = db_path / "metastore" / "data"
     if not store.exists():
         return set()
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     try:
-        sql = "SELECT namespace FROM namespace_configs"
-        if only is None:
-            rows = conn.execute(sql).fetchall()
-        else:
-            rows = conn.execute(sql + " WHERE namespace = ?", (only,)).fetchall()
+        rows = conn.execute("SELECT namespace FROM namespace_configs").fetchall()
     except sqlite3.Error as exc:
         log.warning("cannot read sqld's metastore %s: %s", store, exc)
         return set()
