@@ -161,7 +161,7 @@ async def test_failed_upload_leaves_no_database(
     async def refused(*args: object, **kwargs: object) -> None:
         raise OpsError("the upload was refused (500): boom")
 
-    monkeypatch.setattr(importer, "_upload", refused)
+    monkeypatch.setattr(importer, "upload_database_file", refused)
     with await open_source(sqlite_file(tmp_path / "old.db")) as source:
         plan = await plan_new(client, source, "half-made", local=True)
         with pytest.raises(OpsError, match="refused"):

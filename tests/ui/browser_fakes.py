@@ -75,7 +75,12 @@ def install(monkeypatch: Any, tmp_path: Path) -> dict[str, LocalDatabase]:
     files: dict[str, LocalDatabase] = {}
 
     async def fake_open(
-        cls: type[SqlSession], platform: PlatformClient, name: str, *, read_only: bool
+        cls: type[SqlSession],
+        platform: PlatformClient,
+        name: str,
+        *,
+        read_only: bool,
+        **_ledger: Any,
     ) -> SqlSession:
         if name not in files:
             files[name] = build_database(tmp_path / f"{name}.db")

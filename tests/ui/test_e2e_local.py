@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tursotui.config import read_env_file
+from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.libsql import HranaClient, HranaError
 from tursotui.local.demo import DEMO_DATABASE, ensure_demo_org
 from tursotui.local.service import LocalTurso
+from tursotui.ops.tokens import TokenLedger, decode_claims, fingerprint
 from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.restore_steps import StepScreen
 from tursotui.ui.screens.restore_verify import VerifyScreen
@@ -227,6 +231,22 @@ async def test_restore_wizard_end_to_end(demo: LocalTurso, tmp_path: Path) -> No
     finally:
         await client.aclose()
     assert {"xswarm-users", "xswarm-restored"} <= names
+    # The token the wizard minted and wrote to .env expires (the default, 90 days) and is in the
+    # ledger (metadata only), so the expiry warnings cover it; so are the verification's sessions.
+    token = read_env_file(tmp_path / ".env")[AUTH_TOKEN]
+    claims = decode_claims(token)
+    assert claims.expires_at is not None and claims.issued_at is not None
+    assert claims.expires_at - claims.issued_at == timedelta(days=90)
+    ledger = TokenLedger.in_data_dir(tmp_path / "data")
+    (issued,) = [e for e in ledger.entries() if e.fingerprint == fingerprint(token)]
+    assert (issued.kind, issued.database, issued.target) == ("issued", "xswarm-restored", "local")
+    assert issued.expires == claims.expires_at
+    sessions = {e.database for e in ledger.entries() if e.kind == "session"}
+    assert {"xswarm-users", "xswarm-restored"} <= sessions
+    assert all(e.expires is not None for e in ledger.entries())
+    assert "eyJ" not in ledger.path.read_text()
+    shown = [n.message for n in app._notifications if "now point at xswarm-restored" in n.message]
+    assert shown and "backups: " in shown[0] and ".bak-" in shown[0]
 
 
 async def test_replication_lag_per_replica(demo: LocalTurso, tmp_path: Path) -> None:

@@ -24,6 +24,11 @@ from tursotui.ops.backups import (
     prune_backups,
     remove_leftovers,
 )
+from tursotui.ops.tokens import TokenLedger
+
+
+def _ledger(ctx: Context) -> TokenLedger:
+    return TokenLedger.in_data_dir(ctx.settings.data_dir)
 
 
 def _directory(ctx: Context) -> Path:
@@ -73,7 +78,9 @@ async def _backup(ctx: Context) -> int:
     retention = ctx.settings.config.turso.backup.retention_days
     async with (
         ctx.backend() as backend,
-        open_database(backend.platform, database, read_only=True) as access,
+        open_database(
+            backend.platform, database, read_only=True, ledger=_ledger(ctx), target=backend.target
+        ) as access,
     ):
         ctx.add_secret(access.token)
         target = next_backup_path(directory, database, fmt)

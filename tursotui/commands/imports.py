@@ -24,6 +24,7 @@ from tursotui.ops.importer import (
     require_no_conflicts,
 )
 from tursotui.ops.names import check_name
+from tursotui.ops.tokens import TokenLedger
 
 
 def _preview(ctx: Context, plan: ImportPlan) -> None:
@@ -89,7 +90,10 @@ async def _run_import(ctx: Context, source: ImportSource) -> int:
             ctx.confirm(f"create database {plan.target} with {plan.total_rows:,} rows")
             result = await import_new(platform, plan, progress=_show_progress(ctx))
         else:
-            async with open_database(platform, args.into) as access:
+            ledger = TokenLedger.in_data_dir(ctx.settings.data_dir)
+            async with open_database(
+                platform, args.into, ledger=ledger, target=backend.target
+            ) as access:
                 ctx.add_secret(access.token)
                 plan = await plan_into(access.client, source, args.into)
                 _preview(ctx, plan)

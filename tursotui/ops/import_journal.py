@@ -29,8 +29,10 @@ from typing import Any
 from tursotui.atomic import atomic_write
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
+from tursotui.ops.access import mint_session_token
 from tursotui.ops.errors import OpsError
 from tursotui.ops.leftovers import pid_alive, process_started
+from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import Database, PlatformClient, PlatformError
 
 JOURNAL_DIR = "imports"
@@ -148,18 +150,31 @@ class Leftover:
         )
 
 
-async def is_empty(platform: PlatformClient, database: Database) -> bool:
+async def is_empty(
+    platform: PlatformClient,
+    database: Database,
+    ledger: TokenLedger | None = None,
+    target: str = "",
+) -> bool:
     """Whether ``database`` has no table, index, view or trigger (read with a read-only token)."""
-    minted = await platform.create_database_token(
-        database.name, expiration=CHECK_EXPIRATION, authorization="read-only"
+    token = await mint_session_token(
+        platform,
+        database,
+        read_only=True,
+        ledger=ledger,
+        target=target,
+        expiration=CHECK_EXPIRATION,
     )
-    async with HranaClient(database.url, minted.jwt) as client:
+    async with HranaClient(database.url, token) as client:
         result = await client.execute("SELECT count(*) FROM sqlite_schema")
     return int(result.scalar() or 0) == 0
 
 
 async def find_leftover(
-    platform: PlatformClient, journal: ImportJournal, database: Database
+    platform: PlatformClient,
+    journal: ImportJournal,
+    database: Database,
+    ledger: TokenLedger | None = None,
 ) -> tuple[Leftover | None, str]:
     """``(leftover, "")`` when ``database`` is a killed import's empty database, else
     ``(None, why not)`` (empty when the journal has nothing on it)."""
@@ -171,7 +186,7 @@ async def find_leftover(
     if entry.database_id and database.db_id and entry.database_id != database.db_id:
         return None, ""  # the name was created again since: not the journal's database
     try:
-        empty = await is_empty(platform, database)
+        empty = await is_empty(platform, database, ledger, journal.target)
     except (PlatformError, LibsqlError) as exc:
         return None, f"could not check that it is empty ({exc})"
     if not empty:

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
-
 from tursotui.libsql import HranaClient, quote_identifier
 from tursotui.libsql.errors import LibsqlError, TransactionTimeoutError
 from tursotui.ops._threads import uninterrupted
+from tursotui.ops.access import mint_session_token
 from tursotui.ops.backup import compare_counts, source_row_counts
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError, VerificationError
 from tursotui.ops.import_conflicts import TargetSchema, find_conflicts, read_target_schema
@@ -41,13 +40,12 @@ from tursotui.ops.import_journal import ImportJournal, Leftover, find_leftover
 from tursotui.ops.import_source import ImportSource, connect_read_only, prepare_upload_copy
 from tursotui.ops.leftovers import remove_scratch, scratch_dir
 from tursotui.ops.names import check_name
+from tursotui.ops.tokens import TokenLedger
+from tursotui.ops.upload import upload_database_file
 from tursotui.platform import NotFound, PlatformClient, Seed
-from tursotui.redact import scrub
 
 BATCH_ROWS = 500
 BATCH_BYTES = 512 * 1024
-UPLOAD_CHUNK = 1 << 20
-UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
 
 Mode = Literal["new", "into"]
 Method = Literal["upload", "dump", "transaction"]
@@ -88,6 +86,8 @@ class ImportPlan:
     """New database: where the database being created is recorded (see import_journal)."""
     leftover: Leftover | None = None
     """New database: the empty database a killed import left under the name, recreated."""
+    ledger: TokenLedger | None = None
+    """Where the tokens the import mints for itself are recorded (session entries)."""
 
     @property
     def total_rows(self) -> int:
@@ -179,13 +179,14 @@ async def plan_new(
         target = "local" if local else "cloud"
         organization = platform.organization or ""
         plan.journal = ImportJournal.in_data_dir(data_dir, organization=organization, target=target)
+        plan.ledger = TokenLedger.in_data_dir(data_dir)
     try:
         existing = await platform.get_database(name)
     except NotFound:
         return plan
     why = ""
     if plan.journal is not None:
-        plan.leftover, why = await find_leftover(platform, plan.journal, existing)
+        plan.leftover, why = await find_leftover(platform, plan.journal, existing, plan.ledger)
     if plan.leftover is not None:
         plan.notes.append(plan.leftover.message)
     else:
@@ -221,33 +222,6 @@ def require_no_conflicts(plan: ImportPlan) -> None:
 # -- into a new database ---------------------------------------------------------------------------
 
 
-async def _upload(url: str, token: str, path: Path, progress: ProgressCallback | None) -> None:
-    size = path.stat().st_size  # noqa: ASYNC240 (one stat)
-
-    async def body() -> Any:
-        sent = 0
-        with path.open("rb") as fh:
-            while chunk := fh.read(UPLOAD_CHUNK):
-                sent += len(chunk)
-                _notify(progress, "uploading", sent, size)
-                yield chunk
-
-    headers = {"Authorization": f"Bearer {token}", "Content-Length": str(size)}
-    async with httpx.AsyncClient(timeout=UPLOAD_TIMEOUT) as http:
-        try:
-            response = await http.post(f"{url}/v1/upload", content=body(), headers=headers)
-        except httpx.HTTPError as exc:
-            raise OpsError(f"the upload to {url} failed: {scrub(str(exc), [token])}") from None
-    if response.status_code != 200:
-        try:
-            detail = str(response.json().get("error") or response.text)
-        except ValueError:
-            detail = response.text
-        raise OpsError(
-            f"the upload was refused ({response.status_code}): {scrub(detail[:300], [token])}"
-        )
-
-
 async def import_new(
     platform: PlatformClient, plan: ImportPlan, *, progress: ProgressCallback | None = None
 ) -> ImportResult:
@@ -281,9 +255,13 @@ async def import_new(
         database = await platform.get_database(plan.target)
         if journal is not None and entry is not None:
             journal.created(entry, database.db_id)
-        token = (await platform.create_database_token(plan.target, expiration="1d")).jwt
+        token = await mint_session_token(
+            platform, database, read_only=False, ledger=plan.ledger, target=_target(plan)
+        )
         if copy is not None:
-            await _upload(database.http_url, token, copy, progress)
+            await upload_database_file(
+                database.http_url, token, copy, lambda n, t: _notify(progress, "uploading", n, t)
+            )
         _notify(progress, "checking", plan.total_rows, plan.total_rows)
         async with HranaClient(database.url, token) as client:
             counts = await source_row_counts(client)
@@ -306,6 +284,10 @@ async def import_new(
     if journal is not None:
         journal.end(plan.target)
     return ImportResult(plan.target, "new", plan.method, expected, time.monotonic() - started)
+
+
+def _target(plan: ImportPlan) -> str:
+    return plan.journal.target if plan.journal is not None else ""
 
 
 # -- into an existing database ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,12 +21,15 @@ from tursotui.config.load import load_config
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.local.state import DEFAULT_LOCATION
-from tursotui.ops.access import open_database
+from tursotui.ops.access import DatabaseAccess, open_database
 from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.locations import LocationChoices, location_choices
 from tursotui.ops.names import check_name
-from tursotui.ops.tokens import parse_expiration
+from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformError
 from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS
+
+__all__ = ["LocationChoices", "Setup", "SetupPlan", "StepResult", "location_choices"]
 
 Status = Literal["done", "skipped", "failed"]
 CRON_LINE = "0 2 * * * tursotui backup"
@@ -73,33 +77,6 @@ class StepResult:
             "detail": self.detail,
             "statements": self.statements,
         }
-
-
-@dataclass(frozen=True)
-class LocationChoices:
-    """Locations for a picker: ``(code, description)`` with the default (closest) first."""
-
-    locations: list[tuple[str, str]]
-    default: str
-    how: str
-    """Why the default: ``closest to you``, ``local default`` or why the closest is unknown."""
-
-
-async def location_choices(platform: Any, *, local: bool) -> LocationChoices:
-    """Every location, the closest first (Turso Cloud) or the local default first (local Turso)."""
-    locations = await platform.list_locations()
-    if local:
-        wanted, how = DEFAULT_LOCATION, "local default"
-    else:
-        try:
-            wanted, how = (await platform.closest_region()).server, "closest to you"
-        except PlatformError as exc:
-            wanted, how = "", f"closest unknown: {exc}"
-    if wanted and wanted not in locations:
-        how = f"{wanted} ({how}) is not offered"
-    default = wanted if wanted in locations else min(locations, default="")
-    ordered = sorted(locations.items(), key=lambda item: (item[0] != default, item[0]))
-    return LocationChoices(ordered, default, how)
 
 
 @dataclass
@@ -276,7 +253,21 @@ class Setup:
         )
         self.state.token, self.state.minted = minted.jwt, True
         access = "read-only" if self.plan.read_only else "full access"
-        return "done", f"minted ({access}, expires in {self.plan.expiration})", []
+        entry = entry_for(
+            minted.jwt,
+            scope="database",
+            database=db.name,
+            group=db.group,
+            organization=self.platform.organization or "",
+            target=self.backend.target,
+            expiration=parse_expiration(self.plan.expiration),
+        )
+        try:
+            self.ledger.record(entry)
+            noted = f"recorded in the token ledger as {entry.fingerprint}"
+        except OpsError as exc:
+            noted = f"NOT recorded in the token ledger: {exc}"
+        return "done", f"minted ({access}, expires in {self.plan.expiration}; {noted})", []
 
     async def _config(self) -> tuple[Status, str, list[str]]:
         db = self._db()
@@ -311,7 +302,7 @@ class Setup:
         return "done", "wrote " + " and ".join(changed) + " (previous files backed up)", []
 
     async def _schema(self) -> tuple[Status, str, list[str]]:
-        async with open_database(self.platform, self._db().name) as access:
+        async with self._open() as access:
             names = {
                 row[0]
                 for row in (await access.client.execute("SELECT name FROM sqlite_master")).rows
@@ -326,7 +317,7 @@ class Setup:
     async def _test_users(self) -> tuple[Status, str, list[str]]:
         if not self.plan.test_users:
             return "skipped", "not asked (optional)", []
-        async with open_database(self.platform, self._db().name) as access:
+        async with self._open() as access:
             ids = [row[0] for row in TEST_USERS]
             found = await access.client.execute(
                 "SELECT COUNT(*) FROM users WHERE id IN (?, ?)", ids
@@ -364,6 +355,15 @@ class Setup:
         return "done", f"[turso.backup] enabled; {schedule}", [CRON_LINE]
 
     # --- helpers -----------------------------------------------------------------------------
+
+    @property
+    def ledger(self) -> TokenLedger:
+        return TokenLedger.in_data_dir(self.settings.data_dir)
+
+    def _open(self) -> AbstractAsyncContextManager[DatabaseAccess]:
+        return open_database(
+            self.platform, self._db().name, ledger=self.ledger, target=self.backend.target
+        )
 
     def _db(self) -> Database:
         if self.state.database is None:

@@ -4,6 +4,8 @@ Turso tokens are stateless JWTs: the server cannot list them. The ledger
 (``<data_dir>/token-ledger.json``, mode 0600, written atomically) remembers what this tool issued
 so the console can warn before they expire. It holds METADATA ONLY (scope, authorization, dates
 and a fingerprint: the first 8 hex digits of the SHA-256 of the JWT's signature), never a token.
+Every token tursotui mints has an expiry and an entry: ``issued`` (shown once or written to .env)
+or ``session`` (tursotui's own, in memory, a day; dropped from the ledger once expired).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +24,7 @@ from typing import Any, Literal
 from tursotui.atomic import atomic_write
 from tursotui.names import parse_duration
 from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.leftovers import pid_alive
 
 LEDGER_FILE = "token-ledger.json"
 LEDGER_VERSION = 1
@@ -29,6 +33,9 @@ DEFAULT_EXPIRATION = "90d"
 
 Scope = Literal["database", "group"]
 Authorization = Literal["full-access", "read-only"]
+Kind = Literal["issued", "session"]
+"""``issued``: handed to the operator or written to .env. ``session``: minted by tursotui for its
+own use (a console session, a backup, an import), held in memory only, short-lived."""
 
 
 # -- expirations ---------------------------------------------------------------------------------
@@ -152,6 +159,9 @@ class LedgerEntry:
     """``cloud`` or ``local``."""
     revoked_at: str | None = None
     """Set when this tool rotated the keys the token was signed with."""
+    kind: Kind = "issued"
+    holder_pid: int | None = None
+    """A session token: the process that holds it (its expiry matters only while that runs)."""
 
     @property
     def expires(self) -> datetime | None:
@@ -183,6 +193,8 @@ class LedgerEntry:
             organization=str(data.get("organization") or ""),
             target=str(data.get("target") or ""),
             revoked_at=_opt_str(data.get("revoked_at")),
+            kind="session" if data.get("kind") == "session" else "issued",
+            holder_pid=_opt_int(data.get("holder_pid")),
         )
 
 
@@ -196,6 +208,7 @@ def entry_for(
     target: str = "",
     expiration: Expiration | None = None,
     now: datetime | None = None,
+    kind: Kind = "issued",
 ) -> LedgerEntry:
     """The ledger entry of a freshly issued ``token`` (dates from its claims when present)."""
     moment = now or datetime.now(UTC)
@@ -215,6 +228,8 @@ def entry_for(
         expires_at=_iso(expires),
         organization=organization,
         target=target,
+        kind=kind,
+        holder_pid=os.getpid() if kind == "session" else None,
     )
 
 
@@ -253,8 +268,11 @@ class TokenLedger:
         except OSError as exc:
             raise OpsError(f"cannot write the token ledger {self.path}: {exc.strerror}") from None
 
-    def record(self, entry: LedgerEntry) -> None:
-        self._save([*self.entries(), entry])
+    def record(self, entry: LedgerEntry, *, now: datetime | None = None) -> None:
+        """Add ``entry``; session tokens that have expired are dropped (they open nothing)."""
+        moment = now or datetime.now(UTC)
+        kept = [e for e in self.entries() if not _spent_session(e, moment)]
+        self._save([*kept, entry])
 
     def mark_revoked(
         self,
@@ -315,6 +333,13 @@ def expiry_warnings(
         if entry.revoked_at is not None or expires is None:
             continue
         remaining = expires - moment
+        if entry.kind == "session":
+            # Minted per use and renewed by minting again: worth a warning only when one has
+            # expired in a process that still holds it.
+            holder = entry.holder_pid
+            if remaining <= timedelta(0) and holder is not None and pid_alive(holder):
+                warnings.append(TokenWarning(entry, "expired", remaining))
+            continue
         if remaining <= timedelta(0):
             if -remaining <= expired_for:
                 warnings.append(TokenWarning(entry, "expired", remaining))
@@ -339,3 +364,12 @@ def _parse_iso(text: str | None) -> datetime | None:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _spent_session(entry: LedgerEntry, now: datetime) -> bool:
+    expires = entry.expires
+    return entry.kind == "session" and expires is not None and expires <= now

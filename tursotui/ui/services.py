@@ -20,6 +20,7 @@ from tursotui.ui.latency import LatencyProbe
 if TYPE_CHECKING:
     from tursotui.config import Settings
     from tursotui.libsql import HranaClient
+    from tursotui.ops.tokens import TokenLedger
 
 Target = Literal["cloud", "local"]
 SqlOpener = Callable[[str, bool], AbstractAsyncContextManager["HranaClient"]]
@@ -74,6 +75,8 @@ class Services:
     need neither."""
     local_turso: bool = False
     """True when ``platform`` talks to a local Turso this process started (not Turso Cloud)."""
+    token_expiration: str = "90d"  # noqa: S105 (a lifetime, not a secret)
+    """Lifetime of the tokens the console mints to hand over (restore's, written to .env)."""
     backend_ready: asyncio.Future[tuple[str, ...]] | None = field(default=None, repr=False)
     """The local Turso still starting (in a child process): resolves to its start notices, or raises why it
     could not start. The first refresh waits for it; ``None``: nothing to wait for."""
@@ -83,6 +86,13 @@ class Services:
         return self.platform.organization or ""
 
     @property
+    def ledger(self) -> TokenLedger:
+        """The token ledger (metadata of every token the console mints)."""
+        from tursotui.ops.tokens import TokenLedger
+
+        return TokenLedger.in_data_dir(self.data_dir)
+
+    @property
     def backups_path(self) -> Path:
         return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
@@ -90,7 +100,7 @@ class Services:
         """An SQL client for ``database`` (read-only token when ``read_only``)."""
         if self.sql_opener is not None:
             return self.sql_opener(database, read_only)
-        return _open_with_token(self.platform, database, read_only)
+        return _open_with_token(self, database, read_only)
 
     @property
     def history_key(self) -> str:
@@ -127,14 +137,21 @@ class Services:
             backup_retention_days=settings.config.turso.backup.retention_days,
             settings=settings,
             local_turso=settings.target == "local",
+            token_expiration=getattr(tui, "token_expiration", "90d"),
         )
 
 
 @asynccontextmanager
 async def _open_with_token(
-    platform: PlatformClient, database: str, read_only: bool
+    services: Services, database: str, read_only: bool
 ) -> AsyncIterator[HranaClient]:
     from tursotui.ops.access import open_database
 
-    async with open_database(platform, database, read_only=read_only) as access:
+    async with open_database(
+        services.platform,
+        database,
+        read_only=read_only,
+        ledger=services.ledger,
+        target=services.target,
+    ) as access:
         yield access.client

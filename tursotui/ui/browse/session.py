@@ -6,6 +6,7 @@ The token is minted through the Platform API: read-only in read-only mode, so sq
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tursotui.libsql import HranaClient, ResultSet
 from tursotui.libsql.values import Value
@@ -21,6 +22,9 @@ from tursotui.ui.browse.query import (
     hidden_table,
     q,
 )
+
+if TYPE_CHECKING:
+    from tursotui.ops.tokens import TokenLedger
 
 TOKEN_EXPIRATION = "1d"  # noqa: S105 (a lifetime, not a secret)
 
@@ -63,14 +67,28 @@ class SqlSession:
         self.read_only = read_only
 
     @classmethod
-    async def open(cls, platform: PlatformClient, name: str, *, read_only: bool) -> SqlSession:
+    async def open(
+        cls,
+        platform: PlatformClient,
+        name: str,
+        *,
+        read_only: bool,
+        ledger: TokenLedger | None = None,
+        target: str = "",
+    ) -> SqlSession:
+        """A session on ``name``; its token (a day) gets a session entry in ``ledger``."""
+        from tursotui.ops.access import mint_session_token
+
         database = await platform.get_database(name)
-        minted = await platform.create_database_token(
-            name,
+        token = await mint_session_token(
+            platform,
+            database,
+            read_only=read_only,
+            ledger=ledger,
+            target=target,
             expiration=TOKEN_EXPIRATION,
-            authorization="read-only" if read_only else "full-access",
         )
-        return cls(name, HranaClient(database.url, minted.jwt), minted.jwt, read_only=read_only)
+        return cls(name, HranaClient(database.url, token), token, read_only=read_only)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -207,9 +207,9 @@ def _typed(value: str, name: str) -> str:
 
 async def _verify(app: TursoApp, source: str, new: str) -> Verification:
     s = app.services
-    a = await SqlSession.open(s.platform, source, read_only=True)
+    a = await SqlSession.open(s.platform, source, read_only=True, ledger=s.ledger, target=s.target)
     try:
-        b = await SqlSession.open(s.platform, new, read_only=True)
+        b = await SqlSession.open(s.platform, new, read_only=True, ledger=s.ledger, target=s.target)
         try:
             s.secrets = (*s.secrets, a.token, b.token)
             schema_a, schema_b = await a.schema(), await b.schema()
@@ -234,8 +234,20 @@ async def _point_config(app: TursoApp, new: str, url: str) -> None:
     s = app.services
     if s.config_path is None or s.env_path is None:
         return
-    minted = await s.platform.create_database_token(new)
-    s.secrets = (*s.secrets, minted.jwt)
+    from tursotui.ops.token_actions import issue_token
+    from tursotui.ops.tokens import parse_expiration
+
+    # An expiry (the configured default, 90 days) and a ledger entry: the expiry warnings cover it.
+    minted = await issue_token(
+        s.platform,
+        database=new,
+        group=None,
+        expiration=parse_expiration(s.token_expiration),
+        read_only=False,
+        ledger=s.ledger,
+        target=s.target,
+    )
+    s.secrets = (*s.secrets, minted.token)
     config_path, env_path = s.config_path, s.env_path
     config_backup = await asyncio.to_thread(
         update_config,
@@ -244,11 +256,13 @@ async def _point_config(app: TursoApp, new: str, url: str) -> None:
         backup=True,
     )
     env_backup = await asyncio.to_thread(
-        write_env_file, env_path, {AUTH_TOKEN: minted.jwt}, backup=True
+        write_env_file, env_path, {AUTH_TOKEN: minted.token}, backup=True
     )
     backups = ", ".join(str(p) for p in (config_backup, env_backup) if p) or "none (new files)"
+    expires = minted.entry.expires_at or "never"
     app.notify(
-        f"config.toml and .env now point at {new}; backups: {backups}",
+        f"config.toml and .env now point at {new}; backups: {backups}. Its token "
+        f"{minted.entry.fingerprint} expires {expires} (in the token ledger)",
         timeout=8,
         markup=False,
     )

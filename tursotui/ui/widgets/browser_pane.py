@@ -125,7 +125,11 @@ class BrowserPane(Vertical):
                     raise LookupError("the organization has no databases")
                 name = databases[0].name
             session = await SqlSession.open(
-                self.services.platform, name, read_only=self.services.read_only
+                self.services.platform,
+                name,
+                read_only=self.services.read_only,
+                ledger=self.services.ledger,
+                target=self.services.target,
             )
             self.services.secrets = (*self.services.secrets, session.token)
             self.session = session

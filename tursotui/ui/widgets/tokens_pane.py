@@ -70,8 +70,10 @@ class TokensPane(Vertical):
             entries = []
         self.entries = entries
         org, target = self.services.organization, self.services.target
-        mine = [e for e in entries if (e.organization, e.target) in ((org, target), ("", ""))]
-        warnings = expiry_warnings(mine, now=now)
+        ours = [e for e in entries if (e.organization, e.target) in ((org, target), ("", ""))]
+        warnings = expiry_warnings(ours, now=now)
+        mine = [e for e in ours if e.kind == "issued"]  # session tokens: a count, not rows
+        sessions = len(ours) - len(mine)
         expiring = {w.entry.fingerprint: w.kind for w in warnings}
         table = self.query_one("#tokens-table", DataTable)
         table.clear()
@@ -92,7 +94,11 @@ class TokensPane(Vertical):
                 _day(e.expires_at),
                 _day(e.created_at),
             )
-        table.border_subtitle = f"{len(mine)} token{'s' if len(mine) != 1 else ''}"
+        table.border_subtitle = f"{len(mine)} token{'s' if len(mine) != 1 else ''}" + (
+            f" · {sessions} session token{'s' if sessions != 1 else ''} (in memory, 1 day)"
+            if sessions
+            else ""
+        )
         text = (
             "\n".join(f"⚠ {w.message}" for w in warnings[:3]) or "No token expires within 7 days."
         )
