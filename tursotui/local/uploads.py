@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from tursotui.local.dataplane import PRIMARY
+from tursotui.local.dumps import build_database, checked_dump_path
 from tursotui.local.errors import ApiError
 from tursotui.local.recovery import place_database_file
 
@@ -95,24 +96,20 @@ async def accept_upload(
     return {"database": name, "size_bytes": size}
 
 
-def _dump_uri(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme != "file" or not parts.path:
-        raise ApiError(
-            400, f"dump url {url!r} must be a file:// URL of a .sql file on this machine"
-        )
-    dump = Path(parts.path)
-    if not dump.is_file() or dump.stat().st_size == 0:
-        raise ApiError(400, f"dump file {dump} does not exist or is empty")
-    return dump.resolve().as_uri()
-
-
 async def seed_from_dump(cp: ControlPlane, db: DatabaseState, url: str) -> None:
-    """Create ``db``'s namespace from a SQL dump (file:// path on this machine)."""
-    uri = await asyncio.to_thread(_dump_uri, url)
-    primary = cp.dataplane.node(PRIMARY)
+    """Create ``db``'s namespace from a SQL dump (a ``.sql`` file on this machine): loaded into a
+    SQLite file here (see :mod:`tursotui.local.dumps`), which becomes the namespace only whole."""
+    dump = await asyncio.to_thread(checked_dump_path, url)
+    scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="dump-", dir=cp.dataplane.root))
+    target = cp.namespace_file(db.name).parent
     try:
-        await cp.create_namespace(db, dump_url=uri)
-    except ApiError as exc:
-        await primary.admin.delete_namespace_if_exists(db.name)  # sqld leaves an empty one behind
-        raise ApiError(400, f"the SQL dump could not be loaded: {exc.message}") from None
+        built = scratch / "data"
+        await asyncio.to_thread(build_database, dump, built)
+        await asyncio.to_thread(place_database_file, built, target)
+        try:
+            await cp.create_namespace(db)
+        except ApiError:
+            await asyncio.to_thread(shutil.rmtree, target, True)
+            raise
+    finally:
+        await asyncio.to_thread(shutil.rmtree, scratch, True)
