@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -164,3 +165,65 @@ async def test_old_points_are_pruned_but_the_newest_is_kept(
     remaining = local_turso.pitr.list("xswarm-users")
     assert len(remaining) == 1
     assert not any(path.exists() for path in old_files)
+
+
+async def test_restore_at_a_listed_taken_at_works(
+    platform: PlatformClient, local_turso: LocalTurso
+) -> None:
+    await _seeded(platform)
+    await local_turso.pitr.take("xswarm-users")
+    async with httpx.AsyncClient(
+        transport=local_turso.transport(),
+        base_url=IN_PROCESS_BASE_URL,
+        headers={"Authorization": f"Bearer {local_turso.api_token}"},
+    ) as api:
+        listed = await api.get(
+            "/v1/organizations/local/databases/xswarm-users/local-recovery-points"
+        )
+        newest = listed.json()["recovery_points"][-1]
+        restored = await api.post(
+            "/v1/organizations/local/databases",
+            json={
+                "name": "at-listed",
+                "seed": {
+                    "type": "database",
+                    "name": "xswarm-users",
+                    "timestamp": newest["taken_at"],
+                },
+            },
+        )
+        assert restored.status_code == 200, restored.text
+        assert restored.json()["database"]["recovery_point"]["id"] == newest["id"]
+
+
+async def test_a_database_seeded_by_upload_gets_a_recovery_point(
+    platform: PlatformClient, local_turso: LocalTurso, tmp_path: Path
+) -> None:
+    await platform.create_group("default", "sjc")
+    created = await platform.create_database("uploaded", "default", seed=Seed.upload())
+    assert local_turso.pitr.list("uploaded") == []
+    token = (await platform.create_database_token("uploaded")).jwt
+    source = tmp_path / "up.db"
+    conn = sqlite3.connect(source)
+    conn.execute("create table t(x)")
+    conn.execute("insert into t values (42)")
+    conn.commit()
+    conn.close()
+    async with httpx.AsyncClient(base_url=created.url) as http:
+        done = await http.post(
+            "/v1/upload", content=source.read_bytes(), headers={"Authorization": f"Bearer {token}"}
+        )
+        assert done.status_code == 200, done.text
+    for _ in range(100):
+        if local_turso.pitr.list("uploaded"):
+            break
+        await asyncio.sleep(0.05)
+    [point] = local_turso.pitr.list("uploaded")
+    assert point.reason == "seeded by upload"
+    restored = await platform.create_database(
+        "uploaded-again", "default", seed=Seed.restore("uploaded", rfc3339(datetime.now(UTC)))
+    )
+    async with HranaClient(
+        restored.url, (await platform.create_database_token("uploaded-again")).jwt
+    ) as sql:
+        assert (await sql.execute("select x from t")).rows == ((42,),)

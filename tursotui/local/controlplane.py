@@ -9,13 +9,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tursotui.local import dbconfig, rotation, startup
+from tursotui.local import dbconfig, groups, rotation, startup
 from tursotui.local.dataplane import PRIMARY, DataPlane
 from tursotui.local.errors import ApiError, not_found
 from tursotui.local.keys import SigningKey
@@ -75,6 +75,10 @@ class ControlPlane:
         self.notices: list[str] = []
         """What the start had to work around: broken databases, orphans removed, a rotate undone."""
         self.key_locks: dict[str, asyncio.Lock] = {}
+        self.on_seeded: Callable[[str], Coroutine[Any, Any, None]] | None = None
+        """Called (as a task, after the lock is released) once an upload has seeded a database:
+        :class:`Pitr` takes its first recovery point."""
+        self._seeding: set[asyncio.Task[None]] = set()
 
     # --- lifecycle ---
 
@@ -101,6 +105,13 @@ class ControlPlane:
             self.save()  # the new ports, so the URLs stay stable from now on
         self.dataplane.start_watchdog()
 
+    def seeded(self, name: str) -> None:
+        """Database ``name`` now holds its seed: run :attr:`on_seeded` once the lock is free."""
+        if self.on_seeded is not None:
+            task = asyncio.create_task(self.on_seeded(name))
+            self._seeding.add(task)
+            task.add_done_callback(self._seeding.discard)
+
     def mark_broken(self, db: DatabaseState, reason: str) -> None:
         """``db`` is not served by this start (the others are); its JSON and the notices say why."""
         db.broken = reason
@@ -109,6 +120,9 @@ class ControlPlane:
         self.notices.append(note)
 
     async def close(self) -> None:
+        for task in list(self._seeding):
+            task.cancel()
+        await asyncio.gather(*self._seeding, return_exceptions=True)
         await self.dataplane.close()
         await self.http.aclose()
 
@@ -255,77 +269,26 @@ class ControlPlane:
             **({"max_db_size": db.size_limit} if db.size_limit else {}),
         )
 
-    # --- groups ---
+    # --- groups (tursotui.local.groups) ---
 
     async def create_group(self, name: str, location: str) -> GroupState:
         check_name("group", name)
         check_location(location)
         async with self.lock:
-            if name in self.state.groups:
-                raise ApiError(409, f"group {name} already exists")
-            group = GroupState(name=name, primary=location, locations=[location])
-            self.state.groups[name] = group
-            try:
-                self.keys.get(name)
-                self.save()
-            except OSError:  # a full disk: no group, no key file
-                del self.state.groups[name]
-                self.keys.delete(name)
-                raise
-            return group
+            return groups.create(self, name, location)
 
     async def delete_group(self, name: str) -> GroupState:
         async with self.lock:
-            group = self._own_group(name)
-            members = [d.name for d in self.state.databases.values() if d.group == name]
-            if members:
-                raise ApiError(
-                    409,
-                    f"group {name} still has databases ({', '.join(members)}); delete them first",
-                )
-            del self.state.groups[name]
-            self.keys.delete(name)
-            self.save()
-            return group
+            return groups.delete(self, self._own_group(name))
 
     async def add_location(self, name: str, location: str) -> GroupState:
         check_location(location)
         async with self.lock:
-            group = self._own_group(name)
-            if location in group.locations:
-                return group
-            group.locations.append(location)
-            try:
-                for db in self.state.databases.values():
-                    if db.group == name and db.broken is None:
-                        await self.attach_replica(db, location)
-            except ApiError:
-                group.locations.remove(location)
-                raise
-            self.save()
-            return group
+            return await groups.add_location(self, self._own_group(name), location)
 
     async def remove_location(self, name: str, location: str) -> GroupState:
         async with self.lock:
-            group = self._own_group(name)
-            if location == group.primary:
-                raise ApiError(
-                    400, f"cannot remove {location}: it is the primary location of group {name}"
-                )
-            if location not in group.locations:
-                raise ApiError(404, f"group {name} has no location {location}")
-            group.locations.remove(location)
-            for db in self.state.databases.values():
-                if db.group == name:
-                    await self.dataplane.unexpose(db.name, location)
-                    db.replica_ports.pop(location, None)
-            still_used = any(
-                location in self.replica_locations(g) for g in self.state.groups.values()
-            )
-            if not still_used:
-                await self.dataplane.stop_node(location)
-            self.save()
-            return group
+            return await groups.remove_location(self, self._own_group(name), location)
 
     # --- databases ---
 

@@ -24,6 +24,10 @@ class Pitr:
         self.points = RecoveryPoints(cp.data_dir / "recovery", retention_days=retention_days)
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
+        cp.on_seeded = self._seeded
+
+    async def _seeded(self, name: str) -> None:
+        await self.take_initial(name, reason="seeded by upload")
 
     def list(self, name: str) -> list[RecoveryPoint]:
         self.cp.database(name)

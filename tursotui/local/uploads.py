@@ -68,6 +68,7 @@ async def _replace_namespace(cp: ControlPlane, db: DatabaseState, source: Path) 
     await cp.create_namespace(db)
     for location in replicas:
         await cp.attach_replica(db, location)
+    cp.seeded(db.name)  # its first recovery point, once the caller's lock is released
 
 
 async def accept_upload(
