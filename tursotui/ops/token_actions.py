@@ -66,6 +66,37 @@ async def issue_token(
 
 
 @dataclass(frozen=True)
+class RotationScope:
+    """What a rotation invalidates: every token of every database of ``group``, and its group
+    tokens (a database's tokens are signed with its group's keys)."""
+
+    group: str
+    databases: tuple[str, ...]
+
+    def describe(self) -> str:
+        count = len(self.databases)
+        names = ", ".join(self.databases) or "(no database)"
+        return (
+            f"Group {self.group}: the tokens of its {count} database{'s' if count != 1 else ''} "
+            f"stop working: {names}; and every group token of {self.group}."
+        )
+
+
+async def rotation_scope(
+    platform: PlatformClient, *, database: str | None, group: str | None
+) -> RotationScope:
+    """The group and every database whose tokens a rotation of ``database`` (or ``group``) ends."""
+    if (database is None) == (group is None):
+        raise InputError("give a database or a group (not both)")
+    if database is not None:
+        group_name = (await platform.get_database(check_name(database))).group
+    else:
+        group_name = check_name(group, "group")
+    names = sorted(d.name for d in await platform.list_databases() if d.group == group_name)
+    return RotationScope(group_name, tuple(names))
+
+
+@dataclass(frozen=True)
 class Rotation:
     database: str
     group: str

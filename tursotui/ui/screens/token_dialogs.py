@@ -11,12 +11,13 @@ from typing import ClassVar, Literal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
+from tursotui.ops.token_actions import RotationScope
 from tursotui.ops.tokens import (
     DEFAULT_EXPIRATION,
     Expiration,
@@ -193,16 +194,21 @@ class RotateConfirmScreen(ModalScreen[tuple[Scope, str] | None]):
     ]
     CURSOR_BLINK: ClassVar[bool] = True
 
-    def __init__(self, scope: Scope, name: str) -> None:
+    def __init__(self, scope: Scope, name: str, impact: RotationScope | None = None) -> None:
         super().__init__()
         self.scope: Scope = scope
         self.name_ = name
+        self.impact = impact
+        """The group and every database whose tokens stop working (as ``token rotate`` says)."""
 
     def compose(self) -> ComposeResult:
         subject = f"{self.scope} {self.name_}"
         with Vertical(classes="dialog", id="rotate-dialog"):
             yield Label(f"Rotate the tokens of {subject}", classes="dialog-title", markup=False)
             yield Static(ROTATE_WARNING.format(subject=subject), markup=False, id="rotate-warning")
+            if self.impact is not None:
+                with VerticalScroll(id="rotate-scope"):
+                    yield Static(self.impact.describe(), markup=False, id="rotate-impact")
             yield Label(f"Type {self.name_} to confirm:", markup=False)
             yield Input(placeholder=self.name_, id="rotate-input")
             with Horizontal(classes="dialog-buttons"):

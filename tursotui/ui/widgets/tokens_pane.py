@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from tursotui.ops.errors import OpsError
-from tursotui.ops.token_actions import issue_token, rotate_tokens
+from tursotui.ops.token_actions import issue_token, rotate_tokens, rotation_scope
 from tursotui.ops.tokens import LedgerEntry, TokenLedger, expiry_warnings
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
@@ -186,7 +186,16 @@ class TokensPane(Vertical):
         if not name:
             self.notify(f"No {scope} selected", severity="warning", timeout=3, markup=False)
             return
-        chosen = await self.app.push_screen_wait(RotateConfirmScreen(scope, name))
+        try:  # the group and every database whose tokens stop working, named in the dialog
+            impact = await rotation_scope(
+                self.services.platform,
+                database=name if scope == "database" else None,
+                group=name if scope == "group" else None,
+            )
+        except (PlatformError, OpsError) as exc:
+            self.post_message(ErrorOccurred("Rotation not started", str(exc)))
+            return
+        chosen = await self.app.push_screen_wait(RotateConfirmScreen(scope, name, impact))
         if chosen is None:
             return
         try:
