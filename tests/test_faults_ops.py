@@ -169,8 +169,8 @@ def _after_create(monkeypatch: pytest.MonkeyPatch, kill: Callable[[], None]) -> 
 
 @pytest.mark.parametrize(
     ("kill_at", "orphan"),
-    [(_after_copy, False), (_after_namespace, True)],
-    ids=["after-copy", "after-namespace"],
+    [(_after_copy, False)],
+    ids=["after-copy"],
 )
 async def test_primary_killed_mid_restore_leaves_nothing_and_a_retry_works(
     platform: PlatformClient,
@@ -202,7 +202,7 @@ async def test_primary_killed_mid_restore_leaves_nothing_and_a_retry_works(
     await killer.wait_restarted()
     assert await _counts(platform, SOURCE) == before == {"users": 3000, "notes": 300}
     assert _integrity(local_turso.cp.namespace_file(SOURCE)) == "ok"
-    caplog.set_level(logging.WARNING, logger="tursotui.local.controlplane")
+    caplog.set_level(logging.WARNING, logger="tursotui.local.startup")
     result = await restore_database(platform, SOURCE, moment, "restored")
     assert ("namespace restored left by a failed create" in caplog.text) == orphan
     assert result.database.name == "restored" and result.source == SOURCE
@@ -211,21 +211,24 @@ async def test_primary_killed_mid_restore_leaves_nothing_and_a_retry_works(
     assert await _counts(platform, SOURCE) == before
 
 
+@pytest.mark.parametrize("kill_at", [_after_namespace, _after_create], ids=["namespace", "create"])
 async def test_primary_killed_right_after_a_restore_still_reports_success(
     platform: PlatformClient,
     local_turso: LocalTurso,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    kill_at: KillPoint,
 ) -> None:
-    """The database exists once it is registered: a recovery point that cannot be taken then
-    (sqld down) is logged, and the restore is not reported as failed (a retry would get 409)."""
+    """The database exists once sqld has its namespace (created with its key in the same call) and
+    it is registered: a recovery point that cannot be taken then (sqld down) is logged, and the
+    restore is not reported as failed (a retry would get 409)."""
     await _create_source(platform, rows=500, width=100)
     await local_turso.pitr.take(SOURCE)
     moment = datetime.now(UTC)
     killer = Killer(local_turso)
     caplog.set_level(logging.WARNING, logger="tursotui.local.pitr")
     with monkeypatch.context() as patch:
-        _after_create(patch, killer.kill_now)
+        kill_at(patch, killer.kill_now)
         result = await restore_database(platform, SOURCE, moment, "restored")
     assert killer.done.is_set() and result.database.name == "restored"
     assert "no recovery point of new database restored yet" in caplog.text
