@@ -114,7 +114,7 @@ class DataPlane:
                 if self.data_dir is not None:
                     changed = await asyncio.to_thread(close_data_dir, self.data_dir)
                     if changed:
-                        log.warning(
+                        log.info(
                             "%s: took group/other access off %d files and dirs",
                             self.data_dir,
                             changed,

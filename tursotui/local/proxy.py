@@ -28,6 +28,8 @@ from tursotui.local.upload_body import UploadHandler, receive_upload
 __all__ = ["NamespaceProxy", "ProxyProtocolError", "UploadHandler", "namespace_header"]
 
 _HOP = (b"x-namespace-bin",)
+SMALL_BODY = 1 << 20
+"""Request bodies up to this size are read whole before they are forwarded with their head."""
 UNAVAILABLE = json_response(503, "the database server is restarting, retry soon")
 
 
@@ -89,6 +91,17 @@ async def _read(reader: asyncio.StreamReader, n: int, conn: _Connection) -> byte
         raise ConnectionError("no body byte within the body timeout") from None
     conn.touch()
     return chunk
+
+
+async def _read_small(reader: asyncio.StreamReader, n: int, conn: _Connection) -> bytes:
+    parts: list[bytes] = []
+    while n > 0:
+        chunk = await _read(reader, n, conn)
+        if not chunk:
+            raise ConnectionError("client closed in the middle of a body")
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
 
 
 async def _copy_exact(
@@ -255,6 +268,11 @@ class NamespaceProxy:
                     ):
                         return
                     continue
+                # A small body goes with its head in one write: sqld may answer (401) before reading
+                # a body that has not arrived yet, and then closes the connection it cannot reuse.
+                body = b""
+                if length and not chunked and not upgrade and length <= SMALL_BODY:
+                    body = await _read_small(reader, length, conn)
                 if upstream is None:
                     try:
                         up_reader, upstream = await asyncio.open_connection(
@@ -264,14 +282,14 @@ class NamespaceProxy:
                         last = UNAVAILABLE
                         break
                     back = asyncio.create_task(_pipe(up_reader, client, conn, close=False))
-                upstream.write(new_head)
+                upstream.write(new_head + body)
                 await upstream.drain()
                 if upgrade:
                     await _pipe(reader, upstream, conn)
                     return
                 if chunked:
                     await _copy_chunked(reader, upstream, conn)
-                elif length:
+                elif length and not body:
                     await _copy_exact(reader, upstream, length, conn)
         finally:
             conn.ending = True
