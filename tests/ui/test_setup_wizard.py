@@ -171,6 +171,10 @@ async def test_wizard_sets_up_then_a_second_run_skips_every_step(
         assert [statement_line(s) for s in SCHEMA] == shown.splitlines()
         assert "idx_users_stripe_customer" in shown
         assert "2 users" in progress.row("connection").detail
+        said = progress.row("config").detail  # on screen: which backups were kept
+        (env_backup,) = env.parent.glob(".env.bak-*")
+        assert f"previous .env kept as {env_backup}" in said
+        assert "previous config.toml kept as " in said
         assert "r re-run" in str(progress.query_one("#setup-hint").render())
         await pilot.press("escape")
         await wait(pilot, lambda: app.screen.id == "main")

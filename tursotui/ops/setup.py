@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from tursotui.backend import Backend
@@ -291,15 +292,19 @@ class Setup:
             "tursotui.target": config.tursotui.target,
         }
         updates = {k: v for k, v in wanted.items() if current.get(k) != v}
+        kept: list[str] = []
         if updates:
-            update_config(self.settings.config_path, updates, backup=True)
+            saved = update_config(self.settings.config_path, updates, backup=True)
             changed.append(f"config.toml ({', '.join(sorted(updates))})")
+            kept.append(_kept(self.settings.config_path, saved))
         if self.state.minted and self.state.token:
-            write_env_file(self.settings.env_path, {AUTH_TOKEN: self.state.token}, backup=True)
+            env = self.settings.env_path
+            saved = write_env_file(env, {AUTH_TOKEN: self.state.token}, backup=True)
             changed.append(f".env ({AUTH_TOKEN}, mode 0600)")
+            kept.append(_kept(env, saved))
         if not changed:
             return "skipped", "config.toml and .env already point at the database", []
-        return "done", "wrote " + " and ".join(changed) + " (previous files backed up)", []
+        return "done", "wrote " + " and ".join(changed) + "; " + "; ".join(kept), []
 
     async def _schema(self) -> tuple[Status, str, list[str]]:
         async with self._open() as access:
@@ -342,8 +347,9 @@ class Setup:
             return "skipped", "not asked (optional)", []
         if load_config(self.settings.config_path).turso.local_replica.enabled:
             return "skipped", "[turso.local_replica] is already enabled", []
-        update_config(self.settings.config_path, {"turso.local_replica.enabled": True}, backup=True)
-        return "done", "[turso.local_replica] enabled = true", []
+        path = self.settings.config_path
+        saved = update_config(path, {"turso.local_replica.enabled": True}, backup=True)
+        return "done", f"[turso.local_replica] enabled = true; {_kept(path, saved)}", []
 
     async def _backups(self) -> tuple[Status, str, list[str]]:
         if not self.plan.backups:
@@ -351,8 +357,9 @@ class Setup:
         schedule = f"schedule it with cron: {CRON_LINE}"
         if load_config(self.settings.config_path).turso.backup.enabled:
             return "skipped", f"[turso.backup] is already enabled; {schedule}", [CRON_LINE]
-        update_config(self.settings.config_path, {"turso.backup.enabled": True}, backup=True)
-        return "done", f"[turso.backup] enabled; {schedule}", [CRON_LINE]
+        path = self.settings.config_path
+        saved = update_config(path, {"turso.backup.enabled": True}, backup=True)
+        return "done", f"[turso.backup] enabled; {_kept(path, saved)}; {schedule}", [CRON_LINE]
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -377,3 +384,10 @@ class Setup:
         except LibsqlError:
             return False
         return True
+
+
+def _kept(path: Path, backup: Path | None) -> str:
+    """What became of the file a step rewrote: its backup, or that it is new."""
+    if backup is None:
+        return f"{path.name} is new (nothing to back up)"
+    return f"previous {path.name} kept as {backup}"
