@@ -87,23 +87,7 @@ class ControlPlane:
         self.notices.clear()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.api_token, self.api_token_created = ensure_api_token(self.data_dir / "api-token")
-        self.dataplane.reserved = {
-            port
-            for db in self.state.databases.values()
-            if db.problem() is None
-            for port in (db.port, *db.replica_ports.values())
-            if port
-        }
-        await self.dataplane.start_node(PRIMARY)  # the replicas need its gRPC port
-        locations = {loc for g in self.state.groups.values() for loc in self.replica_locations(g)}
-        # Replica sqlds boot side by side (each start waits on its /health).
-        await settle(self.dataplane.start_node(loc) for loc in sorted(locations))
-        await startup.attach_all(self)
-        await startup.finish_rotations(self)
-        await startup.remove_orphans(self)
-        if self.dataplane.moved:
-            self.save()  # the new ports, so the URLs stay stable from now on
-        self.dataplane.start_watchdog()
+        await startup.serve_all(self)
 
     def seeded(self, name: str) -> None:
         """Database ``name`` now holds its seed: run :attr:`on_seeded` once the lock is free."""
@@ -113,11 +97,7 @@ class ControlPlane:
             task.add_done_callback(self._seeding.discard)
 
     def mark_broken(self, db: DatabaseState, reason: str) -> None:
-        """``db`` is not served by this start (the others are); its JSON and the notices say why."""
-        db.broken = reason
-        note = f"database {db.name} is not served: {reason}"
-        log.warning("%s", note)
-        self.notices.append(note)
+        startup.mark_broken(self, db, reason)
 
     async def close(self) -> None:
         for task in list(self._seeding):

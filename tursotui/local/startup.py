@@ -18,6 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tursotui.local.dataplane import PRIMARY
 from tursotui.local.errors import ApiError
 from tursotui.local.settle import settle
 
@@ -29,6 +30,35 @@ log = logging.getLogger(__name__)
 
 ATTACH_CONCURRENCY = 8
 """Databases made live side by side at start (each: proxies, a warm-up query per replica)."""
+
+
+async def serve_all(cp: ControlPlane) -> None:
+    """Start every sqld, serve every database that can be served, repair what a kill left."""
+    cp.dataplane.reserved = {
+        port
+        for db in cp.state.databases.values()
+        if db.problem() is None
+        for port in (db.port, *db.replica_ports.values())
+        if port
+    }
+    await cp.dataplane.start_node(PRIMARY)  # the replicas need its gRPC port
+    locations = {loc for g in cp.state.groups.values() for loc in cp.replica_locations(g)}
+    # Replica sqlds boot side by side (each start waits on its /health).
+    await settle(cp.dataplane.start_node(loc) for loc in sorted(locations))
+    await attach_all(cp)
+    await finish_rotations(cp)
+    await remove_orphans(cp)
+    if cp.dataplane.moved:
+        cp.save()  # the new ports, so the URLs stay stable from now on
+    cp.dataplane.start_watchdog()
+
+
+def mark_broken(cp: ControlPlane, db: DatabaseState, reason: str) -> None:
+    """``db`` is not served by this start (the others are); its JSON and the notices say why."""
+    db.broken = reason
+    note = f"database {db.name} is not served: {reason}"
+    log.warning("%s", note)
+    cp.notices.append(note)
 
 
 def stored_problem(cp: ControlPlane, db: DatabaseState) -> str | None:
