@@ -181,6 +181,7 @@ def test_import_new_killed_after_the_create_is_retried_and_complete(
     code, out, err = _cli(env, capsys, "import", str(big), "--new", "nw", "--yes")
     assert code == 0, err
     assert f"left by an import killed earlier (pid {pid}" in out
+    assert f"note   removed {env.temp}/tursotui-upload-{pid}-" in out  # its copy of the data
     assert f"imported {BIG_ROWS:,} rows into nw" in out
     assert _journal(env, "nw") is None
     assert list(env.temp.iterdir()) == []  # the killed run's copy of the data is gone too

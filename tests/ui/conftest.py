@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,13 @@ from .helpers import AppFactory, fixed_clock, fixed_probe
 
 
 @pytest.fixture(autouse=True)
-def _deterministic_ui(monkeypatch: pytest.MonkeyPatch) -> None:
+def _deterministic_ui(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(ConfirmLocationScreen, "CURSOR_BLINK", False)
+    # A temp directory of its own: leftovers of killed runs elsewhere on the machine (removed and
+    # named by imports and backups) never show up in a screen.
+    temp = tmp_path / "tmp"
+    temp.mkdir(exist_ok=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
 
 
 @pytest.fixture

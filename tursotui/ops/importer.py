@@ -175,6 +175,7 @@ async def plan_new(
     method: Method = "dump" if source.kind == "sql" and local else "upload"
     plan = ImportPlan(source, name, "new", method, group=chosen)
     plan.tables = [TablePlan(t.name, t.rows, "create") for t in source.tables]
+    plan.notes += await _remove_scratch()
     if data_dir is not None:
         target = "local" if local else "cloud"
         organization = platform.organization or ""
@@ -199,6 +200,7 @@ async def plan_new(
 async def plan_into(client: HranaClient, source: ImportSource, name: str) -> ImportPlan:
     """Import into the existing database ``client`` talks to; reads it, writes nothing."""
     plan = ImportPlan(source, name, "into", "transaction")
+    plan.notes += await _remove_scratch()
     schema = await read_target_schema(client, [t.name for t in source.tables])
     plan.schema = schema
     for table in source.tables:
@@ -208,6 +210,12 @@ async def plan_into(client: HranaClient, source: ImportSource, name: str) -> Imp
         plan.tables.append(TablePlan(table.name, table.rows, action, rows))
     plan.conflicts, plan.notes = await find_conflicts(client, source, schema)
     return plan
+
+
+async def _remove_scratch() -> list[str]:
+    """Scratch copies of data that killed imports and backups left in the temp directory."""
+    removed = await asyncio.to_thread(remove_scratch)
+    return [f"removed {r.path} ({r.size_bytes:,} bytes), left by a killed run" for r in removed]
 
 
 def require_no_conflicts(plan: ImportPlan) -> None:
@@ -230,7 +238,6 @@ async def import_new(
     started = time.monotonic()
     source = plan.source
     journal = plan.journal
-    await asyncio.to_thread(remove_scratch)
     if plan.leftover is not None:
         await uninterrupted(platform.delete_database(plan.target))
     entry = journal.begin(plan.target, plan.group) if journal is not None else None
