@@ -68,6 +68,11 @@ async def rotate(cp: ControlPlane, group: str) -> None:
                 await cp.set_key(db, old)
         cp.keys.abort_rotation(group)
         raise
+    # A database this start does not serve keeps no old key either, where sqld still has it.
+    for db in cp.state.databases.values():
+        if db.group == group and db.broken:
+            with contextlib.suppress(ApiError):
+                await cp.set_key(db, new)
 
 
 async def replicas_have(
