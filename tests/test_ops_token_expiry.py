@@ -145,3 +145,25 @@ def test_session_entries_warn_only_while_held_and_are_dropped_once_expired(
         ledger._save([*ledger.entries(), entry])
     ledger.record(issued_soon, now=NOW)
     assert ledger.entries() == [held_fresh, issued_soon]
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from tursotui.ops.tokens import TokenLedger, entry_for
+ledger = TokenLedger(Path(sys.argv[1]))
+for i in range(25):
+    token = f"h.p.{sys.argv[2]}-{i}"
+    ledger.record(entry_for(token, scope="database", database="app", group="default"))
+"""
+
+
+def test_concurrent_writers_lose_no_entry(tmp_path: Path) -> None:
+    """A console and a cron backup record at once: every entry is kept (a lock file)."""
+    path = tmp_path / "token-ledger.json"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n)]) for n in range(4)
+    ]
+    assert [w.wait(timeout=60) for w in writers] == [0, 0, 0, 0]
+    entries = TokenLedger(path).entries()
+    assert len(entries) == 100 and len({e.fingerprint for e in entries}) == 100

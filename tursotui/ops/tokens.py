@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -268,11 +270,28 @@ class TokenLedger:
         except OSError as exc:
             raise OpsError(f"cannot write the token ledger {self.path}: {exc.strerror}") from None
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time (a console and a cron backup may record at once): ``<ledger>.lock``."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600
+            )
+        except OSError as exc:
+            raise OpsError(f"cannot lock the token ledger {self.path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def record(self, entry: LedgerEntry, *, now: datetime | None = None) -> None:
         """Add ``entry``; session tokens that have expired are dropped (they open nothing)."""
         moment = now or datetime.now(UTC)
-        kept = [e for e in self.entries() if not _spent_session(e, moment)]
-        self._save([*kept, entry])
+        with self._locked():
+            kept = [e for e in self.entries() if not _spent_session(e, moment)]
+            self._save([*kept, entry])
 
     def mark_revoked(
         self,
@@ -283,6 +302,12 @@ class TokenLedger:
         now: datetime | None = None,
     ) -> list[LedgerEntry]:
         """Rotating a database's or group's keys invalidates every token of the group."""
+        with self._locked():
+            return self._mark_revoked(group, organization, target, now)
+
+    def _mark_revoked(
+        self, group: str, organization: str, target: str, now: datetime | None
+    ) -> list[LedgerEntry]:
         stamp = _iso(now or datetime.now(UTC))
         changed: list[LedgerEntry] = []
         updated: list[LedgerEntry] = []
