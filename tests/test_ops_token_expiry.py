@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -107,6 +108,10 @@ def test_cli_backup_token_is_in_the_ledger(
     sessions = [e for e in TokenLedger.in_data_dir(tmp_path / "d").entries() if e.kind == "session"]
     backup = [e for e in sessions if e.authorization == "read-only"]
     assert backup and backup[-1].database == "xswarm-users" and backup[-1].expires is not None
+    # The folder it made and the backup are private: a backup is a copy of the data.
+    (made,) = (tmp_path / "b").iterdir()
+    assert stat.S_IMODE((tmp_path / "b").stat().st_mode) == 0o700
+    assert stat.S_IMODE(made.stat().st_mode) == 0o600
 
 
 def _entry(kind: str, expires: datetime, holder: int | None) -> LedgerEntry:

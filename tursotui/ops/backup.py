@@ -115,7 +115,7 @@ def prepare_directory(directory: Path) -> None:
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} is not a directory")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # backups are copies of the data
     except OSError as exc:
         raise InputError(f"cannot create directory {directory}: {exc.strerror or exc}") from None
 
