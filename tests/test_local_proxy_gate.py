@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import struct
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -129,3 +132,55 @@ async def test_an_expired_token_is_refused_from_its_exp_on(two_groups: LocalTurs
             headers={"Authorization": f"bearer {live}"},
         )
         assert answer.status_code == 200
+
+
+def _client_frame(payload: bytes) -> bytes:
+    """A masked text frame, as a WebSocket client sends it."""
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    length = len(payload)
+    size = bytes([0x80 | length]) if length < 126 else b"\xfe" + struct.pack("!H", length)
+    return b"\x81" + size + mask + masked
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await asyncio.wait_for(reader.readexactly(2), 10)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", await reader.readexactly(2))[0]
+    return head[0] & 0x0F, await reader.readexactly(length)
+
+
+async def _hello(port: int, token: str) -> list[tuple[int, bytes]]:
+    """Open Hrana over WebSocket on ``port``, say hello with ``token``; the frames answered."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Protocol: hrana2\r\n\r\n"
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        writer.write(_client_frame(json.dumps({"type": "hello", "jwt": token}).encode()))
+        frames = [await _read_frame(reader)]
+        if frames[0][0] == 1 and b"hello_error" in frames[0][1]:
+            frames.append(await _read_frame(reader))
+        return frames
+    finally:
+        writer.close()
+
+
+async def test_an_expired_token_is_refused_over_websocket_too(two_groups: LocalTurso) -> None:
+    cp = two_groups.cp
+    port = cp.database("app").port
+    expired = cp.keys.mint("default", database="app", read_only=False, expires_in=-2)
+    live = cp.keys.mint("default", database="app", read_only=False, expires_in=60)
+    refused = await _hello(port, expired)
+    assert refused[0][0] == 1 and json.loads(refused[0][1]) == {
+        "type": "hello_error",
+        "error": {"message": "token expired"},
+    }
+    assert refused[1][0] == 8  # then the close frame
+    accepted = await _hello(port, live)
+    assert accepted[0][0] == 1 and json.loads(accepted[0][1])["type"] == "hello_ok"

@@ -24,6 +24,7 @@ from pathlib import Path
 from tursotui.local import limits
 from tursotui.local.gate import json_response, refusal, request_line
 from tursotui.local.upload_body import UploadHandler, receive_upload
+from tursotui.local.wsgate import expired_answer, first_frame, hello_expired
 
 __all__ = ["NamespaceProxy", "ProxyProtocolError", "UploadHandler", "namespace_header"]
 
@@ -284,7 +285,12 @@ class NamespaceProxy:
                     back = asyncio.create_task(_pipe(up_reader, client, conn, close=False))
                 upstream.write(new_head + body)
                 await upstream.drain()
-                if upgrade:
+                if upgrade:  # Hrana over WebSocket: its token is in the first message
+                    frame, payload = await first_frame(reader)
+                    if hello_expired(payload):
+                        last = expired_answer()
+                        break
+                    upstream.write(frame)
                     await _pipe(reader, upstream, conn)
                     return
                 if chunked:
