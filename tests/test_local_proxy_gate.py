@@ -90,6 +90,12 @@ async def test_a_group_token_cannot_reach_another_group_through_dev_paths(
         assert (await http.post(f"{app_url}/v3/pipeline", json=SELECT, headers=auth)).is_success
         assert (await http.post(f"{app_url}/v2/pipeline", json=SELECT, headers=auth)).is_success
         assert (await http.get(f"{app_url}/dump", headers=auth)).is_success
+        preflight = await http.options(
+            f"{app_url}/v3/pipeline",
+            headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.is_success and "access-control-allow-origin" in preflight.headers
+        assert (await http.options(f"{app_url}/dev/other/v3/pipeline")).status_code == 404
     # Nothing reached `other`: no table was created in it.
     other_token = cp.keys.mint("g2", database="other", read_only=True, expires_in=None)
     async with httpx.AsyncClient(timeout=10) as http:

@@ -80,9 +80,14 @@ def request_line(head: bytes) -> tuple[bytes, bytes]:
     return parts[0], parts[1].split(b"?", 1)[0]
 
 
+_PATHS = frozenset(path for _, path in ROUTES)
+
+
 def allowed(method: bytes, path: bytes) -> bool:
     if (method, path) in ROUTES:
         return True
+    if method == b"OPTIONS" and path in _PATHS:
+        return True  # a browser's CORS preflight (no credentials; sqld answers it)
     return method == b"POST" and path.startswith(RPC_PREFIXES) and path.count(b"/") == 2
 
 
