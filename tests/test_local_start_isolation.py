@@ -32,6 +32,12 @@ def _namespace_gone(data_dir: Path, state: dict[str, Any]) -> None:
     shutil.rmtree(data_dir / "sqld" / "primary" / "data.sqld" / "dbs" / "bad")
 
 
+def _file_gone(data_dir: Path, state: dict[str, Any]) -> None:
+    namespace = data_dir / "sqld" / "primary" / "data.sqld" / "dbs" / "bad"
+    for name in ("data", "data-wal", "data-shm"):
+        (namespace / name).unlink(missing_ok=True)
+
+
 def _group_missing(data_dir: Path, state: dict[str, Any]) -> None:
     state["databases"]["bad"]["group"] = "vanished"
 
@@ -44,6 +50,7 @@ def _bad_value(data_dir: Path, state: dict[str, Any]) -> None:
     ("damage", "reason"),
     [
         (_namespace_gone, "namespace is gone"),
+        (_file_gone, "database file is gone"),
         (_group_missing, "group 'vanished' is not in state.json"),
         (_bad_value, "size_limit"),
     ],

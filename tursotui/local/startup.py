@@ -68,9 +68,11 @@ def stored_problem(cp: ControlPlane, db: DatabaseState) -> str | None:
         return f"state.json: {problem}"
     if db.group not in cp.state.groups:
         return f"its group {db.group!r} is not in state.json"
-    directory = cp.namespace_file(db.name).parent
-    if not directory.is_dir():
-        return f"its sqld namespace is gone ({directory} does not exist)"
+    data = cp.namespace_file(db.name)
+    if not data.parent.is_dir():
+        return f"its sqld namespace is gone ({data.parent} does not exist)"
+    if not data.is_file():  # sqld would serve an empty database in its place
+        return f"its database file is gone ({data} does not exist)"
     return None
 
 
