@@ -130,6 +130,35 @@ async def test_connections_past_the_cap_get_503_and_other_databases_still_answer
             writer.close()
 
 
+async def test_past_the_overall_cap_a_new_client_takes_an_idle_connections_place(
+    org: tuple[LocalTurso, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Idle connections spread over every database up to the overall cap do not shut clients out:
+    a new connection evicts the one that has waited longest for a request head."""
+    turso, token = org
+    monkeypatch.setattr(limits, "OVERALL", 60)
+    monkeypatch.setattr(limits, "PER_LISTENER", 50)
+    app, other = turso.cp.database("app").port, turso.cp.database("other").port
+    held = [await asyncio.open_connection("127.0.0.1", app) for _ in range(50)]
+    held += [await asyncio.open_connection("127.0.0.1", other) for _ in range(10)]
+    try:
+        for _ in range(50):
+            if limits.ConnectionBudget.total >= 60:
+                break
+            await asyncio.sleep(0.02)
+        assert limits.ConnectionBudget.total == 60
+        evicted = limits.ConnectionBudget.evicted
+        assert await _query(other, token) == 200
+        assert await _query(app, token) == 200
+        assert limits.ConnectionBudget.evicted == evicted + 2
+        # The oldest idle ones (the first to app) were closed; the budget never passed the cap.
+        assert await asyncio.wait_for(held[0][0].read(), 5) == b""
+        assert limits.ConnectionBudget.total <= 60
+    finally:
+        for _, writer in held:
+            writer.close()
+
+
 def test_accept_errors_are_logged_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
     """asyncio logs every failed accept (EMFILE); the filter lets one through per interval."""
     limits.quiet_accept_errors()

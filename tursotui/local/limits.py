@@ -12,6 +12,8 @@ import asyncio
 import logging
 import resource
 import time
+from collections.abc import Callable
+from typing import ClassVar
 
 HEADER_TIMEOUT = 10.0
 """Seconds a client has to send a whole request head, from its first byte or from the connection."""
@@ -43,27 +45,66 @@ def overall_cap() -> int:
     return max(64, min(8192, (soft - 1024) // 3))
 
 
+class Slot:
+    """One accepted proxy connection's place in its budget."""
+
+    def __init__(self, budget: ConnectionBudget, close: Callable[[], None]) -> None:
+        self.budget = budget
+        self.close = close
+        self.released = False
+
+    def idle(self, waiting: bool) -> None:
+        """Mark the connection as waiting for a request head (evictable) or not."""
+        if waiting and not self.released:
+            ConnectionBudget.waiting[self] = None
+        else:
+            ConnectionBudget.waiting.pop(self, None)
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            ConnectionBudget.waiting.pop(self, None)
+            self.budget.open -= 1
+            ConnectionBudget.total -= 1
+
+
 class ConnectionBudget:
-    """Open connections of one listener, within :data:`PER_LISTENER` and the overall cap."""
+    """Open connections of one listener, within :data:`PER_LISTENER` and the overall cap.
+
+    Past the overall cap, a new connection takes the place of the one that has waited longest
+    for a request head (a flood of idle connections spread over many databases cannot shut a
+    client out of all of them); with none waiting, it is refused. Past :data:`PER_LISTENER` it
+    is refused.
+    """
 
     total = 0
     """Open connections of every budget in this process."""
+    waiting: ClassVar[dict[Slot, None]] = {}
+    """Connections waiting for a request head, oldest first (every budget)."""
+    evicted = 0
 
     def __init__(self) -> None:
         self.open = 0
         self.refused = 0
 
-    def acquire(self) -> bool:
-        if self.open >= PER_LISTENER or ConnectionBudget.total >= overall_cap():
+    def acquire(self, close: Callable[[], None]) -> Slot | None:
+        if self.open >= PER_LISTENER or (
+            ConnectionBudget.total >= overall_cap() and not self._evict_one()
+        ):
             self.refused += 1
-            return False
+            return None
         self.open += 1
         ConnectionBudget.total += 1
-        return True
+        return Slot(self, close)
 
-    def release(self) -> None:
-        self.open -= 1
-        ConnectionBudget.total -= 1
+    @staticmethod
+    def _evict_one() -> bool:
+        for slot in ConnectionBudget.waiting:  # the oldest waiting connection
+            slot.release()
+            slot.close()
+            ConnectionBudget.evicted += 1
+            return True
+        return False
 
 
 BUSY_BODY = b'{"error": "too many connections to the local Turso; retry soon"}'

@@ -75,8 +75,10 @@ def rewrite_head(head: bytes, namespace_value: bytes) -> tuple[bytes, int | None
 
 @dataclass
 class _Connection:
-    """One client connection: when bytes last moved (either way), and whether we are ending it."""
+    """One client connection: its budget slot, when bytes last moved (either way), and whether we
+    are ending it."""
 
+    slot: limits.Slot
     last: float = field(default_factory=time.monotonic)
     ending: bool = False
 
@@ -163,6 +165,14 @@ async def _next_head(reader: asyncio.StreamReader, conn: _Connection, first: boo
     The first head must arrive whole within HEADER_TIMEOUT of the connection; later ones must begin
     within IDLE_TIMEOUT of the last byte moved either way, then be whole within HEADER_TIMEOUT.
     """
+    conn.slot.idle(True)  # evictable until a whole head is in (see ConnectionBudget)
+    try:
+        return await _wait_head(reader, conn, first)
+    finally:
+        conn.slot.idle(False)
+
+
+async def _wait_head(reader: asyncio.StreamReader, conn: _Connection, first: bool) -> bytes | None:
     if first:
         try:
             return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.HEADER_TIMEOUT)
@@ -219,7 +229,8 @@ class NamespaceProxy:
             self._server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if not self.budget.acquire():
+        slot = self.budget.acquire(writer.close)
+        if slot is None:
             with contextlib.suppress(Exception):
                 limits.refuse(writer.transport)
             return
@@ -228,7 +239,7 @@ class NamespaceProxy:
             self._tasks.add(task)
         gently = False
         try:
-            await self._serve(reader, writer)
+            await self._serve(reader, writer, slot)
             gently = True
         except (ConnectionError, asyncio.IncompleteReadError, ProxyProtocolError, TimeoutError):
             pass
@@ -237,14 +248,16 @@ class NamespaceProxy:
         finally:
             if gently:
                 await _close_gently(reader, writer)
-            self.budget.release()
+            slot.release()
             with contextlib.suppress(Exception):
                 writer.close()
             if task is not None:
                 self._tasks.discard(task)
 
-    async def _serve(self, reader: asyncio.StreamReader, client: asyncio.StreamWriter) -> None:
-        conn = _Connection()
+    async def _serve(
+        self, reader: asyncio.StreamReader, client: asyncio.StreamWriter, slot: limits.Slot
+    ) -> None:
+        conn = _Connection(slot)
         upstream: asyncio.StreamWriter | None = None
         back: asyncio.Task[None] | None = None
         last: bytes | None = None  # an answer written after every earlier response
