@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from tursotui.local import limits
+from tursotui.local.proxy import NamespaceProxy
 from tursotui.local.service import LocalTurso
+from tursotui.local.sqld import free_port
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"type": "close"}]}
 
@@ -159,15 +161,19 @@ async def test_past_the_overall_cap_a_new_client_takes_an_idle_connections_place
             writer.close()
 
 
-def test_accept_errors_are_logged_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
-    """asyncio logs every failed accept (EMFILE); the filter lets one through per interval."""
-    limits.quiet_accept_errors()
-    limits._ASYNCIO_FILTER._last.clear()  # a fresh interval, whatever ran before
-    logger = logging.getLogger("asyncio")
-    error = OSError(24, "Too many open files")
-    with caplog.at_level(logging.ERROR, logger="asyncio"):
-        for n in range(1000):
-            logger.error(
-                "socket.accept() out of system resource\nsocket: <socket %d>", n, exc_info=error
-            )
-    assert len([r for r in caplog.records if "accept" in r.getMessage()]) == 1
+async def test_accept_errors_are_logged_once_per_interval(caplog: pytest.LogCaptureFixture) -> None:
+    """asyncio logs every failed accept (EMFILE); once a proxy listens, one gets through per interval."""
+    proxy = NamespaceProxy("app", free_port())
+    await proxy.start()
+    try:
+        limits._ASYNCIO_FILTER._last.clear()  # a fresh interval, whatever ran before
+        logger = logging.getLogger("asyncio")
+        error = OSError(24, "Too many open files")
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            for n in range(1000):
+                logger.error(
+                    "socket.accept() out of system resource\nsocket: <socket %d>", n, exc_info=error
+                )
+        assert len([r for r in caplog.records if "accept" in r.getMessage()]) == 1
+    finally:
+        await proxy.stop()
