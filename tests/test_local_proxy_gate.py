@@ -109,6 +109,34 @@ async def test_a_group_token_cannot_reach_another_group_through_dev_paths(
     assert tables.is_success and "pwned" not in tables.text
 
 
+async def test_a_token_reaches_only_its_own_databases_whatever_the_headers(
+    two_groups: LocalTurso,
+) -> None:
+    """The proxy names its own database to sqld: a client's namespace header or Host is dropped."""
+    cp = two_groups.cp
+    group_token = cp.keys.mint("default", database=None, read_only=False, expires_in=None)
+    app_token = cp.keys.mint("default", database="app", read_only=False, expires_in=None)
+    app_ns = namespace_header("app")
+    other_port = cp.database("other").port
+    for token in (group_token, app_token):
+        for extra in (
+            b"x-namespace-bin: " + app_ns,
+            b"X-Namespace-Bin : " + app_ns,
+            b"X-Foo: a\r\n\tx-namespace-bin: " + app_ns,
+            b"x-namespace-bin: " + app_ns + b"\r\nx-namespace-bin: " + app_ns,
+        ):
+            body = json.dumps(SELECT).encode()
+            raw = await _raw(
+                other_port,
+                b"POST /v3/pipeline HTTP/1.1\r\nHost: app.localhost\r\n" + extra + b"\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\nConnection: close\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(body) + body,
+            )
+            status = raw.split(b" ", 2)[1]
+            assert status in (b"400", b"401", b"404"), raw[:200]
+            assert b'"rows"' not in raw
+
+
 async def test_an_expired_token_is_refused_from_its_exp_on(two_groups: LocalTurso) -> None:
     cp = two_groups.cp
     app = cp.database("app")
