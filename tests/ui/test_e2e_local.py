@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from tursotui.config import read_env_file
 from tursotui.config.envfile import AUTH_TOKEN
@@ -58,7 +60,9 @@ async def settle(pilot: Pilot[Any], until: Any = None, rounds: int = 300) -> Non
         if until is not None and until():
             break
     if pilot.app.screen.id == "main":  # a modal's worker waits for the modal: do not wait for it
-        await pilot.app.workers.wait_for_complete()
+        # An exclusive worker (a refresh) replaced by a newer one meanwhile is cancelled: fine.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
