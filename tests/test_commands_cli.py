@@ -234,6 +234,8 @@ def test_token_create_rotate_and_the_ledger(
     rotated = run(env, capsys, "token", "rotate", "--yes", "--json")
     assert rotated.code == 0, rotated.err
     assert "ALL its tokens stop working" in rotated.err and "replicas restart" in rotated.err
+    # named before the confirmation, as the console's rotate dialog does
+    assert "Group default: the tokens of its 1 database stop working: app;" in rotated.err
     assert len(rotated.json()["ledger_entries_revoked"]) == 2  # type: ignore[arg-type]
     with pytest.raises(AuthError):
         asyncio.run(_with_turso(env, sqld_binary, "app", token))

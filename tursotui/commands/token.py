@@ -15,7 +15,7 @@ from tursotui.commands._common import OK, Context, run
 from tursotui.config import AUTH_TOKEN, read_env_file, write_env_file
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.names import check_name
-from tursotui.ops.token_actions import issue_token, rotate_tokens
+from tursotui.ops.token_actions import issue_token, rotate_tokens, rotation_scope
 from tursotui.ops.tokens import TokenLedger, decode_claims, expiry_warnings, parse_expiration
 
 
@@ -97,13 +97,13 @@ async def _create(ctx: Context) -> int:
 async def _rotate(ctx: Context) -> int:
     database, group = _scope(ctx)
     subject = f"database {database}" if database else f"group {group}"
-    ctx.info(
-        f"WARNING: rotating the tokens of {subject} makes ALL its tokens stop working at once"
-        + (" (and every token of the other databases of its group)" if database else "")
-        + "; its replicas restart, with a brief downtime."
-    )
-    ctx.confirm(f"rotate the tokens of {subject}", typed=database or group)
     async with ctx.backend() as backend:
+        scope = await rotation_scope(backend.platform, database=database, group=group)
+        ctx.info(
+            f"WARNING: rotating the tokens of {subject} makes ALL its tokens stop working at once. "
+            f"{scope.describe()} Its replicas restart, with a brief downtime."
+        )
+        ctx.confirm(f"rotate the tokens of {subject}", typed=database or group)
         rotation = await rotate_tokens(
             backend.platform,
             database=database,
