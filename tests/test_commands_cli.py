@@ -340,3 +340,16 @@ def test_interactive_confirmation_needs_the_typed_name(
     assert run(env, capsys, "token", "rotate", "app").code == 0
     assert run(env, capsys, "token", "list", "--json").json()["tokens"][0]["revoked_at"]  # type: ignore[index]
     assert token
+
+
+def test_token_list_counts_session_tokens_instead_of_listing_them(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backed_up = run(env, capsys, "backup", "app", "--dir", str(env.root / "b"))
+    assert backed_up.code == 0, backed_up.err
+    listed = run(env, capsys, "token", "list")
+    assert listed.code == 0, listed.err
+    assert "no tokens issued by tursotui yet" in listed.out
+    assert "1 short-lived session token(s)" in listed.err
+    as_json = run(env, capsys, "token", "list", "--json").json()
+    assert [t["kind"] for t in as_json["tokens"]] == ["session"]  # type: ignore[union-attr]

@@ -136,8 +136,16 @@ async def _list(ctx: Context) -> int:
             ],
         }
     )
+    sessions = sum(1 for e in entries if e.kind == "session")
+    entries = [e for e in entries if e.kind != "session"]  # the JSON above lists them too
     if not entries:
         ctx.out("no tokens issued by tursotui yet")
+    if sessions:
+        ctx.info(
+            f"{sessions} short-lived session token(s) tursotui minted for its own work "
+            "(console, backups, imports; 1 day) are not listed; --json lists them"
+        )
+    if not entries:
         return OK
     ctx.table(
         ["FINGERPRINT", "FOR", "ACCESS", "CREATED", "EXPIRES", "STATE"],
