@@ -70,14 +70,18 @@ async def test_nothing_in_the_data_dir_is_open_to_group_or_others(
     tmp_path: Path, sqld_binary: Path
 ) -> None:
     data_dir = tmp_path / "local"
+    before = os.umask(0o022)  # a usual user umask: what the local Turso writes must not follow it
     turso = await LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary).start()
     try:
         await _use_everything(turso, tmp_path)
         found, checked = _open_to_others(data_dir)
         assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        # closed as written (keys, recovery points, uploads), not only at the next start
+        assert found == [], found
+        print(f"before the restart: {checked} entries checked, none open to others")
     finally:
         await turso.close()
-    print(f"before the restart: {checked} entries checked, open to others: {found}")
+        assert os.umask(before) == 0o022  # the process's own umask is given back
     again = await LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary).start()
     try:
         found, checked = _open_to_others(data_dir)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from tursotui.local import private_files
 from tursotui.local.api import build_app
 from tursotui.local.controlplane import ControlPlane
 from tursotui.local.lock import DataDirLock
@@ -73,12 +74,18 @@ class LocalTurso:
 
     async def start(self) -> LocalTurso:
         if not self._started:
-            self.lock.acquire()  # refused (LocalTursoBusy) while another process runs this data dir
+            private_files.enter()  # everything it writes (keys, recovery points, uploads) is 0600/0700
+            try:
+                self.lock.acquire()  # refused (LocalTursoBusy) while another process runs this dir
+            except BaseException:
+                private_files.leave()
+                raise
             try:
                 await self.cp.start()
             except BaseException:
                 await self.cp.close()
                 self.lock.release()
+                private_files.leave()
                 raise
             self.pitr.start()
             self._started = True
@@ -88,6 +95,8 @@ class LocalTurso:
         await self.pitr.stop()
         await self.cp.close()
         self.lock.release()
+        if self._started:
+            private_files.leave()
         self._started = False
 
     async def __aenter__(self) -> LocalTurso:
