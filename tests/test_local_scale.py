@@ -22,17 +22,18 @@ SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type"
 FRESH = httpx.Limits(max_keepalive_connections=0)
 
 
-async def _query(http: httpx.AsyncClient, url: str, token: str) -> int:
-    """Retried while sqld answers what passes: a replica still catching up (5xx), or a namespace
-    sqld evicted from its cache of active ones between loading and locking it (404 "doesn't
-    exist", sqld-namespaces.md §1). A namespace really gone answers 404 every time."""
+async def _query(http: httpx.AsyncClient, url: str, token: str, *, replica: bool = False) -> int:
+    """One query; a replica instance is asked again while it answers 5xx (it proxies a read it has
+    not caught up with to the primary without the token: the known limit in the README). A primary
+    gets one try: below ``--max-active-namespaces`` sqld never answers 404 for a database that
+    exists (sqld-namespaces.md §1)."""
     status = 0
-    for _ in range(30):
+    for _ in range(30 if replica else 1):
         response = await http.post(
             f"{url}/v2/pipeline", json=SELECT, headers={"Authorization": f"Bearer {token}"}
         )
         status = response.status_code
-        if status < 500 and status != 404:
+        if status < 500:
             return status
         await asyncio.sleep(0.05)
     return status
@@ -93,7 +94,7 @@ async def test_a_thousand_databases_are_created_and_served_after_a_restart(
                 for name in sample
             }
             replica = [
-                await _query(http, url, tokens[name])
+                await _query(http, url, tokens[name], replica=True)
                 for name in sample
                 for url in replica_urls[name]
             ]
