@@ -28,7 +28,9 @@ async def _admin_refuses_strangers(turso: LocalTurso) -> int:
     nodes = list(turso.cp.dataplane.nodes.values())
     assert len(nodes) == 2  # the primary and the fra replica
     key = turso.cp.dataplane.admin_key
-    async with httpx.AsyncClient(timeout=10) as http:
+    # A fresh connection per request: sqld closes one it answered 401 before reading its body.
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=10, limits=fresh) as http:
         for node in nodes:
             base = node.process.admin_url
             for headers in (

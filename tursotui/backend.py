@@ -75,6 +75,23 @@ ATTACH_WAIT = 30.0
 another command finishing (then it starts its own)."""
 
 
+class _Patience:
+    """Waiting for a data dir another process holds: told once, then up to :data:`ATTACH_WAIT` s."""
+
+    def __init__(self, waiting: Callable[[str], None] | None) -> None:
+        self.deadline = time.monotonic() + ATTACH_WAIT
+        self.waiting = waiting
+
+    async def wait(self, busy: Exception) -> None:
+        """A short pause before the next try; ``busy`` raised again once the time is up."""
+        if time.monotonic() > self.deadline:
+            raise busy
+        if self.waiting is not None:
+            self.waiting(f"{busy}; waiting up to {ATTACH_WAIT:g} s for it")
+            self.waiting = None
+        await asyncio.sleep(0.25)
+
+
 @asynccontextmanager
 async def open_backend(
     settings: Settings, *, demo: bool = False, waiting: Callable[[str], None] | None = None
@@ -100,7 +117,7 @@ async def open_backend(
     from tursotui.local.lock import LocalTursoBusy
     from tursotui.local.serve import local_data_dir, start_local_turso
 
-    deadline = time.monotonic() + ATTACH_WAIT
+    patience = _Patience(waiting)
     while True:
         running = find_running(local_data_dir(settings))
         if running is not None:
@@ -114,12 +131,7 @@ async def open_backend(
             started = await start_local_turso(settings, demo=demo)
             break
         except LocalTursoBusy as exc:
-            if time.monotonic() > deadline:
-                raise
-            if waiting is not None:
-                waiting(f"{exc}; waiting up to {ATTACH_WAIT:g} s for it")
-                waiting = None
-            await asyncio.sleep(0.25)
+            await patience.wait(exc)
     turso = started.turso
     try:
         platform = turso.platform_client()
@@ -155,7 +167,7 @@ async def running_or_free(
     is told once and this waits up to :data:`ATTACH_WAIT` seconds, then raises its :class:`LocalTursoBusy`."""
     from tursotui.local.lock import DataDirLock, LocalTursoBusy
 
-    deadline = time.monotonic() + ATTACH_WAIT
+    patience = _Patience(waiting)
     while True:
         running = find_running(local_dir)
         if running is not None:
@@ -164,12 +176,7 @@ async def running_or_free(
         try:
             probe.acquire()
         except LocalTursoBusy as exc:
-            if time.monotonic() > deadline:
-                raise
-            if waiting is not None:
-                waiting(f"{exc}; waiting up to {ATTACH_WAIT:g} s for it")
-                waiting = None
-            await asyncio.sleep(0.25)
+            await patience.wait(exc)
             continue
         probe.release()
         return None

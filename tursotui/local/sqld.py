@@ -339,13 +339,21 @@ class SqldProcess:
                     raise PortTakenError(f"{exited}: another program took one of its ports")
                 raise SqldError(f"{exited}; see its log")
             try:
-                if _health(self.http_port) == HTTPStatus.OK:
+                if _health(self.http_port) == HTTPStatus.OK and self._admin_accepts():
                     return
             except (OSError, http.client.HTTPException) as exc:
                 last = type(exc).__name__
             time.sleep(0.02)
         self.stop()
         raise SqldError(f"sqld on port {self.http_port} was not healthy within {timeout}s ({last})")
+
+    def _admin_accepts(self) -> bool:
+        """sqld binds its admin API beside its HTTP API, not before it: the first admin call of a
+        fresh start would find nothing listening (ConnectError) without this check."""
+        if self.admin_port is None:
+            return True
+        with socket.create_connection(("127.0.0.1", self.admin_port), timeout=1.0):
+            return True
 
     def _output(self) -> bytes:
         """What this start wrote to the log (the last 64 KiB of it)."""
