@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tursotui.libsql import HranaClient
+from tursotui.local.admin import SqldAdmin
+from tursotui.local.errors import ApiError
 from tursotui.local.guard import ADMIN_KEY_FILE
 from tursotui.local.service import LocalTurso
+from tursotui.local.sqld import free_port
 
 
 async def _org(turso: LocalTurso) -> tuple[str, str]:
@@ -85,3 +90,34 @@ async def test_every_sqld_admin_api_needs_the_key_before_and_after_a_restart(
             assert (await sql.execute("select x from t")).rows == ((1,),)
     finally:
         await again.close()
+
+
+async def test_a_refused_connection_is_tried_again_then_named() -> None:
+    """Nothing is sent on a refused connection: the admin client tries again (a sqld restarting),
+    and names the failure once it keeps being refused."""
+    port = free_port()
+    http = httpx.AsyncClient(timeout=5)
+    admin = SqldAdmin(f"http://127.0.0.1:{port}", http, "k")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    async def listen_late() -> asyncio.Server:
+        await asyncio.sleep(0.05)  # after the first try, before the second
+        return await asyncio.start_server(answer, "127.0.0.1", port)
+
+    try:
+        late = asyncio.create_task(listen_late())
+        assert await admin.get_config("app") == {}
+        server = await late
+        server.close()
+        await server.wait_closed()
+        with pytest.raises(ApiError) as refused:
+            await admin.get_config("app")
+        assert refused.value.status == 503
+        assert "unreachable (ConnectError)" in refused.value.message
+    finally:
+        await http.aclose()

@@ -9,6 +9,10 @@ import httpx
 
 from tursotui.local.errors import ApiError
 
+CONNECT_TRIES = 3
+CONNECT_BACKOFF = 0.1
+"""Seconds before the 2nd try of a call whose connection sqld refused (x2 before the 3rd): a sqld just
+restarted by the watchdog, or binding its admin API a moment after its HTTP API."""
 MISSING_TRIES = 3
 MISSING_BACKOFF = 0.015
 """Seconds before the 2nd try of a call sqld answered 404 for a known namespace (x2 before the 3rd)."""
@@ -22,12 +26,18 @@ class SqldAdmin:
         self._headers = {"Authorization": f"Basic {key}"} if key else {}
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            response = await self.http.request(
-                method, f"{self.base_url}{path}", headers=self._headers, **kwargs
-            )
-        except httpx.HTTPError as exc:
-            raise ApiError(503, f"sqld admin API unreachable ({type(exc).__name__})") from None
+        for attempt in range(1, CONNECT_TRIES + 1):
+            try:
+                response = await self.http.request(
+                    method, f"{self.base_url}{path}", headers=self._headers, **kwargs
+                )
+                break
+            except httpx.ConnectError:  # nothing was sent: safe to try again, whatever the call
+                if attempt == CONNECT_TRIES:
+                    raise ApiError(503, "sqld admin API unreachable (ConnectError)") from None
+                await asyncio.sleep(CONNECT_BACKOFF * attempt)
+            except httpx.HTTPError as exc:
+                raise ApiError(503, f"sqld admin API unreachable ({type(exc).__name__})") from None
         if response.status_code >= 400:
             text = response.text.strip()[:300] or response.reason_phrase
             raise ApiError(
