@@ -20,7 +20,7 @@ from pathlib import Path
 from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
 from tursotui.ops.backup import BackupProgress, backup_database
-from tursotui.seed_schema import SCHEMA
+from tursotui.support.xswarm import SCHEMA
 
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 FILL = f"""

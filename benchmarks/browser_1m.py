@@ -22,7 +22,7 @@ from typing import Any
 
 from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
-from tursotui.seed_schema import SCHEMA
+from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp
 from tursotui.ui.browse.query import PageRequest, Search
 from tursotui.ui.browse.session import SqlSession

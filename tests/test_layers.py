@@ -14,6 +14,7 @@ LOWER_LAYERS = [
     "tursotui.config",
     "tursotui.ops",
     "tursotui.commands",
+    "tursotui.support",
 ]
 
 

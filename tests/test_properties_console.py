@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS, generated_users
+from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 from tursotui.ui.browse.offline import OfflineReplica
 from tursotui.ui.browse.query import (
     Direction,

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from tursotui.local.errors import ApiError
 from tursotui.local.recovery import parse_timestamp
 from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
-from tursotui.names import NAME_RULE, name_problem, parse_duration
 from tursotui.ops.errors import InputError
 from tursotui.ops.restore import parse_restore_time
 from tursotui.platform import Database, DatabaseUsage, Group, Instance
 from tursotui.platform.errors import ResponseFormatError
+from tursotui.support.names import NAME_RULE, name_problem, parse_duration
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 json_values = st.recursive(

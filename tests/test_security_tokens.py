@@ -5,7 +5,7 @@ scanned for anything token-shaped.
 
 A secret counts as leaked when the whole token, or any 16 characters of its secret part (the
 signature of a JWT, everything after the first 4 characters otherwise), can be read. The masked
-form ``eyJh…(N chars)`` (``tursotui.redact.mask``) shows the first 4 characters only.
+form ``eyJh…(N chars)`` (``tursotui.support.redact.mask``) shows the first 4 characters only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.local.sqld import free_port
 from tursotui.platform import PlatformClient
 from tursotui.platform.errors import PlatformError
-from tursotui.redact import mask
+from tursotui.support.redact import mask
 from tursotui.ui.crash import write_crash_file
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -147,8 +147,8 @@ def attached_client(running: RunningTurso) -> PlatformClient:
     """A Platform client of the local Turso another process serves (127.0.0.1, its API token)."""
     import httpx
 
-    from tursotui.loopback import loopback_only_tls
     from tursotui.platform import PlatformClient
+    from tursotui.support.loopback import loopback_only_tls
 
     return PlatformClient(
         running.api_token,

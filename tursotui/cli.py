@@ -78,7 +78,7 @@ def _config_check(args: argparse.Namespace) -> int:
     settings = resolve(_cli_options(args))
     if settings.target == "cloud":
         settings.require_cloud_credentials()
-    from tursotui.redact import mask
+    from tursotui.support.redact import mask
 
     print(
         f"config file   {settings.config_path}{'' if settings.config_path.exists() else ' (not found: defaults)'}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from tursotui.libsql import LocalDatabase, ResultSet
 from tursotui.platform import PlatformClient
-from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS
+from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS
 from tursotui.ui.browse.session import SqlSession
 
 FAKE_SQL_TOKEN = "tursotui-test-sql-token-0123456789abcdef"

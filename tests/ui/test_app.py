@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.command import CommandPalette
 
-from tursotui.redact import mask
+from tursotui.support.redact import mask
 from tursotui.ui.actions import ACTIONS
 from tursotui.ui.history import FILE_NAME
 from tursotui.ui.screens.error import ErrorScreen

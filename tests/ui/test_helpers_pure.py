@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tursotui.platform import Plan, PlanQuotas, PlatformClient, Subscription
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui import quota
 from tursotui.ui.crash import redact, write_crash_file
 from tursotui.ui.data import fetch_snapshot, is_primary
@@ -258,7 +258,7 @@ def test_helpers_import_without_textual() -> None:
         "tursotui.ui.history",
         "tursotui.ui.latency",
         "tursotui.ui.crash",
-        "tursotui.ui.format",
+        "tursotui.support.humanize",
     ]
     code = (
         f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"

@@ -18,7 +18,7 @@ from tursotui.config import CliOptions, Settings, load_config, read_env_file, re
 from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
 from tursotui.ops.setup import LocationChoices, location_choices
-from tursotui.seed_schema import SCHEMA
+from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.setup_form import (
     FieldError,

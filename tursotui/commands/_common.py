@@ -25,8 +25,8 @@ from tursotui.local.state import StateError
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError
 from tursotui.ops.names import check_name
 from tursotui.platform import PlatformError
-from tursotui.redact import scrub
 from tursotui.stopsignals import StopSignals, run_stoppable
+from tursotui.support.redact import scrub
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 

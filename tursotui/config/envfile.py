@@ -9,9 +9,9 @@ from pathlib import Path
 
 from dotenv.parser import parse_stream
 
-from tursotui.atomic import atomic_write, backup_copy
 from tursotui.config.errors import ConfigError
 from tursotui.config.load import read_config_file
+from tursotui.support.atomic import atomic_write, backup_copy
 
 AUTH_TOKEN = "TURSO_AUTH_TOKEN"  # noqa: S105 - the database token, as in the xSwarm guide
 API_TOKEN = "TURSO_API_TOKEN"  # noqa: S105 - the Platform API token, as the Turso CLI reads it

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from tursotui.loopback import is_loopback_host
-from tursotui.names import parse_duration
+from tursotui.support.loopback import is_loopback_host
+from tursotui.support.names import parse_duration
 
 Target = Literal["cloud", "local"]
 TARGETS: tuple[Target, ...] = ("cloud", "local")

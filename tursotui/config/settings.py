@@ -13,7 +13,7 @@ from tursotui.config.envfile import API_TOKEN, AUTH_TOKEN, read_env_file
 from tursotui.config.errors import ConfigError
 from tursotui.config.load import load_config
 from tursotui.config.schema import Config, Target, database_url
-from tursotui.redact import mask
+from tursotui.support.redact import mask
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from tomlkit.container import OutOfOrderTableProxy
 from tomlkit.items import Table
 from tomlkit.toml_document import TOMLDocument
 
-from tursotui.atomic import atomic_write, backup_copy
 from tursotui.config.errors import ConfigError
 from tursotui.config.load import parse_toml, validate
 from tursotui.config.schema import SCHEMA, SECRET_KEYS
+from tursotui.support.atomic import atomic_write, backup_copy
 
 
 def _toml_value(value: Any) -> Any:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tursotui.redact import scrub
+from tursotui.support.redact import scrub
 
 
 class LibsqlError(Exception):

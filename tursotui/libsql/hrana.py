@@ -45,7 +45,7 @@ from tursotui.libsql.result import Description, ResultSet, StatementLike
 from tursotui.libsql.stream import Stream, Transaction, TransactionMode
 from tursotui.libsql.url import parse_database_url
 from tursotui.libsql.values import Args, JsonDict
-from tursotui.redact import mask, scrub
+from tursotui.support.redact import mask, scrub
 
 logger = logging.getLogger("tursotui.libsql")
 

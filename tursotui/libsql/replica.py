@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tursotui.atomic import atomic_write
 from tursotui.libsql.errors import LibsqlError
 from tursotui.libsql.local import LocalDatabase
+from tursotui.support.atomic import atomic_write
 
 DEFAULT_TIMEOUT = 60.0
 _COMPANIONS = ("-wal", "-shm", "-info", "-client_wal_index")

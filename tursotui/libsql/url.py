@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from tursotui.libsql.errors import InvalidUrlError
-from tursotui.loopback import is_loopback_host
+from tursotui.support.loopback import is_loopback_host
 
 _SCHEMES = {"libsql": "https", "https": "https", "wss": "https", "http": "http", "ws": "http"}
 

@@ -32,8 +32,8 @@ from tursotui.local.state import (
     now,
 )
 from tursotui.local.tokens import GroupKeys, parse_authorization, parse_expiration
-from tursotui.loopback import loopback_only_tls
-from tursotui.names import name_problem
+from tursotui.support.loopback import loopback_only_tls
+from tursotui.support.names import name_problem
 
 log = logging.getLogger(__name__)
 

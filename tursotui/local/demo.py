@@ -21,7 +21,7 @@ from tursotui.libsql import HranaClient
 from tursotui.local.service import LocalTurso
 from tursotui.local.state import DEFAULT_LOCATION
 from tursotui.ops.tokens import DEFAULT_EXPIRATION, TokenLedger, entry_for, parse_expiration
-from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS, generated_users
+from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 
 DEMO_DATABASE = "xswarm-users"
 DEMO_GROUP = "default"

@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tursotui.atomic import atomic_write
+from tursotui.support.atomic import atomic_write
 
 DISCOVERY_FILE = "local-turso.json"
 CHECK_TIMEOUT = 3.0
@@ -102,7 +102,7 @@ def _answers(found: RunningTurso) -> bool:
     """Does the port answer the Platform API with this token (not a stranger that reused the port)?"""
     import httpx
 
-    from tursotui.loopback import loopback_only_tls
+    from tursotui.support.loopback import loopback_only_tls
 
     try:
         with httpx.Client(timeout=CHECK_TIMEOUT, verify=loopback_only_tls()) as http:

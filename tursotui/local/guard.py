@@ -13,7 +13,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from tursotui.atomic import atomic_write
+from tursotui.support.atomic import atomic_write
 
 ADMIN_KEY_FILE = "admin-key"
 ADMIN_KEY_ENV = "LIBSQL_ADMIN_AUTH_KEY"

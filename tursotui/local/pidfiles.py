@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from tursotui.atomic import atomic_write
+from tursotui.support.atomic import atomic_write
 
 log = logging.getLogger("tursotui.local.sqld")
 

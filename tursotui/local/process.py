@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from tursotui.config import CliOptions
 from tursotui.local.pidfiles import reap_stale_sqld
 from tursotui.local.state import OrgState, StateError, StateStore, ensure_api_token
-from tursotui.loopback import loopback_only_tls
+from tursotui.support.loopback import loopback_only_tls
 
 if TYPE_CHECKING:
     from tursotui.platform import PlatformClient

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from tursotui.atomic import atomic_write
 from tursotui.local.guard import ADMIN_KEY_ENV
 from tursotui.local.pidfiles import write_pid_record
 from tursotui.local.tls import GrpcTls
+from tursotui.support.atomic import atomic_write
 
 log = logging.getLogger(__name__)
 

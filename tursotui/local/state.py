@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tursotui.atomic import atomic_write
+from tursotui.support.atomic import atomic_write
 
 STATE_VERSION = 1
 ORG_SLUG = "local"

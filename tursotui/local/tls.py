@@ -18,7 +18,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-from tursotui.atomic import atomic_write
+from tursotui.support.atomic import atomic_write
 
 TLS_DIR = "tls"
 SERVER_NAMES = ("sqld", "localhost")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tursotui.atomic import atomic_write
 from tursotui.local.errors import ApiError
 from tursotui.local.keys import SigningKey
-from tursotui.names import parse_duration
+from tursotui.support.atomic import atomic_write
+from tursotui.support.names import parse_duration
 
 
 def parse_expiration(text: str | None) -> int | None:

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tursotui.atomic import atomic_write
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.access import mint_session_token
@@ -34,6 +33,7 @@ from tursotui.ops.errors import OpsError
 from tursotui.ops.leftovers import pid_alive, process_started
 from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import Database, PlatformClient, PlatformError
+from tursotui.support.atomic import atomic_write
 
 JOURNAL_DIR = "imports"
 CHECK_EXPIRATION = "1h"

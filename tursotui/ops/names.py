@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tursotui.names import NAME_RULE, RULE_TEXT, name_problem
 from tursotui.ops.errors import InputError
+from tursotui.support.names import NAME_RULE, RULE_TEXT, name_problem
 
 __all__ = ["NAME_RULE", "RULE_TEXT", "check_name"]
 

@@ -28,7 +28,7 @@ from tursotui.ops.locations import LocationChoices, location_choices
 from tursotui.ops.names import check_name
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformError
-from tursotui.seed_schema import INSERT_USER, SCHEMA, TEST_USERS
+from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS
 
 __all__ = ["LocationChoices", "Setup", "SetupPlan", "StepResult", "location_choices"]
 

@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from tursotui.atomic import atomic_write
-from tursotui.names import parse_duration
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.leftovers import pid_alive
+from tursotui.support.atomic import atomic_write
+from tursotui.support.names import parse_duration
 
 LEDGER_FILE = "token-ledger.json"
 LEDGER_VERSION = 1

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tursotui.ops.errors import OpsError
-from tursotui.redact import scrub
+from tursotui.support.redact import scrub
 
 UPLOAD_CHUNK = 1 << 20
 UPLOAD_TIMEOUT = httpx.Timeout(600.0, connect=10.0)

@@ -28,7 +28,7 @@ from tursotui.platform.errors import (
     error_class_for_status,
 )
 from tursotui.platform.retry import RetryPolicy, Sleep, parse_retry_after
-from tursotui.redact import mask, scrub
+from tursotui.support.redact import mask, scrub
 
 DEFAULT_BASE_URL = "https://api.turso.tech"
 DEFAULT_REGION_URL = "https://region.turso.io"

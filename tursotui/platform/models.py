@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tursotui.loopback import hostname_is_loopback
 from tursotui.platform._json import Obj
+from tursotui.support.loopback import hostname_is_loopback
 
 
 def database_url(hostname: str) -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from tursotui.platform._json import Obj
 from tursotui.platform.models import parse_timestamp
-from tursotui.redact import mask
+from tursotui.support.redact import mask
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import TabPane
 from textual.worker import WorkerFailed
 
-from tursotui.loopback import loopback_only_tls
+from tursotui.support.loopback import loopback_only_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
 from tursotui.ui.commands import ActionCommands
 from tursotui.ui.crash import redact, write_crash_file

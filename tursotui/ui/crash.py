@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 from tursotui import __version__
-from tursotui.atomic import atomic_write
-from tursotui.redact import mask, scrub
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
+from tursotui.support.atomic import atomic_write
+from tursotui.support.redact import mask, scrub
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)(bearer\s+)(?![^\s'\"]{4}…\(\d+ chars\)|\*{4}(?![^\s'\"]))([^\s'\"]+)")

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tursotui.atomic import atomic_write
 from tursotui.platform.models import parse_timestamp
+from tursotui.support.atomic import atomic_write
 
 FILE_NAME = "usage-history.json"
 VERSION = 1

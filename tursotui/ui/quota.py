@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from tursotui.platform import FREE_PLAN_ID, Plan, PlanQuotas, Subscription
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 
 FREE_PLAN_QUOTAS = PlanQuotas(
     rows_read=500_000_000,

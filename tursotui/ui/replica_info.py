@@ -18,8 +18,8 @@ from rich.text import Text
 
 from tursotui.libsql.replica import ReplicaStatus
 from tursotui.platform import PlatformClient, PlatformError
-from tursotui.redact import mask
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
+from tursotui.support.redact import mask
 from tursotui.ui.replication import local_replication
 from tursotui.ui.sqlconsole.export import display_path
 

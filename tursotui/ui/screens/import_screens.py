@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 from textual.worker import Worker
 
 from tursotui.ops.importer import ImportPlan, ImportProgress, ImportResult
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui.screens.choices import Choice, ChoiceScreen
 
 T = TypeVar("T")

@@ -29,7 +29,7 @@ from tursotui.ops.importer import (
 )
 from tursotui.ops.names import check_name
 from tursotui.platform import Database, PlatformError
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.screens.choices import Choice
 from tursotui.ui.screens.import_screens import (

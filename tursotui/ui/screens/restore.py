@@ -14,7 +14,7 @@ from tursotui.libsql import LibsqlError
 from tursotui.ops.errors import InputError
 from tursotui.platform import PlatformError
 from tursotui.platform.models import format_timestamp
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui.browse.session import SqlSession
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.replication import local_recovery_points

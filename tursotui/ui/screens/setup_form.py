@@ -36,7 +36,7 @@ from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
 from tursotui.ops.setup import CLOUD_ACCESS_HELP, REPLICA_NOTE, LocationChoices, SetupPlan
 from tursotui.ops.tokens import DEFAULT_EXPIRATION, parse_expiration
-from tursotui.redact import mask
+from tursotui.support.redact import mask
 
 CSS: list[str | PurePath] = ["modal.tcss", "setup_wizard.tcss"]
 Target = Literal["cloud", "local"]

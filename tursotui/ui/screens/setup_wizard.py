@@ -31,7 +31,7 @@ from tursotui.ops.setup import (
     location_choices,
 )
 from tursotui.platform import PlatformError
-from tursotui.redact import scrub
+from tursotui.support.redact import scrub
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.screens.setup_form import CSS, FormContext, SetupFormScreen
 

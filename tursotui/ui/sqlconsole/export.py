@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from tursotui.atomic import atomic_write
 from tursotui.ops.errors import InputError, OpsError
+from tursotui.support.atomic import atomic_write
 
 ExportFormat = Literal["csv", "json"]
 EXPORTS_DIR = "exports"

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from tursotui.atomic import atomic_write
+from tursotui.support.atomic import atomic_write
 
 HISTORY_FILE = "sql-history.json"
 HISTORY_LIMIT = 200

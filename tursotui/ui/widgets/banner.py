@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Label
 
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui.services import LOCAL_HINT, Target
 
 SHORT_HINT = "Cloud? see ?"

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from tursotui.platform import Database, Instance, PlatformError, UsageCounters
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.data import OrgSnapshot, is_primary, primary_locations
 from tursotui.ui.latency import LatencyProbe, measure_all

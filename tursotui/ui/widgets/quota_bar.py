@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label
 
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui import quota
 from tursotui.ui.quota import LEVEL_CLASSES
 

@@ -24,7 +24,7 @@ from textual.worker import Worker
 
 from tursotui.libsql import LibsqlError, replica
 from tursotui.libsql.replica import ReplicaStatus
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.browse.offline import OfflineReplica
 from tursotui.ui.browse.query import PageRequest, TableInfo

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline
 
 from tursotui.platform import OrganizationUsageTotals, PlanQuotas, UsageCounters
-from tursotui.ui import format as fmt
+from tursotui.support import humanize as fmt
 from tursotui.ui import quota
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.data import OrgSnapshot
