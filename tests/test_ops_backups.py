@@ -13,14 +13,13 @@ from tursotui.config import CliOptions, resolve
 from tursotui.ops.backups import (
     backup_directory,
     backup_filename,
-    human_age,
-    human_size,
     list_backups,
     next_backup_path,
     parse_backup_name,
     prune_backups,
 )
 from tursotui.ops.errors import InputError
+from tursotui.support.humanize import human_age, human_size
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 

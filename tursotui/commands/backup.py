@@ -17,14 +17,13 @@ from tursotui.ops.backup import BackupProgress, backup_database, prepare_directo
 from tursotui.ops.backups import (
     BackupFormat,
     backup_directory,
-    human_age,
-    human_size,
     list_backups,
     next_backup_path,
     prune_backups,
     remove_leftovers,
 )
 from tursotui.ops.tokens import TokenLedger
+from tursotui.support.humanize import human_age, human_size
 
 
 def _ledger(ctx: Context) -> TokenLedger:

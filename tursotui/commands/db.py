@@ -7,9 +7,9 @@ from dataclasses import asdict
 from typing import Any
 
 from tursotui.commands._common import OK, Context, run
-from tursotui.ops.backups import human_size
 from tursotui.ops.names import check_name
 from tursotui.platform import Database, UsageCounters
+from tursotui.support.humanize import human_size
 
 
 def database_json(db: Database) -> dict[str, Any]:

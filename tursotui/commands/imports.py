@@ -12,7 +12,6 @@ from pathlib import Path
 
 from tursotui.commands._common import OK, Context, run
 from tursotui.ops.access import open_database
-from tursotui.ops.backups import human_size
 from tursotui.ops.import_source import ImportSource, open_source
 from tursotui.ops.importer import (
     ImportPlan,
@@ -25,6 +24,7 @@ from tursotui.ops.importer import (
 )
 from tursotui.ops.names import check_name
 from tursotui.ops.tokens import TokenLedger
+from tursotui.support.humanize import human_size
 
 
 def _preview(ctx: Context, plan: ImportPlan) -> None:

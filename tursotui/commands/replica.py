@@ -7,8 +7,8 @@ import time
 
 from tursotui.commands._common import OK, Context, run
 from tursotui.libsql import replica
-from tursotui.ops.backups import human_size
 from tursotui.ops.errors import InputError
+from tursotui.support.humanize import human_size
 
 
 def _describe(ctx: Context, state: replica.ReplicaStatus) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tursotui.ops.errors import InputError
 from tursotui.ops.leftovers import Removed, remove_owned_file, remove_scratch
 from tursotui.ops.names import check_name
+from tursotui.support.humanize import human_size
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
@@ -211,26 +212,3 @@ def describe_removed(removed: list[Removed]) -> list[str]:
         f"removed {r.path} ({human_size(r.size_bytes)}), left by a backup or import that was killed"
         for r in removed
     ]
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
-def human_age(age: timedelta) -> str:
-    seconds = max(0, int(age.total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {minutes}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"

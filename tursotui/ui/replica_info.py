@@ -19,9 +19,9 @@ from rich.text import Text
 from tursotui.libsql.replica import ReplicaStatus
 from tursotui.platform import PlatformClient, PlatformError
 from tursotui.support import humanize as fmt
+from tursotui.support.humanize import home_path
 from tursotui.support.redact import mask
 from tursotui.ui.replication import local_replication
-from tursotui.ui.sqlconsole.export import display_path
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
@@ -144,7 +144,7 @@ def lines(
     size = fmt.size(state.size_bytes) if state.exists else "not created yet (s creates it)"
     rows = [
         ("Auto-sync", auto),
-        ("File", f"{display_path(target.path)} · {size}"),
+        ("File", f"{home_path(target.path)} · {size}"),
         ("Remote", f"{target.url or 'not set'} · token {mask(target.token)}"),
     ]
     if target.cannot_sync:

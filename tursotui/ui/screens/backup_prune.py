@@ -12,9 +12,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from tursotui.ops.backups import BackupFile, human_size
+from tursotui.ops.backups import BackupFile
+from tursotui.support.humanize import home_path, human_size
 from tursotui.ui.screens.confirm import ConfirmLocationScreen
-from tursotui.ui.sqlconsole.export import display_path
 
 WORD = "prune"
 SHOWN = 6
@@ -34,7 +34,7 @@ class ConfirmPruneScreen(ConfirmLocationScreen):
         body = (
             f"Delete {len(self.backups)} backup{'s' if len(self.backups) != 1 else ''} "
             f"({human_size(total)}) older than {self.retention_days} days from "
-            f"{display_path(self.directory)}:\n{names}{more}\n"
+            f"{home_path(self.directory)}:\n{names}{more}\n"
             "The newest backup of each database is always kept."
         )
         with Vertical(classes="dialog"):

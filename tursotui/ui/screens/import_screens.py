@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from textual.worker import Worker
 
 from tursotui.ops.importer import ImportPlan, ImportProgress, ImportResult
 from tursotui.support import humanize as fmt
+from tursotui.support.humanize import home_path
 from tursotui.ui.screens.choices import Choice, ChoiceScreen
 
 T = TypeVar("T")
@@ -31,14 +32,6 @@ CSS: list[str | PurePath] = ["modal.tcss", "import_wizard.tcss"]
 Report = Callable[[ImportProgress], None]
 Task = Callable[[Report], Awaitable[T]]
 """``task(report)``: one ops call, reporting its progress."""
-
-
-def short_path(path: Path) -> str:
-    """``~/…`` for a path under the home directory."""
-    try:
-        return "~/" + str(path.relative_to(Path.home()))
-    except ValueError:
-        return str(path)
 
 
 def method_text(plan: ImportPlan) -> str:
@@ -82,7 +75,7 @@ class PreviewScreen(ChoiceScreen):
         where = "a NEW database" if plan.mode == "new" else "the EXISTING database"
         group = f" (group {plan.group})" if plan.group else ""
         summary = (
-            f"From {short_path(source.path)} ({kind}, {fmt.size(source.size_bytes)}): "
+            f"From {home_path(source.path)} ({kind}, {fmt.size(source.size_bytes)}): "
             f"{plan.total_rows:,} rows in {len(plan.tables)} tables\n"
             f"Into {where} {plan.target}{group}\nVia  {method_text(plan)}"
         )
@@ -206,7 +199,7 @@ class ResultScreen(ModalScreen[None]):
         where = "the new database" if r.mode == "new" else "the existing database"
         text = (
             f"Imported {r.rows:,} rows in {len(r.tables)} tables into {where} {r.target} "
-            f"in {r.seconds:.1f} s.\nRow counts verified against {short_path(self.plan.source.path)}."
+            f"in {r.seconds:.1f} s.\nRow counts verified against {home_path(self.plan.source.path)}."
         )
         with Vertical(classes="dialog"):
             yield Label(self.step_title, classes="dialog-title", markup=False)

@@ -30,6 +30,7 @@ from tursotui.ops.importer import (
 from tursotui.ops.names import check_name
 from tursotui.platform import Database, PlatformError
 from tursotui.support import humanize as fmt
+from tursotui.support.humanize import home_path
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.screens.choices import Choice
 from tursotui.ui.screens.import_screens import (
@@ -38,7 +39,6 @@ from tursotui.ui.screens.import_screens import (
     ResultScreen,
     Task,
     TaskScreen,
-    short_path,
 )
 from tursotui.ui.screens.restore_steps import StepScreen
 
@@ -148,7 +148,7 @@ async def _source(app: TursoApp) -> ImportSource:
             return await _run(
                 app,
                 step_title(0, "Source"),
-                f"Reading {short_path(path)}: integrity check, tables and row counts…",
+                f"Reading {home_path(path)}: integrity check, tables and row counts…",
                 read,
                 "Cancelling: the scratch copy is removed…",
             )
@@ -163,7 +163,7 @@ async def _target(
     """``("new", name)`` or ``("into", name)``."""
     s = app.services
     names = {d.name for d in databases}
-    what = f"{source.total_rows:,} rows in {len(source.tables)} tables of {short_path(source.path)}"
+    what = f"{source.total_rows:,} rows in {len(source.tables)} tables of {home_path(source.path)}"
     kind = await _ask(
         app,
         StepScreen(
@@ -237,7 +237,7 @@ async def _confirm(app: TursoApp, plan: ImportPlan) -> None:
     if plan.mode == "new":
         text = (
             f"Create database {plan.target} (group {plan.group}) with {plan.total_rows:,} rows "
-            f"from {short_path(plan.source.path)}.\nIt counts against the databases quota."
+            f"from {home_path(plan.source.path)}.\nIt counts against the databases quota."
         )
     else:
         text = (
@@ -272,7 +272,7 @@ async def _import(
             return await _run(
                 app,
                 title,
-                f"Creating {plan.target} from {short_path(plan.source.path)}…",
+                f"Creating {plan.target} from {home_path(plan.source.path)}…",
                 lambda report: import_new(s.platform, plan, progress=report),
                 f"Cancelling: {plan.target} is deleted again…",
             )

@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from tursotui.support.humanize import home_path
 from tursotui.ui.screens.confirm import ConfirmLocationScreen
-from tursotui.ui.sqlconsole.export import display_path
 
 
 class ConfirmReplicaResetScreen(ConfirmLocationScreen):
@@ -25,7 +25,7 @@ class ConfirmReplicaResetScreen(ConfirmLocationScreen):
 
     def compose(self) -> ComposeResult:
         body = (
-            f"Delete the replica file {display_path(self.path)} ({self.size_text}) and its libsql "
+            f"Delete the replica file {home_path(self.path)} ({self.size_text}) and its libsql "
             f"companion files, then sync it again from {self.url}.\n"
             "Until that sync finishes there is no offline copy: if the remote is down, none at all."
         )

@@ -15,7 +15,8 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tursotui.ops.errors import InputError
-from tursotui.ui.sqlconsole.export import ExportFormat, display_path, resolve_export_path
+from tursotui.support.humanize import home_path
+from tursotui.ui.sqlconsole.export import ExportFormat, resolve_export_path
 
 CSS: list[str | PurePath] = ["modal.tcss", "sql_dialogs.tcss"]
 
@@ -119,7 +120,7 @@ class ExportScreen(ModalScreen[tuple[Path, ExportFormat] | None]):
             yield Label("Export results", classes="dialog-title", markup=False)
             yield Static(
                 f"{self.rows} row{'s' if self.rows != 1 else ''} to a .csv or .json file "
-                f"(relative paths are under {display_path(self.base)}).",
+                f"(relative paths are under {home_path(self.base)}).",
                 markup=False,
             )
             yield Input(value=str(self.default), id="export-path")

@@ -82,11 +82,3 @@ def export_results(
     except OSError as exc:
         raise OpsError(f"cannot write {path}: {exc.strerror or exc}") from None
     return len(data)
-
-
-def display_path(path: Path) -> str:
-    """``path`` with the home directory shown as ``~`` (shorter on an 80-column screen)."""
-    try:
-        return f"~/{path.relative_to(Path.home())}"
-    except (ValueError, RuntimeError):
-        return str(path)

@@ -21,8 +21,6 @@ from tursotui.ops.backups import (
     BackupFile,
     BackupFormat,
     describe_removed,
-    human_age,
-    human_size,
     list_backups,
     next_backup_path,
     prune_backups,
@@ -31,11 +29,11 @@ from tursotui.ops.backups import (
 )
 from tursotui.ops.errors import OpsError
 from tursotui.platform import PlatformError
+from tursotui.support.humanize import home_path, human_age, human_size
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.screens.backup_prune import ConfirmPruneScreen
 from tursotui.ui.services import Services
-from tursotui.ui.sqlconsole.export import display_path
 
 COLUMNS = ("Backup", "Size", "Age", "Retention", "Format")
 PHASES = {
@@ -94,7 +92,7 @@ class BackupsPane(Vertical):
         days = self.services.backup_retention_days
         now = self.services.clock()
         self.query_one("#backups-folder", Static).update(
-            f"Folder {display_path(directory)} · retention {days} days"
+            f"Folder {home_path(directory)} · retention {days} days"
         )
         try:
             self.backups = list_backups(directory)
