@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import BackupProgress, backup_database
 from tursotui.support.xswarm import SCHEMA
 

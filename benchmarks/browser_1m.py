@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp
 from tursotui.ui.browse.query import PageRequest, Search

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ptyterm import Terminal, children, cpu_seconds, installed_like_env, rss_mib
 
 from tursotui.config import update_config
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 
 DATABASES = 100
 REPLICAS = ("iad", "fra")
@@ -129,14 +129,14 @@ async def refresh_benchmark(runs: int = 10) -> None:
 
 
 def local_turso_pids(console: int) -> tuple[list[int], list[int]]:
-    """The console's local Turso: its API process (``tursotui.local.child``) and its sqld."""
+    """The console's local Turso: its API process (``tursotui.local.host.child``) and its sqld."""
     api, sqld = [], []
     for pid in children(console):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        (api if b"tursotui.local.child" in argv else sqld).append(pid)
+        (api if b"tursotui.local.host.child" in argv else sqld).append(pid)
     return api, sqld
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.local.keys import SigningKey
-from tursotui.local.sqld import SqldProcess, find_sqld, free_port
+from tursotui.local.control.keys import SigningKey
+from tursotui.local.engine.sqld import SqldProcess, find_sqld, free_port
 
 pytest_plugins = ["local_fixtures"]
 

@@ -149,6 +149,6 @@ def stop(proc: subprocess.Popen[str], local_dir: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=30)
-    from tursotui.local.pidfiles import reap_stale_sqld
+    from tursotui.local.engine.pidfiles import reap_stale_sqld
 
     reap_stale_sqld(local_dir / "sqld" / "pids", local_dir / "sqld")

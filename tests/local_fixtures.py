@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from contract import SpecValidator, ValidatingTransport
 
-from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient
 
 

@@ -15,7 +15,7 @@ import pytest
 from tursotui.cli import main
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import source_row_counts
 
 

@@ -20,11 +20,11 @@ import pytest
 from tursotui.config import ConfigError, load_config, read_env_file, update_config, write_env_file
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
-from tursotui.local import pitr as pitr_module
-from tursotui.local.admin import SqldAdmin
-from tursotui.local.dataplane import PRIMARY, Node
-from tursotui.local.recovery import place_database_file
-from tursotui.local.service import LocalTurso
+from tursotui.local.control import pitr as pitr_module
+from tursotui.local.control.recovery import place_database_file
+from tursotui.local.engine.admin import SqldAdmin
+from tursotui.local.engine.dataplane import PRIMARY, Node
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import BackupProgress, backup_database, source_row_counts
 from tursotui.ops.errors import OpsError
 from tursotui.ops.import_source import open_source
@@ -140,7 +140,7 @@ def _after_copy(monkeypatch: pytest.MonkeyPatch, kill: Callable[[], None]) -> No
         place_database_file(source, target)
         kill()
 
-    monkeypatch.setattr("tursotui.local.pitr.place_database_file", place)
+    monkeypatch.setattr("tursotui.local.control.pitr.place_database_file", place)
 
 
 def _after_namespace(monkeypatch: pytest.MonkeyPatch, kill: Callable[[], None]) -> None:
@@ -202,7 +202,7 @@ async def test_primary_killed_mid_restore_leaves_nothing_and_a_retry_works(
     await killer.wait_restarted()
     assert await _counts(platform, SOURCE) == before == {"users": 3000, "notes": 300}
     assert _integrity(local_turso.cp.namespace_file(SOURCE)) == "ok"
-    caplog.set_level(logging.WARNING, logger="tursotui.local.startup")
+    caplog.set_level(logging.WARNING, logger="tursotui.local.control.startup")
     result = await restore_database(platform, SOURCE, moment, "restored")
     assert ("namespace restored left by a failed create" in caplog.text) == orphan
     assert result.database.name == "restored" and result.source == SOURCE
@@ -226,7 +226,7 @@ async def test_primary_killed_right_after_a_restore_still_reports_success(
     await local_turso.pitr.take(SOURCE)
     moment = datetime.now(UTC)
     killer = Killer(local_turso)
-    caplog.set_level(logging.WARNING, logger="tursotui.local.pitr")
+    caplog.set_level(logging.WARNING, logger="tursotui.local.control.pitr")
     with monkeypatch.context() as patch:
         kill_at(patch, killer.kill_now)
         result = await restore_database(platform, SOURCE, moment, "restored")

@@ -15,8 +15,8 @@ from tursotui.libsql import (
     HttpError,
     PermissionDeniedError,
 )
-from tursotui.local.keys import SigningKey
-from tursotui.local.sqld import SqldProcess
+from tursotui.local.control.keys import SigningKey
+from tursotui.local.engine.sqld import SqldProcess
 
 
 async def test_no_token_is_an_auth_error(sqld_auth: SqldProcess) -> None:

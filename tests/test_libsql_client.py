@@ -21,7 +21,7 @@ from tursotui.libsql import (
 )
 from tursotui.libsql.jsonenc import sqld_reads_exactly
 from tursotui.libsql.values import INT64_MAX, INT64_MIN
-from tursotui.local.sqld import SqldProcess
+from tursotui.local.engine.sqld import SqldProcess
 
 # One server for the property tests of this module (hypothesis runs many examples per test).
 

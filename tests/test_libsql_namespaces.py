@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tursotui.libsql import BlockedError, HranaClient, TransactionTimeoutError
-from tursotui.local.sqld import SqldProcess
+from tursotui.local.engine.sqld import SqldProcess
 
 
 async def create_namespace(sqld: SqldProcess, name: str, **config: object) -> httpx.AsyncClient:

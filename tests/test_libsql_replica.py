@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tursotui.libsql import HranaClient, replica
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 
 
 async def _database(local_turso: LocalTurso) -> tuple[str, str]:

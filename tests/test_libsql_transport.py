@@ -25,7 +25,7 @@ from tursotui.libsql import (
     StreamExpiredError,
     TransactionTimeoutError,
 )
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.sqld import free_port
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -19,10 +19,10 @@ import pytest
 from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_gone
 
 from tursotui.config import CliOptions
-from tursotui.local.discovery import DISCOVERY_FILE, find_running
-from tursotui.local.limits import API_MAX_CONNECTIONS
-from tursotui.local.process import LocalTursoProcess
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.limits import API_MAX_CONNECTIONS
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.host.discovery import DISCOVERY_FILE, find_running
+from tursotui.local.host.process import LocalTursoProcess
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_local_serve_caps_platform_api_connections(
 
 
 HOLDER = (
-    "import sys; from pathlib import Path; from tursotui.local.lock import DataDirLock;"
+    "import sys; from pathlib import Path; from tursotui.local.engine.lock import DataDirLock;"
     "lock = DataDirLock(Path(sys.argv[1])); lock.acquire(); print('held', flush=True);"
     "sys.stdin.readline(); lock.release()"
 )

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
 
-from tursotui.local.lock import LOCK_FILE
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.lock import LOCK_FILE
+from tursotui.local.engine.sqld import free_port
 
 SANE = termios.ICANON | termios.ECHO | termios.ISIG
 

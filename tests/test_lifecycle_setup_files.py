@@ -11,7 +11,7 @@ from pathlib import Path
 from lifecycle import Setup, serving, stop
 
 from tursotui.config import load_config, read_env_file
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.sqld import free_port
 from tursotui.ops.tokens import TokenLedger, decode_claims, fingerprint
 
 CLOUD_CONFIG = (

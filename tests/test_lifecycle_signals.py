@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
 
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.sqld import free_port
 
 SIGNALS = [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGINT]
 

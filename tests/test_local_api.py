@@ -13,7 +13,7 @@ from contract import ValidatingTransport
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
-from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient
 from tursotui.platform.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 

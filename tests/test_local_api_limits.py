@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tursotui.local.api.jsonbody import MAX_JSON_BODY, MAX_JSON_DEPTH, nesting_depth, parse_object
 from tursotui.local.errors import ApiError
-from tursotui.local.jsonbody import MAX_JSON_BODY, MAX_JSON_DEPTH, nesting_depth, parse_object
-from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 
 DATABASES = "/v1/organizations/local/databases"
 

@@ -14,14 +14,14 @@ import httpx
 
 from tursotui.config import load_config, read_env_file
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.host.service import LocalTurso
 
 
 async def test_demo_org_is_the_xswarm_guide_made_real(
     local_turso: LocalTurso, tmp_path: Path
 ) -> None:
-    from tursotui.local.demo import ensure_demo_org
+    from tursotui.local.host.demo import ensure_demo_org
 
     config, env = tmp_path / "cfg" / "config.toml", tmp_path / "cfg" / ".env"
     demo = await ensure_demo_org(local_turso, config_path=config, env_path=env, users=40)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}
 ORG = "/v1/organizations/local"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 
 DBS = "/v1/organizations/local/databases"
 

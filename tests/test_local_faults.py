@@ -10,9 +10,9 @@ import pytest
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
-from tursotui.local.dataplane import PRIMARY
-from tursotui.local.service import LocalTurso
-from tursotui.local.state import StateError
+from tursotui.local.control.state import StateError
+from tursotui.local.engine.dataplane import PRIMARY
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient
 from tursotui.platform.errors import ServerError
 

@@ -13,7 +13,7 @@ import httpx
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import HranaError
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform.models import Seed
 
 

@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.dataplane import PRIMARY
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import SqldProcess, free_port
+from tursotui.local.engine.dataplane import PRIMARY
+from tursotui.local.engine.sqld import SqldProcess, free_port
+from tursotui.local.host.service import LocalTurso
 
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 """The HTTP/2 client preface and an empty SETTINGS frame: a gRPC server answers with its SETTINGS."""

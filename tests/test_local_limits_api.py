@@ -11,8 +11,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tursotui.local import limits
-from tursotui.local.sqld import free_port
+from tursotui.local.engine import limits
+from tursotui.local.engine.sqld import free_port
 
 
 async def _ok(_request: object) -> JSONResponse:

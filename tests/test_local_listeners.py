@@ -17,10 +17,10 @@ import pytest
 import uvicorn
 
 from tursotui.libsql import HranaClient
-from tursotui.local import limits
-from tursotui.local.proxy import namespace_header
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import free_port
+from tursotui.local.engine import limits
+from tursotui.local.engine.proxy import namespace_header
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.host.service import LocalTurso
 
 PIPELINE = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"type": "close"}]}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.local.lock import LOCK_FILE, DataDirLock, LocalTursoBusy
-from tursotui.local.service import LocalTurso
+from tursotui.local.engine.lock import LOCK_FILE, DataDirLock, LocalTursoBusy
+from tursotui.local.host.service import LocalTurso
 
 
 async def test_a_second_local_turso_on_the_same_data_dir_is_refused(
@@ -50,7 +50,7 @@ def test_a_killed_holder_leaves_no_lock(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from tursotui.local.lock import DataDirLock;"
+            "import sys, time; from pathlib import Path; from tursotui.local.engine.lock import DataDirLock;"
             "DataDirLock(Path(sys.argv[1])).acquire(); print('locked', flush=True); time.sleep(60)",
             str(tmp_path),
         ],

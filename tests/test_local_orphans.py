@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from tursotui.local.service import LocalTurso
-from tursotui.local.startup import metastore_namespaces
+from tursotui.local.control.startup import metastore_namespaces
+from tursotui.local.host.service import LocalTurso
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from tursotui.config import CliOptions
-from tursotui.local.process import LocalTursoFailed, LocalTursoProcess
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.process import LocalTursoFailed, LocalTursoProcess
+from tursotui.local.host.service import LocalTurso
 
 
 def options(tmp_path: Path) -> CliOptions:
@@ -100,7 +100,7 @@ PARENT = """
 import asyncio, json, os, sys
 from pathlib import Path
 from tursotui.config import CliOptions
-from tursotui.local.process import LocalTursoProcess
+from tursotui.local.host.process import LocalTursoProcess
 async def main():
     child = await LocalTursoProcess.spawn(CliOptions(**json.loads(sys.argv[1])), Path(sys.argv[2]))
     await child.ready()

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tursotui.local.proxy import namespace_header
-from tursotui.local.service import LocalTurso
+from tursotui.local.engine.proxy import namespace_header
+from tursotui.local.host.service import LocalTurso
 
 CREATE = {
     "requests": [

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tursotui.local import limits
-from tursotui.local.proxy import NamespaceProxy
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import free_port
+from tursotui.local.engine import limits
+from tursotui.local.engine.proxy import NamespaceProxy
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.host.service import LocalTurso
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"type": "close"}]}
 

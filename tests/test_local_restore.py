@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient, Seed
 from tursotui.platform.errors import BadRequest, Conflict
 

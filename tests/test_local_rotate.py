@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}

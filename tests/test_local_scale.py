@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import pytest
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient, Seed
 from tursotui.platform.errors import BadRequest, NotFound
 

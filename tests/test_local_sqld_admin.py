@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.admin import SqldAdmin
+from tursotui.local.engine.admin import SqldAdmin
+from tursotui.local.engine.guard import ADMIN_KEY_FILE
+from tursotui.local.engine.sqld import free_port
 from tursotui.local.errors import ApiError
-from tursotui.local.guard import ADMIN_KEY_FILE
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import free_port
+from tursotui.local.host.service import LocalTurso
 
 
 async def _org(turso: LocalTurso) -> tuple[str, str]:

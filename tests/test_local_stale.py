@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.dataplane import PRIMARY
-from tursotui.local.pidfiles import process_start_time, reap_stale_sqld
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import SqldProcess
+from tursotui.local.engine.dataplane import PRIMARY
+from tursotui.local.engine.pidfiles import process_start_time, reap_stale_sqld
+from tursotui.local.engine.sqld import SqldProcess
+from tursotui.local.host.service import LocalTurso
 
 CHILD = r"""
 import asyncio, json, sys
@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 
 
 async def main(data_dir: str, binary: str) -> None:
@@ -157,7 +157,7 @@ async def test_sqld_left_by_a_killed_tursotui_is_stopped_on_the_next_start(
             )
             (pid_dir / "garbage.pid").write_text("{not json")
 
-            caplog.set_level(logging.INFO, logger="tursotui.local.sqld")
+            caplog.set_level(logging.INFO, logger="tursotui.local.engine.sqld")
             async with LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary) as turso:
                 stale = {r.pid: r.outcome for r in turso.cp.dataplane.stale or []}
                 assert {stale[pid] for pid in old} == {"stopped"}

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}

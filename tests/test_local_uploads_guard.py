@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.local import limits, plans
-from tursotui.local.service import LocalTurso
+from tursotui.local.control import plans
+from tursotui.local.engine import limits
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform.models import Seed
 
 MiB = 1 << 20

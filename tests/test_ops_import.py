@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops import importer
 from tursotui.ops.backup import source_row_counts
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError

@@ -17,7 +17,7 @@ import pytest
 from tursotui.cli import main
 from tursotui.config import read_env_file
 from tursotui.config.envfile import AUTH_TOKEN
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import (
     LedgerEntry,
     TokenLedger,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.local.keys import SigningKey
+from tursotui.local.control.keys import SigningKey
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.restore import parse_restore_time
 from tursotui.ops.tokens import (

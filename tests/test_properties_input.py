@@ -13,9 +13,9 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tursotui.local.control.recovery import parse_timestamp
 from tursotui.local.errors import ApiError
-from tursotui.local.recovery import parse_timestamp
-from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.ops.errors import InputError
 from tursotui.ops.restore import parse_restore_time
 from tursotui.platform import Database, DatabaseUsage, Group, Instance

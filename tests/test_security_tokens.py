@@ -28,8 +28,8 @@ import pytest
 from tursotui.cli import main
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import HranaError
-from tursotui.local.service import IN_PROCESS_BASE_URL, LocalTurso
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient
 from tursotui.platform.errors import PlatformError
 from tursotui.support.redact import mask

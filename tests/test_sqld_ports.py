@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.local import dataplane
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import PortTakenError, SqldProcess, free_port
+from tursotui.local.engine import dataplane
+from tursotui.local.engine.sqld import PortTakenError, SqldProcess, free_port
+from tursotui.local.host.service import LocalTurso
 
 
 @pytest.fixture

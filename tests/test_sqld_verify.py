@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.local import sqld
+from tursotui.local.engine import sqld
 
 
 @pytest.fixture

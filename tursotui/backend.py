@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tursotui.config import Settings
-from tursotui.local.discovery import RunningTurso, find_running
+from tursotui.local.host.discovery import RunningTurso, find_running
 
 if TYPE_CHECKING:
-    from tursotui.local.service import LocalTurso
+    from tursotui.local.host.service import LocalTurso
     from tursotui.platform import PlatformClient
 
 
@@ -114,8 +114,8 @@ async def open_backend(
             await platform.aclose()
         return
 
-    from tursotui.local.lock import LocalTursoBusy
-    from tursotui.local.serve import local_data_dir, start_local_turso
+    from tursotui.local.engine.lock import LocalTursoBusy
+    from tursotui.local.host.serve import local_data_dir, start_local_turso
 
     patience = _Patience(waiting)
     while True:
@@ -165,7 +165,7 @@ async def running_or_free(
 
     While another process holds it without serving yet (a server starting, a command at work), ``waiting(why)``
     is told once and this waits up to :data:`ATTACH_WAIT` seconds, then raises its :class:`LocalTursoBusy`."""
-    from tursotui.local.lock import DataDirLock, LocalTursoBusy
+    from tursotui.local.engine.lock import DataDirLock, LocalTursoBusy
 
     patience = _Patience(waiting)
     while True:

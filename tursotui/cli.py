@@ -100,7 +100,7 @@ def _config_check(args: argparse.Namespace) -> int:
 
 
 def _install_sqld(args: argparse.Namespace) -> int:
-    from tursotui.local.sqld import SQLD_VERSION, provision_sqld
+    from tursotui.local.engine.sqld import SQLD_VERSION, provision_sqld
 
     path = provision_sqld()
     print(f"sqld {SQLD_VERSION} ready at {path} (sha256 verified)")
@@ -109,7 +109,7 @@ def _install_sqld(args: argparse.Namespace) -> int:
 
 def _local_serve(args: argparse.Namespace) -> int:
     from tursotui.config import ConfigError, resolve
-    from tursotui.local.serve import serve
+    from tursotui.local.host.serve import serve
 
     options = _cli_options(args)
     if not 1 <= args.port <= 65535:
@@ -141,8 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = _dispatch(args)
     from tursotui.config import ConfigError
-    from tursotui.local.sqld import SqldError
-    from tursotui.local.state import StateError
+    from tursotui.local.control.state import StateError
+    from tursotui.local.engine.sqld import SqldError
 
     try:
         return handler(args)

@@ -11,7 +11,7 @@ from tursotui.config import CliOptions, Settings, resolve
 from tursotui.stopsignals import StopSignals, exit_status, run_stoppable
 
 if TYPE_CHECKING:
-    from tursotui.local.discovery import RunningTurso
+    from tursotui.local.host.discovery import RunningTurso
     from tursotui.platform import PlatformClient
     from tursotui.ui.app import TursoApp
     from tursotui.ui.data import OrgSnapshot
@@ -90,7 +90,7 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     the first refresh waits for it (``Services.backend_ready``). benchmarks/cold_start.py times it.
     """
     from tursotui.backend import running_or_free
-    from tursotui.local.process import LocalTursoProcess
+    from tursotui.local.host.process import LocalTursoProcess
 
     local_dir = settings.data_dir / "local-turso"
     running = await running_or_free(

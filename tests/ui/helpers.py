@@ -15,7 +15,7 @@ from tursotui.ui.services import Services, banner_text
 from tursotui.ui.widgets.banner import Banner
 
 if TYPE_CHECKING:
-    from tursotui.local.service import LocalTurso
+    from tursotui.local.host.service import LocalTurso
 
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
 LATENCIES = {"aws-us-west-2": 18.4, "aws-us-east-1": 74.2, "aws-eu-west-1": 141.7}

@@ -17,8 +17,8 @@ from textual.worker import WorkerCancelled
 from tursotui.config import read_env_file
 from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.libsql import HranaClient, HranaError
-from tursotui.local.demo import DEMO_DATABASE, ensure_demo_org
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.demo import DEMO_DATABASE, ensure_demo_org
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import TokenLedger, decode_claims, fingerprint
 from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.restore_steps import StepScreen

@@ -13,8 +13,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tursotui.libsql import AuthError, HranaClient
-from tursotui.local.demo import ensure_demo_org
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.demo import ensure_demo_org
+from tursotui.local.host.service import LocalTurso
 from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.sql_dialogs import ExportScreen, ScanWarningScreen
 from tursotui.ui.screens.token_dialogs import (

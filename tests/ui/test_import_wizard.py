@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import source_row_counts
 from tursotui.ops.errors import InputError
 from tursotui.ops.import_source import open_source

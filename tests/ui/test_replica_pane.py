@@ -17,8 +17,8 @@ from textual.widgets import Button, Input, Static
 from tursotui.config import Settings
 from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
 from tursotui.libsql import HranaClient, replica
-from tursotui.local.service import LocalTurso
-from tursotui.local.sqld import free_port
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.host.service import LocalTurso
 from tursotui.ui.app import TursoApp
 from tursotui.ui.replica_info import NEEDS_AUTH, NO_SETTINGS, NO_URL
 from tursotui.ui.replication import local_replication

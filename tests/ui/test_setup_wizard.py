@@ -16,7 +16,7 @@ from textual.widgets import Checkbox, Input, SelectionList, Static
 
 from tursotui.config import CliOptions, Settings, load_config, read_env_file, resolve
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.setup import LocationChoices, location_choices
 from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp

@@ -9,7 +9,7 @@ import httpx
 from textual.widgets import Label
 
 from tursotui.config import CliOptions, Settings, resolve
-from tursotui.local.keys import SigningKey
+from tursotui.local.control.keys import SigningKey
 from tursotui.ops.tokens import TokenLedger, entry_for, fingerprint, parse_expiration
 from tursotui.platform import PlatformClient
 from tursotui.ui.services import Services

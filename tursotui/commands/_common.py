@@ -20,8 +20,8 @@ from tursotui.backend import Backend, open_backend
 from tursotui.config import ConfigError, Settings, resolve
 from tursotui.console import cli_options
 from tursotui.libsql.errors import LibsqlError
-from tursotui.local.sqld import SqldError
-from tursotui.local.state import StateError
+from tursotui.local.control.state import StateError
+from tursotui.local.engine.sqld import SqldError
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError
 from tursotui.ops.names import check_name
 from tursotui.platform import PlatformError

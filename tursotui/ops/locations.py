@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tursotui.local.state import DEFAULT_LOCATION
+from tursotui.local.control.state import DEFAULT_LOCATION
 from tursotui.platform import PlatformError
 
 

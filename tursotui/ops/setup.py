@@ -21,7 +21,7 @@ from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.load import load_config
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
-from tursotui.local.state import DEFAULT_LOCATION
+from tursotui.local.control.state import DEFAULT_LOCATION
 from tursotui.ops.access import DatabaseAccess, open_database
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.locations import LocationChoices, location_choices

@@ -1,4 +1,4 @@
-"""The console's local Turso, run as a child process (:mod:`tursotui.local.child`).
+"""The console's local Turso, run as a child process (:mod:`tursotui.local.host.child`).
 
 The console and the local Turso then use both cores: Textual imports and paints while the child imports the
 control plane, boots sqld and attaches the databases (benchmarks/cold_start.py). The console reaches it like Turso
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tursotui.config import CliOptions
-from tursotui.local.pidfiles import reap_stale_sqld
-from tursotui.local.state import OrgState, StateError, StateStore, ensure_api_token
+from tursotui.local.control.state import OrgState, StateError, StateStore, ensure_api_token
+from tursotui.local.engine.pidfiles import reap_stale_sqld
 from tursotui.support.loopback import loopback_only_tls
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ class LocalTursoProcess:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "tursotui.local.child",
+                "tursotui.local.host.child",
                 json.dumps(fields),
                 str(sock.fileno()),
                 stdin=asyncio.subprocess.PIPE,

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from tursotui.local import private_files
-from tursotui.local.api import build_app
-from tursotui.local.controlplane import ControlPlane
-from tursotui.local.lock import DataDirLock
-from tursotui.local.pidfiles import StaleSqld
-from tursotui.local.pitr import Pitr
-from tursotui.local.state import now
+from tursotui.local.api.platform import build_app
+from tursotui.local.control.controlplane import ControlPlane
+from tursotui.local.control.pitr import Pitr
+from tursotui.local.control.state import now
+from tursotui.local.engine.lock import DataDirLock
+from tursotui.local.engine.pidfiles import StaleSqld
+from tursotui.local.host import private_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable

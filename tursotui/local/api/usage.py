@@ -8,16 +8,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tursotui.local import render
-from tursotui.local.api import json_body, ok
-from tursotui.local.controlplane import ControlPlane
-from tursotui.local.dataplane import PRIMARY
-from tursotui.local.dbconfig import checked_size_limit
+from tursotui.local.api import render
+from tursotui.local.api.platform import json_body, ok
+from tursotui.local.control.controlplane import ControlPlane
+from tursotui.local.control.dbconfig import checked_size_limit
+from tursotui.local.control.pitr import Pitr, point_json
+from tursotui.local.control.plans import CURRENT_PLAN, PLANS, add_usage, usage_object
+from tursotui.local.control.state import DatabaseState
+from tursotui.local.control.uploads import seed_from_dump
+from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.errors import ApiError
-from tursotui.local.pitr import Pitr, point_json
-from tursotui.local.plans import CURRENT_PLAN, PLANS, add_usage, usage_object
-from tursotui.local.state import DatabaseState
-from tursotui.local.uploads import seed_from_dump
 
 
 def storage_bytes(directory: Path) -> int:

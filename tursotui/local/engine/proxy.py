@@ -6,7 +6,7 @@ nothing of namespaces, so each database gets its own 127.0.0.1 port: this proxy 
 header on every request of every keep-alive connection and pipes responses back byte for
 byte. WebSocket upgrades (Hrana over WebSocket) become a raw pipe after the rewritten head.
 
-Every request passes :mod:`tursotui.local.gate` first (known routes only, unexpired tokens); a
+Every request passes :mod:`tursotui.local.engine.gate` first (known routes only, unexpired tokens); a
 connection must send a whole request head within :data:`limits.HEADER_TIMEOUT`, may idle
 :data:`limits.IDLE_TIMEOUT` between requests, and is refused with a 503 past the connection caps.
 The upstream sqld connection is opened only for a request that is forwarded.
@@ -21,10 +21,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tursotui.local import limits
-from tursotui.local.gate import json_response, refusal, request_line
-from tursotui.local.upload_body import UploadHandler, receive_upload
-from tursotui.local.wsgate import expired_answer, first_frame, hello_expired
+from tursotui.local.engine import limits
+from tursotui.local.engine.gate import json_response, refusal, request_line
+from tursotui.local.engine.upload_body import UploadHandler, receive_upload
+from tursotui.local.engine.wsgate import expired_answer, first_frame, hello_expired
 
 __all__ = ["NamespaceProxy", "ProxyProtocolError", "UploadHandler", "namespace_header"]
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
 
-from tursotui.local.guard import ADMIN_KEY_ENV
-from tursotui.local.pidfiles import write_pid_record
-from tursotui.local.tls import GrpcTls
+from tursotui.local.engine.guard import ADMIN_KEY_ENV
+from tursotui.local.engine.pidfiles import write_pid_record
+from tursotui.local.engine.tls import GrpcTls
 from tursotui.support.atomic import atomic_write
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class SqldProcess:
     label: str = "sqld"
     """The pid file's name prefix (``primary``, ``replica-fra``)."""
     grpc_tls: GrpcTls | None = None
-    """Mutual TLS on the gRPC port (primary) or to the primary's (replica): see :mod:`tursotui.local.tls`."""
+    """Mutual TLS on the gRPC port (primary) or to the primary's (replica): see :mod:`tursotui.local.engine.tls`."""
     admin_key: str | None = field(default=None, repr=False)
     """The admin API's key (``Authorization: Basic <key>``), handed to sqld in its environment."""
     proc: subprocess.Popen[bytes] | None = None

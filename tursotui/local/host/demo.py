@@ -18,8 +18,8 @@ from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.schema import is_loopback
 from tursotui.config.write import update_config
 from tursotui.libsql import HranaClient
-from tursotui.local.service import LocalTurso
-from tursotui.local.state import DEFAULT_LOCATION
+from tursotui.local.control.state import DEFAULT_LOCATION
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import DEFAULT_EXPIRATION, TokenLedger, entry_for, parse_expiration
 from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 

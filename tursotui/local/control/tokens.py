@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tursotui.local.control.keys import SigningKey
 from tursotui.local.errors import ApiError
-from tursotui.local.keys import SigningKey
 from tursotui.support.atomic import atomic_write
 from tursotui.support.names import parse_duration
 

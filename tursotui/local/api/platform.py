@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tursotui.local import render
-from tursotui.local.controlplane import ControlPlane
+from tursotui.local.api import render
+from tursotui.local.api.jsonbody import json_body
+from tursotui.local.control.controlplane import ControlPlane
+from tursotui.local.control.pitr import Pitr
+from tursotui.local.control.state import LOCATIONS
 from tursotui.local.errors import ApiError
-from tursotui.local.jsonbody import json_body
-from tursotui.local.pitr import Pitr
-from tursotui.local.state import LOCATIONS
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
@@ -206,7 +206,7 @@ def unexpected_os_error(request: Request, exc: OSError) -> ApiError:
 
 
 def build_app(cp: ControlPlane, pitr: Pitr) -> Starlette:
-    from tursotui.local.api_usage import UsageApi
+    from tursotui.local.api.usage import UsageApi
 
     api = LocalApi(cp)
     usage = UsageApi(cp, pitr)

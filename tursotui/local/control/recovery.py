@@ -18,9 +18,9 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tursotui.local.api.render import iso
+from tursotui.local.control.state import DatabaseState, RecoveryPoint
 from tursotui.local.errors import ApiError
-from tursotui.local.render import iso
-from tursotui.local.state import DatabaseState, RecoveryPoint
 
 DAY = 86_400.0
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TextIO
 
 from tursotui.config import Settings
-from tursotui.local.demo import DEFAULT_USERS, DemoOrg, ensure_demo_org, files_are_ours
-from tursotui.local.discovery import find_running, publish, withdraw
-from tursotui.local.lock import LocalTursoBusy
-from tursotui.local.service import LocalTurso
-from tursotui.local.state import StateError
+from tursotui.local.control.state import StateError
+from tursotui.local.engine.lock import LocalTursoBusy
+from tursotui.local.host.demo import DEFAULT_USERS, DemoOrg, ensure_demo_org, files_are_ours
+from tursotui.local.host.discovery import find_running, publish, withdraw
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import TokenLedger
 from tursotui.stopsignals import run_stoppable
 
@@ -112,12 +112,12 @@ async def serve_api(
 ) -> None:
     """Serve ``turso``'s Platform API on the listening ``sock`` (127.0.0.1); ``started()`` once it accepts.
 
-    Once it accepts, it publishes the discovery file (:mod:`tursotui.local.discovery`): consoles and commands on
+    Once it accepts, it publishes the discovery file (:mod:`tursotui.local.host.discovery`): consoles and commands on
     this data dir attach to it. Returns when ``until`` is done or uvicorn stops; cancelled (a stop signal), it
     withdraws the file and stops uvicorn first."""
     import uvicorn
 
-    from tursotui.local.limits import uvicorn_limits
+    from tursotui.local.engine.limits import uvicorn_limits
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager

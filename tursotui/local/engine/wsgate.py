@@ -12,8 +12,8 @@ import asyncio
 import json
 import struct
 
-from tursotui.local import limits
-from tursotui.local.gate import bearer_expired
+from tursotui.local.engine import limits
+from tursotui.local.engine.gate import bearer_expired
 
 MAX_INSPECTED = 64 * 1024
 """A first frame larger than this is forwarded without being looked at (a hello is far smaller)."""

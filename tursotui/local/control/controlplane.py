@@ -15,14 +15,9 @@ from typing import Any
 
 import httpx
 
-from tursotui.local import dbconfig, groups, rotation, startup
-from tursotui.local.dataplane import PRIMARY, DataPlane
-from tursotui.local.errors import ApiError, not_found
-from tursotui.local.keys import SigningKey
-from tursotui.local.proxy import namespace_header
-from tursotui.local.settle import settle
-from tursotui.local.sqld import free_port
-from tursotui.local.state import (
+from tursotui.local.control import dbconfig, groups, rotation, startup
+from tursotui.local.control.keys import SigningKey
+from tursotui.local.control.state import (
     LOCATIONS,
     DatabaseState,
     GroupState,
@@ -31,7 +26,12 @@ from tursotui.local.state import (
     ensure_api_token,
     now,
 )
-from tursotui.local.tokens import GroupKeys, parse_authorization, parse_expiration
+from tursotui.local.control.tokens import GroupKeys, parse_authorization, parse_expiration
+from tursotui.local.engine.dataplane import PRIMARY, DataPlane
+from tursotui.local.engine.proxy import namespace_header
+from tursotui.local.engine.settle import settle
+from tursotui.local.engine.sqld import free_port
+from tursotui.local.errors import ApiError, not_found
 from tursotui.support.loopback import loopback_only_tls
 from tursotui.support.names import name_problem
 
@@ -249,7 +249,7 @@ class ControlPlane:
             **({"max_db_size": db.size_limit} if db.size_limit else {}),
         )
 
-    # --- groups (tursotui.local.groups) ---
+    # --- groups (tursotui.local.control.groups) ---
 
     async def create_group(self, name: str, location: str) -> GroupState:
         check_name("group", name)
@@ -353,8 +353,8 @@ class ControlPlane:
         self, name: str, authorization: str | None, path: Path | None
     ) -> tuple[int, dict[str, Any]]:
         """The proxy's upload handler: first with no file (100: go on, before any body byte is
-        read), then with the stored file (see tursotui.local.upload_body)."""
-        from tursotui.local.uploads import accept_upload
+        read), then with the stored file (see tursotui.local.engine.upload_body)."""
+        from tursotui.local.control.uploads import accept_upload
 
         try:
             answer = await accept_upload(self, name, authorization, path)
@@ -362,7 +362,7 @@ class ControlPlane:
             return exc.status, exc.body()
         return (100 if path is None else 200), answer
 
-    # --- tokens (tursotui.local.rotation) ---
+    # --- tokens (tursotui.local.control.rotation) ---
 
     def key_lock(self, group: str) -> asyncio.Lock:
         """Per group: held by a rotate until every sqld has the new key, and by each token mint."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tursotui.local.state import DatabaseState, GroupState, OrgState
+from tursotui.local.control.state import DatabaseState, GroupState, OrgState
 
 SQLD_VERSION_TAG = "v0.24.32"
 

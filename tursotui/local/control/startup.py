@@ -18,13 +18,13 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tursotui.local.dataplane import PRIMARY
+from tursotui.local.engine.dataplane import PRIMARY
+from tursotui.local.engine.settle import settle
 from tursotui.local.errors import ApiError
-from tursotui.local.settle import settle
 
 if TYPE_CHECKING:
-    from tursotui.local.controlplane import ControlPlane
-    from tursotui.local.state import DatabaseState
+    from tursotui.local.control.controlplane import ControlPlane
+    from tursotui.local.control.state import DatabaseState
 
 log = logging.getLogger(__name__)
 

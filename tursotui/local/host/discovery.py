@@ -1,6 +1,6 @@
 """How a console or CLI command finds the local Turso already serving a data dir, to attach to it.
 
-The local Turso is one server per data dir (:mod:`tursotui.local.lock`). Once it serves, the server (``tursotui
+The local Turso is one server per data dir (:mod:`tursotui.local.engine.lock`). Once it serves, the server (``tursotui
 local serve`` or the console's child) publishes ``local-turso.json`` in the data dir, mode 0600: its pid, its
 127.0.0.1 port and its API token. A later console or command reads it and talks to that server over HTTP
 instead of being refused. The server removes the file when it stops; a stale file (its pid gone, or the port

@@ -9,14 +9,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tursotui.local.dataplane import PRIMARY
-from tursotui.local.dumps import build_database, checked_dump_path
+from tursotui.local.control.dumps import build_database, checked_dump_path
+from tursotui.local.control.recovery import place_database_file
+from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.errors import ApiError
-from tursotui.local.recovery import place_database_file
 
 if TYPE_CHECKING:
-    from tursotui.local.controlplane import ControlPlane
-    from tursotui.local.state import DatabaseState
+    from tursotui.local.control.controlplane import ControlPlane
+    from tursotui.local.control.state import DatabaseState
 
 
 def check_sqlite_file(path: Path) -> int:
@@ -76,7 +76,7 @@ async def accept_upload(
 ) -> dict[str, Any]:
     """Seed ``name`` from the uploaded ``path``; with no ``path`` (before the body is read), only
     check the token and the database, and say how many bytes the upload may have."""
-    from tursotui.local.plans import CURRENT_PLAN, PLANS
+    from tursotui.local.control.plans import CURRENT_PLAN, PLANS
 
     db = cp.database(name)
     _authorize(cp, db, authorization)
@@ -99,7 +99,7 @@ async def accept_upload(
 
 async def seed_from_dump(cp: ControlPlane, db: DatabaseState, url: str) -> None:
     """Create ``db``'s namespace from a SQL dump (a ``.sql`` file on this machine): loaded into a
-    SQLite file here (see :mod:`tursotui.local.dumps`), which becomes the namespace only whole."""
+    SQLite file here (see :mod:`tursotui.local.control.dumps`), which becomes the namespace only whole."""
     dump = await asyncio.to_thread(checked_dump_path, url)
     scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="dump-", dir=cp.dataplane.root))
     target = cp.namespace_file(db.name).parent

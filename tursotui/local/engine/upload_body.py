@@ -19,8 +19,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from tursotui.local import limits
-from tursotui.local.gate import REASONS, header, json_response
+from tursotui.local.engine import limits
+from tursotui.local.engine.gate import REASONS, header, json_response
 
 UploadHandler = Callable[[str, str | None, Path | None], Awaitable[tuple[int, dict[str, Any]]]]
 """(namespace, Authorization header, uploaded file) -> (HTTP status, JSON body).

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from tursotui.support.atomic import atomic_write
 
-log = logging.getLogger("tursotui.local.sqld")
+log = logging.getLogger("tursotui.local.engine.sqld")
 
 
 def write_pid_record(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tursotui.local.control.state import GroupState
 from tursotui.local.errors import ApiError
-from tursotui.local.state import GroupState
 
 if TYPE_CHECKING:
-    from tursotui.local.controlplane import ControlPlane
+    from tursotui.local.control.controlplane import ControlPlane
 
 
 def create(cp: ControlPlane, name: str, location: str) -> GroupState:

@@ -12,7 +12,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from tursotui.local.state import StateError
+from tursotui.local.control.state import StateError
 
 LOCK_FILE = "local-turso.lock"
 

@@ -1,6 +1,6 @@
-"""The local Turso as the console's child process: ``python -m tursotui.local.child OPTIONS_JSON FD``.
+"""The local Turso as the console's child process: ``python -m tursotui.local.host.child OPTIONS_JSON FD``.
 
-Started by :class:`tursotui.local.process.LocalTursoProcess`, which bound the 127.0.0.1 listening socket ``FD``.
+Started by :class:`tursotui.local.host.process.LocalTursoProcess`, which bound the 127.0.0.1 listening socket ``FD``.
 It starts the local Turso (the demo org on first use), serves its Platform API on that socket, and writes one
 JSON line on stdout: ``{"ready": true, "notices": [...]}`` once it serves, ``{"error": "..."}`` when it cannot
 start. It stops (with every sqld it started) when its stdin closes: the console quit, or died.
@@ -38,7 +38,7 @@ async def stdin_closed() -> None:
 
 
 async def run(options: CliOptions, sock: socket.socket) -> int:
-    from tursotui.local.serve import serve_api, start_local_turso
+    from tursotui.local.host.serve import serve_api, start_local_turso
 
     try:
         settings = resolve(options)

@@ -8,12 +8,12 @@ import logging
 import shutil
 from typing import Any
 
-from tursotui.local.controlplane import ControlPlane
-from tursotui.local.dataplane import PRIMARY
+from tursotui.local.api.render import iso
+from tursotui.local.control.controlplane import ControlPlane
+from tursotui.local.control.recovery import RecoveryPoints, place_database_file
+from tursotui.local.control.state import DatabaseState, RecoveryPoint
+from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.errors import ApiError
-from tursotui.local.recovery import RecoveryPoints, place_database_file
-from tursotui.local.render import iso
-from tursotui.local.state import DatabaseState, RecoveryPoint
 
 log = logging.getLogger(__name__)
 

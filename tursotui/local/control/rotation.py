@@ -13,14 +13,14 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from tursotui.local.engine.settle import settle
 from tursotui.local.errors import ApiError
-from tursotui.local.settle import settle
 
 if TYPE_CHECKING:
-    from tursotui.local.controlplane import ControlPlane
-    from tursotui.local.dataplane import Node
-    from tursotui.local.keys import SigningKey
-    from tursotui.local.state import DatabaseState
+    from tursotui.local.control.controlplane import ControlPlane
+    from tursotui.local.control.keys import SigningKey
+    from tursotui.local.control.state import DatabaseState
+    from tursotui.local.engine.dataplane import Node
 
 ROTATE_CONCURRENCY = 8
 """Namespaces given a group's new key side by side."""

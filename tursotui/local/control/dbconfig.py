@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from tursotui.local.control.state import check_size_limit
 from tursotui.local.errors import ApiError
-from tursotui.local.state import check_size_limit
 
 if TYPE_CHECKING:
-    from tursotui.local.controlplane import ControlPlane
-    from tursotui.local.state import DatabaseState
+    from tursotui.local.control.controlplane import ControlPlane
+    from tursotui.local.control.state import DatabaseState
 
 FLAGS = ("allow_attach", "block_reads", "block_writes", "delete_protection")
 IGNORED = ("allowed_ips", "allowed_aws_vpc_ids")

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import httpx
 
-from tursotui.local.admin import SqldAdmin
+from tursotui.local.engine.admin import SqldAdmin
+from tursotui.local.engine.guard import close_data_dir, ensure_admin_key, ensure_seal_key
+from tursotui.local.engine.pidfiles import StaleSqld, reap_stale_sqld
+from tursotui.local.engine.proxy import NamespaceProxy, UploadHandler
+from tursotui.local.engine.sqld import PortTakenError, SqldError, SqldProcess, free_port
+from tursotui.local.engine.tls import GrpcTls, ensure_grpc_tls
 from tursotui.local.errors import ApiError, unavailable
-from tursotui.local.guard import close_data_dir, ensure_admin_key, ensure_seal_key
-from tursotui.local.pidfiles import StaleSqld, reap_stale_sqld
-from tursotui.local.proxy import NamespaceProxy, UploadHandler
-from tursotui.local.sqld import PortTakenError, SqldError, SqldProcess, free_port
-from tursotui.local.tls import GrpcTls, ensure_grpc_tls
 
 log = logging.getLogger(__name__)
 # Recovery-friendly replication log: compacted so embedded replicas bootstrap fast. No `default`

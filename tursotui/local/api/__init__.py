@@ -1,0 +1,1 @@
+"""The Turso Platform API the local Turso serves (Starlette routes, bodies, rendering)."""
