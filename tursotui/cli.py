@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from tursotui import __version__, skip_httpx_cli
 
 if TYPE_CHECKING:
-    from tursotui.config import CliOptions
+    pass
 
 LOCAL_NOTE = (
     "With no Turso Cloud credentials tursotui runs against the local Turso: the same Platform\n"
@@ -66,16 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cli_options(args: argparse.Namespace) -> CliOptions:
-    from tursotui.console import cli_options
-
-    return cli_options(args)
-
-
 def _config_check(args: argparse.Namespace) -> int:
-    from tursotui.config import resolve
+    from tursotui.config import CliOptions, resolve
 
-    settings = resolve(_cli_options(args))
+    settings = resolve(CliOptions.from_args(args))
     if settings.target == "cloud":
         settings.require_cloud_credentials()
     from tursotui.support.redact import mask
@@ -108,10 +102,10 @@ def _install_sqld(args: argparse.Namespace) -> int:
 
 
 def _local_serve(args: argparse.Namespace) -> int:
-    from tursotui.config import ConfigError, resolve
+    from tursotui.config import CliOptions, ConfigError, resolve
     from tursotui.local.host.serve import serve
 
-    options = _cli_options(args)
+    options = CliOptions.from_args(args)
     if not 1 <= args.port <= 65535:
         raise ConfigError(None, f"invalid port {args.port}", key="--port", expected="1 to 65535")
     if args.demo_users < 0:

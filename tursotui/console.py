@@ -18,19 +18,6 @@ if TYPE_CHECKING:
     from tursotui.ui.services import Services
 
 
-def cli_options(args: argparse.Namespace) -> CliOptions:
-    return CliOptions(
-        config=args.config,
-        env_file=args.env_file,
-        data_dir=args.data_dir,
-        target=args.target,
-        read_only=args.read_only,
-        database_url=args.database_url,
-        organization=args.organization,
-        config_may_be_missing=getattr(args, "command", None) == "setup",
-    )
-
-
 def _import_console() -> tuple[type[TursoApp], type[Services]]:
     from tursotui.ui.app import TursoApp
     from tursotui.ui.services import Services
@@ -145,7 +132,7 @@ async def _run_attached(settings: Settings, running: RunningTurso, signals: Stop
 
 
 def run_console(args: argparse.Namespace) -> int:
-    options = cli_options(args)
+    options = CliOptions.from_args(args)
     settings = resolve(options)
     if settings.target == "cloud":
         settings.require_cloud_credentials()

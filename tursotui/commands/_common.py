@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from tursotui.backend import Backend, open_backend
-from tursotui.config import ConfigError, Settings, resolve
-from tursotui.console import cli_options
+from tursotui.config import CliOptions, ConfigError, Settings, resolve
 from tursotui.libsql.errors import LibsqlError
 from tursotui.local.control.state import StateError
 from tursotui.local.engine.sqld import SqldError
@@ -131,7 +130,7 @@ class Context:
         its demo org on first use)."""
         waiting = lambda why: self.info(f"tursotui: {why}")  # noqa: E731
         async with open_backend(self.settings, demo=True, waiting=waiting) as backend:
-            self.settings = resolve(cli_options(self.args))  # what a new demo org wrote
+            self.settings = resolve(CliOptions.from_args(self.args))  # what a new demo org wrote
             for secret in backend.secrets():
                 self.add_secret(secret)
             for notice in backend.notices:
@@ -160,7 +159,7 @@ def run(args: argparse.Namespace, body: Callable[[Context], Awaitable[int]]) -> 
     """Resolve settings, run ``body`` and turn every expected failure into an exit code."""
     as_json = bool(getattr(args, "json", False))
     try:
-        settings = resolve(cli_options(args))
+        settings = resolve(CliOptions.from_args(args))
         if settings.target == "cloud":
             settings.require_cloud_credentials()
     except ConfigError as exc:

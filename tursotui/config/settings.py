@@ -32,6 +32,21 @@ class CliOptions:
     config_may_be_missing: bool = False
     """True for commands that create config.toml (setup): a named but missing file is fine."""
 
+    @classmethod
+    def from_args(cls, args: Any) -> CliOptions:
+        """The global options of a parsed command line (argparse's Namespace), for the CLI and the
+        console alike."""
+        return cls(
+            config=args.config,
+            env_file=args.env_file,
+            data_dir=args.data_dir,
+            target=args.target,
+            read_only=args.read_only,
+            database_url=args.database_url,
+            organization=args.organization,
+            config_may_be_missing=getattr(args, "command", None) == "setup",
+        )
+
 
 @dataclass(frozen=True)
 class Settings:
