@@ -22,10 +22,10 @@ from typing import Any
 
 from tursotui.libsql import HranaClient
 from tursotui.local.host.service import LocalTurso
+from tursotui.ops.browse.query import PageRequest, Search
+from tursotui.ops.browse.session import SqlSession
 from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp
-from tursotui.ui.browse.query import PageRequest, Search
-from tursotui.ui.browse.session import SqlSession
 from tursotui.ui.services import Services, banner_text
 from tursotui.ui.widgets.browser_pane import BrowserPane
 

@@ -18,6 +18,7 @@ from tursotui.cli import main
 from tursotui.config import read_env_file
 from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.local.host.service import LocalTurso
+from tursotui.ops.browse.session import SqlSession
 from tursotui.ops.tokens import (
     LedgerEntry,
     TokenLedger,
@@ -27,7 +28,6 @@ from tursotui.ops.tokens import (
     fingerprint,
 )
 from tursotui.platform import PlatformClient
-from tursotui.ui.browse.session import SqlSession
 from tursotui.ui.services import Services
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)

@@ -15,9 +15,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS, generated_users
-from tursotui.ui.browse.offline import OfflineReplica
-from tursotui.ui.browse.query import (
+from tursotui.ops.browse.offline import OfflineReplica
+from tursotui.ops.browse.query import (
     Direction,
     PageRequest,
     Search,
@@ -25,8 +24,9 @@ from tursotui.ui.browse.query import (
     hidden_table,
     prefix_upper_bound,
 )
-from tursotui.ui.browse.view import next_sort, page_request
-from tursotui.ui.sqlconsole.statements import is_read, split_statements
+from tursotui.ops.browse.view import next_sort, page_request
+from tursotui.ops.sql.statements import is_read, split_statements
+from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 
 CASES = settings(
     max_examples=120,

@@ -12,9 +12,9 @@ from tursotui.stopsignals import StopSignals, exit_status, run_stoppable
 
 if TYPE_CHECKING:
     from tursotui.local.host.discovery import RunningTurso
+    from tursotui.ops.snapshot import OrgSnapshot
     from tursotui.platform import PlatformClient
     from tursotui.ui.app import TursoApp
-    from tursotui.ui.data import OrgSnapshot
     from tursotui.ui.services import Services
 
 
@@ -27,8 +27,8 @@ def _import_console() -> tuple[type[TursoApp], type[Services]]:
 
 async def _first_snapshot(platform: PlatformClient) -> OrgSnapshot | None:
     """The dashboard's first data, fetched while Textual imports; None: the console's refresh says why."""
+    from tursotui.ops.snapshot import fetch_snapshot
     from tursotui.platform import PlatformError
-    from tursotui.ui.data import fetch_snapshot
     from tursotui.ui.services import utc_now
 
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from tursotui.libsql import LocalDatabase, ResultSet
+from tursotui.ops.browse.session import SqlSession
 from tursotui.platform import PlatformClient
 from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS
-from tursotui.ui.browse.session import SqlSession
 
 FAKE_SQL_TOKEN = "tursotui-test-sql-token-0123456789abcdef"
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from textual.command import CommandPalette
 
+from tursotui.ops.usage_history import FILE_NAME
 from tursotui.support.redact import mask
 from tursotui.ui.actions import ACTIONS
-from tursotui.ui.history import FILE_NAME
 from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpScreen
 from tursotui.ui.services import LOCAL_HINT
@@ -252,8 +252,8 @@ async def test_first_snapshot_is_in_the_first_frame_and_not_fetched_again(
     """The console fetches the dashboard while Textual imports (console.py) and hands it over."""
     import httpx
 
+    from tursotui.ops.snapshot import fetch_snapshot
     from tursotui.platform import PlatformClient
-    from tursotui.ui.data import fetch_snapshot
 
     prefetch = PlatformClient(
         TOKEN, organization=fake.slug, transport=httpx.MockTransport(fake.handler), max_retries=0

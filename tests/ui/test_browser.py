@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tursotui.ui.browse.query import (
+from tursotui.ops.browse.query import (
     Column,
     PageRequest,
     Search,

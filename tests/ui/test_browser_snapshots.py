@@ -13,8 +13,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tursotui.ops.restore_plan import Verification
 from tursotui.ui.app import TursoApp
-from tursotui.ui.restore_plan import Verification
 from tursotui.ui.screens.choices import Choice
 from tursotui.ui.screens.restore_steps import ProgressScreen, step_title
 from tursotui.ui.screens.restore_verify import VerifyScreen

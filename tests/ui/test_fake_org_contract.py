@@ -11,7 +11,7 @@ from .helpers import NOW
 
 
 async def test_every_call_of_a_refresh_and_a_location_change_matches_the_spec() -> None:
-    from tursotui.ui.data import fetch_snapshot
+    from tursotui.ops.snapshot import fetch_snapshot
 
     org = FakeOrg.acme(usage_in_org=False)
     transport = SpecValidator.default().wrap(org.handler)

@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tursotui.ops import quota
+from tursotui.ops.latency import HttpLatencyProbe, health_url, measure_all
+from tursotui.ops.snapshot import fetch_snapshot, is_primary
+from tursotui.ops.usage_history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.platform import Plan, PlanQuotas, PlatformClient, Subscription
 from tursotui.support import humanize as fmt
-from tursotui.ui import quota
 from tursotui.ui.crash import redact, write_crash_file
-from tursotui.ui.data import fetch_snapshot, is_primary
-from tursotui.ui.history import FILE_NAME, UsageHistory, UsageSample
-from tursotui.ui.latency import HttpLatencyProbe, health_url, measure_all
 
 from .fake_org import TOKEN, FakeOrg
 from .helpers import NOW
@@ -253,10 +253,10 @@ def test_helpers_import_without_textual() -> None:
     modules = [
         "tursotui.ui",
         "tursotui.ui.services",
-        "tursotui.ui.data",
-        "tursotui.ui.quota",
-        "tursotui.ui.history",
-        "tursotui.ui.latency",
+        "tursotui.ops.snapshot",
+        "tursotui.ops.quota",
+        "tursotui.ops.usage_history",
+        "tursotui.ops.latency",
         "tursotui.ui.crash",
         "tursotui.support.humanize",
     ]

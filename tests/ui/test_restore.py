@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tursotui.ops.errors import InputError
-from tursotui.ui.restore_plan import (
+from tursotui.ops.restore_plan import (
     Window,
     check_new_name,
     compare,

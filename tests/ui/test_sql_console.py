@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
 
+from tursotui.ops.sql.history import SqlHistory
 from tursotui.ui.app import TursoApp
 from tursotui.ui.screens.sql_dialogs import (
     ExportScreen,
@@ -19,7 +20,6 @@ from tursotui.ui.screens.sql_dialogs import (
     PlanScreen,
     ScanWarningScreen,
 )
-from tursotui.ui.sqlconsole.history import SqlHistory
 from tursotui.ui.widgets.sql_console import PAGE_SIZE, SqlConsolePane
 
 from .fake_org import FakeHrana, FakeOrg
@@ -249,7 +249,7 @@ async def test_empty_editor_is_refused(make_app: AppFactory, fake: FakeOrg, sql:
 
 
 def test_split_statements_and_scans() -> None:
-    from tursotui.ui.sqlconsole.statements import (
+    from tursotui.ops.sql.statements import (
         PlanStep,
         explainable,
         split_statements,

@@ -11,8 +11,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Sparkline
 
+from tursotui.ops.usage_history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.ui.app import TursoApp
-from tursotui.ui.history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.ui.widgets.quota_bar import QuotaBar
 from tursotui.ui.widgets.usage_pane import UsagePane
 

@@ -22,12 +22,12 @@ from textual.screen import Screen
 from textual.widgets import TabPane
 from textual.worker import WorkerFailed
 
+from tursotui.ops.latency import HttpLatencyProbe, LatencyProbe
+from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.support.loopback import loopback_only_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
 from tursotui.ui.commands import ActionCommands
 from tursotui.ui.crash import redact, write_crash_file
-from tursotui.ui.data import OrgSnapshot
-from tursotui.ui.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.screens.error import ErrorScreen
 from tursotui.ui.screens.help import HelpEntry, HelpScreen, HelpSection

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from tursotui.ops.latency import LatencyProbe
 from tursotui.platform import PlatformClient
-from tursotui.ui.latency import LatencyProbe
 
 if TYPE_CHECKING:
     from tursotui.config import Settings

@@ -20,12 +20,12 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
+from tursotui.ops.latency import LatencyProbe
+from tursotui.ops.quota import PlanInfo
+from tursotui.ops.snapshot import OrgSnapshot, fetch_snapshot
+from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
-from tursotui.ui.data import OrgSnapshot, fetch_snapshot
-from tursotui.ui.history import UsageHistory, UsageSample
-from tursotui.ui.latency import LatencyProbe
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.quota import PlanInfo
 from tursotui.ui.services import Services, banner_text
 from tursotui.ui.token_alerts import token_alerts
 from tursotui.ui.widgets.banner import Banner

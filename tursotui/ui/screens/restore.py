@@ -11,14 +11,9 @@ from typing import TYPE_CHECKING
 from textual.screen import ModalScreen
 
 from tursotui.libsql import LibsqlError
+from tursotui.ops.browse.session import SqlSession
 from tursotui.ops.errors import InputError
-from tursotui.platform import PlatformError
-from tursotui.platform.models import format_timestamp
-from tursotui.support import humanize as fmt
-from tursotui.ui.browse.session import SqlSession
-from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.replication import local_recovery_points
-from tursotui.ui.restore_plan import (
+from tursotui.ops.restore_plan import (
     GAP_WARNING,
     Verification,
     Window,
@@ -30,6 +25,11 @@ from tursotui.ui.restore_plan import (
     retention_for_plan,
     show_time,
 )
+from tursotui.platform import PlatformError
+from tursotui.platform.models import format_timestamp
+from tursotui.support import humanize as fmt
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.replication import local_recovery_points
 from tursotui.ui.screens.choices import Choice
 from tursotui.ui.screens.restore_steps import ProgressScreen, StepScreen, step_title
 from tursotui.ui.screens.restore_verify import VerifyScreen
@@ -85,7 +85,7 @@ async def _window(app: TursoApp, name: str) -> tuple[Window, list[tuple[str, dat
             oldest,
         )
         return window, points
-    from tursotui.ui.data import fetch_plan
+    from tursotui.ops.snapshot import fetch_plan
 
     plan = await fetch_plan(s.platform)
     retention = retention_for_plan(plan.name)

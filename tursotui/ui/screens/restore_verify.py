@@ -14,8 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
+from tursotui.ops.restore_plan import Verification
 from tursotui.platform.models import format_timestamp
-from tursotui.ui.restore_plan import Verification
 from tursotui.ui.screens.choices import Choice, ChoiceScreen
 from tursotui.ui.screens.restore_steps import step_title
 

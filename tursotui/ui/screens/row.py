@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tursotui.libsql.values import Value
-from tursotui.ui.browse.query import NULL_WORD, Column, Query, display_value
+from tursotui.ops.browse.query import NULL_WORD, Column, Query, display_value
 
 
 def sql_value(value: Value) -> str:

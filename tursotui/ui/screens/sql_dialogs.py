@@ -15,8 +15,8 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tursotui.ops.errors import InputError
+from tursotui.ops.sql.export import ExportFormat, resolve_export_path
 from tursotui.support.humanize import home_path
-from tursotui.ui.sqlconsole.export import ExportFormat, resolve_export_path
 
 CSS: list[str | PurePath] = ["modal.tcss", "sql_dialogs.tcss"]
 

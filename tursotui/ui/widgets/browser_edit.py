@@ -10,7 +10,7 @@ from typing import Any
 from textual.app import App
 
 from tursotui.libsql.values import Value
-from tursotui.ui.browse.query import Query, TableInfo, delete_query, insert_query, update_query
+from tursotui.ops.browse.query import Query, TableInfo, delete_query, insert_query, update_query
 from tursotui.ui.screens.row import RowEditorScreen, SqlConfirmScreen
 
 Row = tuple[tuple[Value, ...], dict[str, Value]]

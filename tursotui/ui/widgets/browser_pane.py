@@ -15,11 +15,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Static
 
 from tursotui.libsql import LibsqlError
+from tursotui.ops.browse.query import Direction, PageRequest, Search, TableInfo
+from tursotui.ops.browse.session import Page, SqlSession
+from tursotui.ops.browse.view import next_search_column, next_sort, page_request, status_line
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.browse.query import Direction, PageRequest, Search, TableInfo
-from tursotui.ui.browse.session import Page, SqlSession
-from tursotui.ui.browse.view import next_search_column, next_sort, page_request, status_line
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.screens.row import RowDetailScreen

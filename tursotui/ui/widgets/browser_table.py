@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from tursotui.libsql.values import Value
-from tursotui.ui.browse.query import display_value
+from tursotui.ops.browse.query import display_value
 
 CELL_WIDTH = 32
 

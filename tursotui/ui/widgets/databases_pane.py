@@ -11,11 +11,11 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
+from tursotui.ops.latency import LatencyProbe, measure_all
+from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
 from tursotui.platform import Database, Instance, PlatformError, UsageCounters
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.data import OrgSnapshot, is_primary, primary_locations
-from tursotui.ui.latency import LatencyProbe, measure_all
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.replication import ReplicaLag, local_replication
 from tursotui.ui.screens.confirm import ConfirmLocationScreen

@@ -10,9 +10,9 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label
 
+from tursotui.ops import quota
+from tursotui.ops.quota import LEVEL_CLASSES
 from tursotui.support import humanize as fmt
-from tursotui.ui import quota
-from tursotui.ui.quota import LEVEL_CLASSES
 
 
 class QuotaFill(Widget):

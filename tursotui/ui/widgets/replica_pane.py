@@ -24,11 +24,11 @@ from textual.worker import Worker
 
 from tursotui.libsql import LibsqlError, replica
 from tursotui.libsql.replica import ReplicaStatus
+from tursotui.ops.browse.offline import OfflineReplica
+from tursotui.ops.browse.query import PageRequest, TableInfo
+from tursotui.ops.browse.session import Page
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.browse.offline import OfflineReplica
-from tursotui.ui.browse.query import PageRequest, TableInfo
-from tursotui.ui.browse.session import Page
 from tursotui.ui.crash import redact
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.replica_info import (

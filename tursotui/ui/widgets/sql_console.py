@@ -19,6 +19,19 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tursotui.libsql import HranaClient, LibsqlError
 from tursotui.ops.errors import OpsError
+from tursotui.ops.sql.export import EXPORTS_DIR, default_export_path, export_results
+from tursotui.ops.sql.history import SqlHistory
+from tursotui.ops.sql.outcome import StatementOutcome, cell, short
+from tursotui.ops.sql.statements import (
+    INDEX_CHECK,
+    explain_sql,
+    explainable,
+    plan_steps,
+    plan_text,
+    split_statements,
+    strip_comments,
+    unindexed_scans,
+)
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.messages import ErrorOccurred
@@ -29,19 +42,6 @@ from tursotui.ui.screens.sql_dialogs import (
     ScanWarningScreen,
 )
 from tursotui.ui.services import Services
-from tursotui.ui.sqlconsole.export import EXPORTS_DIR, default_export_path, export_results
-from tursotui.ui.sqlconsole.history import SqlHistory
-from tursotui.ui.sqlconsole.outcome import StatementOutcome, cell, short
-from tursotui.ui.sqlconsole.statements import (
-    INDEX_CHECK,
-    explain_sql,
-    explainable,
-    plan_steps,
-    plan_text,
-    split_statements,
-    strip_comments,
-    unindexed_scans,
-)
 
 PAGE_SIZE = 100
 

@@ -12,12 +12,12 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline
 
+from tursotui.ops import quota
+from tursotui.ops.snapshot import OrgSnapshot
+from tursotui.ops.usage_history import UsageSample
 from tursotui.platform import OrganizationUsageTotals, PlanQuotas, UsageCounters
 from tursotui.support import humanize as fmt
-from tursotui.ui import quota
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.data import OrgSnapshot
-from tursotui.ui.history import UsageSample
 from tursotui.ui.widgets.quota_bar import QuotaBar
 from tursotui.ui.widgets.tables import sync_rows
 

@@ -5,8 +5,8 @@ line under the grid (table · rows and which page · order · search · rows rea
 from __future__ import annotations
 
 from tursotui.libsql.values import Value
-from tursotui.ui.browse.query import Direction, PageRequest, Search, TableInfo
-from tursotui.ui.browse.session import Page
+from tursotui.ops.browse.query import Direction, PageRequest, Search, TableInfo
+from tursotui.ops.browse.session import Page
 
 
 def page_request(

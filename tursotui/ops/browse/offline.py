@@ -1,6 +1,6 @@
 """The local embedded replica's file, browsed read-only with no server (the guide's "offline support").
 
-The same keyset pages as the table browser (:class:`~tursotui.ui.browse.query.PageRequest`: never OFFSET, one
+The same keyset pages as the table browser (:class:`~tursotui.ops.browse.query.PageRequest`: never OFFSET, one
 page in memory), read with stdlib sqlite3 through :func:`tursotui.libsql.replica.open_offline`. Every call opens
 the file and closes it again, so a sync or a reset never finds it held. Synchronous: call it in a thread.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tursotui.libsql import replica
-from tursotui.ui.browse.query import (
+from tursotui.ops.browse.query import (
     INDEX_COLUMNS,
     LIST_TABLES,
     TABLE_COLUMNS,
@@ -19,7 +19,7 @@ from tursotui.ui.browse.query import (
     TableInfo,
     hidden_table,
 )
-from tursotui.ui.browse.session import Page
+from tursotui.ops.browse.session import Page
 
 
 class OfflineReplica:

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from tursotui.libsql import HranaClient, ResultSet
 from tursotui.libsql.values import Value
-from tursotui.platform import PlatformClient
-from tursotui.ui.browse.query import (
+from tursotui.ops.browse.query import (
     INDEX_COLUMNS,
     LIST_TABLES,
     TABLE_COLUMNS,
@@ -22,6 +21,7 @@ from tursotui.ui.browse.query import (
     hidden_table,
     q,
 )
+from tursotui.platform import PlatformClient
 
 if TYPE_CHECKING:
     from tursotui.ops.tokens import TokenLedger

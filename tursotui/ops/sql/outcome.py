@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tursotui.libsql import HranaClient, LibsqlError
-from tursotui.ui.sqlconsole.statements import is_read, strip_comments
+from tursotui.ops.sql.statements import is_read, strip_comments
 
 CELL_WIDTH = 60
 READ_ONLY_REFUSED = (

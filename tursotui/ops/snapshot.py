@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from tursotui.ops.quota import PlanInfo, resolve_plan
 from tursotui.platform import (
     Database,
     Group,
@@ -20,7 +21,6 @@ from tursotui.platform import (
     PlatformError,
     UsageCounters,
 )
-from tursotui.ui.quota import PlanInfo, resolve_plan
 
 T = TypeVar("T")
 USAGE_CONCURRENCY = 8
