@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tursotui.local.control.state import DEFAULT_LOCATION
 from tursotui.platform import PlatformError
+from tursotui.support.xswarm import PRIMARY_LOCATION
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ async def location_choices(platform: Any, *, local: bool) -> LocationChoices:
     """Every location, the closest first (Turso Cloud) or the local default first (local Turso)."""
     locations = await platform.list_locations()
     if local:
-        wanted, how = DEFAULT_LOCATION, "local default"
+        wanted, how = PRIMARY_LOCATION, "local default"
     else:
         try:
             wanted, how = (await platform.closest_region()).server, "closest to you"

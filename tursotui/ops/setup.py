@@ -13,22 +13,23 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from tursotui.backend import Backend
 from tursotui.config import read_env_file, update_config, write_env_file
 from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.load import load_config
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
-from tursotui.local.control.state import DEFAULT_LOCATION
 from tursotui.ops.access import DatabaseAccess, open_database
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.locations import LocationChoices, location_choices
 from tursotui.ops.names import check_name
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformError
-from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS
+from tursotui.support.xswarm import INSERT_USER, PRIMARY_LOCATION, SCHEMA, TEST_USERS
+
+if TYPE_CHECKING:
+    from tursotui.backend import Backend  # a type only: ops never imports the composition root
 
 __all__ = ["LocationChoices", "Setup", "SetupPlan", "StepResult", "location_choices"]
 
@@ -189,7 +190,7 @@ class Setup:
         how = "as asked"
         if chosen is None:
             if self.is_local:
-                chosen, how = DEFAULT_LOCATION, "local default"
+                chosen, how = PRIMARY_LOCATION, "local default"
             else:
                 chosen, how = (await self.platform.closest_region()).server, "closest to you"
         if chosen not in locations:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+PRIMARY_LOCATION = "sjc"
+"""The guide's primary location (`turso db create xswarm-users --location sjc`): the local Turso's
+default location, and what setup picks there when none is asked for."""
+
 SCHEMA: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,

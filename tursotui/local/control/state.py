@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tursotui.support.atomic import atomic_write
+from tursotui.support.xswarm import PRIMARY_LOCATION
 
 STATE_VERSION = 1
 ORG_SLUG = "local"
@@ -33,7 +34,7 @@ LOCATIONS: dict[str, str] = {
     "bom": "Mumbai (India) - local sqld",
     "sin": "Singapore - local sqld",
 }
-DEFAULT_LOCATION = "sjc"
+DEFAULT_LOCATION = PRIMARY_LOCATION
 
 
 SIZE_UNITS = {"": 1, "b": 1, "kb": 1_000, "mb": 1_000_000, "gb": 1_000_000_000}
