@@ -26,7 +26,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_version_and_help_do_not_import_textual(flag: str) -> None:
     code = (
-        "import sys\nfrom tursotui.cli import main\n"
+        "import sys\nfrom tursotui.entry import main\n"
         f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('textual', 'httpx', 'rich') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"

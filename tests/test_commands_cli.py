@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.cli import main
+from tursotui.entry import main
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError
 from tursotui.local.host.service import LocalTurso

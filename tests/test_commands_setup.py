@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.cli import main
 from tursotui.config import load_config, read_env_file
+from tursotui.entry import main
 
 
 def _args(tmp_path: Path, *extra: str) -> list[str]:

@@ -13,7 +13,7 @@ LOWER_LAYERS = [
     "tursotui.local",
     "tursotui.config",
     "tursotui.ops",
-    "tursotui.commands",
+    "tursotui.cli",
     "tursotui.support",
 ]
 

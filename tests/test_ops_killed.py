@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.cli import main
+from tursotui.entry import main
 from tursotui.libsql import HranaClient
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import source_row_counts

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.cli import main
+from tursotui.entry import main
 
 CONFIG = """# my settings: keep this comment
 [turso]

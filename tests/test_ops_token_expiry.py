@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.cli import main
 from tursotui.config import read_env_file
 from tursotui.config.envfile import AUTH_TOKEN
+from tursotui.entry import main
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.browse.session import SqlSession
 from tursotui.ops.tokens import (

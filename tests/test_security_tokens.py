@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tursotui.cli import main
+from tursotui.entry import main
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import HranaError
 from tursotui.local.engine.sqld import free_port

@@ -2,6 +2,6 @@
 
 import sys
 
-from tursotui.cli import main
+from tursotui.entry import main
 
 sys.exit(main())

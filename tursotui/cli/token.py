@@ -11,7 +11,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from tursotui.commands._common import OK, Context, run
+from tursotui.cli.context import OK, Context, run
 from tursotui.config import AUTH_TOKEN, read_env_file, write_env_file
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.names import check_name

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tursotui.commands._common import OK, Context, run
+from tursotui.cli.context import OK, Context, run
 from tursotui.ops.access import open_database
 from tursotui.ops.backup import BackupProgress, backup_database, prepare_directory
 from tursotui.ops.backups import (

@@ -13,13 +13,13 @@ from importlib import import_module
 from typing import Any
 
 MODULES = {
-    "db": "tursotui.commands.db",
-    "restore": "tursotui.commands.restore",
-    "backup": "tursotui.commands.backup",
-    "import": "tursotui.commands.imports",
-    "token": "tursotui.commands.token",
-    "setup": "tursotui.commands.setup",
-    "replica": "tursotui.commands.replica",
+    "db": "tursotui.cli.db",
+    "restore": "tursotui.cli.restore",
+    "backup": "tursotui.cli.backup",
+    "import": "tursotui.cli.imports",
+    "token": "tursotui.cli.token",
+    "setup": "tursotui.cli.setup",
+    "replica": "tursotui.cli.replica",
 }
 
 
@@ -124,7 +124,7 @@ def register(sub: Any) -> None:
         "decode", parents=[common], help="show a JWT's claims (read from stdin, not verified)"
     )
 
-    from tursotui.commands.setup_args import add_parser as add_setup
+    from tursotui.cli.setup_args import add_parser as add_setup
 
     add_setup(sub, common)
 

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from tursotui.commands._common import OK, Context, run
+from tursotui.cli.context import OK, Context, run
 from tursotui.ops.names import check_name
 from tursotui.platform import Database, UsageCounters
 from tursotui.support.humanize import human_size

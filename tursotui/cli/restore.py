@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tursotui.commands._common import OK, Context, run
+from tursotui.cli.context import OK, Context, run
 from tursotui.ops.names import check_name
 from tursotui.ops.restore import parse_restore_time, restore_database
 from tursotui.platform.models import format_timestamp

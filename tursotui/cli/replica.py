@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from tursotui.commands._common import OK, Context, run
+from tursotui.cli.context import OK, Context, run
 from tursotui.libsql import replica
 from tursotui.ops.errors import InputError
 from tursotui.support.humanize import human_size

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from tursotui.commands._common import OK, Context, run
+from tursotui.cli.context import OK, Context, run
 from tursotui.ops.access import open_database
 from tursotui.ops.import_source import ImportSource, open_source
 from tursotui.ops.importer import (

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo-users", type=int, default=3000, help="generated users in a new demo org"
     )
-    from tursotui.commands import register
+    from tursotui.cli import register
 
     register(sub)
     return parser
@@ -120,7 +120,7 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         return _install_sqld
     if args.command == "local" and args.local_command == "serve":
         return _local_serve
-    from tursotui.commands import handler
+    from tursotui.cli import handler
 
     command = handler(args)
     if command is not None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from tursotui.backend import open_backend
-from tursotui.commands._common import FAILED, OK, Context, run
+from tursotui.cli.context import FAILED, OK, Context, run
 from tursotui.ops.errors import InputError
 from tursotui.ops.setup import Setup, SetupPlan, StepResult
 
