@@ -61,7 +61,9 @@ class Pty:
         os.close(self.master)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGINT], ids=lambda s: s.name
+)
 def test_a_signalled_console_restores_the_terminal_and_stops_its_children(
     seeded: Setup, tmp_path: Path, sig: signal.Signals
 ) -> None:
