@@ -12,7 +12,8 @@ import sys
 from datetime import UTC, datetime
 
 from tursotui.cli.context import OK, Context, run
-from tursotui.config import AUTH_TOKEN, read_env_file, write_env_file
+from tursotui.config import AUTH_TOKEN, read_env_file
+from tursotui.config.point import point_at_database
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.names import check_name
 from tursotui.ops.token_actions import issue_token, rotate_tokens, rotation_scope
@@ -62,7 +63,7 @@ async def _create(ctx: Context) -> int:
     token = issued.token
     saved = None
     if args.write_env:
-        saved = write_env_file(env_path, {AUTH_TOKEN: token}, backup=True)
+        saved = point_at_database(None, env_path, token=token).env_backup
     entry = issued.entry
     if ctx.json:
         ctx.emit(

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from tursotui.config import read_env_file, update_config, write_env_file
+from tursotui.config import read_env_file, update_config
 from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.load import load_config
+from tursotui.config.point import point_at_database
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.access import DatabaseAccess, open_database
@@ -282,29 +283,19 @@ class Setup:
             "turso.replica_regions": [loc for loc in group.locations if loc != group.primary],
             "tursotui.target": "local" if self.is_local else "cloud",
         }
-        changed = []
-        config = load_config(self.settings.config_path)
-        current = {
-            "turso.database_name": config.turso.database_name,
-            "turso.organization": config.turso.organization,
-            "turso.database_url": config.turso.database_url,
-            "turso.primary_region": config.turso.primary_region,
-            "turso.replica_regions": list(config.turso.replica_regions),
-            "tursotui.target": config.tursotui.target,
-        }
-        updates = {k: v for k, v in wanted.items() if current.get(k) != v}
-        kept: list[str] = []
-        if updates:
-            saved = update_config(self.settings.config_path, updates, backup=True)
-            changed.append(f"config.toml ({', '.join(sorted(updates))})")
-            kept.append(_kept(self.settings.config_path, saved))
-        if self.state.minted and self.state.token:
-            env = self.settings.env_path
-            saved = write_env_file(env, {AUTH_TOKEN: self.state.token}, backup=True)
-            changed.append(f".env ({AUTH_TOKEN}, mode 0600)")
-            kept.append(_kept(env, saved))
-        if not changed:
+        token = self.state.token if self.state.minted else None
+        pointed = point_at_database(
+            self.settings.config_path, self.settings.env_path, config=wanted, token=token
+        )
+        if not pointed.changed:
             return "skipped", "config.toml and .env already point at the database", []
+        changed, kept = [], []
+        if pointed.config_keys:
+            changed.append(f"config.toml ({', '.join(pointed.config_keys)})")
+            kept.append(_kept(self.settings.config_path, pointed.config_backup))
+        if pointed.env_written:
+            changed.append(f".env ({AUTH_TOKEN}, mode 0600)")
+            kept.append(_kept(self.settings.env_path, pointed.env_backup))
         return "done", "wrote " + " and ".join(changed) + "; " + "; ".join(kept), []
 
     async def _schema(self) -> tuple[Status, str, list[str]]:

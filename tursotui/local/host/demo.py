@@ -13,10 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tursotui.config import Settings, write_env_file
-from tursotui.config.envfile import AUTH_TOKEN
+from tursotui.config import Settings
+from tursotui.config.point import point_at_database
 from tursotui.config.schema import is_loopback
-from tursotui.config.write import update_config
 from tursotui.libsql import HranaClient
 from tursotui.local.control.state import DEFAULT_LOCATION
 from tursotui.local.host.service import LocalTurso
@@ -153,9 +152,10 @@ def _point_files_at(
     turso: LocalTurso, url: str, token: str, config_path: Path, env_path: Path
 ) -> tuple[str, ...]:
     """config.toml and .env pointed at the demo database; an existing file is backed up first."""
-    config_backup = update_config(
+    pointed = point_at_database(
         config_path,
-        {
+        env_path,
+        config={
             "turso.database_name": DEMO_DATABASE,
             "turso.organization": turso.organization,
             "turso.database_url": url,
@@ -163,21 +163,11 @@ def _point_files_at(
             "turso.replica_regions": list(DEMO_REPLICAS),
             "tursotui.target": "local",
         },
-        backup=_has_content(config_path),
+        token=token,
     )
-    env_backup = write_env_file(env_path, {AUTH_TOKEN: token}, backup=_has_content(env_path))
     notes = [f"Pointed {config_path} and {env_path} at the demo database {DEMO_DATABASE}."]
     notes += [
         f"The previous {saved.name.split('.bak-')[0]} is kept as {saved}."
-        for saved in (config_backup, env_backup)
-        if saved
+        for saved in pointed.backups
     ]
     return tuple(notes)
-
-
-def _has_content(path: Path) -> bool:
-    """An existing, non-empty file: rewriting it keeps a backup (an empty one has nothing to lose)."""
-    try:
-        return path.stat().st_size > 0
-    except FileNotFoundError:
-        return False

@@ -227,9 +227,7 @@ async def _verify(app: TursoApp, source: str, new: str) -> Verification:
 async def _point_config(app: TursoApp, new: str, url: str) -> None:
     import asyncio
 
-    from tursotui.config import write_env_file
-    from tursotui.config.envfile import AUTH_TOKEN
-    from tursotui.config.write import update_config
+    from tursotui.config.point import point_at_database
 
     s = app.services
     if s.config_path is None or s.env_path is None:
@@ -248,17 +246,14 @@ async def _point_config(app: TursoApp, new: str, url: str) -> None:
         target=s.target,
     )
     s.secrets = (*s.secrets, minted.token)
-    config_path, env_path = s.config_path, s.env_path
-    config_backup = await asyncio.to_thread(
-        update_config,
-        config_path,
-        {"turso.database_name": new, "turso.database_url": url},
-        backup=True,
+    pointed = await asyncio.to_thread(
+        point_at_database,
+        s.config_path,
+        s.env_path,
+        config={"turso.database_name": new, "turso.database_url": url},
+        token=minted.token,
     )
-    env_backup = await asyncio.to_thread(
-        write_env_file, env_path, {AUTH_TOKEN: minted.token}, backup=True
-    )
-    backups = ", ".join(str(p) for p in (config_backup, env_backup) if p) or "none (new files)"
+    backups = ", ".join(str(p) for p in pointed.backups) or "none (new files)"
     expires = minted.entry.expires_at or "never"
     app.notify(
         f"config.toml and .env now point at {new}; backups: {backups}. Its token "

@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
 from tursotui.ops.token_actions import RotationScope
@@ -127,7 +128,7 @@ class TokenCreatedScreen(ModalScreen[None]):
         Binding("w", "write_env", "Write .env", tooltip="Set TURSO_AUTH_TOKEN in .env", id="token_created.env"),
         Binding("escape,enter", "close", "Close", key_display="esc", id="token_created.close"),
     ]  # fmt: skip
-    ENV_KEY = "TURSO_AUTH_TOKEN"
+    ENV_KEY = AUTH_TOKEN
 
     def __init__(self, token: str, entry: LedgerEntry, env_path: Path | None) -> None:
         super().__init__()
@@ -167,10 +168,10 @@ class TokenCreatedScreen(ModalScreen[None]):
             self.notify("No .env file configured", severity="warning", timeout=3, markup=False)
             return
         from tursotui.config import ConfigError
-        from tursotui.config.envfile import write_env_file
+        from tursotui.config.point import point_at_database
 
         try:
-            backup = write_env_file(self.env_path, {self.ENV_KEY: self._token}, backup=True)
+            backup = point_at_database(None, self.env_path, token=self._token).env_backup
         except (OSError, ConfigError) as exc:
             self.notify(
                 f"Cannot write {self.env_path}: {exc}", severity="error", timeout=8, markup=False
