@@ -13,7 +13,7 @@ import logging
 import resource
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 
 HEADER_TIMEOUT = 10.0
 """Seconds a client has to send a whole request head, from its first byte or from the connection."""
@@ -237,7 +237,17 @@ def _guarded_h11() -> type[asyncio.Protocol]:
     return GuardedH11Protocol
 
 
-def uvicorn_limits() -> dict[str, object]:
+class UvicornLimits(TypedDict):
+    """The ``uvicorn.Config`` keyword arguments :func:`uvicorn_limits` sets, typed as uvicorn takes them."""
+
+    http: type[asyncio.Protocol]
+    timeout_keep_alive: int
+    limit_concurrency: int
+    h11_max_incomplete_event_size: int
+    backlog: int
+
+
+def uvicorn_limits() -> UvicornLimits:
     """Keyword arguments for ``uvicorn.Config`` serving the Platform API (see the module doc)."""
     quiet_accept_errors()
     return {

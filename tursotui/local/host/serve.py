@@ -129,7 +129,7 @@ async def serve_api(
         log_level="warning",
         lifespan="off",
         timeout_graceful_shutdown=STOP_GRACE,
-        **uvicorn_limits(),  # type: ignore[arg-type]  # head timeout, keep-alive, connection cap
+        **uvicorn_limits(),  # head timeout, keep-alive, connection cap
     )
     server = Server(config)
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
