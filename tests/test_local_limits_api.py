@@ -6,13 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
+from local_fixtures import closed_by_server, serving
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tursotui.local.engine import limits
-from tursotui.local.engine.sqld import free_port
 
 
 async def _ok(_request: object) -> JSONResponse:
@@ -23,25 +22,8 @@ async def _ok(_request: object) -> JSONResponse:
 async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
     monkeypatch.setattr(limits, "HEADER_TIMEOUT", 1.0)
     monkeypatch.setattr(limits, "API_MAX_CONNECTIONS", 40)
-    port = free_port()
-    app = Starlette(routes=[Route("/v1/ok", _ok)])
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        **limits.uvicorn_limits(),
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag only)
-        await asyncio.sleep(0.01)
-    try:
+    async with serving(Starlette(routes=[Route("/v1/ok", _ok)])) as port:
         yield port
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def _get(port: int) -> bytes:
@@ -52,33 +34,18 @@ async def _get(port: int) -> bytes:
     return data
 
 
-async def _closed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drip: bool) -> bool:
-    """Keep the head unfinished (one byte every 0.2 s when ``drip``) until the server closes, up to 10 s."""
-    for _ in range(50):
-        if drip:
-            writer.write(b"X")
-        try:
-            if await asyncio.wait_for(reader.read(1024), 0.2) == b"":
-                return True
-        except TimeoutError:
-            continue
-        except ConnectionError:
-            return True
-    return False
-
-
 async def test_a_slowloris_connection_is_closed_after_the_head_timeout(api: int) -> None:
     silent = await asyncio.open_connection("127.0.0.1", api)
     dripping = await asyncio.open_connection("127.0.0.1", api)
     dripping[1].write(b"GET /v1/ok HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-    assert await _closed(*silent, drip=False)
-    assert await _closed(*dripping, drip=True)
+    assert await closed_by_server(*silent, drip=False)
+    assert await closed_by_server(*dripping, drip=True)
     # Keep-alive: a second request trickled after a first one is closed too.
     reader, writer = await asyncio.open_connection("127.0.0.1", api)
     writer.write(b"GET /v1/ok HTTP/1.1\r\nHost: x\r\n\r\n")
     assert b"200 OK" in await reader.readuntil(b'{"ok":true}')
     writer.write(b"GET /v1/ok HTTP/1.1\r\nX-Slow: ")
-    assert await _closed(reader, writer, drip=True)
+    assert await closed_by_server(reader, writer, drip=True)
     assert b"200 OK" in await _get(api)
 
 

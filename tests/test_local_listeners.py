@@ -14,12 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from local_fixtures import serving, started_org
 
 from tursotui.libsql import HranaClient
-from tursotui.local.engine import limits
 from tursotui.local.engine.proxy import namespace_header
-from tursotui.local.engine.sqld import free_port
 from tursotui.local.host.service import LocalTurso
 
 PIPELINE = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"type": "close"}]}
@@ -28,18 +26,13 @@ PIPELINE = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"typ
 @pytest.fixture
 async def org(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
     """Group ``default`` (sjc + a fra replica) with database ``app``, group ``g2`` with ``other``."""
-    turso = await LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary).start()
-    platform = turso.platform_client(max_retries=0)
-    try:
-        await platform.create_group("default", "sjc")
-        await platform.add_location("default", "fra")
-        await platform.create_group("g2", "sjc")
-        await platform.create_database("app", "default")
-        await platform.create_database("other", "g2")
+    async with started_org(
+        tmp_path / "local",
+        sqld_binary,
+        groups={"default": ["sjc", "fra"], "g2": ["sjc"]},
+        databases=[("app", "default"), ("other", "g2")],
+    ) as turso:
         yield turso
-    finally:
-        await platform.aclose()
-        await turso.close()
 
 
 async def test_no_sqld_serves_a_default_namespace(org: LocalTurso) -> None:
@@ -180,26 +173,8 @@ async def _probe(http: httpx.AsyncClient, listener: Listener, tokens: dict[str, 
     return "handshake refused"
 
 
-async def _serve_api(turso: LocalTurso) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
-    port = free_port()
-    config = uvicorn.Config(
-        turso.app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        **limits.uvicorn_limits(),  # type: ignore[arg-type]
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag only)
-        await asyncio.sleep(0.01)
-    return server, task, port
-
-
 async def _every_listener_refuses(turso: LocalTurso, tokens: dict[str, str]) -> dict[str, int]:
-    server, task, api_port = await _serve_api(turso)
-    try:
+    async with serving(turso.app) as api_port:
         listeners = _listeners(turso, api_port)
         pids = [
             os.getpid(),
@@ -214,9 +189,6 @@ async def _every_listener_refuses(turso: LocalTurso, tokens: dict[str, str]) -> 
                 await _probe(http, listener, tokens)
                 counts[listener.kind] = counts.get(listener.kind, 0) + 1
         return counts
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_every_listener_gives_a_stranger_nothing_before_and_after_a_restart(

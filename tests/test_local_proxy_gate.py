@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_fixtures import started_org
 
 from tursotui.local.engine.proxy import namespace_header
 from tursotui.local.host.service import LocalTurso
@@ -27,17 +28,13 @@ SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "select 1"}}, {"type"
 
 @pytest.fixture
 async def two_groups(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
-    turso = await LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary).start()
-    platform = turso.platform_client(max_retries=0)
-    try:
-        await platform.create_group("default", "sjc")
-        await platform.create_group("g2", "sjc")
-        await platform.create_database("app", "default")
-        await platform.create_database("other", "g2")
+    async with started_org(
+        tmp_path / "local",
+        sqld_binary,
+        groups={"default": ["sjc"], "g2": ["sjc"]},
+        databases=[("app", "default"), ("other", "g2")],
+    ) as turso:
         yield turso
-    finally:
-        await platform.aclose()
-        await turso.close()
 
 
 async def _raw(port: int, request: bytes) -> bytes:

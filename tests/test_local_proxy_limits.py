@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from local_fixtures import closed_by_server
 
 from tursotui.local.engine import limits
 from tursotui.local.engine.proxy import NamespaceProxy
@@ -46,23 +47,6 @@ async def _query(port: int, token: str) -> int:
         return answer.status_code
 
 
-async def _closed_by_server(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, drip: bool
-) -> bool:
-    """Keep a head unfinished (a byte every 0.2 s when ``drip``) until the server closes (≤ 10 s)."""
-    for _ in range(50):
-        if drip:
-            writer.write(b"X")
-        try:
-            if await asyncio.wait_for(reader.read(1024), 0.2) == b"":
-                return True
-        except TimeoutError:
-            continue
-        except ConnectionError:
-            return True
-    return False
-
-
 async def test_slowloris_and_idle_connections_are_closed(
     org: tuple[LocalTurso, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,8 +57,8 @@ async def test_slowloris_and_idle_connections_are_closed(
     silent = await asyncio.open_connection("127.0.0.1", port)
     dripping = await asyncio.open_connection("127.0.0.1", port)
     dripping[1].write(b"POST /v3/pipeline HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-    assert await _closed_by_server(*silent, drip=False)
-    assert await _closed_by_server(*dripping, drip=True)
+    assert await closed_by_server(*silent, drip=False)
+    assert await closed_by_server(*dripping, drip=True)
     # A keep-alive connection: served, then closed once idle, and a trickled second head is closed too.
     body = b'{"requests":[{"type":"execute","stmt":{"sql":"select 1"}}]}'
     request = (
@@ -90,7 +74,7 @@ async def test_slowloris_and_idle_connections_are_closed(
         await reader.readuntil(b"}]}")
         if second is not None:
             writer.write(second)
-        assert await _closed_by_server(reader, writer, drip=second is not None)
+        assert await closed_by_server(reader, writer, drip=second is not None)
     assert await _query(port, token) == 200
 
 

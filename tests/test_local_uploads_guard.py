@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from local_fixtures import started_org
 
 from tursotui.local.control import plans
 from tursotui.local.engine import limits
@@ -26,18 +27,17 @@ MiB = 1 << 20
 
 @pytest.fixture
 async def org(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
-    turso = await LocalTurso(tmp_path / "local", recovery_interval=0, binary=sqld_binary).start()
-    platform = turso.platform_client(max_retries=0)
-    try:
-        await platform.create_group("default", "sjc")
-        await platform.create_group("g2", "sjc")
-        await platform.create_database("target", "default", seed=Seed.upload())
-        await platform.create_database("plain", "default")
-        await platform.create_database("other", "g2", seed=Seed.upload())
+    async with started_org(
+        tmp_path / "local",
+        sqld_binary,
+        groups={"default": ["sjc"], "g2": ["sjc"]},
+        databases=[
+            ("target", "default", Seed.upload()),
+            ("plain", "default"),
+            ("other", "g2", Seed.upload()),
+        ],
+    ) as turso:
         yield turso
-    finally:
-        await platform.aclose()
-        await turso.close()
 
 
 def _uploads(turso: LocalTurso) -> list[str]:
