@@ -26,8 +26,8 @@ from tursotui.ops.browse.query import PageRequest, Search
 from tursotui.ops.browse.session import SqlSession
 from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp
+from tursotui.ui.panes.browser import BrowserPane
 from tursotui.ui.services import Services, banner_text
-from tursotui.ui.widgets.browser_pane import BrowserPane
 
 sys.path.insert(0, str(Path(__file__).parent))
 from backup_1m import FILL, ROWS

@@ -23,6 +23,8 @@ from tursotui.config import Settings
 from tursotui.local.host.discovery import RunningTurso, find_running
 
 if TYPE_CHECKING:
+    from tursotui.config import CliOptions
+    from tursotui.local.host.process import LocalTursoProcess
     from tursotui.local.host.service import LocalTurso
     from tursotui.platform import PlatformClient
 
@@ -180,3 +182,11 @@ async def running_or_free(
             continue
         probe.release()
         return None
+
+
+async def spawn_local_turso(options: CliOptions, local_dir: Path) -> LocalTursoProcess:
+    """The local Turso in a child process (the console's way: it boots on the other core while the app
+    imports); the console reaches it through this layer, never through ``tursotui.local`` itself."""
+    from tursotui.local.host.process import LocalTursoProcess
+
+    return await LocalTursoProcess.spawn(options, local_dir)

@@ -125,9 +125,14 @@ def _dispatch(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
     command = handler(args)
     if command is not None:
         return command
-    from tursotui.console import run_console
+    return _console
 
-    return run_console
+
+def _console(args: argparse.Namespace) -> int:
+    from tursotui.config import CliOptions
+    from tursotui.ui.launch import run_console
+
+    return run_console(CliOptions.from_args(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

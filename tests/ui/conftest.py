@@ -11,7 +11,7 @@ import pytest
 
 from tursotui.platform import PlatformClient
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.confirm import ConfirmLocationScreen
+from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.services import Services, banner_text
 
 from .fake_org import TOKEN, FakeOrg

@@ -13,10 +13,10 @@ from textual.command import CommandPalette
 from tursotui.ops.usage_history import FILE_NAME
 from tursotui.support.redact import mask
 from tursotui.ui.actions import ACTIONS
-from tursotui.ui.screens.error import ErrorScreen
-from tursotui.ui.screens.help import HelpScreen
+from tursotui.ui.dialogs.error import ErrorScreen
+from tursotui.ui.dialogs.help import HelpScreen
+from tursotui.ui.panes.databases import DatabasesPane
 from tursotui.ui.services import LOCAL_HINT
-from tursotui.ui.widgets.databases_pane import DatabasesPane
 
 from .fake_org import TOKEN, FakeOrg
 from .helpers import NOW, AppFactory, ready, shown_banner

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tursotui.ui.app import TursoApp
-from tursotui.ui.widgets.backups_pane import BackupsPane
+from tursotui.ui.panes.backups import BackupsPane
 
 from .fake_org import FakeHrana, FakeOrg
 from .helpers import AppFactory, ready

@@ -20,8 +20,8 @@ from tursotui.ops.browse.query import (
     prefix_upper_bound,
     update_query,
 )
-from tursotui.ui.screens.row import RowDetailScreen, RowEditorScreen, SqlConfirmScreen
-from tursotui.ui.widgets.browser_pane import BrowserPane
+from tursotui.ui.dialogs.row import RowDetailScreen, RowEditorScreen, SqlConfirmScreen
+from tursotui.ui.panes.browser import BrowserPane
 
 from .browser_fakes import USERS, install
 from .fake_org import FakeOrg
@@ -208,8 +208,8 @@ async def test_table_picker_hides_internal_tables(
 
 def test_replication_lag_parsed_and_shown() -> None:
     from tursotui.platform import Instance
+    from tursotui.ui.panes.databases import instance_cells
     from tursotui.ui.replication import parse_replication
-    from tursotui.ui.widgets.databases_pane import instance_cells
 
     lags = parse_replication(
         {

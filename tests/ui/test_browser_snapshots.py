@@ -15,9 +15,9 @@ from textual.widgets import Input
 
 from tursotui.ops.restore_plan import Verification
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.choices import Choice
-from tursotui.ui.screens.restore_steps import ProgressScreen, step_title
-from tursotui.ui.screens.restore_verify import VerifyScreen
+from tursotui.ui.dialogs.choices import Choice
+from tursotui.ui.wizards.restore_steps import ProgressScreen, step_title
+from tursotui.ui.wizards.restore_verify import VerifyScreen
 
 from .browser_fakes import FAKE_SQL_TOKEN, install
 from .fake_org import TOKEN, FakeOrg
@@ -176,7 +176,7 @@ def test_restore_recovery_point_local(
     size: tuple[int, int],
 ) -> None:
     from tursotui.ui.replication import RecoveryPoint, RecoveryPoints
-    from tursotui.ui.screens import restore
+    from tursotui.ui.wizards import restore
 
     points = RecoveryPoints(
         (

@@ -7,10 +7,10 @@ from typing import Any
 from textual.widgets import Button, DataTable, Input, OptionList
 
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.confirm import DEPRECATION_NOTE, ConfirmLocationScreen
-from tursotui.ui.screens.error import ErrorScreen
-from tursotui.ui.screens.picker import LocationPickerScreen
-from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.dialogs.confirm import DEPRECATION_NOTE, ConfirmLocationScreen
+from tursotui.ui.dialogs.error import ErrorScreen
+from tursotui.ui.dialogs.picker import LocationPickerScreen
+from tursotui.ui.panes.databases import DatabasesPane
 
 from .fake_org import FakeOrg
 from .helpers import AppFactory, ready

@@ -21,11 +21,11 @@ from tursotui.local.host.demo import DEMO_DATABASE, ensure_demo_org
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import TokenLedger, decode_claims, fingerprint
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.restore_steps import StepScreen
-from tursotui.ui.screens.restore_verify import VerifyScreen
-from tursotui.ui.screens.row import RowEditorScreen, SqlConfirmScreen
-from tursotui.ui.widgets.browser_pane import BrowserPane
-from tursotui.ui.widgets.databases_pane import DatabasesPane
+from tursotui.ui.dialogs.row import RowEditorScreen, SqlConfirmScreen
+from tursotui.ui.panes.browser import BrowserPane
+from tursotui.ui.panes.databases import DatabasesPane
+from tursotui.ui.wizards.restore_steps import StepScreen
+from tursotui.ui.wizards.restore_verify import VerifyScreen
 
 from .helpers import local_app
 

@@ -16,15 +16,15 @@ from tursotui.libsql import AuthError, HranaClient
 from tursotui.local.host.demo import ensure_demo_org
 from tursotui.local.host.service import LocalTurso
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.sql_dialogs import ExportScreen, ScanWarningScreen
-from tursotui.ui.screens.token_dialogs import (
+from tursotui.ui.dialogs.sql import ExportScreen, ScanWarningScreen
+from tursotui.ui.dialogs.tokens import (
     RotateConfirmScreen,
     TokenCreatedScreen,
     TokenCreateScreen,
 )
+from tursotui.ui.panes.backups import BackupsPane
+from tursotui.ui.panes.sql import SqlConsolePane
 from tursotui.ui.services import Services, banner_text
-from tursotui.ui.widgets.backups_pane import BackupsPane
-from tursotui.ui.widgets.sql_console import SqlConsolePane
 
 from .helpers import fixed_probe, ready
 

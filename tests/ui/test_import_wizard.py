@@ -22,14 +22,14 @@ from tursotui.ops.import_source import open_source
 from tursotui.ops.importer import ImportProgress, import_new, plan_new
 from tursotui.platform import PlatformClient
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.import_screens import PreviewScreen, ResultScreen, TaskScreen
-from tursotui.ui.screens.import_wizard import (
+from tursotui.ui.wizards.import_screens import PreviewScreen, ResultScreen, TaskScreen
+from tursotui.ui.wizards.importing import (
     READ_ONLY_REFUSAL,
     check_new_database,
     default_name,
     describe_source_path,
 )
-from tursotui.ui.screens.restore_steps import StepScreen
+from tursotui.ui.wizards.restore_steps import StepScreen
 
 from .helpers import local_app
 

@@ -20,9 +20,9 @@ from tursotui.libsql.values import decode_value
 from tursotui.ops.import_source import open_source
 from tursotui.ops.importer import ImportResult, TablePlan, plan_new
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.import_screens import PreviewScreen, ResultScreen
-from tursotui.ui.screens.import_wizard import step_title
-from tursotui.ui.screens.restore_steps import StepScreen
+from tursotui.ui.wizards.import_screens import PreviewScreen, ResultScreen
+from tursotui.ui.wizards.importing import step_title
+from tursotui.ui.wizards.restore_steps import StepScreen
 
 from .fake_org import FakeHrana, FakeOrg, _value
 from .helpers import AppFactory, ready

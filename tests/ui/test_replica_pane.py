@@ -20,11 +20,11 @@ from tursotui.libsql import HranaClient, replica
 from tursotui.local.engine.sqld import free_port
 from tursotui.local.host.service import LocalTurso
 from tursotui.ui.app import TursoApp
+from tursotui.ui.dialogs.picker import LocationPickerScreen
+from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
+from tursotui.ui.panes.replica import ReplicaPane
 from tursotui.ui.replica_info import NEEDS_AUTH, NO_SETTINGS, NO_URL
 from tursotui.ui.replication import local_replication
-from tursotui.ui.screens.picker import LocationPickerScreen
-from tursotui.ui.screens.replica_reset import ConfirmReplicaResetScreen
-from tursotui.ui.widgets.replica_pane import ReplicaPane
 
 from .fake_org import FakeOrg
 from .helpers import AppFactory, local_app

@@ -19,8 +19,8 @@ from tursotui.ops.restore_plan import (
     retention_for_plan,
     show_time,
 )
-from tursotui.ui.screens.restore import READ_ONLY_REFUSAL
-from tursotui.ui.screens.restore_steps import StepScreen
+from tursotui.ui.wizards.restore import READ_ONLY_REFUSAL
+from tursotui.ui.wizards.restore_steps import StepScreen
 
 from .fake_org import FakeOrg
 from .helpers import NOW, AppFactory, ready

@@ -20,14 +20,14 @@ from tursotui.local.host.service import LocalTurso
 from tursotui.ops.setup import LocationChoices, location_choices
 from tursotui.support.xswarm import SCHEMA
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.setup_form import (
+from tursotui.ui.wizards.setup import SetupProgressScreen, statement_line
+from tursotui.ui.wizards.setup_form import (
     FieldError,
     FormContext,
     FormValues,
     SetupFormScreen,
     build_plan,
 )
-from tursotui.ui.screens.setup_wizard import SetupProgressScreen, statement_line
 
 from .helpers import local_app
 

@@ -18,8 +18,8 @@ from textual.widgets import Input
 
 from tursotui.config import Config, Settings
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.setup_form import SetupFormScreen
-from tursotui.ui.screens.setup_wizard import SetupProgressScreen
+from tursotui.ui.wizards.setup import SetupProgressScreen
+from tursotui.ui.wizards.setup_form import SetupFormScreen
 
 from .fake_org import TOKEN, FakeOrg
 from .helpers import AppFactory, ready, write_screenshot

@@ -14,13 +14,13 @@ from textual.widgets import DataTable, Input, Static, TextArea
 
 from tursotui.ops.sql.history import SqlHistory
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.sql_dialogs import (
+from tursotui.ui.dialogs.sql import (
     ExportScreen,
     HistoryScreen,
     PlanScreen,
     ScanWarningScreen,
 )
-from tursotui.ui.widgets.sql_console import PAGE_SIZE, SqlConsolePane
+from tursotui.ui.panes.sql import PAGE_SIZE, SqlConsolePane
 
 from .fake_org import FakeHrana, FakeOrg
 from .helpers import AppFactory, ready
@@ -280,7 +280,7 @@ def test_split_statements_and_scans() -> None:
 async def test_typing_stays_in_the_editor_and_help_lists_the_keys(
     make_app: AppFactory, fake: FakeOrg
 ) -> None:
-    from tursotui.ui.screens.help import HelpScreen
+    from tursotui.ui.dialogs.help import HelpScreen
 
     hrana = FakeHrana.users(1)
     app = make_app(fake, sql_opener=hrana.opener())

@@ -17,8 +17,8 @@ from textual.widgets import Input, TextArea
 
 from tursotui.ops.tokens import LedgerEntry, TokenLedger
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.token_dialogs import RotateConfirmScreen
-from tursotui.ui.widgets.sql_console import SqlConsolePane
+from tursotui.ui.dialogs.tokens import RotateConfirmScreen
+from tursotui.ui.panes.sql import SqlConsolePane
 
 from .fake_org import TOKEN, FakeHrana, FakeOrg, fake_jwt
 from .helpers import AppFactory, ready, write_screenshot

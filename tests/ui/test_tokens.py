@@ -13,14 +13,14 @@ from textual.widgets import Button, Input, Static
 
 from tursotui.ops.tokens import LedgerEntry, TokenLedger
 from tursotui.ui.app import TursoApp
-from tursotui.ui.screens.token_dialogs import (
+from tursotui.ui.dialogs.tokens import (
     ROTATE_WARNING,
     DecodeTokenScreen,
     RotateConfirmScreen,
     TokenCreatedScreen,
     TokenCreateScreen,
 )
-from tursotui.ui.widgets.tokens_pane import TokensPane
+from tursotui.ui.panes.tokens import TokensPane
 
 from .fake_org import FakeOrg, fake_jwt
 from .helpers import NOW, AppFactory, ready

@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Label, Sparkline
 
 from tursotui.ops.usage_history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.ui.app import TursoApp
+from tursotui.ui.panes.usage import UsagePane
 from tursotui.ui.widgets.quota_bar import QuotaBar
-from tursotui.ui.widgets.usage_pane import UsagePane
 
 from .fake_org import FakeOrg
 from .helpers import NOW, AppFactory, ready

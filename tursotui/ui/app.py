@@ -26,12 +26,12 @@ from tursotui.ops.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.support.loopback import loopback_only_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
-from tursotui.ui.commands import ActionCommands
 from tursotui.ui.crash import redact, write_crash_file
+from tursotui.ui.dialogs.error import ErrorScreen
+from tursotui.ui.dialogs.help import HelpEntry, HelpScreen, HelpSection
+from tursotui.ui.main.screen import MainScreen
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.screens.error import ErrorScreen
-from tursotui.ui.screens.help import HelpEntry, HelpScreen, HelpSection
-from tursotui.ui.screens.main import MainScreen
+from tursotui.ui.palette import ActionCommands
 from tursotui.ui.services import LOCAL_HINT, Services
 
 FALLBACK_THEME = "textual-dark"
@@ -119,19 +119,19 @@ class TursoApp(App[None]):
             self.main.show_tab(tab)
 
     def action_restore(self) -> None:
-        from tursotui.ui.screens.restore import run_restore_wizard
+        from tursotui.ui.wizards.restore import run_restore_wizard
 
         self.run_worker(
             run_restore_wizard(self), group="restore", exclusive=True, exit_on_error=False
         )
 
     def action_setup(self) -> None:
-        from tursotui.ui.screens.setup_wizard import start_setup_wizard
+        from tursotui.ui.wizards.setup import start_setup_wizard
 
         start_setup_wizard(self)
 
     def action_import_data(self) -> None:
-        from tursotui.ui.screens.import_wizard import start_import_wizard
+        from tursotui.ui.wizards.importing import start_import_wizard
 
         start_import_wizard(self)
 

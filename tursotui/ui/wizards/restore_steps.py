@@ -17,7 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from tursotui.ops.errors import InputError
-from tursotui.ui.screens.choices import Choice, ChoiceScreen
+from tursotui.ui.dialogs.base import MODAL_TCSS
+from tursotui.ui.dialogs.choices import Choice, ChoiceScreen
 
 STEPS = ("Database", "Time", "New name", "Confirm", "Restore", "Verify")
 Check = Callable[[str], str]
@@ -31,7 +32,7 @@ def step_title(index: int, title: str) -> str:
 class StepScreen(ChoiceScreen):
     """One step: a text to read, then either choices or a field checked as you type (esc cancels)."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "restore.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "restore.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="restore.cancel"),
     ]
@@ -121,7 +122,7 @@ class StepScreen(ChoiceScreen):
 class ProgressScreen(ModalScreen[None]):
     """Shown while the restore runs (no keys: it closes itself)."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "restore.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "restore.tcss"]
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tursotui.libsql.values import Value
 from tursotui.ops.browse.query import NULL_WORD, Column, Query, display_value
+from tursotui.ui.dialogs.base import MODAL_TCSS
 
 
 def sql_value(value: Value) -> str:
@@ -30,7 +31,7 @@ def sql_value(value: Value) -> str:
 class RowDetailScreen(ModalScreen[None]):
     """Every column of one row, full width (esc closes)."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "row.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "row.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Close", id="row.close"),
     ]
@@ -59,7 +60,7 @@ class RowDetailScreen(ModalScreen[None]):
 class RowEditorScreen(ModalScreen[dict[str, str] | None]):
     """One field per column; returns the typed texts (``NULL`` means SQL NULL) or None."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "row.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "row.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="row_editor.cancel"),
         Binding("ctrl+s", "save", "Review SQL", id="row_editor.save"),
@@ -114,7 +115,7 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
 class SqlConfirmScreen(ModalScreen[bool]):
     """The exact SQL and its bound values; runs only on y/enter."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "row.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "row.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "cancel", "Cancel", id="sql_confirm.cancel"),
         Binding("y", "run", "Run", id="sql_confirm.run"),

@@ -15,6 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from tursotui.ui.dialogs.base import MODAL_TCSS
+
 
 @dataclass(frozen=True)
 class LocationChoice:
@@ -29,7 +31,7 @@ class LocationChoice:
 
 
 class LocationPickerScreen(ModalScreen[str | None]):
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "picker.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "picker.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
     ]

@@ -31,16 +31,16 @@ from tursotui.ops.names import check_name
 from tursotui.platform import Database, PlatformError
 from tursotui.support import humanize as fmt
 from tursotui.support.humanize import home_path
+from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.screens.choices import Choice
-from tursotui.ui.screens.import_screens import (
+from tursotui.ui.wizards.import_screens import (
     PreviewScreen,
     Report,
     ResultScreen,
     Task,
     TaskScreen,
 )
-from tursotui.ui.screens.restore_steps import StepScreen
+from tursotui.ui.wizards.restore_steps import StepScreen
 
 if TYPE_CHECKING:
     from tursotui.libsql import HranaClient
@@ -204,7 +204,7 @@ async def _target(
 
 
 def _selected(app: TursoApp) -> str | None:
-    from tursotui.ui.widgets.databases_pane import DatabasesPane
+    from tursotui.ui.panes.databases import DatabasesPane
 
     try:
         return app.main.query_one(DatabasesPane).selected_name

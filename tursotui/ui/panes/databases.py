@@ -16,10 +16,10 @@ from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
 from tursotui.platform import Database, Instance, PlatformError, UsageCounters
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
+from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
+from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.replication import ReplicaLag, local_replication
-from tursotui.ui.screens.confirm import ConfirmLocationScreen
-from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.tables import sync_rows
 

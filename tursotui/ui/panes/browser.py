@@ -20,11 +20,11 @@ from tursotui.ops.browse.session import Page, SqlSession
 from tursotui.ops.browse.view import next_search_column, next_sort, page_request, status_line
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
+from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
+from tursotui.ui.dialogs.row import RowDetailScreen
 from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
-from tursotui.ui.screens.row import RowDetailScreen
+from tursotui.ui.panes.browser_edit import Row, confirmed_change
 from tursotui.ui.services import Services
-from tursotui.ui.widgets.browser_edit import Row, confirmed_change
 from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
 DEFAULT_TABLE = "users"

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from tursotui.support.humanize import home_path
-from tursotui.ui.screens.confirm import ConfirmLocationScreen
+from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 
 
 class ConfirmReplicaResetScreen(ConfirmLocationScreen):

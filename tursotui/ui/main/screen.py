@@ -26,13 +26,13 @@ from tursotui.ops.snapshot import OrgSnapshot, fetch_snapshot
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.panes.databases import DatabasesPane
+from tursotui.ui.panes.usage import UsagePane
 from tursotui.ui.services import Services, banner_text
 from tursotui.ui.token_alerts import token_alerts
 from tursotui.ui.widgets.banner import Banner
-from tursotui.ui.widgets.databases_pane import DatabasesPane
 from tursotui.ui.widgets.deferred import Deferred
 from tursotui.ui.widgets.footer import ConsoleFooter
-from tursotui.ui.widgets.usage_pane import UsagePane
 
 log = logging.getLogger("tursotui.ui")
 
@@ -281,21 +281,21 @@ def deferred_pane(tab: str, services: Services) -> Widget:
     if tab == "usage":
         return UsagePane(services.organization)
     if tab == "browser":
-        from tursotui.ui.widgets.browser_pane import BrowserPane
+        from tursotui.ui.panes.browser import BrowserPane
 
         return BrowserPane(services)
     if tab == "sql":
-        from tursotui.ui.widgets.sql_console import SqlConsolePane
+        from tursotui.ui.panes.sql import SqlConsolePane
 
         return SqlConsolePane(services)
     if tab == "tokens":
-        from tursotui.ui.widgets.tokens_pane import TokensPane
+        from tursotui.ui.panes.tokens import TokensPane
 
         return TokensPane(services)
     if tab == "backups":
-        from tursotui.ui.widgets.backups_pane import BackupsPane
+        from tursotui.ui.panes.backups import BackupsPane
 
         return BackupsPane(services)
-    from tursotui.ui.widgets.replica_pane import ReplicaPane
+    from tursotui.ui.panes.replica import ReplicaPane
 
     return ReplicaPane(services)

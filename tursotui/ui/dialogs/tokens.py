@@ -27,8 +27,9 @@ from tursotui.ops.tokens import (
     fingerprint,
     parse_expiration,
 )
+from tursotui.ui.dialogs.base import MODAL_TCSS
 
-CSS: list[str | PurePath] = ["modal.tcss", "token_dialogs.tcss"]
+CSS: list[str | PurePath] = [MODAL_TCSS, "tokens.tcss"]
 ROTATE_WARNING = (
     "All tokens stop working, replicas restart: every token of {subject} (database and group "
     "tokens alike, also the ones in your .env files) is invalidated now."

@@ -1,7 +1,7 @@
 """The guided first-time setup inside the console (``S``): the guide's Quick Setup Checklist on the same
 step engine as ``tursotui setup`` (:mod:`tursotui.ops.setup`), keyboard only.
 
-The flow runs in one worker: the form (:class:`~tursotui.ui.screens.setup_form.SetupFormScreen`) awaited with
+The flow runs in one worker: the form (:class:`~tursotui.ui.wizards.setup_form.SetupFormScreen`) awaited with
 ``push_screen_wait``, then :class:`SetupProgressScreen`, which runs the steps in its own worker and lists them
 with their status; ``r`` re-runs (every step detects what is already done and skips it, so a failed run
 resumes where it stopped), esc closes. A successful run refreshes the dashboard.
@@ -33,7 +33,7 @@ from tursotui.ops.setup import (
 from tursotui.platform import PlatformError
 from tursotui.support.redact import scrub
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.screens.setup_form import CSS, FormContext, SetupFormScreen
+from tursotui.ui.wizards.setup_form import CSS, FormContext, SetupFormScreen
 
 if TYPE_CHECKING:
     from tursotui.ui.app import TursoApp

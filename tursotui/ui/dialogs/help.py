@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from tursotui.ui.dialogs.base import MODAL_TCSS
+
 
 @dataclass(frozen=True)
 class HelpEntry:
@@ -39,7 +41,7 @@ def section_content(section: HelpSection) -> Content:
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "help.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "help.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q,f1", "close", "Close", key_display="esc", id="help.close"),
     ]

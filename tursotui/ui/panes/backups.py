@@ -31,8 +31,8 @@ from tursotui.ops.errors import OpsError
 from tursotui.platform import PlatformError
 from tursotui.support.humanize import home_path, human_age, human_size
 from tursotui.ui.actions import bindings_for
+from tursotui.ui.dialogs.backup_prune import ConfirmPruneScreen
 from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.screens.backup_prune import ConfirmPruneScreen
 from tursotui.ui.services import Services
 
 COLUMNS = ("Backup", "Size", "Age", "Retention", "Format")
@@ -125,7 +125,7 @@ class BackupsPane(Vertical):
             self.reload()
 
     def _database(self) -> str:
-        from tursotui.ui.widgets.databases_pane import DatabasesPane
+        from tursotui.ui.panes.databases import DatabasesPane
 
         try:
             selected = self.screen.query_one(DatabasesPane).selected_name

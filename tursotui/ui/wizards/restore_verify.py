@@ -16,14 +16,15 @@ from textual.widgets import DataTable, Label, Static
 
 from tursotui.ops.restore_plan import Verification
 from tursotui.platform.models import format_timestamp
-from tursotui.ui.screens.choices import Choice, ChoiceScreen
-from tursotui.ui.screens.restore_steps import step_title
+from tursotui.ui.dialogs.base import MODAL_TCSS
+from tursotui.ui.dialogs.choices import Choice, ChoiceScreen
+from tursotui.ui.wizards.restore_steps import step_title
 
 
 class VerifyScreen(ChoiceScreen):
     """Schema equal? Row counts side by side; then what to do with config.toml/.env."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "restore.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "restore.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Done", id="restore_verify.done"),
     ]

@@ -37,8 +37,9 @@ from tursotui.ops.names import check_name
 from tursotui.ops.setup import CLOUD_ACCESS_HELP, REPLICA_NOTE, LocationChoices, SetupPlan
 from tursotui.ops.tokens import DEFAULT_EXPIRATION, parse_expiration
 from tursotui.support.redact import mask
+from tursotui.ui.dialogs.base import MODAL_TCSS
 
-CSS: list[str | PurePath] = ["modal.tcss", "setup_wizard.tcss"]
+CSS: list[str | PurePath] = [MODAL_TCSS, "setup.tcss"]
 Target = Literal["cloud", "local"]
 
 

@@ -25,10 +25,11 @@ from textual.worker import Worker
 from tursotui.ops.importer import ImportPlan, ImportProgress, ImportResult
 from tursotui.support import humanize as fmt
 from tursotui.support.humanize import home_path
-from tursotui.ui.screens.choices import Choice, ChoiceScreen
+from tursotui.ui.dialogs.base import MODAL_TCSS
+from tursotui.ui.dialogs.choices import Choice, ChoiceScreen
 
 T = TypeVar("T")
-CSS: list[str | PurePath] = ["modal.tcss", "import_wizard.tcss"]
+CSS: list[str | PurePath] = [MODAL_TCSS, "importing.tcss"]
 Report = Callable[[ImportProgress], None]
 Task = Callable[[Report], Awaitable[T]]
 """``task(report)``: one ops call, reporting its progress."""

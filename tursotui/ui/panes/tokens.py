@@ -17,14 +17,14 @@ from tursotui.ops.token_actions import issue_token, rotate_tokens, rotation_scop
 from tursotui.ops.tokens import LedgerEntry, TokenLedger, expiry_warnings
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.screens.token_dialogs import (
+from tursotui.ui.dialogs.tokens import (
     DecodeTokenScreen,
     RotateConfirmScreen,
     TokenCreatedScreen,
     TokenCreateScreen,
     TokenRequest,
 )
+from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.services import Services
 
 COLUMNS = ("Fingerprint", "State", "Scope", "Name", "Access", "Expires", "Created")
@@ -116,7 +116,7 @@ class TokensPane(Vertical):
 
     def _selected(self) -> tuple[str, str]:
         """The database selected in the Databases pane (else the configured one) and its group."""
-        from tursotui.ui.widgets.databases_pane import DatabasesPane
+        from tursotui.ui.panes.databases import DatabasesPane
 
         try:
             pane = self.screen.query_one(DatabasesPane)

@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tursotui.ui.dialogs.base import MODAL_TCSS
+
 DEPRECATION_NOTE = (
     "Edge replicas are deprecated for new users on Turso Cloud: prefer embedded replicas "
     "(a local SQLite file that syncs) for reads close to your users."
@@ -23,7 +25,7 @@ Change = Literal["add", "remove"]
 class ConfirmLocationScreen(ModalScreen[bool]):
     """Returns True only when the typed text equals the location code and the user confirms."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "confirm.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "confirm.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
     ]

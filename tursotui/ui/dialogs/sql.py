@@ -17,8 +17,9 @@ from textual.widgets.option_list import Option
 from tursotui.ops.errors import InputError
 from tursotui.ops.sql.export import ExportFormat, resolve_export_path
 from tursotui.support.humanize import home_path
+from tursotui.ui.dialogs.base import MODAL_TCSS
 
-CSS: list[str | PurePath] = ["modal.tcss", "sql_dialogs.tcss"]
+CSS: list[str | PurePath] = [MODAL_TCSS, "sql.tcss"]
 
 
 def _one_line(text: str, width: int = 70) -> str:

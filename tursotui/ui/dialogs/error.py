@@ -11,9 +11,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from tursotui.ui.dialogs.base import MODAL_TCSS
+
 
 class ErrorScreen(ModalScreen[None]):
-    CSS_PATH: ClassVar[list[str | PurePath]] = ["modal.tcss", "error.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "error.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "copy", "Copy", tooltip="Copy the error text (OSC 52)", id="error.copy"),
         Binding("escape,enter,q", "dismiss_error", "Close", key_display="esc", id="error.close"),

@@ -1,8 +1,8 @@
-"""`tursotui` with no command: open the console on Turso Cloud or on the local Turso."""
+"""`tursotui` with no command: open the console on Turso Cloud or on the local Turso (the entry point hands
+it the parsed options; argparse stays out of the console)."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from typing import TYPE_CHECKING
@@ -76,8 +76,7 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     The child serves on a socket bound here, so the app's Platform client exists before the child is ready;
     the first refresh waits for it (``Services.backend_ready``). benchmarks/cold_start.py times it.
     """
-    from tursotui.backend import running_or_free
-    from tursotui.local.host.process import LocalTursoProcess
+    from tursotui.backend import running_or_free, spawn_local_turso
 
     local_dir = settings.data_dir / "local-turso"
     running = await running_or_free(
@@ -87,7 +86,7 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
         await _run_attached(settings, running, signals)
         return
     print("Starting the local Turso (real sqld on 127.0.0.1)…", file=sys.stderr, flush=True)
-    child = await LocalTursoProcess.spawn(options, local_dir)
+    child = await spawn_local_turso(options, local_dir)
     ready = asyncio.ensure_future(child.ready())
     try:
         if not child.had_databases:
@@ -131,8 +130,7 @@ async def _run_attached(settings: Settings, running: RunningTurso, signals: Stop
         await platform.aclose()
 
 
-def run_console(args: argparse.Namespace) -> int:
-    options = CliOptions.from_args(args)
+def run_console(options: CliOptions) -> int:
     settings = resolve(options)
     if settings.target == "cloud":
         settings.require_cloud_credentials()

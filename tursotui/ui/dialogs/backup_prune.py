@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tursotui.ops.backups import BackupFile
 from tursotui.support.humanize import home_path, human_size
-from tursotui.ui.screens.confirm import ConfirmLocationScreen
+from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 
 WORD = "prune"
 SHOWN = 6

@@ -30,6 +30,8 @@ from tursotui.ops.browse.session import Page
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.crash import redact
+from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
+from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.replica_info import (
     NO_SETTINGS,
@@ -40,8 +42,6 @@ from tursotui.ui.replica_info import (
     lines,
     primary_frame,
 )
-from tursotui.ui.screens.picker import LocationChoice, LocationPickerScreen
-from tursotui.ui.screens.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.browser_table import BrowserTable, cell
 

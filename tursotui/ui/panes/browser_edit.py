@@ -11,7 +11,7 @@ from textual.app import App
 
 from tursotui.libsql.values import Value
 from tursotui.ops.browse.query import Query, TableInfo, delete_query, insert_query, update_query
-from tursotui.ui.screens.row import RowEditorScreen, SqlConfirmScreen
+from tursotui.ui.dialogs.row import RowEditorScreen, SqlConfirmScreen
 
 Row = tuple[tuple[Value, ...], dict[str, Value]]
 """The highlighted row: its key, then its values by column."""

@@ -28,11 +28,11 @@ from tursotui.ops.restore_plan import (
 from tursotui.platform import PlatformError
 from tursotui.platform.models import format_timestamp
 from tursotui.support import humanize as fmt
+from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.replication import local_recovery_points
-from tursotui.ui.screens.choices import Choice
-from tursotui.ui.screens.restore_steps import ProgressScreen, StepScreen, step_title
-from tursotui.ui.screens.restore_verify import VerifyScreen
+from tursotui.ui.wizards.restore_steps import ProgressScreen, StepScreen, step_title
+from tursotui.ui.wizards.restore_verify import VerifyScreen
 
 if TYPE_CHECKING:
     from tursotui.ui.app import TursoApp

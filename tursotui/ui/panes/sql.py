@@ -34,13 +34,13 @@ from tursotui.ops.sql.statements import (
 )
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.screens.sql_dialogs import (
+from tursotui.ui.dialogs.sql import (
     ExportScreen,
     HistoryScreen,
     PlanScreen,
     ScanWarningScreen,
 )
+from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.services import Services
 
 PAGE_SIZE = 100
@@ -81,7 +81,7 @@ class SqlConsolePane(Vertical):
     @property
     def database(self) -> str:
         """The database selected in the Databases pane, else the configured one."""
-        from tursotui.ui.widgets.databases_pane import DatabasesPane
+        from tursotui.ui.panes.databases import DatabasesPane
 
         try:
             pane = self.screen.query_one(DatabasesPane)

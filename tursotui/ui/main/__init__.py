@@ -1,0 +1,1 @@
+"""The main screen: the tabs, the banner and the footer."""

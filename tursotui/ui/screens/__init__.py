@@ -1,1 +1,0 @@
-"""Screens of the console, one per file, each with its ``.tcss`` beside it."""
