@@ -175,8 +175,8 @@ def test_restore_recovery_point_local(
     monkeypatch: pytest.MonkeyPatch,
     size: tuple[int, int],
 ) -> None:
-    from tursotui.ui.replication import RecoveryPoint, RecoveryPoints
-    from tursotui.ui.wizards import restore
+    from tursotui.platform import PlatformClient
+    from tursotui.platform.models_local import RecoveryPoint, RecoveryPoints
 
     points = RecoveryPoints(
         (
@@ -188,10 +188,10 @@ def test_restore_recovery_point_local(
         1.0,
     )
 
-    async def fake_points(platform: object, name: str) -> RecoveryPoints:
+    async def fake_points(platform: object, name: str, org: str | None = None) -> RecoveryPoints:
         return points
 
-    monkeypatch.setattr(restore, "local_recovery_points", fake_points)
+    monkeypatch.setattr(PlatformClient, "local_recovery_points", fake_points)
     app = make_app(FakeOrg.local_turso())
     assert snap_compare(app, terminal_size=size, run_before=wizard(("enter", None)))
 

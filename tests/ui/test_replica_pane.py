@@ -24,7 +24,6 @@ from tursotui.ui.dialogs.picker import LocationPickerScreen
 from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.panes.replica import ReplicaPane
 from tursotui.ui.replica_info import NEEDS_AUTH, NO_SETTINGS, NO_URL
-from tursotui.ui.replication import local_replication
 
 from .fake_org import FakeOrg
 from .helpers import AppFactory, local_app
@@ -163,7 +162,7 @@ async def test_sync_now_builds_a_real_replica_that_follows_the_primary(
         state = replica.status(path)
         client = local_turso.platform_client()
         try:
-            primary = (await local_replication(client, DATABASE))["sjc"].replication_index
+            primary = (await client.local_replication(DATABASE))["sjc"].replication_index
         finally:
             await client.aclose()
         assert state.frame_no == primary and state.frame_no is not None

@@ -21,6 +21,7 @@ from tursotui.platform._core import segment
 from tursotui.platform._json import Obj, member, members
 from tursotui.platform.client_account import AccountClient
 from tursotui.platform.errors import ResponseFormatError
+from tursotui.platform.local_ext import LocalExtensions
 from tursotui.platform.models import (
     CreatedDatabase,
     Database,
@@ -67,7 +68,7 @@ def _token_body(read_attach: Sequence[str] | None) -> dict[str, Any] | None:
     return {"permissions": {"read_attach": {"databases": list(read_attach)}}}
 
 
-class PlatformClient(AccountClient):
+class PlatformClient(AccountClient, LocalExtensions):
     """Async client for ``https://api.turso.tech`` (see :class:`PlatformCore` for connection options)."""
 
     # -- databases -------------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from tursotui.platform import PlatformClient, PlatformError
 from tursotui.support import humanize as fmt
 from tursotui.support.humanize import home_path
 from tursotui.support.redact import mask
-from tursotui.ui.replication import local_replication
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
@@ -96,7 +95,7 @@ async def primary_frame(platform: PlatformClient, *, local: bool, database: str)
     if not database:
         return PrimaryFrame(None, "n/a: no [turso] database_name to ask the local Turso about")
     try:
-        instances = await local_replication(platform, database)
+        instances = await platform.local_replication(database)
     except (PlatformError, httpx.HTTPError) as exc:
         return PrimaryFrame(None, f"n/a: the local Turso did not say ({exc})")
     primary = next((i for i in instances.values() if i.type == "primary"), None)

@@ -14,12 +14,12 @@ from textual.widgets import DataTable
 from tursotui.ops.latency import LatencyProbe, measure_all
 from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
 from tursotui.platform import Database, Instance, PlatformError, UsageCounters
+from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.replication import ReplicaLag, local_replication
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.tables import sync_rows
 
@@ -180,7 +180,7 @@ class DatabasesPane(Vertical):
         lags: dict[str, ReplicaLag] = {}
         if self.services.target == "local":
             try:
-                lags = await local_replication(self.services.platform, name)
+                lags = await self.services.platform.local_replication(name)
             except PlatformError:
                 lags = {}
             if self.selected_name != name:

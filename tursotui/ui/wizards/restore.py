@@ -30,7 +30,6 @@ from tursotui.platform.models import format_timestamp
 from tursotui.support import humanize as fmt
 from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.replication import local_recovery_points
 from tursotui.ui.wizards.restore_steps import ProgressScreen, StepScreen, step_title
 from tursotui.ui.wizards.restore_verify import VerifyScreen
 
@@ -74,7 +73,7 @@ async def _window(app: TursoApp, name: str) -> tuple[Window, list[tuple[str, dat
     database = await s.platform.get_database(name)
     branched = database.parent.branched if database.parent else None
     if s.target == "local":
-        listed = await local_recovery_points(s.platform, name)
+        listed = await s.platform.local_recovery_points(name)
         points = [
             (p.id, p.taken_at, f"{p.reason} · {fmt.size(p.size_bytes)}") for p in listed.points
         ]

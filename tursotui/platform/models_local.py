@@ -1,4 +1,4 @@
-"""Local-only Platform endpoints the console reads (no Textual here): replication lag and recovery points.
+"""What the local Turso's own endpoints answer: replication lag per instance and the recovery points kept.
 
 Turso Cloud exposes neither: callers show "n/a" (lag) or fall back to the plan's window (recovery points).
 """
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tursotui.platform import PlatformClient
 from tursotui.platform.errors import ResponseFormatError
 
 
@@ -34,10 +33,6 @@ class RecoveryPoint:
 class RecoveryPoints:
     points: tuple[RecoveryPoint, ...]
     retention_days: float
-
-
-def _path(platform: PlatformClient, database: str, suffix: str) -> str:
-    return platform._db_path(database, None, suffix)
 
 
 def _int(value: Any) -> int | None:
@@ -80,17 +75,3 @@ def parse_recovery_points(data: Any) -> RecoveryPoints:
     retention = data.get("retention_days")
     days = float(retention) if isinstance(retention, int | float) else 1.0
     return RecoveryPoints(tuple(sorted(points, key=lambda p: p.taken_at)), days)
-
-
-async def local_replication(platform: PlatformClient, database: str) -> dict[str, ReplicaLag]:
-    """Instance name -> replication index and lag (local Turso only)."""
-    return await platform._call(
-        "GET", _path(platform, database, "/local-replication"), parse_replication
-    )
-
-
-async def local_recovery_points(platform: PlatformClient, database: str) -> RecoveryPoints:
-    """The recovery points the local Turso keeps for ``database`` and its retention (local only)."""
-    return await platform._call(
-        "GET", _path(platform, database, "/local-recovery-points"), parse_recovery_points
-    )
