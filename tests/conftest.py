@@ -1,4 +1,10 @@
-"""Shared fixtures: the real sqld on 127.0.0.1, stopped by PID, and isolation from user config."""
+"""Shared fixtures: the real sqld on 127.0.0.1, stopped by PID, and isolation from user config.
+
+The tree: unit/ (no sqld), integration/ (real sqld), ui/ (Textual Pilot and snapshots), properties/ (hypothesis),
+architecture/ (the layers), fixtures/ (shared helpers). Every test that needs the real sqld carries the ``sqld``
+marker (set here: everything under integration/ and every test using the ``sqld_binary`` fixture, directly or
+through ``local_turso``, ``platform``, ...), so ``pytest -m "not sqld"`` is the fast subset that needs no sqld.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,22 @@ import pytest
 from tursotui.local.control.keys import SigningKey
 from tursotui.local.engine.sqld import SqldProcess, find_sqld, free_port
 
-pytest_plugins = ["local_fixtures"]
+pytest_plugins = ["fixtures.local_turso"]
+
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqld: needs the real sqld binary (deselect with -m 'not sqld')"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        in_integration = (_TESTS / "integration") in item.path.parents
+        if in_integration or "sqld_binary" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sqld)
 
 
 @pytest.fixture(autouse=True)

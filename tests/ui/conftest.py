@@ -8,13 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 
 from tursotui.platform import PlatformClient
 from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.services import Services, banner_text
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import AppFactory, fixed_clock, fixed_probe
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 from textual.command import CommandPalette
 
 from tursotui.ops.usage_history import FILE_NAME
@@ -18,7 +19,6 @@ from tursotui.ui.dialogs.help import HelpScreen
 from tursotui.ui.panes.databases import DatabasesPane
 from tursotui.ui.services import LOCAL_HINT
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import NOW, AppFactory, ready, shown_banner
 
 SIZE = (120, 36)

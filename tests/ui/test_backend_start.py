@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from .fake_org import FakeOrg
+from fixtures.fake_org import FakeOrg
+
 from .helpers import AppFactory, ready, shown_banner
 
 SIZE = (120, 36)

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fixtures.fake_org import FakeHrana, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from tursotui.ui.app import TursoApp
 from tursotui.ui.panes.backups import BackupsPane
 
-from .fake_org import FakeHrana, FakeOrg
 from .helpers import AppFactory, ready
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -24,7 +25,6 @@ from tursotui.ui.dialogs.row import RowDetailScreen, RowEditorScreen, SqlConfirm
 from tursotui.ui.panes.browser import BrowserPane
 
 from .browser_fakes import USERS, install
-from .fake_org import FakeOrg
 from .helpers import AppFactory, ready
 
 USERS_INFO = TableInfo(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -20,7 +21,6 @@ from tursotui.ui.wizards.restore_steps import ProgressScreen, step_title
 from tursotui.ui.wizards.restore_verify import VerifyScreen
 
 from .browser_fakes import FAKE_SQL_TOKEN, install
-from .fake_org import TOKEN, FakeOrg
 from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fixtures.fake_org import FakeOrg
 from textual.widgets import Button, DataTable, Input, OptionList
 
 from tursotui.ui.app import TursoApp
@@ -12,7 +13,6 @@ from tursotui.ui.dialogs.error import ErrorScreen
 from tursotui.ui.dialogs.picker import LocationPickerScreen
 from tursotui.ui.panes.databases import DatabasesPane
 
-from .fake_org import FakeOrg
 from .helpers import AppFactory, ready
 
 SIZE = (120, 36)

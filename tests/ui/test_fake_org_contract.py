@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from contract import SpecValidator  # tests/contract.py
+from fixtures.contract import SpecValidator  # tests/fixtures/contract.py
+from fixtures.fake_org import TOKEN, FakeOrg
 
 from tursotui.platform import PlatformClient
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import NOW
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 
 from tursotui.ops import quota
 from tursotui.ops.latency import HttpLatencyProbe, health_url, measure_all
@@ -18,7 +19,6 @@ from tursotui.platform import Plan, PlanQuotas, PlatformClient, Subscription
 from tursotui.support import humanize as fmt
 from tursotui.ui.crash import redact, write_crash_file
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import NOW
 
 

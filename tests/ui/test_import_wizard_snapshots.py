@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import FakeHrana, FakeOrg, _value
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -24,7 +25,6 @@ from tursotui.ui.wizards.import_screens import PreviewScreen, ResultScreen
 from tursotui.ui.wizards.importing import step_title
 from tursotui.ui.wizards.restore_steps import StepScreen
 
-from .fake_org import FakeHrana, FakeOrg, _value
 from .helpers import AppFactory, ready
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

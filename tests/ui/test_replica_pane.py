@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -25,7 +26,6 @@ from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.panes.replica import ReplicaPane
 from tursotui.ui.replica_info import NEEDS_AUTH, NO_SETTINGS, NO_URL
 
-from .fake_org import FakeOrg
 from .helpers import AppFactory, local_app
 
 DATABASE = "xswarm-users"

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 from textual.pilot import Pilot
 
 from tursotui.config import Settings
 from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
 from tursotui.ui.app import TursoApp
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import NOW, AppFactory, write_screenshot
 from .helpers import keys as press_keys
 

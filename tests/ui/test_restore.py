@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fixtures.fake_org import FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -22,7 +23,6 @@ from tursotui.ops.restore_plan import (
 from tursotui.ui.wizards.restore import READ_ONLY_REFUSAL
 from tursotui.ui.wizards.restore_steps import StepScreen
 
-from .fake_org import FakeOrg
 from .helpers import NOW, AppFactory, ready
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -21,7 +22,6 @@ from tursotui.ui.app import TursoApp
 from tursotui.ui.wizards.setup import SetupProgressScreen
 from tursotui.ui.wizards.setup_form import SetupFormScreen
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

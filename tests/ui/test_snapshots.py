@@ -10,12 +10,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from fixtures.fake_org import TOKEN, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tursotui.ui.app import TursoApp
 
-from .fake_org import TOKEN, FakeOrg
 from .helpers import AppFactory, keys, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import FakeHrana, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
 
@@ -22,7 +23,6 @@ from tursotui.ui.dialogs.sql import (
 )
 from tursotui.ui.panes.sql import PAGE_SIZE, SqlConsolePane
 
-from .fake_org import FakeHrana, FakeOrg
 from .helpers import AppFactory, ready
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import TOKEN, FakeHrana, FakeOrg, fake_jwt
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
@@ -20,7 +21,6 @@ from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.tokens import RotateConfirmScreen
 from tursotui.ui.panes.sql import SqlConsolePane
 
-from .fake_org import TOKEN, FakeHrana, FakeOrg, fake_jwt
 from .helpers import AppFactory, ready, write_screenshot
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])

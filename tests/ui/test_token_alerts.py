@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from fixtures.fake_org import FakeOrg
 from textual.widgets import Label
 
 from tursotui.config import CliOptions, Settings, resolve
@@ -15,7 +16,6 @@ from tursotui.platform import PlatformClient
 from tursotui.ui.services import Services
 from tursotui.ui.token_alerts import token_alerts
 
-from .fake_org import FakeOrg
 from .helpers import NOW, AppFactory, ready
 
 KEY = SigningKey.generate()

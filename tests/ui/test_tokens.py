@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.fake_org import FakeOrg, fake_jwt
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -22,7 +23,6 @@ from tursotui.ui.dialogs.tokens import (
 )
 from tursotui.ui.panes.tokens import TokensPane
 
-from .fake_org import FakeOrg, fake_jwt
 from .helpers import NOW, AppFactory, ready
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fixtures.fake_org import FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Sparkline
 
@@ -16,7 +17,6 @@ from tursotui.ui.app import TursoApp
 from tursotui.ui.panes.usage import UsagePane
 from tursotui.ui.widgets.quota_bar import QuotaBar
 
-from .fake_org import FakeOrg
 from .helpers import NOW, AppFactory, ready
 
 SIZE = (120, 36)

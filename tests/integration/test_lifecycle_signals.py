@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
+from fixtures.lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
 
 from tursotui.local.engine.sqld import free_port
 

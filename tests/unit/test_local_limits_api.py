@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from local_fixtures import closed_by_server, serving
+from fixtures.local_turso import closed_by_server, serving
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from contract import SpecValidator
+from fixtures.contract import SpecValidator
 
 from tursotui.platform import (
     Database,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from local_fixtures import started_org
+from fixtures.local_turso import started_org
 
 from tursotui.local.engine.proxy import namespace_header
 from tursotui.local.host.service import LocalTurso

@@ -35,7 +35,7 @@ from tursotui.platform.errors import PlatformError
 from tursotui.support.redact import mask
 from tursotui.ui.crash import write_crash_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
 
 
@@ -294,7 +294,7 @@ def _svg_text(path: Path) -> str:
 
 
 def test_screenshots_and_snapshots_show_no_token() -> None:
-    fake_org = importlib.import_module("ui.fake_org")  # tests/ui: the UI tests' organization
+    fake_org = importlib.import_module("fixtures.fake_org")  # the UI tests' organization
     svgs = sorted([*ROOT.glob("screenshots/*.svg"), *ROOT.glob("tests/ui/__snapshots__/*/*.svg")])
     assert len(svgs) >= 40
     fake_signatures = [hashlib.sha256(f"sig-{n}".encode()).hexdigest()[:43] for n in range(1, 50)]

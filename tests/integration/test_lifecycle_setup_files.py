@@ -8,7 +8,7 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from lifecycle import Setup, serving, stop
+from fixtures.lifecycle import Setup, serving, stop
 
 from tursotui.config import load_config, read_env_file
 from tursotui.local.engine.sqld import free_port

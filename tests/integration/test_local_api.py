@@ -9,7 +9,7 @@ import time
 import httpx
 import jwt as pyjwt
 import pytest
-from contract import ValidatingTransport
+from fixtures.contract import ValidatingTransport
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
+from fixtures.lifecycle import Setup, alive, serving, sqld_pids, stop, wait_for, wait_gone
 
 from tursotui.local.engine.lock import LOCK_FILE
 from tursotui.local.engine.sqld import free_port

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from lifecycle import Setup
+from fixtures.lifecycle import Setup
 
 
 def _make(kind: str, root: Path, suffix: str) -> str:

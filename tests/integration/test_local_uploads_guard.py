@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from local_fixtures import started_org
+from fixtures.local_turso import started_org
 
 from tursotui.local.control import plans
 from tursotui.local.engine import limits

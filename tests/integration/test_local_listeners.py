@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from local_fixtures import serving, started_org
+from fixtures.local_turso import serving, started_org
 
 from tursotui.libsql import HranaClient
 from tursotui.local.engine.proxy import namespace_header

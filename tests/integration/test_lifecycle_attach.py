@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from lifecycle import Setup, alive, serving, sqld_pids, stop, wait_gone
+from fixtures.lifecycle import Setup, alive, serving, sqld_pids, stop, wait_gone
 
 from tursotui.config import CliOptions
 from tursotui.local.engine.limits import API_MAX_CONNECTIONS

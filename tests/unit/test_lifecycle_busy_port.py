@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from lifecycle import Setup
+from fixtures.lifecycle import Setup
 
 
 def test_local_serve_on_a_busy_port_says_so_first(tmp_path: Path) -> None:

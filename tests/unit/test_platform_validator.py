@@ -1,4 +1,4 @@
-"""The contract validator itself (tests/contract.py): it must catch violations, not only pass good traffic."""
+"""The contract validator itself (tests/fixtures/contract.py): it must catch violations, not only pass good traffic."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from contract import SPEC_ENV, ContractError, SpecValidator, spec_path
+from fixtures.contract import SPEC_ENV, ContractError, SpecValidator, spec_path
 
 from tursotui.platform import PlatformClient
 

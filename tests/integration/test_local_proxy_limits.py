@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from local_fixtures import closed_by_server
+from fixtures.local_turso import closed_by_server
 
 from tursotui.local.engine import limits
 from tursotui.local.engine.proxy import NamespaceProxy
