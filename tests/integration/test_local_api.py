@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import httpx
 import jwt as pyjwt
 import pytest
 from fixtures.contract import ValidatingTransport
+from fixtures.local_turso import started_org
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
@@ -289,3 +291,34 @@ async def test_local_replication_endpoint_reports_lag(
     primary, replica = body["instances"]  # type: ignore[misc]
     assert primary["type"] == "primary" and primary["replication_index"] > 0
     assert replica["name"] == "nrt" and replica["lag"] == 0
+
+
+async def test_storage_is_the_database_size_counted_once_not_per_replica(
+    tmp_path: Path, sqld_binary: Path
+) -> None:
+    """Walkthrough: a 30.8 MB import showed 216 MB (data + WAL, once per instance). Now: pages in use, once."""
+    async with started_org(
+        tmp_path / "org", sqld_binary, groups={"g": ["sjc", "iad", "fra"]}, databases=[("big", "g")]
+    ) as turso:
+        client = turso.platform_client(max_retries=0)
+        try:
+            token = (await client.create_database_token("big", expiration="1h")).jwt
+            url = (await client.get_database("big")).url
+            async with HranaClient(url, token) as sql:
+                await sql.execute("create table t(x blob)")
+                for _ in range(4):  # the same pages rewritten: the WAL grows, the database does not
+                    await sql.execute("delete from t")
+                    await sql.batch([("insert into t values (randomblob(4000))", [])] * 150)
+                size = await sql.execute(
+                    "select page_count * page_size from pragma_page_count(), pragma_page_size()"
+                )
+            logical = int(size.rows[0][0])  # type: ignore[arg-type]
+            usage = await client.database_usage("big")
+            kinds = {i.uuid: i.type for i in await client.list_instances("big")}
+            primary = next(i.usage for i in usage.instances if kinds.get(i.uuid) == "primary")
+            assert len(usage.instances) == 3
+            assert usage.total.storage_bytes == primary.storage_bytes == logical
+            org = await client.organization_usage()
+            assert org.usage.storage_bytes == logical
+        finally:
+            await client.aclose()

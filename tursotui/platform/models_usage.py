@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tursotui.platform._json import Obj
 from tursotui.platform.models import FREE_PLAN_ID
@@ -56,7 +56,8 @@ class DatabaseUsage:
     """Usage of one database: per instance and in total.
 
     The spec names the total ``total``; the Turso CLI and TS SDK read ``usage``. Both are accepted; if neither is
-    present the total is the sum of the instances.
+    present the total is the sum of the instances' rows and bytes synced, and the largest instance's storage
+    (every instance holds the same database: its size counts once, not once per replica).
     """
 
     uuid: str
@@ -72,6 +73,8 @@ class DatabaseUsage:
             total = UsageCounters.from_json(total_obj)
         else:
             total = sum((inst.usage for inst in instances), UsageCounters())
+            largest = max((inst.usage.storage_bytes for inst in instances), default=0)
+            total = replace(total, storage_bytes=largest)
         return cls(uuid=o.text("uuid"), instances=instances, total=total)
 
 

@@ -17,16 +17,8 @@ from tursotui.local.control.plans import CURRENT_PLAN, PLANS, add_usage, usage_o
 from tursotui.local.control.state import DatabaseState
 from tursotui.local.control.uploads import seed_from_dump
 from tursotui.local.engine.dataplane import PRIMARY
+from tursotui.local.engine.filesize import database_bytes
 from tursotui.local.errors import ApiError
-
-
-def storage_bytes(directory: Path) -> int:
-    total = 0
-    for name in ("data", "data-wal"):
-        path = directory / name
-        if path.exists():
-            total += path.stat().st_size
-    return total
 
 
 class UsageApi:
@@ -99,6 +91,7 @@ class UsageApi:
     async def _database_usage(self, db: DatabaseState) -> dict[str, Any]:
         instances = []
         total: dict[str, int] = {}
+        primary_storage = 0
         for instance in self.cp.instances(db):
             location = PRIMARY if instance["type"] == "primary" else instance["region"]
             try:
@@ -109,9 +102,14 @@ class UsageApi:
             directory = (
                 node.process.db_path / "dbs" / db.name if node is not None else Path("/nonexistent")
             )
-            usage = usage_object(stats, storage_bytes(directory))
+            usage = usage_object(stats, database_bytes(directory))
             instances.append({"uuid": instance["uuid"], "usage": usage})
             total = add_usage(total, usage)
+            if location == PRIMARY:
+                primary_storage = usage["storage_bytes"]
+        # Rows read and written add up over the instances; storage is the database's, counted once (the
+        # primary's), as Turso Cloud bills it, not once per replica.
+        total["storage_bytes"] = primary_storage
         return {"uuid": db.uuid, "instances": instances, "total": total}
 
     async def database_usage(self, request: Request) -> Response:
