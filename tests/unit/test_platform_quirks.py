@@ -204,17 +204,18 @@ def test_database_usage_total_under_either_name(key: str) -> None:
     assert usage.instances[0].usage.rows_read == 5
 
 
-def test_database_usage_without_total_sums_instances() -> None:
+def test_database_usage_without_total_sums_rows_and_counts_storage_once() -> None:
     data = {
         "uuid": "db",
         "instances": [
             {"uuid": "i1", "usage": {"rows_read": 5, "storage_bytes": 4096}},
-            {"uuid": "i2", "usage": {"rows_read": 1, "storage_bytes": 4096}},
+            {"uuid": "i2", "usage": {"rows_read": 1, "storage_bytes": 4000}},
             {"uuid": "i3"},
         ],
     }
     usage = DatabaseUsage.from_json(data)
-    assert (usage.total.rows_read, usage.total.storage_bytes) == (6, 8192)
+    # Every instance holds the same database: its size is not multiplied by the replicas.
+    assert (usage.total.rows_read, usage.total.storage_bytes) == (6, 4096)
 
 
 async def test_database_usage_with_cli_shape_passes_contract() -> None:
