@@ -23,13 +23,13 @@ from textual.widgets import TabbedContent, TabPane
 from tursotui.ops.latency import LatencyProbe
 from tursotui.ops.quota import PlanInfo
 from tursotui.ops.snapshot import OrgSnapshot, fetch_snapshot
+from tursotui.ops.token_alerts import token_alerts
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 from tursotui.ui.panes.databases import DatabasesPane
 from tursotui.ui.panes.usage import UsagePane
 from tursotui.ui.services import Services, banner_text
-from tursotui.ui.token_alerts import token_alerts
 from tursotui.ui.widgets.banner import Banner
 from tursotui.ui.widgets.deferred import Deferred
 from tursotui.ui.widgets.footer import ConsoleFooter
@@ -261,7 +261,14 @@ class MainScreen(Screen[None]):
 
     def _token_alerts(self, now: datetime) -> None:
         """Expired/expiring tokens in the banner; a notification when the set changes."""
-        alerts = token_alerts(self.services, now)
+        s = self.services
+        alerts = token_alerts(
+            auth_token=s.settings.auth_token if s.settings is not None else None,
+            ledger=s.ledger,
+            organization=s.organization,
+            target=s.target,
+            now=now,
+        )
         self.query_one(Banner).show_token_alert(alerts.badge)
         if alerts.messages and alerts.messages != self._alerted:
             more = len(alerts.messages) - 2

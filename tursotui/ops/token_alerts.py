@@ -1,4 +1,4 @@
-"""Token expiry warnings for the dashboard (no Textual): the ledger's tokens of this org, and the token in .env.
+"""Token expiry warnings: the ledger's tokens of this org, and the token in .env (the console's banner shows them).
 
 The token the app itself uses (``TURSO_AUTH_TOKEN``) matters most: when it expires the xSwarm app stops. Its
 claims are read without trusting them (display only); it is named by fingerprint, never shown.
@@ -17,7 +17,6 @@ from tursotui.ops.tokens import (
     expiry_warnings,
     fingerprint,
 )
-from tursotui.ui.services import Services
 
 
 @dataclass(frozen=True)
@@ -39,16 +38,19 @@ class TokenAlerts:
 
 def _when(remaining: timedelta) -> str:
     hours = remaining.total_seconds() / 3600
-    return f"{hours / 24:.0f} days" if hours >= 24 else f"{max(hours, 0):.0f} hours"
+    count, unit = (round(hours / 24), "day") if hours >= 24 else (round(max(hours, 0)), "hour")
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
-def token_alerts(services: Services, now: datetime) -> TokenAlerts:
-    """Expired/expiring tokens: the configured TURSO_AUTH_TOKEN first, then the ledger's, soonest first."""
+def token_alerts(
+    *, auth_token: str | None, ledger: TokenLedger, organization: str, target: str, now: datetime
+) -> TokenAlerts:
+    """Expired/expiring tokens: ``auth_token`` (the configured TURSO_AUTH_TOKEN) first, then the ledger's
+    tokens of ``organization`` on ``target``, soonest first."""
     messages: list[str] = []
     expired = expiring = 0
     seen: set[str] = set()
-    settings = services.settings
-    token = settings.auth_token if settings is not None else None
+    token = auth_token
     if token:
         try:
             claims = decode_claims(token)
@@ -65,13 +67,13 @@ def token_alerts(services: Services, now: datetime) -> TokenAlerts:
                 expiring += 1
                 messages.append(f"{where} expires in {_when(remaining)}")
     try:
-        entries = TokenLedger.in_data_dir(services.data_dir).entries()
+        entries = ledger.entries()
     except OpsError:
         entries = []  # the Tokens pane reports a damaged ledger
     mine = [
         e
         for e in entries
-        if (e.organization, e.target) in ((services.organization, services.target), ("", ""))
+        if (e.organization, e.target) in ((organization, target), ("", ""))
         and e.fingerprint not in seen
     ]
     for warning in expiry_warnings(mine, now=now):
