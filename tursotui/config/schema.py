@@ -138,8 +138,6 @@ def _dir_or_empty(value: Any) -> Path | None:
     return Path(text).expanduser() if text.strip() else None
 
 
-is_loopback = is_loopback_host
-
 
 def database_url(value: Any) -> str:
     """A libSQL database URL: libsql:// or https://, or http:// to a loopback host."""
@@ -155,7 +153,7 @@ def database_url(value: Any) -> str:
     del port
     if parts.scheme not in ("libsql", "https", "http", "wss", "ws") or not parts.hostname:
         raise ValueError(expected)
-    if parts.scheme in ("http", "ws") and not is_loopback(parts.hostname):
+    if parts.scheme in ("http", "ws") and not is_loopback_host(parts.hostname):
         raise ValueError(expected)
     return text
 

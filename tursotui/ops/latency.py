@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tursotui.config.schema import is_loopback
+from tursotui.support.loopback import is_loopback_host
 
 LatencyProbe = Callable[[str], Awaitable[float | None]]
 """Takes an instance hostname, returns the round trip in milliseconds, or ``None`` if unreachable."""
@@ -28,7 +28,7 @@ def _host_only(hostname: str) -> str:
 
 def health_url(hostname: str) -> str:
     host = _host_only(hostname)
-    loopback = is_loopback(host) or host.endswith(".localhost")
+    loopback = is_loopback_host(host) or host.endswith(".localhost")
     return f"{'http' if loopback else 'https'}://{hostname}/health"
 
 

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 from tursotui.config import Settings
 from tursotui.config.point import point_at_database
-from tursotui.config.schema import is_loopback
 from tursotui.libsql import HranaClient
 from tursotui.local.control.state import DEFAULT_LOCATION
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import DEFAULT_EXPIRATION, TokenLedger, entry_for, parse_expiration
+from tursotui.support.loopback import is_loopback_host
 from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS, generated_users
 
 DEMO_DATABASE = "xswarm-users"
@@ -50,7 +50,7 @@ def files_are_ours(settings: Settings, organization: str = "local") -> bool:
     if settings.organization and settings.organization != organization:
         return False
     url = settings.database_url
-    return not url or is_loopback(urlsplit(url).hostname or "")
+    return not url or is_loopback_host(urlsplit(url).hostname or "")
 
 
 async def _fill(url: str, token: str, users: int) -> None:
