@@ -1,4 +1,4 @@
-"""Crash files: a traceback without locals, every known token scrubbed (no Textual here).
+"""Crash files: a traceback without locals, redacted by the one policy (``support.redact``; no Textual here).
 
 Textual's default crash output is a traceback *with locals*, which would print tokens. The app writes this file
 instead and exits with one line naming it.
@@ -7,7 +7,6 @@ instead and exits with one line naming it.
 from __future__ import annotations
 
 import platform
-import re
 import sys
 import tempfile
 import traceback
@@ -18,18 +17,9 @@ from pathlib import Path
 from tursotui import __version__
 from tursotui.support import humanize as fmt
 from tursotui.support.atomic import atomic_write
-from tursotui.support.redact import mask, scrub
+from tursotui.support.redact import redact
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-_BEARER = re.compile(r"(?i)(bearer\s+)(?![^\s'\"]{4}…\(\d+ chars\)|\*{4}(?![^\s'\"]))([^\s'\"]+)")
-"""A bearer credential not masked yet (a JWT after ``Bearer`` is masked once, by ``_JWT``)."""
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Scrub the known ``secrets``, then anything that looks like a JWT or a bearer credential."""
-    text = scrub(text, secrets)
-    text = _JWT.sub(lambda m: mask(m.group(0)), text)
-    return _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+__all__ = ["crash_report", "redact", "write_crash_file"]
 
 
 def crash_report(error: BaseException, secrets: Iterable[str | None], now: datetime) -> str:

@@ -7,16 +7,15 @@ are not recorded at all.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from tursotui.support.atomic import atomic_write
+from tursotui.support.redact import JWT as _JWT
 
 HISTORY_FILE = "sql-history.json"
 HISTORY_LIMIT = 200
 MAX_ENTRY_CHARS = 20_000
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
 def holds_secret(text: str, secrets: Iterable[str] = ()) -> bool:
