@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from tursotui.config import Settings
 from tursotui.local.host.discovery import RunningTurso, find_running
+from tursotui.support.redact import Secrets
 
 if TYPE_CHECKING:
     from tursotui.config import CliOptions
@@ -39,6 +40,9 @@ class Backend:
     """The local Turso another process serves on this data dir, reached over HTTP."""
     notes: list[str] = field(default_factory=list)
     """What starting the local Turso did to config.toml/.env, or why it left them alone."""
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
+    """Every token of this run (the settings', the local Turso's, any minted since): the one redaction policy,
+    shared with the CLI's context and the console's services. ``open_backend`` fills it."""
 
     @property
     def target(self) -> str:
@@ -63,13 +67,12 @@ class Backend:
         """What starting the local Turso fixed and the operator should know (empty on Turso Cloud)."""
         return [*self.local.notices, *self.notes] if self.local is not None else []
 
-    def secrets(self) -> tuple[str, ...]:
-        found = [self.settings.api_token, self.settings.auth_token]
+    def __post_init__(self) -> None:
+        self.secrets.add(self.settings.api_token, self.settings.auth_token)
         if self.local is not None:
-            found.append(self.local.api_token)
+            self.secrets.add(self.local.api_token)
         if self.attached is not None:
-            found.append(self.attached.api_token)
-        return tuple(t for t in found if t)
+            self.secrets.add(self.attached.api_token)
 
 
 ATTACH_WAIT = 30.0
@@ -96,9 +99,14 @@ class _Patience:
 
 @asynccontextmanager
 async def open_backend(
-    settings: Settings, *, demo: bool = False, waiting: Callable[[str], None] | None = None
+    settings: Settings,
+    *,
+    demo: bool = False,
+    waiting: Callable[[str], None] | None = None,
+    secrets: Secrets | None = None,
 ) -> AsyncIterator[Backend]:
-    """The backend of ``settings``; ``demo`` creates the local demo org when it has no database.
+    """The backend of ``settings``; ``demo`` creates the local demo org when it has no database. ``secrets``: the
+    run's :class:`Secrets` when it exists already (the CLI's context); the backend adds its tokens to it.
 
     Local Turso: the one already serving this data dir (``tursotui local serve``, a console) when there is one,
     over HTTP; else it is started in this process and stopped, with every sqld, when the block ends. While
@@ -111,7 +119,7 @@ async def open_backend(
         assert settings.api_token is not None
         platform = PlatformClient(settings.api_token, organization=settings.organization)
         try:
-            yield Backend(settings, platform)
+            yield Backend(settings, platform, secrets=_shared(secrets))
         finally:
             await platform.aclose()
         return
@@ -125,7 +133,7 @@ async def open_backend(
         if running is not None:
             platform = attached_client(running)
             try:
-                yield Backend(settings, platform, attached=running)
+                yield Backend(settings, platform, attached=running, secrets=_shared(secrets))
             finally:
                 await platform.aclose()
             return
@@ -138,11 +146,15 @@ async def open_backend(
     try:
         platform = turso.platform_client()
         try:
-            yield Backend(settings, platform, turso, notes=started.notes)
+            yield Backend(settings, platform, turso, notes=started.notes, secrets=_shared(secrets))
         finally:
             await platform.aclose()
     finally:
         await turso.close()
+
+
+def _shared(secrets: Secrets | None) -> Secrets:
+    return Secrets() if secrets is None else secrets
 
 
 def attached_client(running: RunningTurso) -> PlatformClient:

@@ -290,6 +290,6 @@ def test_services_from_settings(tmp_path: Path) -> None:
         "ansi-light",
     )
     assert services.read_only and services.target == "cloud" and services.data_dir == tmp_path / "d"
-    assert services.secrets == (TOKEN,)
+    assert tuple(services.secrets) == (TOKEN,)
     assert TOKEN not in repr(services)
     assert services.history_key == "cloud:acme"

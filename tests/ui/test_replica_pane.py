@@ -20,11 +20,11 @@ from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
 from tursotui.libsql import HranaClient, replica
 from tursotui.local.engine.sqld import free_port
 from tursotui.local.host.service import LocalTurso
+from tursotui.ops.replica import NEEDS_AUTH, NO_SETTINGS, NO_URL
 from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.picker import LocationPickerScreen
 from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.panes.replica import ReplicaPane
-from tursotui.ui.replica_info import NEEDS_AUTH, NO_SETTINGS, NO_URL
 
 from .helpers import AppFactory, local_app
 

@@ -23,7 +23,20 @@ from tursotui.ops.backups import (
     remove_leftovers,
 )
 from tursotui.ops.tokens import TokenLedger
-from tursotui.support.humanize import human_age, human_size
+from tursotui.support.humanize import human_age, size
+
+
+def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Dump DATABASE (default [turso] database_name) into the backups folder, verify it "
+        "(integrity_check and row counts against the database) and prune backups older "
+        "than [turso.backup] retention_days. Cron: 0 2 * * * tursotui backup"
+    )
+    parser.add_argument("database", metavar="DATABASE", nargs="?")
+    parser.add_argument("--format", choices=("sql", "db"), default="sql", help="default sql")
+    parser.add_argument("--dir", metavar="DIR", help="backups folder ([turso.backup] directory)")
+    parser.add_argument("--list", action="store_true", help="list the backups folder and stop")
+    parser.add_argument("--no-prune", action="store_true", help="keep backups past retention")
 
 
 def _ledger(ctx: Context) -> TokenLedger:
@@ -46,10 +59,7 @@ async def _list(ctx: Context) -> int:
     ctx.out(f"backups in {directory}")
     ctx.table(
         ["FILE", "DATABASE", "SIZE", "AGE"],
-        (
-            [b.path.name, b.database, human_size(b.size_bytes), human_age(b.age(now))]
-            for b in backups
-        ),
+        ([b.path.name, b.database, size(b.size_bytes), human_age(b.age(now))] for b in backups),
     )
     return OK
 
@@ -57,9 +67,9 @@ async def _list(ctx: Context) -> int:
 def _show_progress(ctx: Context) -> Callable[[BackupProgress], None]:
     def show(p: BackupProgress) -> None:
         if p.phase == "verifying" and p.total:
-            ctx.progress(f"verifying {100 * p.done // p.total}% of {human_size(p.total)}")
+            ctx.progress(f"verifying {100 * p.done // p.total}% of {size(p.total)}")
         elif p.phase == "dumping":
-            ctx.progress(f"dumping {human_size(p.done)}")
+            ctx.progress(f"dumping {size(p.done)}")
         else:
             ctx.progress(p.phase)
 
@@ -95,7 +105,7 @@ async def _backup(ctx: Context) -> int:
     ctx.emit(
         result.to_json() | {"retention_days": retention, "pruned": [str(b.path) for b in pruned]}
     )
-    ctx.out(f"backup    {result.path} ({human_size(result.size_bytes)})")
+    ctx.out(f"backup    {result.path} ({size(result.size_bytes)})")
     counts = ", ".join(f"{t} {n:,}" for t, n in sorted(result.tables.items())) or "no tables"
     ctx.out(
         f"verified  integrity ok; {len(result.tables)} tables, {result.rows:,} rows match "

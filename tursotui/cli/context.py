@@ -1,7 +1,9 @@
-"""What every scriptable command shares: settings, the backend, output, errors, confirmation.
+"""What every scriptable command shares: settings, the backend, output, errors, confirmation, secrets.
 
-Errors become one line on stderr (``tursotui: ...``, secrets scrubbed) and, with ``--json``, an
-``{"error": ..., "exit_code": ...}`` object on stdout. Exit codes: 0 ok, 1 failed, 2 bad input.
+Errors become one line on stderr (``tursotui: ...``) and, with ``--json``, an ``{"error": ..., "exit_code": ...}``
+object on stdout; the exit codes come from the one table in :mod:`tursotui.cli.errors`. Everything printed (text,
+JSON, errors, warnings logged by tursotui's modules) goes through the run's :class:`Secrets`, shared with the
+backend: known tokens and anything JWT- or bearer-shaped are masked.
 """
 
 from __future__ import annotations
@@ -9,25 +11,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from tursotui.backend import Backend, open_backend
-from tursotui.config import CliOptions, ConfigError, Settings, resolve
-from tursotui.libsql.errors import LibsqlError
-from tursotui.local.control.state import StateError
-from tursotui.local.engine.sqld import SqldError
-from tursotui.ops.errors import ImportConflictError, InputError, OpsError
+from tursotui.cli.errors import BAD_INPUT, FAILED, OK, failure, report_failure
+from tursotui.config import CliOptions, Settings, resolve
+from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
-from tursotui.platform import PlatformError
 from tursotui.stopsignals import StopSignals, run_stoppable
-from tursotui.support.redact import scrub
+from tursotui.support.redact import Secrets
 
-OK, FAILED, BAD_INPUT = 0, 1, 2
+__all__ = ["BAD_INPUT", "FAILED", "OK", "Context", "report_failure", "run"]
 
 
 @dataclass
@@ -36,7 +36,9 @@ class Context:
     settings: Settings
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    secrets: list[str] = field(default_factory=list)
+    secrets: Secrets = field(default_factory=Secrets)
+    """The run's tokens, shared with the backend (which adds the local Turso's)."""
+    _said: set[str] = field(default_factory=set, repr=False)
 
     @property
     def json(self) -> bool:
@@ -47,11 +49,10 @@ class Context:
         return bool(getattr(self.args, "yes", False))
 
     def add_secret(self, secret: str | None) -> None:
-        if secret:
-            self.secrets.append(secret)
+        self.secrets.add(secret)
 
     def scrub(self, text: str) -> str:
-        return scrub(text, self.secrets)
+        return self.secrets.scrub(text)
 
     # -- output ---------------------------------------------------------------------------------
 
@@ -64,13 +65,27 @@ class Context:
         """Notes and warnings on stderr (also in --json mode)."""
         print(self.scrub(text), file=self.stderr)
 
-    def emit(self, data: Any) -> None:
-        """The --json result on stdout."""
+    def notice(self, text: str) -> None:
+        """What the local Turso reports (a port it moved, a sqld it stopped), on stderr once per run: its
+        warning as it happens and its start notices afterwards are the same news."""
+        if text not in self._said:
+            self._said.add(text)
+            self.info(f"local Turso: {text}")
+
+    def emit(self, data: Any, *, reveal: str | None = None) -> None:
+        """The --json result on stdout, scrubbed; ``reveal``: the one token the command prints on purpose
+        (``token create``), left whole wherever it is a whole value."""
         if self.json:
-            print(json.dumps(data, indent=2, sort_keys=True, default=str), file=self.stdout)
+            plain = json.loads(json.dumps(data, default=str))
+            body = self.secrets.scrub_json(plain, reveal=reveal)
+            print(json.dumps(body, indent=2, sort_keys=True), file=self.stdout)
 
     def fail(self, message: str, code: int, extra: dict[str, Any] | None = None) -> int:
-        return report_failure(self.json, self.scrub(message), code, extra, self.stdout, self.stderr)
+        """Report a failure (scrubbed) and return its exit code."""
+        clean = (
+            self.secrets.scrub_json(json.loads(json.dumps(extra, default=str))) if extra else None
+        )
+        return report_failure(self.json, self.scrub(message), code, clean, self.stdout, self.stderr)
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         data = [[str(c) for c in row] for row in rows]
@@ -129,72 +144,89 @@ class Context:
         """The configured backend: the local Turso already serving this data dir, or started here (it creates
         its demo org on first use)."""
         waiting = lambda why: self.info(f"tursotui: {why}")  # noqa: E731
-        async with open_backend(self.settings, demo=True, waiting=waiting) as backend:
+        async with open_backend(
+            self.settings, demo=True, waiting=waiting, secrets=self.secrets
+        ) as backend:
             self.settings = resolve(CliOptions.from_args(self.args))  # what a new demo org wrote
-            for secret in backend.secrets():
-                self.add_secret(secret)
+            self.secrets.add(self.settings.api_token, self.settings.auth_token)
             for notice in backend.notices:
-                self.info(f"local Turso: {notice}")
+                self.notice(notice)
             yield backend
 
 
-def report_failure(
-    as_json: bool,
-    message: str,
-    code: int,
-    extra: dict[str, Any] | None = None,
-    stdout: TextIO | None = None,
-    stderr: TextIO | None = None,
-) -> int:
-    """One line on stderr; with --json also ``{"error", "exit_code"}`` on stdout. Returns code."""
-    line = " ".join(message.split())
-    print(f"tursotui: {line}", file=stderr or sys.stderr)
-    if as_json:
-        body = {"error": line, "exit_code": code, **(extra or {})}
-        print(json.dumps(body, indent=2, sort_keys=True, default=str), file=stdout or sys.stdout)
-    return code
+class _Warnings(logging.Handler):
+    """Warnings logged by tursotui's modules during a command, on its stderr: scrubbed, and a local Turso's
+    warning said once (:meth:`Context.notice`) instead of once as a log line and again as a start notice."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(logging.WARNING)
+        self.ctx = ctx
+        self.addFilter(ctx.secrets.log_filter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        if record.name.startswith("tursotui.local."):
+            self.ctx.notice(text)
+        else:
+            self.ctx.info(f"tursotui: {text}")
+
+
+@contextlib.contextmanager
+def _warnings_to(ctx: Context) -> Iterator[None]:
+    logger = logging.getLogger("tursotui")
+    handler = _Warnings(ctx)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 def run(args: argparse.Namespace, body: Callable[[Context], Awaitable[int]]) -> int:
-    """Resolve settings, run ``body`` and turn every expected failure into an exit code."""
+    """Resolve settings, run ``body`` and turn every expected failure into an exit code (the table in
+    :mod:`tursotui.cli.errors`)."""
     as_json = bool(getattr(args, "json", False))
+    secrets = Secrets()
     try:
         settings = resolve(CliOptions.from_args(args))
+        secrets.add(settings.api_token, settings.auth_token)
         if settings.target == "cloud":
             settings.require_cloud_credentials()
-    except ConfigError as exc:
-        return report_failure(as_json, str(exc), BAD_INPUT)
-    ctx = Context(args, settings)
-    ctx.add_secret(settings.api_token)
-    ctx.add_secret(settings.auth_token)
+    except Exception as exc:
+        found = failure(exc)
+        if found is None:
+            raise
+        return report_failure(as_json, secrets.scrub(found.message), found.code)
+    ctx = Context(args, settings, secrets=secrets)
     signals = StopSignals()
-    try:
-        code = run_stoppable(_guarded(ctx, body), signals)
-    except KeyboardInterrupt:
-        ctx.end_progress()
-        return ctx.fail("interrupted: nothing was left half-done", 130)
-    if signals.received is not None:
-        name = signal.Signals(signals.received).name
-        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+    with _warnings_to(ctx):
+        try:
+            code = run_stoppable(_guarded(ctx, body), signals)
+        except KeyboardInterrupt as exc:
             ctx.end_progress()
-            ctx.fail(f"stopped by {name}: every process it started was stopped", code)
+            return _report(ctx, exc)
+        if signals.received is not None:
+            name = signal.Signals(signals.received).name
+            with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+                ctx.end_progress()
+                ctx.fail(f"stopped by {name}: every process it started was stopped", code)
     return code
+
+
+def _report(ctx: Context, error: BaseException) -> int:
+    found = failure(error)
+    if found is None:
+        raise error
+    return ctx.fail(found.message, found.code, found.extra or None)
 
 
 async def _guarded(ctx: Context, body: Callable[[Context], Awaitable[int]]) -> int:
     try:
         return await body(ctx)
-    except ImportConflictError as exc:
+    except Exception as exc:
+        if failure(exc) is None:
+            raise
         ctx.end_progress()
-        return ctx.fail(exc.message, FAILED, {"conflicts": exc.conflicts})
-    except (OpsError, ConfigError) as exc:
-        ctx.end_progress()
-        code = BAD_INPUT if isinstance(exc, ConfigError) else exc.exit_code
-        return ctx.fail(str(exc), code)
-    except (PlatformError, LibsqlError, SqldError, StateError) as exc:
-        ctx.end_progress()
-        return ctx.fail(str(exc), FAILED)
-    except OSError as exc:
-        ctx.end_progress()
-        where = f" ({exc.filename})" if exc.filename else ""
-        return ctx.fail(f"{exc.strerror or exc}{where}", FAILED)
+        return _report(ctx, exc)

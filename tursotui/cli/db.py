@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from dataclasses import asdict
 from typing import Any
 
 from tursotui.cli.context import OK, Context, run
 from tursotui.ops.names import check_name
-from tursotui.platform import Database, UsageCounters
-from tursotui.support.humanize import human_size
+from tursotui.platform import (
+    Database,
+    DatabaseUsage,
+    OrganizationUsage,
+    PlatformClient,
+    UsageCounters,
+)
+from tursotui.support.humanize import size
+
+
+def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    actions.add_parser("list", parents=[common], help="databases of the organization")
+    show = actions.add_parser("show", parents=[common], help="one database: URL, instances, config")
+    show.add_argument("name", metavar="NAME")
+    usage = actions.add_parser(
+        "usage", parents=[common], help="this month's usage of a database or the organization"
+    )
+    usage.add_argument("name", metavar="NAME", nargs="?")
 
 
 def database_json(db: Database) -> dict[str, Any]:
@@ -93,42 +111,96 @@ async def _show(ctx: Context) -> int:
     return OK
 
 
+USAGE_CONCURRENCY = 8
+"""Instance listings asked at once for ``db usage --json`` of a whole organization."""
+
+
+async def _instances_json(
+    platform: PlatformClient, database: str, usage: DatabaseUsage
+) -> list[dict[str, Any]]:
+    """Each instance's usage with its name, location and type (not only its uuid)."""
+    known = {i.uuid: i for i in await platform.list_instances(database)} if usage.instances else {}
+    out = []
+    for item in usage.instances:
+        instance = known.get(item.uuid)
+        out.append(
+            {
+                "uuid": item.uuid,
+                "name": instance.name if instance else None,
+                "location": (instance.region or None) if instance else None,
+                "type": (instance.type or None) if instance else None,
+                "usage": _counters(item.usage),
+            }
+        )
+    return out
+
+
+async def _databases_json(platform: PlatformClient, org: OrganizationUsage) -> list[dict[str, Any]]:
+    """Each database's usage with its name, and its instances named (see :func:`_instances_json`)."""
+    names = {d.db_id: d.name for d in await platform.list_databases() if d.db_id}
+    limit = asyncio.Semaphore(USAGE_CONCURRENCY)
+
+    async def one(usage: DatabaseUsage) -> dict[str, Any]:
+        name = names.get(usage.uuid)
+        instances: list[dict[str, Any]] = [
+            {
+                "uuid": i.uuid,
+                "name": None,
+                "location": None,
+                "type": None,
+                "usage": _counters(i.usage),
+            }
+            for i in usage.instances
+        ]
+        if name is not None:
+            async with limit:
+                instances = await _instances_json(platform, name, usage)
+        return {
+            "uuid": usage.uuid,
+            "name": name,
+            "usage": _counters(usage.total),
+            "instances": instances,
+        }
+
+    return list(await asyncio.gather(*(one(d) for d in org.databases)))
+
+
 async def _usage(ctx: Context) -> int:
     name = check_name(ctx.args.name) if ctx.args.name else None
     async with ctx.backend() as backend:
         platform = backend.platform
         if name is not None:
             usage = await platform.database_usage(name)
-            ctx.emit(
-                {
-                    "database": name,
-                    "uuid": usage.uuid,
-                    "usage": _counters(usage.total),
-                    "instances": [
-                        {"uuid": i.uuid, "usage": _counters(i.usage)} for i in usage.instances
-                    ],
-                }
-            )
+            if ctx.json:
+                ctx.emit(
+                    {
+                        "database": name,
+                        "uuid": usage.uuid,
+                        "usage": _counters(usage.total),
+                        "instances": await _instances_json(platform, name, usage),
+                    }
+                )
             rows = [(k, _show_value(k, v)) for k, v in _counters(usage.total).items()]
             ctx.out(f"usage of {name} this month")
             ctx.table(["METRIC", "VALUE"], rows)
             return OK
         org = await platform.organization_usage()
         totals = asdict(org.usage)
-        ctx.emit(
-            {
-                "organization": platform.organization,
-                "usage": totals,
-                "databases": [{"uuid": d.uuid, "usage": _counters(d.total)} for d in org.databases],
-            }
-        )
+        if ctx.json:
+            ctx.emit(
+                {
+                    "organization": platform.organization,
+                    "usage": totals,
+                    "databases": await _databases_json(platform, org),
+                }
+            )
         ctx.out(f"usage of organization {platform.organization} this month")
         ctx.table(["METRIC", "VALUE"], [(k, _show_value(k, v)) for k, v in totals.items()])
     return OK
 
 
 def _show_value(key: str, value: int) -> str:
-    return human_size(value) if key.endswith("bytes") or key == "bytes_synced" else f"{value:,}"
+    return size(value) if key.endswith("bytes") or key == "bytes_synced" else f"{value:,}"
 
 
 def main(args: argparse.Namespace) -> int:

@@ -24,14 +24,24 @@ from tursotui.ops.importer import (
 )
 from tursotui.ops.names import check_name
 from tursotui.ops.tokens import TokenLedger
-from tursotui.support.humanize import human_size
+from tursotui.support.humanize import size
+
+
+def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    parser.description = "Preview, check conflicts, then import FILE (SQLite database or SQL dump)."
+    parser.add_argument("file", metavar="FILE")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--new", metavar="NAME", help="create database NAME from FILE")
+    where.add_argument("--into", metavar="NAME", help="add FILE's tables and rows to database NAME")
+    parser.add_argument("--group", metavar="G", help="group of a new database")
+    parser.add_argument("--dry-run", action="store_true", help="preview and conflicts only")
 
 
 def _preview(ctx: Context, plan: ImportPlan) -> None:
     source = plan.source
     kind = "SQLite database" if source.kind == "sqlite" else "SQL dump"
     where = "new database" if plan.mode == "new" else "existing database"
-    ctx.out(f"import {source.path} ({kind}, {human_size(source.size_bytes)})")
+    ctx.out(f"import {source.path} ({kind}, {size(source.size_bytes)})")
     ctx.out(f"into   {where} {plan.target}" + (f" (group {plan.group})" if plan.group else ""))
     ctx.out(f"via    {_method(plan)}")
     ctx.out("")
@@ -60,7 +70,7 @@ def _method(plan: ImportPlan) -> str:
 def _show_progress(ctx: Context) -> Callable[[ImportProgress], None]:
     def show(p: ImportProgress) -> None:
         if p.phase == "uploading" and p.total:
-            ctx.progress(f"uploading {100 * p.done // p.total}% of {human_size(p.total)}")
+            ctx.progress(f"uploading {100 * p.done // p.total}% of {size(p.total)}")
         elif p.phase == "loading" and p.total:
             ctx.progress(f"loading {p.done:,}/{p.total:,} rows ({100 * p.done // p.total}%)")
         else:
@@ -126,7 +136,7 @@ async def _import(ctx: Context) -> int:
     if args.group:
         check_name(args.group, "group")
     source = await open_source(
-        _path(args.file), progress=lambda n: ctx.progress(f"reading {human_size(n)}")
+        _path(args.file), progress=lambda n: ctx.progress(f"reading {size(n)}")
     )
     ctx.end_progress()
     with source:

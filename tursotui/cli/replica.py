@@ -1,42 +1,94 @@
-"""``tursotui replica status|sync|reset``: the local embedded replica of ``[turso.local_replica]``."""
+"""``tursotui replica status|sync|reset``: the local embedded replica of ``[turso.local_replica]``.
+
+``status`` shows the replica's lag as the console's Replica tab does, from the same functions
+(:mod:`tursotui.ops.replica`): the time since its last sync, and the frames it is behind the primary (asked of the
+local Turso, no SQL; "n/a on Turso Cloud").
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+from datetime import UTC, datetime
 
 from tursotui.cli.context import OK, Context, run
+from tursotui.cli.errors import FAILED, exit_code
 from tursotui.libsql import replica
 from tursotui.ops.errors import InputError
-from tursotui.support.humanize import human_size
+from tursotui.ops.replica import (
+    Lag,
+    PrimaryFrame,
+    ReplicaTarget,
+    ago,
+    behind_text,
+    lag,
+    primary_frame,
+    since_text,
+)
+from tursotui.support.humanize import size
 
 
-def _describe(ctx: Context, state: replica.ReplicaStatus) -> None:
-    ctx.emit(state.to_json())
+def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="replica_command", metavar="ACTION", required=True)
+    actions.add_parser("status", parents=[common], help="path, size, last sync, lag")
+    actions.add_parser("sync", parents=[common], help="sync now (libsql, with a timeout)")
+    actions.add_parser("reset", parents=[common], help="delete the file and sync it again")
+
+
+def _describe(ctx: Context, state: replica.ReplicaStatus, found: Lag) -> None:
+    ctx.emit(state.to_json() | {"lag": found.to_json()})
     ctx.out(f"path       {state.path}")
     ctx.out(f"exists     {'yes' if state.exists else 'no (the next sync creates it)'}")
-    ctx.out(f"size       {human_size(state.size_bytes)}")
+    ctx.out(f"size       {size(state.size_bytes)}")
     if state.last_sync:
-        ago = time.time() - state.last_sync
-        ctx.out(f"last sync  {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(state.last_sync))} "
-                f"({ago:.0f} s ago, {state.last_sync_ms} ms, {state.frames} frames pulled)")  # fmt: skip
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state.last_sync))
+        ctx.out(f"last sync  {when} ({ago(found.since_sync or 0.0)}, {state.last_sync_ms} ms, "
+                f"{state.frames} frames pulled)")  # fmt: skip
         ctx.out(f"frame      {state.frame_no} (the primary's replication index it has applied)")
+        ctx.out(f"lag        {since_text(found)}")
+        ctx.out(f"behind     {behind_text(found)}")
     else:
         ctx.out("last sync  never")
+        ctx.out(f"lag        {since_text(found)}")
+
+
+def _target(ctx: Context) -> ReplicaTarget:
+    target = ReplicaTarget.from_settings(ctx.settings)
+    assert target is not None  # settings are always resolved here
+    return target
+
+
+async def _primary(ctx: Context) -> PrimaryFrame:
+    """The primary's frame number, from the local Turso (started or attached to); why not, when it cannot."""
+    try:
+        async with ctx.backend() as backend:
+            target = _target(ctx)
+            return await primary_frame(
+                backend.platform, local=backend.is_local, database=target.database
+            )
+    except Exception as exc:
+        if exit_code(exc) != FAILED:
+            raise
+        return PrimaryFrame(None, f"n/a: the local Turso did not say ({ctx.scrub(str(exc))})")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _replica(ctx: Context) -> int:
-    settings = ctx.settings
-    path = settings.config.turso.local_replica.local_db_path
     action = ctx.args.replica_command
+    path = _target(ctx).path
     if action == "status":
-        _describe(ctx, replica.status(path))
+        state = replica.status(path)
+        primary = await _primary(ctx)
+        _describe(ctx, state, lag(_target(ctx), state, primary, _now()))
         return OK
     if action == "reset":
         ctx.confirm(f"delete the replica file {path} and sync it again")
-    async with ctx.backend():
-        settings = ctx.settings
-        if not settings.database_url or not settings.auth_token:
+    async with ctx.backend() as backend:
+        target = _target(ctx)
+        if target.cannot_sync:
             raise InputError(
                 "syncing needs [turso] database_url in config.toml and TURSO_AUTH_TOKEN in .env "
                 "(run `tursotui setup`)"
@@ -44,8 +96,11 @@ async def _replica(ctx: Context) -> int:
         if action == "reset":
             removed = replica.reset(path)
             ctx.info(f"removed {len(removed)} replica file(s)")
-        state = await replica.sync(path, settings.database_url, settings.auth_token)
-    _describe(ctx, state)
+        state = await replica.sync(path, target.url, target.token)
+        primary = await primary_frame(
+            backend.platform, local=backend.is_local, database=target.database
+        )
+    _describe(ctx, state, lag(target, state, primary, _now()))
     return OK
 
 

@@ -56,7 +56,7 @@ async def _setup(ctx: Context) -> int:
             ctx.out("    " + " ".join(statement.split())[:110])
 
     async with open_backend(ctx.settings) as backend:
-        for secret in backend.secrets():
+        for secret in backend.secrets:
             ctx.add_secret(secret)
         ctx.out(f"Setting up {plan.database} on {backend.label}")
         results = await Setup(backend, plan).run(show)

@@ -20,6 +20,37 @@ from tursotui.ops.token_actions import issue_token, rotate_tokens, rotation_scop
 from tursotui.ops.tokens import TokenLedger, decode_claims, expiry_warnings, parse_expiration
 
 
+def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = actions.add_parser(
+        "create",
+        parents=[common],
+        help="mint a token (printed once on stdout)",
+        description="Mint a database token (or a group token with --group). It is printed "
+        "once on stdout; the ledger keeps its metadata, never the token.",
+    )
+    create.add_argument("database", metavar="DATABASE", nargs="?")
+    create.add_argument("--group", metavar="G", help="a group token (every database of G)")
+    create.add_argument(
+        "--expiration", default="90d", metavar="E", help="90d (default), 2w1d30m, never"
+    )
+    create.add_argument("--read-only", action="store_true", help="the token cannot write")
+    create.add_argument(
+        "--write-env", action="store_true", help="store it as TURSO_AUTH_TOKEN in .env (backed up)"
+    )
+    rotate = actions.add_parser(
+        "rotate",
+        parents=[common],
+        help="invalidate ALL tokens of a database's group (replicas restart)",
+    )
+    rotate.add_argument("database", metavar="DATABASE", nargs="?")
+    rotate.add_argument("--group", metavar="G")
+    actions.add_parser("list", parents=[common], help="tokens this tool issued (metadata)")
+    actions.add_parser(
+        "decode", parents=[common], help="show a JWT's claims (read from stdin, not verified)"
+    )
+
+
 def _scope(ctx: Context) -> tuple[str | None, str | None]:
     """(database, group): a group alone, else the database given or configured."""
     args = ctx.args
@@ -71,7 +102,8 @@ async def _create(ctx: Context) -> int:
             | {
                 "env_file": str(env_path) if args.write_env else None,
                 "env_backup": str(saved) if saved else None,
-            }
+            },
+            reveal=token,  # the one token printed on purpose; anything else is still scrubbed
         )
     else:
         print(token, file=ctx.stdout)  # the one place a token is printed, unscrubbed

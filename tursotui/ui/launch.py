@@ -61,8 +61,9 @@ async def _run(options: CliOptions, settings: Settings, signals: StopSignals) ->
         async with open_backend(settings) as backend:
             first = await _first_snapshot(backend.platform)
             app_class, services_class = await console
-            services = services_class.from_settings(settings, backend.platform)
-            services.secrets = backend.secrets()
+            services = services_class.from_settings(
+                settings, backend.platform, secrets=backend.secrets
+            )
             await _run_app(app_class(services, first), signals)
     finally:
         if not console.done():
@@ -97,7 +98,7 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
         platform = child.platform_client()
         try:
             services = services_class.from_settings(settings, platform)
-            services.secrets = (*services.secrets, child.api_token)
+            services.secrets.add(child.api_token)
             services.backend_ready = ready
             app = app_class(services)
             watch = asyncio.ensure_future(child.keep_running(app.backend_restarting))
@@ -124,7 +125,7 @@ async def _run_attached(settings: Settings, running: RunningTurso, signals: Stop
     platform = attached_client(running)
     try:
         services = services_class.from_settings(settings, platform)
-        services.secrets = (*services.secrets, running.api_token)
+        services.secrets.add(running.api_token)
         await _run_app(app_class(services), signals)
     finally:
         await platform.aclose()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from tursotui.ops.latency import LatencyProbe
 from tursotui.platform import PlatformClient
+from tursotui.support.redact import Secrets
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
@@ -59,8 +60,10 @@ class Services:
     latency_probe: LatencyProbe | None = None
     """Instance hostname -> round trip in ms (None: unreachable). ``None`` here: the app times ``GET /health``
     with one shared ``httpx.AsyncClient`` it owns."""
-    secrets: tuple[str, ...] = field(default=(), repr=False)
-    """Tokens to scrub from anything shown or written (crash files, error texts)."""
+    secrets: Secrets = field(default_factory=Secrets, repr=False)
+    """Tokens to scrub from anything shown or written (crash files, error texts): the backend's
+    :class:`Secrets` when there is one, shared; a token minted later is ``add``-ed to it. Any iterable of
+    tokens given here (tests pass a tuple) becomes one."""
     sql_opener: SqlOpener | None = field(default=None, repr=False)
     """``None``: a short-lived token minted per use (``tursotui.ops.access.open_database``)."""
     env_path: Path | None = None
@@ -80,6 +83,10 @@ class Services:
     backend_ready: asyncio.Future[tuple[str, ...]] | None = field(default=None, repr=False)
     """The local Turso still starting (in a child process): resolves to its start notices, or raises why it
     could not start. The first refresh waits for it; ``None``: nothing to wait for."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.secrets, Secrets):
+            self.secrets = Secrets(self.secrets)
 
     @property
     def organization(self) -> str:
@@ -114,7 +121,9 @@ class Services:
         *,
         clock: Callable[[], datetime] = utc_now,
         latency_probe: LatencyProbe | None = None,
+        secrets: Secrets | None = None,
     ) -> Services:
+        """``secrets``: the backend's, shared (the settings' tokens are added to it); None: a new one."""
         from tursotui.ops.backups import backup_directory
 
         organization = platform.organization or settings.organization
@@ -130,7 +139,7 @@ class Services:
             clock=clock,
             theme=tui.theme,
             latency_probe=latency_probe,
-            secrets=tuple(t for t in (settings.api_token, settings.auth_token) if t),
+            secrets=_with(secrets, settings.api_token, settings.auth_token),
             env_path=settings.env_path,
             config_path=settings.config_path,
             backup_dir=backup_directory(settings),
@@ -139,6 +148,12 @@ class Services:
             local_turso=settings.target == "local",
             token_expiration=getattr(tui, "token_expiration", "90d"),
         )
+
+
+def _with(secrets: Secrets | None, *tokens: str | None) -> Secrets:
+    shared = Secrets() if secrets is None else secrets
+    shared.add(*tokens)
+    return shared
 
 
 @asynccontextmanager

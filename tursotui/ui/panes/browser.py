@@ -131,7 +131,7 @@ class BrowserPane(Vertical):
                 ledger=self.services.ledger,
                 target=self.services.target,
             )
-            self.services.secrets = (*self.services.secrets, session.token)
+            self.services.secrets.add(session.token)
             self.session = session
         return self.session
 

@@ -27,21 +27,19 @@ from tursotui.libsql.replica import ReplicaStatus
 from tursotui.ops.browse.offline import OfflineReplica
 from tursotui.ops.browse.query import PageRequest, TableInfo
 from tursotui.ops.browse.session import Page
-from tursotui.support import humanize as fmt
-from tursotui.ui.actions import bindings_for
-from tursotui.ui.crash import redact
-from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
-from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
-from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.replica_info import (
+from tursotui.ops.replica import (
     NO_SETTINGS,
     PrimaryFrame,
     ReplicaTarget,
-    block,
     first_delay,
-    lines,
     primary_frame,
 )
+from tursotui.support import humanize as fmt
+from tursotui.ui.actions import bindings_for
+from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
+from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
+from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.panes.replica_view import block, lines
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
@@ -230,7 +228,7 @@ class ReplicaPane(Vertical):
             self._load(PageRequest(self.page.request.table, self.PAGE_ROWS, "first"))
 
     def _failed(self, error: str, auto: bool) -> None:
-        text = redact(error, self.services.secrets)
+        text = self.services.secrets.scrub(error)
         exists = self.target is not None and self.target.path.exists()
         text += hint_for(text, exists)
         self.last_error = text

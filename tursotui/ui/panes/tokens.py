@@ -173,7 +173,7 @@ class TokensPane(Vertical):
         except (PlatformError, OpsError) as exc:
             self.post_message(ErrorOccurred("Token not created", str(exc)))
             return
-        self.services.secrets = (*self.services.secrets, issued.token)  # redacted from crash files
+        self.services.secrets.add(issued.token)  # redacted from crash files
         self.reload()
         await self.app.push_screen_wait(
             TokenCreatedScreen(issued.token, issued.entry, self.services.env_path)

@@ -210,7 +210,7 @@ async def _verify(app: TursoApp, source: str, new: str) -> Verification:
     try:
         b = await SqlSession.open(s.platform, new, read_only=True, ledger=s.ledger, target=s.target)
         try:
-            s.secrets = (*s.secrets, a.token, b.token)
+            s.secrets.add(a.token, b.token)
             schema_a, schema_b = await a.schema(), await b.schema()
             tables_a = [n for t, n, _ in schema_a if t == "table"]
             tables_b = [n for t, n, _ in schema_b if t == "table"]
@@ -244,7 +244,7 @@ async def _point_config(app: TursoApp, new: str, url: str) -> None:
         ledger=s.ledger,
         target=s.target,
     )
-    s.secrets = (*s.secrets, minted.token)
+    s.secrets.add(minted.token)
     pointed = await asyncio.to_thread(
         point_at_database,
         s.config_path,

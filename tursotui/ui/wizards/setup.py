@@ -313,7 +313,7 @@ def progress_screen(services: Services, plan: SetupPlan) -> SetupProgressScreen:
 
     def remember(token: str | None) -> None:
         if token and token not in services.secrets:
-            services.secrets = (*services.secrets, token)
+            services.secrets.add(token)
 
     async def runner(
         on_start: Callable[[str], None], on_step: Callable[[StepResult], None]

@@ -1,0 +1,42 @@
+"""``tursotui local install-sqld|serve``: the local Turso's sqld binary, and serving its Platform API on
+127.0.0.1 for other clients (``local serve``; the console and the commands attach to it)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="local_command", metavar="ACTION", required=True)
+    actions.add_parser("install-sqld", help="unpack and verify the sqld binary")
+    serve = actions.add_parser(
+        "serve", help="serve the local Turso's Platform API on 127.0.0.1 for other clients"
+    )
+    serve.add_argument("--port", type=int, default=8484, help="port on 127.0.0.1 (default 8484)")
+    serve.add_argument(
+        "--demo-users", type=int, default=3000, help="generated users in a new demo org"
+    )
+
+
+def _install_sqld(args: argparse.Namespace) -> int:
+    from tursotui.local.engine.sqld import SQLD_VERSION, provision_sqld
+
+    path = provision_sqld()
+    print(f"sqld {SQLD_VERSION} ready at {path} (sha256 verified)")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tursotui.config import CliOptions, ConfigError, resolve
+    from tursotui.local.host.serve import serve
+
+    options = CliOptions.from_args(args)
+    if not 1 <= args.port <= 65535:
+        raise ConfigError(None, f"invalid port {args.port}", key="--port", expected="1 to 65535")
+    if args.demo_users < 0:
+        raise ConfigError(None, "invalid count", key="--demo-users", expected="0 or more")
+    return serve(resolve(options), args.port, args.demo_users)
+
+
+def main(args: argparse.Namespace) -> int:
+    return {"install-sqld": _install_sqld, "serve": _serve}[args.local_command](args)
