@@ -41,7 +41,7 @@ class FakeClient:
         self.read_only = read_only
 
     def _run(self, sql: str, args: Any) -> ResultSet:
-        if self.read_only and not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        if self.read_only and not sql.lstrip().upper().startswith(("SELECT", "WITH", "EXPLAIN")):
             from tursotui.libsql import HranaError
 
             raise HranaError("SQLITE_AUTH: the token is read-only")

@@ -306,3 +306,51 @@ async def test_palette_runs_console_actions(make_app: AppFactory, fake: FakeOrg)
         await app.run_spec(spec)
         await settle(pilot)
         assert app.main.active_tab == "sql" and "Index check: 1 index" in status(app)
+
+
+async def test_esc_leaves_the_editor_so_the_tab_keys_work(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    from tursotui.ui.panes.sql import EDITING_HINT, LEFT_HINT
+    from tursotui.ui.widgets.footer import ConsoleFooter
+
+    hrana = FakeHrana.users(1)
+    app = make_app(fake, sql_opener=hrana.opener())
+    async with app.run_test(size=(120, 36)) as pilot:
+        console = await open_console(pilot)
+        await pilot.press("s", "e", "l")
+        assert app.main.focused is console.editor
+        assert console.editor.border_subtitle == EDITING_HINT
+        footer = app.main.query_one(ConsoleFooter)
+        await pilot.pause()
+        assert "esc Leave" in " ".join(str(w.render()) for w in footer.query("*"))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.main.focused is console.results
+        assert console.editor.border_subtitle == LEFT_HINT
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.main.active_tab == "tokens"
+        assert console.editor.text == "sel"  # the 4 switched tabs instead of being typed
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT name, sql FROM sqlite_master",
+        "SELECT * FROM sqlite_schema WHERE type = 'table'",
+        "SELECT m.name FROM main.sqlite_master AS m",
+    ],
+)
+async def test_schema_queries_do_not_warn_of_a_full_scan(
+    make_app: AppFactory, fake: FakeOrg, sql: str
+) -> None:
+    hrana = FakeHrana.users(3)
+    app = make_app(fake, sql_opener=hrana.opener())
+    async with app.run_test(size=(120, 36)) as pilot:
+        console = await open_console(pilot, sql)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert not isinstance(app.screen, ScanWarningScreen)
+        assert console.outcomes[0].error is None and console.results.row_count >= 1
+        assert sql in hrana.statements

@@ -14,10 +14,11 @@ from tursotui.ops.browse.query import (
     INDEX_COLUMNS,
     LIST_TABLES,
     TABLE_COLUMNS,
-    Column,
+    TABLE_SQL,
     PageRequest,
     TableInfo,
     hidden_table,
+    table_info,
 )
 from tursotui.ops.browse.session import Page
 
@@ -38,17 +39,10 @@ class OfflineReplica:
         with replica.open_offline(self.path) as db:
             columns = db.execute(TABLE_COLUMNS, [name]).rows
             indexes = db.execute(INDEX_COLUMNS, [name]).rows
-            ddl = db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
-            ).scalar()
+            ddl = db.execute(TABLE_SQL, [name]).scalar()
         if not columns:
             raise LookupError(f"no table {name!r} in the replica {self.path}")
-        cols = tuple(
-            Column(str(r[0]), str(r[1] or ""), bool(r[2]), int(r[3] or 0)) for r in columns
-        )
-        leading = [str(r[2]) for r in indexes if r[1] == 0 and r[2] is not None]
-        without_rowid = "without rowid" in " ".join(str(ddl or "").lower().split())
-        return TableInfo(name, cols, without_rowid, tuple(dict.fromkeys(leading)))
+        return table_info(name, columns, indexes, ddl)
 
     def page(self, request: PageRequest) -> Page:
         query = request.build()

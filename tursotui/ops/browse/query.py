@@ -7,6 +7,7 @@ columns (WITHOUT ROWID tables). Identifiers are always quoted; every value is a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,9 +26,13 @@ SearchMode = Literal["exact", "prefix"]
 LIST_TABLES = "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
 TABLE_COLUMNS = 'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid'
 INDEX_COLUMNS = (
-    "SELECT il.name, ii.seqno, ii.name FROM pragma_index_list(?) AS il "
+    'SELECT il.name, ii.seqno, ii.name, il."unique", il.partial FROM pragma_index_list(?) AS il '
     "JOIN pragma_index_info(il.name) AS ii ORDER BY il.name, ii.seqno"
 )
+TABLE_SQL = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?"
+IDENTIFYING_SHOWN = 3
+"""At most this many identifying columns name a row in a confirmation."""
+VALUE_SHOWN = 40
 
 
 def hidden_table(name: str) -> bool:
@@ -55,6 +60,8 @@ class TableInfo:
     without_rowid: bool = False
     indexed: tuple[str, ...] = ()
     """Columns that lead an index (sortable and searchable with the index)."""
+    unique: tuple[str, ...] = ()
+    """Columns a unique index covers alone (``email TEXT UNIQUE``): each names one row."""
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -63,6 +70,13 @@ class TableInfo:
             return ("rowid",)
         pks = sorted((c for c in self.columns if c.pk), key=lambda c: c.pk)
         return tuple(c.name for c in pks) or tuple(c.name for c in self.columns[:1])
+
+    @property
+    def identifying(self) -> tuple[str, ...]:
+        """What names a row to an operator: the primary key, then the unique columns (``id``, ``email``…);
+        the key (``rowid``) when the table has neither."""
+        pks = [c.name for c in sorted((c for c in self.columns if c.pk), key=lambda c: c.pk)]
+        return tuple(dict.fromkeys([*pks, *self.unique])) or self.key_columns
 
     @property
     def uses_rowid(self) -> bool:
@@ -202,6 +216,54 @@ def _keyset(
     if forward:
         return tuple_sql, values
     return f"{tuple_sql} OR {head} IS NULL", values
+
+
+def table_info(
+    name: str,
+    columns: Sequence[Sequence[Value]],
+    indexes: Sequence[Sequence[Value]],
+    ddl: object,
+) -> TableInfo:
+    """A table from the rows of :data:`TABLE_COLUMNS`, :data:`INDEX_COLUMNS` and :data:`TABLE_SQL`."""
+    if not columns:
+        raise LookupError(f"no table {name!r}")
+    cols = tuple(
+        Column(str(r[0]), str(r[1] or ""), bool(r[2]), int(str(r[3] or 0))) for r in columns
+    )
+    leading = [str(r[2]) for r in indexes if r[1] == 0 and r[2] is not None]
+    by_index: dict[str, list[str]] = {}
+    for row in indexes:
+        if row[3] and not row[4] and row[2] is not None:  # unique, not partial
+            by_index.setdefault(str(row[0]), []).append(str(row[2]))
+    unique = [names[0] for names in by_index.values() if len(names) == 1]
+    without_rowid = "without rowid" in " ".join(str(ddl or "").lower().split())
+    return TableInfo(
+        name, cols, without_rowid, tuple(dict.fromkeys(leading)), tuple(dict.fromkeys(unique))
+    )
+
+
+def describe_row(table: TableInfo, key: tuple[Value, ...], values: dict[str, Value]) -> str:
+    """The row as an operator knows it: ``id = 'test-123' · email = 'test@example.com'`` (its identifying
+    columns), then the key the SQL uses when that is something else (``rowid = 8``)."""
+    keys = dict(zip(table.key_columns, key, strict=False))
+    known = {**keys, **values}
+    named = [c for c in table.identifying if c in known][:IDENTIFYING_SHOWN]
+    parts = [f"{c} = {sql_literal(known[c], VALUE_SHOWN)}" for c in named]
+    parts += [f"{c} = {sql_literal(v, VALUE_SHOWN)}" for c, v in keys.items() if c not in named]
+    return " · ".join(parts)
+
+
+def sql_literal(value: Value, width: int | None = None) -> str:
+    """A value as SQL would show it (for the operator only: values are always bound); cut to ``width``."""
+    if value is None:
+        text = "NULL"
+    elif isinstance(value, bytes):
+        text = "x'" + value.hex() + "'"
+    elif isinstance(value, str):
+        text = "'" + value.replace("'", "''") + "'"
+    else:
+        text = repr(value)
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
 def split_row(

@@ -14,13 +14,15 @@ from tursotui.ops.browse.query import (
     INDEX_COLUMNS,
     LIST_TABLES,
     TABLE_COLUMNS,
-    Column,
+    TABLE_SQL,
     PageRequest,
     Query,
     TableInfo,
     hidden_table,
     q,
+    table_info,
 )
+from tursotui.ops.sql.scan import FullScan, full_scan
 from tursotui.platform import PlatformClient
 
 if TYPE_CHECKING:
@@ -96,6 +98,11 @@ class SqlSession:
     async def execute(self, query: Query) -> ResultSet:
         return await self.client.execute(query.sql, list(query.args))
 
+    async def full_scan(self, request: PageRequest) -> FullScan | None:
+        """Whether ``request``'s page reads the whole table (no index for its search): the SQL console's check."""
+        query = request.build()
+        return await full_scan(self.client, query.sql, query.args)
+
     async def tables(self) -> list[str]:
         result = await self.client.execute(LIST_TABLES)
         return [str(row[0]) for row in result.rows if not hidden_table(str(row[0]))]
@@ -105,20 +112,12 @@ class SqlSession:
             [
                 (TABLE_COLUMNS, [name]),
                 (INDEX_COLUMNS, [name]),
-                ("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name]),
+                (TABLE_SQL, [name]),
             ],
             transactional=False,
         )
         columns, indexes, ddl = results
-        if not columns.rows:
-            raise LookupError(f"no table {name!r}")
-        cols = tuple(
-            Column(str(r[0]), str(r[1] or ""), bool(r[2]), int(r[3] or 0)) for r in columns.rows
-        )
-        leading = [str(r[2]) for r in indexes.rows if r[1] == 0 and r[2] is not None]
-        sql = str(ddl.scalar() or "")
-        without_rowid = "without rowid" in " ".join(sql.lower().split())
-        return TableInfo(name, cols, without_rowid, tuple(dict.fromkeys(leading)))
+        return table_info(name, columns.rows, indexes.rows, ddl.scalar())
 
     async def page(self, request: PageRequest) -> Page:
         query = request.build()

@@ -48,7 +48,8 @@ def status_line(
     parts = [table_name]
     if page is not None:
         where = {"first": "first page", "last": "last page"}.get(page.request.direction, "page")
-        parts.append(f"{len(page.rows)} rows · {where}")
+        count = len(page.rows)
+        parts.append(f"{count} row{'s' if count != 1 else ''} · {where}")
         order = page.request.order_columns()
         parts.append("order " + ", ".join(order))
     if search is not None:

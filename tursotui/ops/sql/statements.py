@@ -25,6 +25,15 @@ _PRAGMAS_READING_ARG = frozenset(
     {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
     | {"foreign_key_check", "integrity_check", "quick_check"}
 )
+SCHEMA_TABLES = frozenset(
+    {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
+)
+"""SQLite's own schema tables: small, never indexed, so reading them in full is no warning."""
+_SCHEMA_ALIAS = re.compile(
+    r"""\b(?:["`\[]?\w+["`\]]?\s*\.\s*)?["`\[]?sqlite_(?:temp_)?(?:master|schema)["`\]]?"""
+    r"""\s+(?:AS\s+)?["`\[]?(?P<alias>\w+)""",
+    re.IGNORECASE,
+)
 _COMMENT = re.compile(r"^\s*(?:--[^\n]*(?:\n|$)|/\*.*?(?:\*/|$))", re.DOTALL)
 
 
@@ -108,8 +117,10 @@ def plan_steps(rows: Iterable[Sequence[object]]) -> list[PlanStep]:
     return steps
 
 
-def unindexed_scans(steps: Iterable[PlanStep]) -> list[str]:
-    """Tables a plan scans in full: ``SCAN t`` without ``USING INDEX``/``COVERING INDEX``."""
+def unindexed_scans(steps: Iterable[PlanStep], statement: str = "") -> list[str]:
+    """Tables a plan scans in full: ``SCAN t`` without ``USING INDEX``/``COVERING INDEX`` (never the
+    schema tables, :data:`SCHEMA_TABLES`, nor the aliases ``statement`` gives them)."""
+    schema = SCHEMA_TABLES | {m["alias"].lower() for m in _SCHEMA_ALIAS.finditer(statement)}
     tables: list[str] = []
     for step in steps:
         detail = step.detail.strip()
@@ -126,9 +137,15 @@ def unindexed_scans(steps: Iterable[PlanStep]) -> list[str]:
         table = match["table"]
         if table.upper().startswith("CONSTANT"):  # SCAN CONSTANT ROW
             continue
+        if _unquoted(table).lower().split(".")[-1] in schema:
+            continue
         if table not in tables:
             tables.append(table)
     return tables
+
+
+def _unquoted(name: str) -> str:
+    return name.replace('"', "").replace("`", "").replace("[", "").replace("]", "")
 
 
 def plan_text(steps: Sequence[PlanStep]) -> str:

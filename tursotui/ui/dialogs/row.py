@@ -13,19 +13,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tursotui.libsql.values import Value
-from tursotui.ops.browse.query import NULL_WORD, Column, Query, display_value
+from tursotui.ops.browse.query import NULL_WORD, Column, Query, display_value, sql_literal
+from tursotui.ui.actions import ACTIONS
 from tursotui.ui.dialogs.base import MODAL_TCSS
 
 
 def sql_value(value: Value) -> str:
     """A bound value as SQL would show it (for the confirmation only: it is still bound)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bytes):
-        return "x'" + value.hex() + "'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return repr(value)
+    return sql_literal(value)
+
+
+def detail_hint() -> str:
+    """The row detail's hint: its own key, then the browser's keys for the row (from the action registry, so
+    it names the keys that really edit and delete)."""
+    keys = {spec.id: spec.shown_key for spec in ACTIONS}
+    return (
+        f"esc close · then in the browser: {keys['browser.edit']} edit · "
+        f"{keys['browser.delete']} delete"
+    )
 
 
 class RowDetailScreen(ModalScreen[None]):
@@ -48,7 +53,7 @@ class RowDetailScreen(ModalScreen[None]):
             yield Label(f"Row of {self.table}", classes="dialog-title", markup=False)
             with VerticalScroll(id="row-scroll"):
                 yield Static("\n".join(lines), id="row-detail", markup=False)
-            yield Label("esc close · e edit · d delete (in the browser)", classes="dialog-hint")
+            yield Label(detail_hint(), classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#row-scroll").focus()
@@ -113,7 +118,8 @@ class RowEditorScreen(ModalScreen[dict[str, str] | None]):
 
 
 class SqlConfirmScreen(ModalScreen[bool]):
-    """The exact SQL and its bound values; runs only on y/enter."""
+    """The exact SQL and its bound values, and which row it changes (``row``: its identifying columns);
+    runs only on y/enter."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = [MODAL_TCSS, "row.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -121,10 +127,13 @@ class SqlConfirmScreen(ModalScreen[bool]):
         Binding("y", "run", "Run", id="sql_confirm.run"),
     ]
 
-    def __init__(self, title: str, query: Query, *, destructive: bool = False) -> None:
+    def __init__(
+        self, title: str, query: Query, *, destructive: bool = False, row: str = ""
+    ) -> None:
         super().__init__(classes="-destructive" if destructive else "")
         self.confirm_title = title
         self.query_ = query
+        self.row = row
 
     def compose(self) -> ComposeResult:
         values = "\n".join(
@@ -132,6 +141,8 @@ class SqlConfirmScreen(ModalScreen[bool]):
         )
         with Vertical(classes="dialog"):
             yield Label(self.confirm_title, classes="dialog-title", markup=False)
+            if self.row:
+                yield Static(f"Row: {self.row}", id="sql-row", markup=False)
             yield Static(self.query_.sql, id="sql-text", markup=False)
             yield Label("Bound values:" if values else "No bound values", markup=False)
             if values:

@@ -28,26 +28,41 @@ def _one_line(text: str, width: int = 70) -> str:
 
 
 class ScanWarningScreen(ModalScreen[bool]):
-    """EXPLAIN QUERY PLAN found a full table scan: True to run the statement anyway."""
+    """EXPLAIN QUERY PLAN found a full table scan: True to go on anyway (run the statement, or search).
+
+    ``what`` says what scans (``This statement``, ``Searching phone``), ``proceed`` names the choice that goes on,
+    ``index`` suggests the index that would avoid the scan (a generic hint when empty)."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "Cancel", id="scan.cancel"),
-        Binding("y", "answer(True)", "Run anyway", id="scan.proceed"),
+        Binding("y", "answer(True)", "Go on anyway", id="scan.proceed"),
     ]
 
-    def __init__(self, statement: str, tables: Sequence[str], plan: str) -> None:
+    def __init__(
+        self,
+        statement: str,
+        tables: Sequence[str],
+        plan: str,
+        *,
+        what: str = "This statement",
+        proceed: str = "Run anyway",
+        index: str = "",
+    ) -> None:
         super().__init__()
         self.statement = statement
         self.tables = list(tables)
         self.plan = plan
+        self.what = what
+        self.proceed = proceed
+        self.index = index
 
     def compose(self) -> ComposeResult:
         names = ", ".join(self.tables)
         with Vertical(classes="dialog", id="scan-dialog"):
             yield Label("Full table scan", classes="dialog-title", markup=False)
             yield Static(
-                f"This statement scans {names} without an index: every row is read "
+                f"{self.what} scans {names} without an index: every row is read "
                 "(and counted as rows read on Turso Cloud).",
                 markup=False,
                 id="scan-body",
@@ -56,13 +71,13 @@ class ScanWarningScreen(ModalScreen[bool]):
             with VerticalScroll(id="scan-plan"):
                 yield Static(self.plan, markup=False)
             yield Static(
-                "Consider an index: CREATE INDEX … ON <table>(<column>)",
+                f"Consider an index: {self.index or 'CREATE INDEX … ON <table>(<column>)'}",
                 markup=False,
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (n)", id="scan-cancel")
-                yield Button("Run anyway (y)", id="scan-run", variant="warning")
+                yield Button(f"{self.proceed} (y)", id="scan-run", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#scan-cancel", Button).focus()

@@ -13,7 +13,7 @@ import httpx
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TextArea
 
@@ -22,11 +22,10 @@ from tursotui.ops.errors import OpsError
 from tursotui.ops.sql.export import EXPORTS_DIR, default_export_path, export_results
 from tursotui.ops.sql.history import SqlHistory
 from tursotui.ops.sql.outcome import StatementOutcome, cell, short
+from tursotui.ops.sql.scan import full_scan, query_plan
 from tursotui.ops.sql.statements import (
     INDEX_CHECK,
-    explain_sql,
     explainable,
-    plan_steps,
     plan_text,
     split_statements,
     strip_comments,
@@ -44,6 +43,36 @@ from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.services import Services
 
 PAGE_SIZE = 100
+EDITING_HINT = "esc: leave the editor (then 1–6 switch tabs)"
+LEFT_HINT = "shift+tab or click: back to the editor"
+
+
+class SqlEditor(TextArea):
+    """The statement editor. It takes every printable key (``4`` is text here), so esc leaves it: the focus
+    moves on to the results and the tab keys work again; its subtitle and the footer say so."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "leave",
+            "Leave",
+            key_display="esc",
+            tooltip="Move the focus out of the editor, so the tab keys 1–6 work again",
+            id="sql.leave_editor",
+        ),
+    ]
+
+    def on_mount(self) -> None:
+        self.border_subtitle = LEFT_HINT
+
+    def on_focus(self) -> None:
+        self.border_subtitle = EDITING_HINT
+
+    def on_blur(self) -> None:
+        self.border_subtitle = LEFT_HINT
+
+    def action_leave(self) -> None:
+        self.screen.focus_next()
 
 
 class SqlConsolePane(Vertical):
@@ -62,7 +91,7 @@ class SqlConsolePane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="sql-target", markup=False)
-        editor = TextArea(id="sql-editor", soft_wrap=True, show_line_numbers=False)
+        editor = SqlEditor(id="sql-editor", soft_wrap=True, show_line_numbers=False)
         editor.border_title = "SQL (f5 run · f2 plan · f3 indexes · f4 history · f8 export)"
         yield editor
         yield Static("", id="sql-status", markup=False)
@@ -277,18 +306,14 @@ class SqlConsolePane(Vertical):
 
     async def _scan_check(self, client: HranaClient, stmt: str, outcome: StatementOutcome) -> bool:
         """EXPLAIN QUERY PLAN first; a full scan asks the operator. False: stop here."""
-        if not explainable(stmt):
-            return True
         try:
-            plan = await client.execute(explain_sql(stmt))
+            scan = await full_scan(client, stmt)
         except LibsqlError as exc:
             outcome.error = str(exc)
             return False
-        steps = plan_steps(plan.rows)
-        tables = unindexed_scans(steps)
-        if not tables:
+        if scan is None:
             return True
-        proceed = await self.app.push_screen_wait(ScanWarningScreen(stmt, tables, plan_text(steps)))
+        proceed = await self.app.push_screen_wait(ScanWarningScreen(stmt, scan.tables, scan.plan))
         if not proceed:
             outcome.skipped = True
             return False
@@ -305,12 +330,11 @@ class SqlConsolePane(Vertical):
                         parts.append(f"{head}\n  (no query plan for this kind of statement)")
                         continue
                     try:
-                        plan = await client.execute(explain_sql(stmt))
+                        steps = await query_plan(client, stmt)
                     except LibsqlError as exc:
                         parts.append(f"{head}\n  error: {exc}")
                         continue
-                    steps = plan_steps(plan.rows)
-                    scans = unindexed_scans(steps)
+                    scans = unindexed_scans(steps, stmt)
                     warn = f"\n  ! full scan of {', '.join(scans)} (no index)" if scans else ""
                     parts.append(f"{head}\n{plan_text(steps)}{warn}")
         except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
