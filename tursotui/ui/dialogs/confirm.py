@@ -1,4 +1,5 @@
-"""Typed confirmation for adding or removing a replica location: type the location code to confirm."""
+"""Typed confirmation for adding or removing a replica location: type the location code to confirm. An addition past
+the plan's location limit says so first (``warning``, from ops/locations.py)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class ConfirmLocationScreen(ModalScreen[bool]):
         *,
         description: str = "",
         cloud: bool = False,
+        warning: str = "",
     ) -> None:
         super().__init__(classes=f"-{change}")
         self.change: Change = change
@@ -49,6 +51,7 @@ class ConfirmLocationScreen(ModalScreen[bool]):
         self.databases = databases
         self.description = description
         self.cloud = cloud
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         verb = "Add" if self.change == "add" else "Remove"
@@ -67,6 +70,8 @@ class ConfirmLocationScreen(ModalScreen[bool]):
             )
         with Vertical(classes="dialog"):
             yield Label(f"{verb} replica location", classes="dialog-title", markup=False)
+            if self.warning:
+                yield Static(f"⚠ {self.warning}", markup=False, id="confirm-warning")
             yield Static(body, markup=False, id="confirm-body")
             if self.cloud:
                 yield Static(DEPRECATION_NOTE, markup=False, id="confirm-note")

@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from tursotui.ops.latency import LatencyProbe, measure_all
+from tursotui.ops.locations import snapshot_location_warning
 from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
 from tursotui.platform import Database, Instance, PlatformError, UsageCounters
 from tursotui.platform.models_local import ReplicaLag
@@ -299,6 +300,7 @@ class DatabasesPane(Vertical):
                 self.snapshot.databases_in_group(group_name),
                 description=locations.get(code, ""),
                 cloud=self.services.target == "cloud",
+                warning=snapshot_location_warning(self.snapshot, [code]) or "",
             )
         )
         if not confirmed:
