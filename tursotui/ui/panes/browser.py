@@ -23,7 +23,7 @@ from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.dialogs.row import RowDetailScreen
 from tursotui.ui.messages import ErrorOccurred
-from tursotui.ui.panes.browser_edit import Row, confirmed_change
+from tursotui.ui.panes.browser_edit import Row, confirmed_change, confirmed_search
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
@@ -265,9 +265,25 @@ class BrowserPane(Vertical):
         event.stop()
         if self.info is None:
             return
-        self.search = Search.parse(self.search_column, event.value) if self.search_column else None
+        search = Search.parse(self.search_column, event.value) if self.search_column else None
         self.table.focus()
-        self.load("first")
+        self._search(self.info, search)
+
+    @work(exclusive=True, group="browser-modal", exit_on_error=False)
+    async def _search(self, info: TableInfo, search: Search | None) -> None:
+        """Search (None: stop searching); one that would read the whole table asks first (browser_edit.py)."""
+        request = PageRequest(info, self.page_size, "first", self.sort, search)
+        if search is not None:
+            try:
+                go_on = await confirmed_search(self.app, await self._session(), request)
+            except (PlatformError, LibsqlError, LookupError) as exc:
+                self.post_message(ErrorOccurred(f"Browser: search {info.name}", str(exc)))
+                return
+            if not go_on or self.info is not info:  # cancelled, or the browser moved meanwhile
+                return
+        self.search = search
+        self.generation += 1
+        await self._load(request, self.generation)
 
     def action_cycle_sort(self) -> None:
         if self.info is None:
