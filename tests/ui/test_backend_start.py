@@ -60,7 +60,9 @@ async def test_a_restarting_local_turso_is_said_and_refreshed_once_it_serves(
         await ready(pilot)
         lists = fake.count("GET", "/databases")
         restarted = pending()
-        app.backend_restarting("the local Turso's process exited (killed by SIGKILL)", restarted)
+        app.backend_restarting(
+            "the local Turso stopped unexpectedly (killed by SIGKILL)", restarted
+        )
         for _ in range(5):
             await pilot.pause()
         assert "starting the local Turso" in shown_banner(app)
@@ -70,7 +72,10 @@ async def test_a_restarting_local_turso_is_said_and_refreshed_once_it_serves(
         assert "starting" not in shown_banner(app)
         assert fake.count("GET", "/databases") == lists + 1
         shown = [n.message for n in app._notifications]
-    assert any("killed by SIGKILL" in m and "restarting it" in m for m in shown)
+    said = [m for m in shown if "killed by SIGKILL" in m]
+    assert said == [
+        "The local Turso stopped unexpectedly (killed by SIGKILL) and was restarted on the same ports"
+    ]
 
 
 async def test_a_failed_restart_is_shown_and_the_console_keeps_running(
@@ -81,7 +86,7 @@ async def test_a_failed_restart_is_shown_and_the_console_keeps_running(
         await ready(pilot)
         failed = pending()
         failed.set_exception(RuntimeError("the local Turso could not start (exit 1): disk full"))
-        app.backend_restarting("the local Turso's process exited (exit 1)", failed)
+        app.backend_restarting("the local Turso stopped unexpectedly (exit 1)", failed)
         await ready(pilot)
         assert app.return_code is None and app.is_running
         assert app.services.backend_ready is None  # the next restart brings a new one

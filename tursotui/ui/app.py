@@ -102,9 +102,28 @@ class TursoApp(App[None]):
         raise LookupError("the main screen is not mounted")
 
     def backend_restarting(self, why: str, ready: asyncio.Future[tuple[str, ...]]) -> None:
-        """The local Turso's process exited and is starting again: say so, and refresh once it serves."""
-        self.services.backend_ready = ready  # the refresh waits for it ("starting…" in the banner)
-        self.notify(f"{why}: restarting it", title="Local Turso", severity="warning", markup=False)
+        """The local Turso's process died (``why``) and is starting again on the same port. Once it serves, ONE
+        message says so: "the local Turso stopped unexpectedly (…) and was restarted on the same ports". Cleaning
+        up after the dead process (the sqld it left running, stopped by the new one's start) is part of that
+        message, not a notification each; anything else its start had to say (a port that moved) is added to it.
+        The refresh waits for it meanwhile ("starting…" in the banner); a failed restart is the refresh's error.
+        """
+
+        async def restarted() -> tuple[str, ...]:
+            notices = await ready
+            cleanup = [n for n in notices if "left-over sqld" in n or n.startswith("sqld pid ")]
+            others = [n for n in notices if n not in cleanup]
+            text = f"{why[:1].upper()}{why[1:]} and was restarted"
+            text += f": {'; '.join(others)}" if others else " on the same ports"
+            if cleanup:
+                were = "was" if len(cleanup) == 1 else "were"
+                text += f"; the {len(cleanup)} sqld it left running {were} stopped"
+            self.notify(text, title="Local Turso", severity="warning", timeout=15, markup=False)
+            return ()  # said above: the refresh has no start notices to show
+
+        waiting = asyncio.ensure_future(restarted())
+        waiting.add_done_callback(lambda done: done.cancelled() or done.exception())
+        self.services.backend_ready = waiting
         with contextlib.suppress(LookupError):
             self.main.post_message(RefreshRequested())
 

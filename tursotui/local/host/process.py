@@ -138,7 +138,7 @@ class LocalTursoProcess:
                 await asyncio.wait_for(self._closed.wait(), delay)
             if self._closed.is_set():
                 return
-            why = f"the local Turso's process exited ({exit_text(code)}; log: {self.log_path})"
+            why = f"the local Turso stopped unexpectedly ({exit_text(code)}; log: {self.log_path})"
             try:
                 await self._start()
             except OSError as exc:  # the port was taken meanwhile: nothing more to try
