@@ -172,7 +172,7 @@ def test_backup_verified_listed_and_pruned(env: Env, capsys: pytest.CaptureFixtu
         (["token", "create", "--expiration", "3x"], 2, "invalid expiration '3x'"),
         (["token", "create", "app", "--group", "default"], 2, "not both"),
         (["token", "rotate", "app"], 2, "without --yes"),
-        (["restore", "app", "-t", "2026-01-01T00:00:00", "--name", "r1"], 2, "no timezone"),
+        (["restore", "app", "-t", "2026-01-01T00:00:00", "--name", "r1"], 2, "days window"),
         (["restore", "app", "-t", "2 fortnights ago", "--name", "r1"], 2, "unknown unit"),
         (["restore", "app", "-t", "2999-01-01T00:00:00Z", "--name", "r1"], 2, "in the future"),
         (["restore", "app", "-t", "now", "--name", "r1"], 2, "without --yes"),

@@ -14,7 +14,7 @@ from fixtures.fake_org import TOKEN, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tursotui.ops.restore_plan import Verification
+from tursotui.ops.restore import Verification
 from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.wizards.restore_steps import ProgressScreen, step_title
@@ -168,13 +168,7 @@ def test_restore_confirm(
     assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
 
 
-@SIZES
-def test_restore_recovery_point_local(
-    snap_compare: SnapCompare,
-    make_app: AppFactory,
-    monkeypatch: pytest.MonkeyPatch,
-    size: tuple[int, int],
-) -> None:
+def _local_points(monkeypatch: pytest.MonkeyPatch) -> None:
     from tursotui.platform import PlatformClient
     from tursotui.platform.models_local import RecoveryPoint, RecoveryPoints
 
@@ -192,8 +186,32 @@ def test_restore_recovery_point_local(
         return points
 
     monkeypatch.setattr(PlatformClient, "local_recovery_points", fake_points)
+
+
+@SIZES
+def test_restore_recovery_point_local(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+) -> None:
+    _local_points(monkeypatch)
     app = make_app(FakeOrg.local_turso())
     assert snap_compare(app, terminal_size=size, run_before=wizard(("enter", None)))
+
+
+@SIZES
+def test_restore_typed_time_local(
+    snap_compare: SnapCompare,
+    make_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+) -> None:
+    """The local wizard's typed time: the recovery point it will use is named under the field."""
+    _local_points(monkeypatch)
+    app = make_app(FakeOrg.local_turso())
+    run = wizard(("enter", None), ("end", None), ("enter", None), ("", "2026-06-15 09:45"))
+    assert snap_compare(app, terminal_size=size, run_before=run)
 
 
 def _verify_screen() -> VerifyScreen:

@@ -166,13 +166,13 @@ def test_restore_timestamps() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "no timestamp"),
-        ("2026-11-25T09:30:00", "no timezone"),
-        ("yesterday", "no timezone"),
+        ("", "no restore time given"),
+        ("2026-11-25", "needs a time of day"),
+        ("yesterday", "needs a time of day"),
         ("2027-01-01T00:00:00Z", "in the future"),
         ("2 parsecs ago", "unknown unit"),
         ("ago", "relative time"),
-        ("2026-13-45T99:00:00Z", "use RFC 3339"),
+        ("2026-13-45T99:00:00Z", "month must be in 1..12"),
         ("0h ago", "more than zero"),
     ],
 )

@@ -53,24 +53,6 @@ class Command:
         return run
 
 
-def _restore_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
-    parser.description = (
-        "Restore SOURCE as it was at a moment into a new database (never in place)."
-    )
-    parser.add_argument("source", metavar="SOURCE", help="the database to restore from")
-    parser.add_argument(
-        "--timestamp",
-        "-t",
-        required=True,
-        metavar="T",
-        help="RFC 3339 with a timezone (2026-11-01T10:30:00Z) or relative ('2h ago')",
-    )
-    parser.add_argument("--name", required=True, metavar="NEW", help="the new database's name")
-    parser.add_argument(
-        "--group", metavar="G", help="group of the new database (default: the source's)"
-    )
-
-
 COMMANDS: tuple[Command, ...] = (
     Command("config", "tursotui.cli.config", "inspect the configuration"),
     Command("local", "tursotui.cli.local", "the local Turso (Platform API over a real sqld)"),
@@ -80,7 +62,6 @@ COMMANDS: tuple[Command, ...] = (
         "tursotui.cli.restore",
         "point-in-time restore into a NEW database",
         shared=True,
-        declare=_restore_arguments,
     ),
     Command(
         "backup",

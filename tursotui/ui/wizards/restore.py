@@ -5,28 +5,30 @@ is the flow; the step dialogs are in ``restore_steps.py`` and the verification s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.screen import ModalScreen
 
 from tursotui.libsql import LibsqlError
-from tursotui.ops.browse.session import SqlSession
 from tursotui.ops.errors import InputError
-from tursotui.ops.restore_plan import (
+from tursotui.ops.restore import (
     GAP_WARNING,
-    Verification,
+    RestorePlan,
     Window,
     check_new_name,
-    compare,
     default_name,
-    describe_window,
-    parse_wizard_time,
-    retention_for_plan,
-    show_time,
+    plan_from,
+    point_time,
+    read_restore_time,
+    restore_window,
+    run_restore,
+    used_point_note,
+    utc,
+    verify_restore,
 )
 from tursotui.platform import PlatformError
-from tursotui.platform.models import format_timestamp
+from tursotui.platform.models_local import RecoveryPoint
 from tursotui.support import humanize as fmt
 from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.messages import ErrorOccurred
@@ -68,32 +70,90 @@ async def run_restore_wizard(app: TursoApp) -> None:
         app.post_message(ErrorOccurred("Restore failed", str(exc), modal=True))
 
 
-async def _window(app: TursoApp, name: str) -> tuple[Window, list[tuple[str, datetime, str]]]:
-    s = app.services
-    database = await s.platform.get_database(name)
-    branched = database.parent.branched if database.parent else None
-    if s.target == "local":
-        listed = await s.platform.local_recovery_points(name)
-        points = [
-            (p.id, p.taken_at, f"{p.reason} · {fmt.size(p.size_bytes)}") for p in listed.points
-        ]
-        oldest = listed.points[0].taken_at if listed.points else branched
-        window = Window(
-            timedelta(days=listed.retention_days),
-            f"local Turso retention_days {listed.retention_days:g}",
-            oldest,
-        )
-        return window, points
-    from tursotui.ops.snapshot import fetch_plan
+TYPE_A_TIME = "type"
+TIME_FORMS = (
+    "a local time (2026-06-15 10:30, 10:30 today), UTC (2026-06-15T08:30:00Z) or relative (2h ago)"
+)
 
-    plan = await fetch_plan(s.platform)
-    retention = retention_for_plan(plan.name)
-    return Window(retention, f"plan {plan.name}", branched), []
+
+def _point_choices(
+    points: tuple[RecoveryPoint, ...], window: Window, now: datetime
+) -> list[Choice]:
+    """The points newest first (one no time in the window picks is shown disabled), then typing."""
+    choices = []
+    for p in sorted(points, key=lambda p: p.taken_at, reverse=True):
+        local = p.taken_at.astimezone()
+        outside = point_time(p, points, window, now) is None
+        choices.append(
+            Choice(
+                p.id,
+                f"local {local:%Y-%m-%d %H:%M:%S %Z} · UTC {p.taken_at:%Y-%m-%d %H:%M:%S} · "
+                f"{p.reason} · {fmt.size(p.size_bytes)}"
+                + (" · outside the window" if outside else ""),
+                disabled=outside,
+            )
+        )
+    choices.append(
+        Choice(TYPE_A_TIME, "Type a time instead: the latest point at or before it is used")
+    )
+    return choices
+
+
+async def _pick_time(
+    app: TursoApp, source: str, group: str, window: Window, points: tuple[RecoveryPoint, ...]
+) -> RestorePlan:
+    """The plan: on the local Turso a listed point or a typed time, on Turso Cloud a typed time."""
+    s = app.services
+    local = s.target == "local"
+    span = f"Window: {window.describe()}"
+    if window.oldest is not None:
+        span += f"; oldest point {utc(window.oldest)}"
+    if local:
+        if not points:
+            raise InputError(f"the local Turso has no recovery points of {source} yet")
+        now = s.clock()
+        chosen = await _ask(
+            app,
+            StepScreen(
+                step_title(1, "Recovery point or time"),
+                f"{span}.\nRestore {source} from one of its recovery points (newest first), "
+                "or type a time:",
+                choices=_point_choices(points, window, now),
+            ),
+        )
+        if chosen != TYPE_A_TIME:
+            point = next(p for p in points if p.id == chosen)
+            when = point_time(point, points, window, now)
+            if when is None:
+                raise InputError(f"recovery point {point.id} is outside the window")
+            return plan_from(source, group, window, points, when, now, local=True)
+
+    def plan_for(text: str) -> RestorePlan:
+        now = s.clock()
+        return plan_from(
+            source, group, window, points, read_restore_time(text, now), now, local=local
+        )
+
+    def preview(text: str) -> str:
+        plan = plan_for(text)
+        return f"{plan.when.describe()}\n{plan.point_line()}" if local else plan.when.describe()
+
+    typed = await _ask(
+        app,
+        StepScreen(
+            step_title(1, "Time"),
+            f"{span}.\nRestore {source} as of: {TIME_FORMS}."
+            + ("\nThe latest recovery point at or before it is used." if local else ""),
+            placeholder="2h ago",
+            check=preview,
+            warning="" if local else GAP_WARNING,
+        ),
+    )
+    return plan_for(typed)
 
 
 async def _wizard(app: TursoApp) -> None:
     s = app.services
-    now = s.clock()
     databases = await s.platform.list_databases()
     if not databases:
         app.notify("No databases to restore", severity="warning", timeout=3, markup=False)
@@ -108,49 +168,13 @@ async def _wizard(app: TursoApp) -> None:
             choices=[Choice(d.name, f"{d.name:<28} group {d.group or '–'}") for d in ordered],
         ),
     )
-    group = next(d.group for d in databases if d.name == source)
+    database = next(d for d in databases if d.name == source)
+    group = database.group
     if not group:
         raise InputError(f"database {source} has no group: it cannot be restored from here")
-    window, points = await _window(app, source)
-    span = f"Window: {describe_window(window.retention)} ({window.source})"
-    if window.oldest is not None:
-        span += f"; oldest point {format_timestamp(window.oldest)}"
-    if s.target == "local":
-        if not points:
-            raise InputError(f"the local Turso has no recovery points of {source} yet")
-        chosen = await _ask(
-            app,
-            StepScreen(
-                step_title(1, "Recovery point"),
-                f"{span}.\nThe local Turso restores from these points of {source} (newest first):",
-                choices=[
-                    Choice(pid, f"{show_time(taken).split(' · RFC3339')[0]} · {what}")
-                    for pid, taken, what in sorted(points, key=lambda p: p[1], reverse=True)
-                ],
-            ),
-        )
-        moment = next(taken for pid, taken, _ in points if pid == chosen)
-        # taken_at is shown in whole seconds (rounded): ask for the second after, never before the point
-        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
-    else:
-
-        def check_time(text: str) -> str:
-            value = parse_wizard_time(text, now)
-            window.check(value, now)
-            return show_time(value)
-
-        typed = await _ask(
-            app,
-            StepScreen(
-                step_title(1, "Time"),
-                f"{span}.\nRestore {source} as of: a local time (2026-06-15 10:30), UTC "
-                "(2026-06-15T08:30:00Z) or relative (2h ago).",
-                placeholder="2h ago",
-                check=check_time,
-                warning=GAP_WARNING,
-            ),
-        )
-        moment = parse_wizard_time(typed, now)
+    window, points = await restore_window(s.platform, database, local=s.target == "local")
+    plan = await _pick_time(app, source, group, window, points)
+    moment = plan.moment
     new = await _ask(
         app,
         StepScreen(
@@ -165,8 +189,7 @@ async def _wizard(app: TursoApp) -> None:
         app,
         StepScreen(
             step_title(3, "Confirm"),
-            f"Create {new} from {source} as of {format_timestamp(moment)} "
-            f"({show_time(moment).split(' · RFC3339')[0]}).\n"
+            f"Create {new} from {source} as of {plan.when.describe()}.\n{plan.point_line()}\n"
             f"{source} is not changed. {new} counts against the databases quota.\n"
             f"Type {new} to confirm:",
             placeholder=new,
@@ -176,13 +199,16 @@ async def _wizard(app: TursoApp) -> None:
     progress = ProgressScreen(step_title(4, "Restore"), f"Creating {new} from {source}…")
     await app.push_screen(progress)
     try:
-        from tursotui.ops.restore import restore_database
-
-        restored = await restore_database(s.platform, source, moment, new, group=group)
+        restored = await run_restore(s.platform, plan, new)
         progress.say(f"Created {new}. Verifying: schema and row counts of both…")
-        verification = await _verify(app, source, new)
+        verification = await verify_restore(
+            s.platform, source, new, ledger=s.ledger, target=s.target, secret=s.secrets.add
+        )
     finally:
         app.pop_screen()
+    note = used_point_note(plan, restored)
+    if note:
+        app.notify(note, severity="warning", timeout=8, markup=False)
     choices = [
         Choice(
             "point",
@@ -202,25 +228,6 @@ def _typed(value: str, name: str) -> str:
     if value.strip() != name:
         raise InputError(f"type {name} exactly to confirm")
     return "enter restores"
-
-
-async def _verify(app: TursoApp, source: str, new: str) -> Verification:
-    s = app.services
-    a = await SqlSession.open(s.platform, source, read_only=True, ledger=s.ledger, target=s.target)
-    try:
-        b = await SqlSession.open(s.platform, new, read_only=True, ledger=s.ledger, target=s.target)
-        try:
-            s.secrets.add(a.token, b.token)
-            schema_a, schema_b = await a.schema(), await b.schema()
-            tables_a = [n for t, n, _ in schema_a if t == "table"]
-            tables_b = [n for t, n, _ in schema_b if t == "table"]
-            counts_a = await a.row_counts(tables_a)
-            counts_b = await b.row_counts(tables_b)
-        finally:
-            await b.aclose()
-    finally:
-        await a.aclose()
-    return compare(schema_a, schema_b, counts_a, counts_b)
 
 
 async def _point_config(app: TursoApp, new: str, url: str) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Static
 
-from tursotui.ops.restore_plan import Verification
+from tursotui.ops.restore import Verification
 from tursotui.platform.models import format_timestamp
 from tursotui.ui.dialogs.base import MODAL_TCSS
 from tursotui.ui.dialogs.choices import Choice, ChoiceScreen
