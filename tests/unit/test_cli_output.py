@@ -173,8 +173,12 @@ def test_cli_sizes_are_decimal(tmp_path: Path, capsys: pytest.CaptureFixture[str
     folder = tmp_path / "backups"
     folder.mkdir()
     (folder / "app-20260101-000000.sql").write_bytes(b"x" * 1_500)
-    os.utime(folder / "app-20260101-000000.sql")
+    killed = folder / ".app-20260102-000000.sql.tmp.partial"  # left by a killed backup, 2 days ago
+    killed.write_bytes(b"x" * 2_500)
+    two_days_ago = time.time() - 2 * 86_400
+    os.utime(killed, (two_days_ago, two_days_ago))
     config = tmp_path / "config.toml"
     config.write_text('[turso]\ndatabase_name = "app"\n')
-    code, out, _ = run(capsys, "--config", str(config), "backup", "--list", "--dir", str(folder))
-    assert code == 0 and "1.5 kB" in out and "KB" not in out
+    code, out, err = run(capsys, "--config", str(config), "backup", "--list", "--dir", str(folder))
+    assert code == 0 and "1.5 kB" in out and "KB" not in out + err
+    assert f"removed {killed} (2.5 kB), left by a backup or import that was killed" in err

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from tursotui.ops.errors import InputError
 from tursotui.ops.leftovers import Removed, remove_owned_file, remove_scratch
 from tursotui.ops.names import check_name
-from tursotui.support.humanize import human_size
+from tursotui.support import humanize
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
@@ -209,6 +209,6 @@ def remove_leftovers(
 def describe_removed(removed: list[Removed]) -> list[str]:
     """One line per removed leftover, for the operator."""
     return [
-        f"removed {r.path} ({human_size(r.size_bytes)}), left by a backup or import that was killed"
+        f"removed {r.path} ({humanize.size(r.size_bytes)}), left by a backup or import that was killed"
         for r in removed
     ]
