@@ -4,10 +4,12 @@ decimal units (tursotui.support.humanize)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
 import struct
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -182,3 +184,17 @@ def test_cli_sizes_are_decimal(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, out, err = run(capsys, "--config", str(config), "backup", "--list", "--dir", str(folder))
     assert code == 0 and "1.5 kB" in out and "KB" not in out + err
     assert f"removed {killed} (2.5 kB), left by a backup or import that was killed" in err
+
+
+def test_the_import_leftover_note_is_decimal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tursotui.ops.importer import _remove_scratch
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not Path(f"/proc/{pid}").exists())
+    left = tmp_path / f"tursotui-import-{dead}-abc123"
+    left.mkdir()
+    (left / "copy.db").write_bytes(b"x" * 3_000)
+    notes = asyncio.run(_remove_scratch())  # `import` prints these as its plan's notes
+    assert notes == [f"removed {left} (3 kB), left by a killed run"]

@@ -43,6 +43,7 @@ from tursotui.ops.names import check_name
 from tursotui.ops.tokens import TokenLedger
 from tursotui.ops.upload import upload_database_file
 from tursotui.platform import NotFound, PlatformClient, Seed
+from tursotui.support import humanize
 
 BATCH_ROWS = 500
 BATCH_BYTES = 512 * 1024
@@ -215,7 +216,9 @@ async def plan_into(client: HranaClient, source: ImportSource, name: str) -> Imp
 async def _remove_scratch() -> list[str]:
     """Scratch copies of data that killed imports and backups left in the temp directory."""
     removed = await asyncio.to_thread(remove_scratch)
-    return [f"removed {r.path} ({r.size_bytes:,} bytes), left by a killed run" for r in removed]
+    return [
+        f"removed {r.path} ({humanize.size(r.size_bytes)}), left by a killed run" for r in removed
+    ]
 
 
 def require_no_conflicts(plan: ImportPlan) -> None:
