@@ -20,9 +20,6 @@ from typing import TYPE_CHECKING, Any
 from tursotui import __version__
 from tursotui.cli.setup_args import add_parser as add_setup_parser
 
-Declare = Callable[[argparse.ArgumentParser, argparse.ArgumentParser], None]
-"""``declare(parser, common)``: adds a command's arguments to its (already created) parser."""
-
 LOCAL_NOTE = (
     "With no Turso Cloud credentials tursotui runs against the local Turso: the same Platform\n"
     "API served by a built-in control plane over a real sqld on 127.0.0.1 (no account needed).\n"
@@ -35,18 +32,15 @@ LOCAL_NOTE = (
 class Command:
     name: str
     module: str
-    """Holds ``main(args)`` and, unless ``declare`` is given, ``add_arguments(parser, common)``."""
+    """Holds ``main(args)`` and ``add_arguments(parser, common)`` (unless ``creates`` is given)."""
     help: str
     shared: bool = False
     """The command itself takes ``--json``/``--yes`` (it has no actions of its own)."""
-    declare: Declare | None = None
-    """Its arguments, when they are not declared in its module (yet)."""
     creates: Callable[[Any, argparse.ArgumentParser], None] | None = None
     """``creates(subparsers, common)`` adds the command's whole parser (help included) at once."""
 
     def arguments(self, parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
-        declare: Declare = self.declare or import_module(self.module).add_arguments
-        declare(parser, common)
+        import_module(self.module).add_arguments(parser, common)
 
     def handler(self) -> Callable[[argparse.Namespace], int]:
         run: Callable[[argparse.Namespace], int] = import_module(self.module).main
