@@ -19,7 +19,6 @@ from tursotui.ops.restore.plan import (
     plan_from,
     plan_restore,
     point_time,
-    utc,
 )
 from tursotui.ops.restore.run import (
     RestoreResult,
@@ -38,6 +37,7 @@ from tursotui.ops.restore.window import (
     plan_name,
     restore_window,
     retention_for_plan,
+    utc,
 )
 
 __all__ = [

@@ -5,13 +5,13 @@ before the time), saying how far before the time it was taken. Nothing is create
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.names import check_name
 from tursotui.ops.restore.times import RestoreTime
-from tursotui.ops.restore.window import Window, gather_window
+from tursotui.ops.restore.window import Window, gather_window, utc
 from tursotui.platform import PlatformClient
 from tursotui.platform.models import format_timestamp
 from tursotui.platform.models_local import RecoveryPoint
@@ -43,10 +43,6 @@ def span(gap: timedelta) -> str:
         return f"{hours} h" + (f" {minutes} min" if minutes else "")
     days, hours = divmod(hours, 24)
     return f"{days} days" + (f" {hours} h" if hours else "")
-
-
-def utc(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def point_time(

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from tursotui.ops.browse.session import SqlSession
 from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
-from tursotui.ops.restore.plan import RestorePlan, utc
+from tursotui.ops.restore.plan import RestorePlan
+from tursotui.ops.restore.window import utc
 from tursotui.platform import Database, PlatformClient, Seed
 from tursotui.platform.models import format_timestamp
 from tursotui.platform.models_local import RecoveryPoint

@@ -41,7 +41,8 @@ def describe_window(window: timedelta) -> str:
     return f"{hours:g} h" if hours < 48 else f"{hours / 24:g} days"
 
 
-def _utc(moment: datetime) -> str:
+def utc(moment: datetime) -> str:
+    """``2026-12-05 01:59:40 UTC``: how restore times are shown back."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
@@ -74,21 +75,21 @@ class Window:
     def check(self, moment: datetime, now: datetime) -> None:
         """:class:`InputError` when ``moment`` is in the future, outside the window or before the
         database existed."""
-        shown = _utc(moment)
+        shown = utc(moment)
         if moment > now + timedelta(seconds=1):
-            raise InputError(f"{shown} is in the future (now is {_utc(now)})")
+            raise InputError(f"{shown} is in the future (now is {utc(now)})")
         if self.retention is not None and moment < now - self.retention:
             raise InputError(
                 f"{shown} is older than the {describe_window(self.retention)} window "
-                f"({self.source}): the earliest is {_utc(now - self.retention)}"
+                f"({self.source}): the earliest is {utc(now - self.retention)}"
             )
         if self.oldest is not None and moment < self.oldest:
             if self.oldest_is_creation:
                 raise InputError(
-                    f"{shown} is before the database existed (created {_utc(self.oldest)})"
+                    f"{shown} is before the database existed (created {utc(self.oldest)})"
                 )
             raise InputError(
-                f"{shown} is before the oldest recovery point kept ({_utc(self.oldest)}): "
+                f"{shown} is before the oldest recovery point kept ({utc(self.oldest)}): "
                 "older points passed the retention"
             )
 
