@@ -3,6 +3,7 @@ what is done, a failure mid-way is resumable and leaves config/.env untouched.""
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 from pathlib import Path
@@ -97,3 +98,93 @@ def test_replica_commands_after_setup(tmp_path: Path, capsys: pytest.CaptureFixt
     assert replica_path.exists()
     assert main([*base, "replica", "reset", "--yes", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["exists"] is True
+
+
+class Terminal(io.StringIO):
+    """stdin as a terminal answering setup's questions in turn; each question sees what was printed before it
+    (stdout and stderr, in order, in ``transcript``)."""
+
+    def __init__(self, answers: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+        super().__init__()
+        self.answers = list(answers)
+        self.capsys = capsys
+        self.transcript: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:
+        captured = self.capsys.readouterr()
+        self.transcript += [captured.out, captured.err]
+        assert self.answers, f"an unexpected question: {captured.err!r}"
+        return self.answers.pop(0) + "\n"
+
+    def rest(self) -> str:
+        captured = self.capsys.readouterr()
+        self.transcript += [captured.out, captured.err]
+        return "".join(self.transcript)
+
+
+def _interactive(tmp_path: Path, *extra: str) -> list[str]:
+    return [
+        "--config", str(tmp_path / "cfg" / "config.toml"),
+        "--data-dir", str(tmp_path / "data"),
+        "setup", *extra,
+    ]  # fmt: skip
+
+
+def test_interactive_setup_says_what_it_sets_up_then_asks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = [
+        "",  # database name: the default
+        "mars",  # primary location: not a valid code, asked again
+        "iad",
+        "y",  # replicas
+        "fra,nrt,lhr",  # with iad that is 4 locations: the starter plan allows 3
+        "n",  # not anyway
+        "soon",  # expiration: not one, asked again
+        "12h",
+        "y",  # read-only
+        "n",  # test users
+        "n",  # local replica
+        "n",  # backups
+    ]
+    terminal = Terminal(answers, capsys)
+    monkeypatch.setattr("sys.stdin", terminal)
+    assert main(_interactive(tmp_path)) == 0
+    text = terminal.rest()
+    assert terminal.answers == []
+    first_question = terminal.transcript[1]
+    before = terminal.transcript[0]
+    assert "Database name [xswarm-users]:" in first_question
+    assert "will set up:" in before and "organization   local" in before
+    assert "database       xswarm-users (new), group default (new)" in before
+    assert "primary        sjc (" in before and "local default" in before
+    assert "token          full access, expires in 90 days" in before
+    assert "Valid location codes:\n  sjc      San Jose" in text and "  nrt      Tokyo" in text
+    assert "unknown location 'mars': use one of" in text
+    assert "Over the plan's location limit: adding locations iad, fra, nrt, lhr" in text
+    assert "the starter plan allows 3" in text
+    assert "expiration" in text.lower() and "soon" in text
+    assert "With your answers:" in text and "token          read-only, expires in 12 hours" in text
+    assert "minted (read-only, expires in 12 hours;" in text
+    config = load_config(tmp_path / "cfg" / "config.toml")
+    assert config.turso.primary_region == "iad"
+    assert config.turso.replica_regions == ()  # declined past the limit
+
+
+def test_yes_asks_nothing_and_keeps_the_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Terminal([], capsys)  # any question fails the test
+    monkeypatch.setattr("sys.stdin", terminal)
+    assert main(_interactive(tmp_path, "--yes", "--replicas", "iad,fra,nrt")) == 0
+    text = terminal.rest()
+    assert "minted (full access, expires in 90 days;" in text
+    config = load_config(tmp_path / "cfg" / "config.toml")
+    assert config.turso.primary_region == "sjc"
+    assert config.turso.replica_regions == ("iad", "fra", "nrt")
+    # asked nothing, added as asked, and the limit named in the step's result
+    assert "added iad, fra, nrt — Over the plan's location limit" in text
+    assert "makes 4 locations and the starter plan allows 3 (1 in use now)" in text

@@ -23,8 +23,9 @@ from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.access import DatabaseAccess, open_database
 from tursotui.ops.errors import InputError, OpsError
-from tursotui.ops.locations import LocationChoices, location_choices
+from tursotui.ops.locations import LocationChoices, fetch_location_warning, location_choices
 from tursotui.ops.names import check_name
+from tursotui.ops.setup_preview import expiry_words, pick_organization
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformError
 from tursotui.support.xswarm import INSERT_USER, PRIMARY_LOCATION, SCHEMA, TEST_USERS
@@ -125,6 +126,11 @@ class Setup:
         return self.backend.platform
 
     @property
+    def wanted_organization(self) -> str | None:
+        """The plan's organization, else the client's or the configured one."""
+        return self.plan.organization or self.platform.organization or self.settings.organization
+
+    @property
     def titles(self) -> list[tuple[str, str]]:
         """``(key, title)`` of every step, in order."""
         return [(key, title) for key, title, _ in self.steps]
@@ -169,16 +175,7 @@ class Setup:
 
     async def _organization(self) -> tuple[Status, str, list[str]]:
         slugs = [o.slug for o in await self.platform.list_organizations()]
-        wanted = self.plan.organization or self.platform.organization or self.settings.organization
-        if wanted and wanted in slugs:
-            chosen = wanted
-        elif not wanted and len(slugs) == 1:
-            chosen = slugs[0]
-        else:
-            raise InputError(
-                f"organization {wanted or '(none set)'} is not one of {', '.join(slugs)}: "
-                "set [turso] organization or pass --organization"
-            )
+        chosen = pick_organization(slugs, self.wanted_organization)
         self.platform.organization = chosen
         self.state.organization = chosen
         if load_config(self.settings.config_path).turso.organization == chosen:
@@ -234,9 +231,11 @@ class Setup:
             return "skipped", "none asked (optional)", []
         if not missing:
             return "skipped", f"already in {', '.join(group.locations)}", []
+        over = await fetch_location_warning(self.platform, missing)
         for location in missing:
             await self.platform.add_location(db.group, location)
         note = f" — {REPLICA_NOTE}" if not self.is_local else ""
+        note += f" — {over}" if over else ""
         return "done", f"added {', '.join(missing)}{note}", []
 
     async def _db_token(self) -> tuple[Status, str, list[str]]:
@@ -270,7 +269,8 @@ class Setup:
             noted = f"recorded in the token ledger as {entry.fingerprint}"
         except OpsError as exc:
             noted = f"NOT recorded in the token ledger: {exc}"
-        return "done", f"minted ({access}, expires in {self.plan.expiration}; {noted})", []
+        lifetime = expiry_words(self.plan.expiration)
+        return "done", f"minted ({access}, {lifetime}; {noted})", []
 
     async def _config(self) -> tuple[Status, str, list[str]]:
         db = self._db()
