@@ -333,12 +333,9 @@ class TokenWarning:
     def message(self) -> str:
         if self.kind == "expired":
             return f"the {self.entry.authorization} token {self.entry.fingerprint} for {self.entry.subject} has expired"
-        days = self.remaining.total_seconds() / 86_400
-        when = (
-            f"{days:.0f} days"
-            if days >= 1
-            else f"{self.remaining.total_seconds() / 3600:.0f} hours"
-        )
+        hours = self.remaining.total_seconds() / 3600
+        count, unit = (round(hours / 24), "day") if hours >= 24 else (round(max(hours, 0)), "hour")
+        when = f"{count} {unit}{'s' if count != 1 else ''}"
         return f"the {self.entry.authorization} token {self.entry.fingerprint} for {self.entry.subject} expires in {when}"
 
 

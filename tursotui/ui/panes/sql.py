@@ -269,7 +269,10 @@ class SqlConsolePane(Vertical):
         except OpsError as exc:
             self.post_message(ErrorOccurred("Export failed", str(exc)))
             return
-        self.notify(f"Exported {len(outcome.rows)} rows to {path}", timeout=5, markup=False)
+        rows = len(outcome.rows)
+        self.notify(
+            f"Exported {rows} row{'s' if rows != 1 else ''} to {path}", timeout=5, markup=False
+        )
 
     @work(exclusive=True, group="sql", exit_on_error=False)
     async def _run(self, text: str, database: str) -> None:
