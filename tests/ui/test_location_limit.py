@@ -58,9 +58,8 @@ async def test_adding_past_the_plans_limit_warns_before_the_typed_confirmation(
 ) -> None:
     fake = FakeOrg.acme()
     assert fake.plans is not None
-    fake.plans[0]["quotas"]["locations"] = (
-        3  # starter: the org uses 3 (us-west-2, us-east-1, eu-west-1)
-    )
+    # starter allows 3; the org uses 3 (us-west-2, us-east-1, eu-west-1)
+    fake.plans[0]["quotas"]["locations"] = 3
     app = make_app(fake)
     async with app.run_test(size=(120, 36)) as pilot:
         confirm = await add_location(pilot)
