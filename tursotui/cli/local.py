@@ -16,6 +16,24 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     serve.add_argument(
         "--demo-users", type=int, default=3000, help="generated users in a new demo org"
     )
+    # The profile: which of Turso Cloud's varieties to reproduce. Left out: what the data dir recorded
+    # ([tursotui] local_plan, local_overages, local_platform first), else starter, no overages, fly.
+    serve.add_argument(
+        "--plan",
+        choices=("starter", "developer", "scaler", "pro", "enterprise"),
+        help="the plan: its quotas, restore window and /subscription (default: as recorded, else starter)",
+    )
+    serve.add_argument(
+        "--overages",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="bill the excess over a quota instead of blocking (a paid plan's option)",
+    )
+    serve.add_argument(
+        "--platform",
+        choices=("fly", "aws"),
+        help="fly: the legacy location codes, with edge replicas; aws: aws-* codes, replicas refused",
+    )
 
 
 def _install_sqld(args: argparse.Namespace) -> int:
@@ -28,6 +46,7 @@ def _install_sqld(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from tursotui.config import CliOptions, ConfigError, resolve
+    from tursotui.local.control.profile import ProfileChoice
     from tursotui.local.host.serve import serve
 
     options = CliOptions.from_args(args)
@@ -35,7 +54,15 @@ def _serve(args: argparse.Namespace) -> int:
         raise ConfigError(None, f"invalid port {args.port}", key="--port", expected="1 to 65535")
     if args.demo_users < 0:
         raise ConfigError(None, "invalid count", key="--demo-users", expected="0 or more")
-    return serve(resolve(options), args.port, args.demo_users)
+    if args.overages and args.plan == "starter":
+        raise ConfigError(
+            None,
+            "the starter (free) plan has no overages",
+            key="--overages",
+            expected="a paid --plan: developer, scaler, pro or enterprise",
+        )
+    profile = ProfileChoice(plan=args.plan, overages=args.overages, platform=args.platform)
+    return serve(resolve(options), args.port, args.demo_users, profile=profile)
 
 
 def main(args: argparse.Namespace) -> int:

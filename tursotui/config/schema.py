@@ -25,6 +25,9 @@ THEMES = (
     "tokyo-night",
     "solarized-light",
 )
+# The local Turso's profile (tursotui.local.control.profile; a unit test keeps the two lists equal).
+LOCAL_PLANS = ("starter", "developer", "scaler", "pro", "enterprise")
+LOCAL_PLATFORMS = ("fly", "aws")
 # Keys that hold secrets: they belong in .env, never in config.toml.
 SECRET_KEYS = frozenset({"auth_token", "api_token", "token", "turso_auth_token", "turso_api_token"})
 
@@ -65,6 +68,10 @@ class TuiConfig:
     local_recovery_interval_seconds: int = 60
     token_expiration: str = "90d"  # noqa: S105 - a lifetime, not a secret
     """Lifetime of the tokens tursotui mints for itself (the demo org's, setup's, restore's)."""
+    local_plan: str | None = None
+    """The local Turso's plan; None keeps what its data dir recorded (starter at first)."""
+    local_overages: bool | None = None
+    local_platform: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,6 @@ def _dir_or_empty(value: Any) -> Path | None:
     return Path(text).expanduser() if text.strip() else None
 
 
-
 def database_url(value: Any) -> str:
     """A libSQL database URL: libsql:// or https://, or http:// to a loopback host."""
     text = _str(value).strip()
@@ -175,6 +181,15 @@ def _expiration(value: Any) -> str:
     return text.strip().lower()
 
 
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError("one of " + ", ".join(f'"{c}"' for c in choices))
+        return str(value)
+
+    return check
+
+
 def _theme(value: Any) -> str:
     text = _str(value)
     if text not in THEMES:
@@ -208,5 +223,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "read_only": _bool,
         "local_recovery_interval_seconds": _int_range(5, 86_400),
         "token_expiration": _expiration,
+        "local_plan": _one_of(LOCAL_PLANS),
+        "local_overages": _bool,
+        "local_platform": _one_of(LOCAL_PLATFORMS),
     },
 }

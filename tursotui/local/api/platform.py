@@ -15,9 +15,11 @@ from starlette.routing import Route
 
 from tursotui.local.api import render
 from tursotui.local.api.jsonbody import json_body
+from tursotui.local.api.paging import page
+from tursotui.local.control import platforms
+from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.pitr import Pitr
-from tursotui.local.control.state import LOCATIONS
 from tursotui.local.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,13 @@ class LocalApi:
             raise ApiError(401, "invalid API token for the local Turso")
 
     def _org(self, request: Request) -> str:
+        """Another organization's path is a 403, as on Turso Cloud (turso-cli's ``isNotMemberErr``)."""
         slug = str(request.path_params.get("org", self.cp.state.slug))
         if slug != self.cp.state.slug:
             raise ApiError(
-                404, f"organization {slug} not found (the local Turso has '{self.cp.state.slug}')"
+                403,
+                f"you are not a member of organization {slug} "
+                f"(this token belongs to organization {self.cp.state.slug})",
             )
         return slug
 
@@ -78,18 +83,23 @@ class LocalApi:
 
     def _db_body(self, name: str) -> dict[str, Any]:
         db = self.cp.database(name)
-        return render.database(db, self.cp.group(db.group), self.cp.hostname(db))
+        return render.database(
+            db, self.cp.group(db.group), self.cp.hostname(db), self.cp.quota_block
+        )
 
     # --- organizations and locations ---
 
+    def _organization(self) -> dict[str, Any]:
+        return render.organization(self.cp.state, self.cp.profile, self.cp.quota_block)
+
     async def list_organizations(self, request: Request) -> Response:
-        return ok([render.organization(self.cp.state)])
+        return ok([self._organization()])
 
     async def get_organization(self, request: Request) -> Response:
-        return ok({"organization": render.organization(self.cp.state)})
+        return ok({"organization": self._organization()})
 
     async def list_locations(self, request: Request) -> Response:
-        return ok({"locations": dict(LOCATIONS)})
+        return ok({"locations": platforms.locations(self.cp.profile.platform)})
 
     async def validate_token(self, request: Request) -> Response:
         return ok({"exp": -1})
@@ -97,16 +107,20 @@ class LocalApi:
     # --- databases ---
 
     async def list_databases(self, request: Request) -> Response:
+        """Every database, or a page of them with ``limit`` (and ``cursor``), as turso-cli asks."""
         group = request.query_params.get("group")
         parent = request.query_params.get("parent")
-        out = []
-        for name, db in sorted(self.cp.state.databases.items()):
-            if group and db.group != group:
-                continue
-            if parent and (db.parent or {}).get("id") != parent:
-                continue
-            out.append(self._db_body(name))
-        return ok({"databases": out})
+        names = [
+            name
+            for name, db in sorted(self.cp.state.databases.items())
+            if (not group or db.group == group)
+            and (not parent or (db.parent or {}).get("id") == parent)
+        ]
+        names, pagination = page(names, request.query_params)
+        body: dict[str, Any] = {"databases": [self._db_body(name) for name in names]}
+        if pagination is not None:
+            body["pagination"] = pagination
+        return ok(body)
 
     async def get_database(self, request: Request) -> Response:
         return ok({"database": self._db_body(request.path_params["db"])})
@@ -205,11 +219,11 @@ def unexpected_os_error(request: Request, exc: OSError) -> ApiError:
     return ApiError(500, f"the local Turso could not write its files: {exc.strerror or exc}{where}")
 
 
-def build_app(cp: ControlPlane, pitr: Pitr) -> Starlette:
+def build_app(cp: ControlPlane, pitr: Pitr, billing: Billing) -> Starlette:
     from tursotui.local.api.usage import UsageApi
 
     api = LocalApi(cp)
-    usage = UsageApi(cp, pitr)
+    usage = UsageApi(cp, pitr, billing)
     w = api.wrap
     db = ORG + "/databases/{db}"
     group = ORG + "/groups/{group}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tursotui.local.control.billing import Block
+from tursotui.local.control.profile import Profile
 from tursotui.local.control.state import DatabaseState, GroupState, OrgState
 
 SQLD_VERSION_TAG = "v0.24.32"
@@ -14,15 +16,16 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def organization(state: OrgState) -> dict[str, Any]:
+def organization(state: OrgState, profile: Profile, block: Block) -> dict[str, Any]:
+    """The organization on its profile's plan; ``plan_id`` is the subscription's plan (``scaler_overages``)."""
     return {
         "name": state.name,
         "slug": state.slug,
         "type": "personal",
-        "overages": False,
-        "blocked_reads": False,
-        "blocked_writes": False,
-        "plan_id": "starter",
+        "overages": profile.overages,
+        "blocked_reads": block.reads,
+        "blocked_writes": block.writes,
+        "plan_id": profile.subscription_plan,
         "plan_timeline": "monthly",
         "platform": "",
         "require_mfa": False,
@@ -41,13 +44,15 @@ def group(g: GroupState) -> dict[str, Any]:
     }
 
 
-def database(db: DatabaseState, g: GroupState, hostname: str) -> dict[str, Any]:
+def database(db: DatabaseState, g: GroupState, hostname: str, block: Block) -> dict[str, Any]:
+    """``block_reads``/``block_writes``: what is refused now, by its configuration or the plan's quotas;
+    ``type``: "logical", the spec's value for a database (its ``Database.type``, default "logical")."""
     body: dict[str, Any] = {
         "Name": db.name,
         "DbId": db.uuid,
         "Hostname": hostname,
-        "block_reads": db.block_reads,
-        "block_writes": db.block_writes,
+        "block_reads": db.block_reads or block.reads,
+        "block_writes": db.block_writes or block.writes,
         "allow_attach": db.allow_attach,
         "regions": list(g.locations),
         "primaryRegion": g.primary,

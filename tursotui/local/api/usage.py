@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -10,21 +9,23 @@ from starlette.responses import Response
 
 from tursotui.local.api import render
 from tursotui.local.api.platform import json_body, ok
+from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.dbconfig import checked_size_limit
 from tursotui.local.control.pitr import Pitr, point_json
-from tursotui.local.control.plans import CURRENT_PLAN, PLANS, add_usage, usage_object
+from tursotui.local.control.plans import RETENTION_DAYS, plan_table
+from tursotui.local.control.recovery import DAY, parse_timestamp
 from tursotui.local.control.state import DatabaseState
 from tursotui.local.control.uploads import seed_from_dump
 from tursotui.local.engine.dataplane import PRIMARY
-from tursotui.local.engine.filesize import database_bytes
 from tursotui.local.errors import ApiError
 
 
 class UsageApi:
-    def __init__(self, cp: ControlPlane, pitr: Pitr) -> None:
+    def __init__(self, cp: ControlPlane, pitr: Pitr, billing: Billing) -> None:
         self.cp = cp
         self.pitr = pitr
+        self.billing = billing
 
     # --- create, with seeds ---
 
@@ -52,6 +53,7 @@ class UsageApi:
                 return ok({"database": self._created(db)})
             if not isinstance(timestamp, str):
                 raise ApiError(400, "seed.timestamp must be an RFC 3339 string")
+            self._check_plan_window(timestamp)
             db, point = await self.pitr.restore(source, timestamp, name, group)
             created = self._created(db)
             created["recovery_point"] = point_json(point)
@@ -76,6 +78,22 @@ class UsageApi:
             400, f"unknown seed type {kind!r}: use 'database', 'database_upload' or (local) 'dump'"
         )
 
+    def _check_plan_window(self, timestamp: str) -> None:
+        """A restore older than the plan's point-in-time recovery window is refused, as on Turso Cloud
+        (Free 1 day, Developer 10, Scaler 30, Pro 90). A time older than the recovery points kept here
+        (``[turso.backup] retention_days``) is left to the restore, which names that limit."""
+        age = self.cp.clock() - parse_timestamp(timestamp)
+        plan = self.cp.profile.plan
+        window = RETENTION_DAYS[plan] * DAY
+        if window < age <= self.pitr.points.retention:
+            days = RETENTION_DAYS[plan]
+            oldest = render.iso(self.cp.clock() - window)
+            raise ApiError(
+                400,
+                f"timestamp {timestamp} is outside the {plan} plan's point-in-time recovery window "
+                f"({days} day{'s' if days != 1 else ''}); the oldest restorable time is {oldest}",
+            )
+
     async def _fork(self, source: str, name: str, group: str) -> DatabaseState:
         src = self.cp.database(source)
         point = await self.pitr.take(source, reason=f"copy to {name}")
@@ -86,35 +104,11 @@ class UsageApi:
     def _created(self, db: DatabaseState) -> dict[str, Any]:
         return {"DbId": db.uuid, "Hostname": self.cp.hostname(db), "Name": db.name}
 
-    # --- usage and stats ---
-
-    async def _database_usage(self, db: DatabaseState) -> dict[str, Any]:
-        instances = []
-        total: dict[str, int] = {}
-        primary_storage = 0
-        for instance in self.cp.instances(db):
-            location = PRIMARY if instance["type"] == "primary" else instance["region"]
-            try:
-                stats = await self.cp.stats(db, location)
-            except ApiError:
-                stats = {}
-            node = self.cp.dataplane.nodes.get(location)
-            directory = (
-                node.process.db_path / "dbs" / db.name if node is not None else Path("/nonexistent")
-            )
-            usage = usage_object(stats, database_bytes(directory))
-            instances.append({"uuid": instance["uuid"], "usage": usage})
-            total = add_usage(total, usage)
-            if location == PRIMARY:
-                primary_storage = usage["storage_bytes"]
-        # Rows read and written add up over the instances; storage is the database's, counted once (the
-        # primary's), as Turso Cloud bills it, not once per replica.
-        total["storage_bytes"] = primary_storage
-        return {"uuid": db.uuid, "instances": instances, "total": total}
+    # --- usage and stats (this billing period's: tursotui.local.control.billing) ---
 
     async def database_usage(self, request: Request) -> Response:
         db = self.cp.database(request.path_params["db"])
-        return ok({"database": await self._database_usage(db)})
+        return ok({"database": await self.billing.database_usage(db)})
 
     async def database_stats(self, request: Request) -> Response:
         db = self.cp.database(request.path_params["db"])
@@ -132,36 +126,22 @@ class UsageApi:
         return ok({"top_queries": queries or None})
 
     async def organization_usage(self, request: Request) -> Response:
-        databases = []
-        total: dict[str, int] = {}
-        for db in list(self.cp.state.databases.values()):
-            usage = await self._database_usage(db)
-            databases.append(usage)
-            total = add_usage(total, usage["total"])
-        locations = {loc for g in self.cp.state.groups.values() for loc in g.locations}
-        summary = {
-            "rows_read": total.get("rows_read", 0),
-            "rows_written": total.get("rows_written", 0),
-            "databases": len(self.cp.state.databases),
-            "locations": len(locations),
-            "storage_bytes": total.get("storage_bytes", 0),
-            "groups": len(self.cp.state.groups),
-            "bytes_synced": total.get("bytes_synced", 0),
-        }
-        return ok(
-            {"organization": {"uuid": self.cp.state.slug, "usage": summary, "databases": databases}}
-        )
+        return ok({"organization": await self.billing.organization_usage()})
 
     async def list_plans(self, request: Request) -> Response:
-        return ok({"plans": PLANS})
+        """The plan table by base names: a subscription's ``<plan>_overages`` is looked up without the
+        suffix (turso-cli cmd/plan.go)."""
+        profile = self.cp.profile
+        return ok({"plans": plan_table(profile.platform, self.cp.plan_overrides)})
 
     async def subscription(self, request: Request) -> Response:
+        profile = self.cp.profile
         return ok(
             {
                 "subscription": {
-                    "name": CURRENT_PLAN,
-                    "plan": CURRENT_PLAN,
-                    "overages": False,
+                    "name": profile.plan,
+                    "plan": profile.subscription_plan,
+                    "overages": profile.overages,
                     "timeline": "monthly",
                 }
             }

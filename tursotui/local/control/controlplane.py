@@ -15,10 +15,11 @@ from typing import Any
 
 import httpx
 
-from tursotui.local.control import dbconfig, groups, rotation, startup
+from tursotui.local.control import dbconfig, groups, plans, platforms, rotation, startup
+from tursotui.local.control import profile as profiles
+from tursotui.local.control.billing import Block, effective
 from tursotui.local.control.keys import SigningKey
 from tursotui.local.control.state import (
-    LOCATIONS,
     DatabaseState,
     GroupState,
     OrgState,
@@ -44,11 +45,6 @@ def check_name(kind: str, name: str) -> None:
         raise ApiError(400, problem)
 
 
-def check_location(code: str) -> None:
-    if code not in LOCATIONS:
-        raise ApiError(400, f"invalid location {code!r}: use one of {', '.join(sorted(LOCATIONS))}")
-
-
 class ControlPlane:
     """Owns the state file, the signing keys and the :class:`DataPlane`."""
 
@@ -58,8 +54,14 @@ class ControlPlane:
         *,
         binary: Path | None = None,
         clock: Callable[[], float] = now,
+        profile: profiles.ProfileChoice | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.choice = profile or profiles.ProfileChoice()
+        self.profile = profiles.Profile()  # resolved at start (tursotui.local.control.profile)
+        self.plan_overrides: dict[str, dict[str, int | None]] = {}
+        self.quota_block = Block()  # what the plan's quotas block now (control.billing)
+        self.legacy_groups = False  # groups may take legacy (Fly) codes: platforms.legacy_groups
         self.store = StateStore(data_dir)
         self.keys = GroupKeys(data_dir / "keys")
         # sqld's admin APIs on 127.0.0.1, plain HTTP: no CA bundle to load.
@@ -87,6 +89,9 @@ class ControlPlane:
         self.notices.clear()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.api_token, self.api_token_created = ensure_api_token(self.data_dir / "api-token")
+        self.profile, notes = profiles.resolve_profile(self.data_dir, self.choice)
+        self.notices.extend(notes)
+        self.plan_overrides = profiles.load_plan_overrides(self.data_dir)
         await startup.serve_all(self)
 
     def seeded(self, name: str) -> None:
@@ -95,6 +100,10 @@ class ControlPlane:
             task = asyncio.create_task(self.on_seeded(name))
             self._seeding.add(task)
             task.add_done_callback(self._seeding.discard)
+
+    def quotas(self) -> dict[str, Any]:
+        """The quotas of the profile's plan (``GET …/plans``'s entry)."""
+        return plans.quotas_of(self.profile.plan, self.profile.platform, self.plan_overrides)
 
     def mark_broken(self, db: DatabaseState, reason: str) -> None:
         startup.mark_broken(self, db, reason)
@@ -190,10 +199,9 @@ class ControlPlane:
         """The primary namespace of ``db``, created with its config (key, limits) in one call."""
         admin = self.dataplane.node(PRIMARY).admin
         await admin.create_namespace(db.name, **self.namespace_config(db), dump_url=dump_url)
-        if db.block_reads or db.block_writes:  # not accepted by create: set only when true
-            await admin.set_config(
-                db.name, block_reads=db.block_reads, block_writes=db.block_writes
-            )
+        blocks = effective(db, self.quota_block)  # its own, or the organization's quota block
+        if blocks["block_reads"] or blocks["block_writes"]:  # not accepted by create: set when true
+            await admin.set_config(db.name, **blocks)
 
     async def attach(self, db: DatabaseState, *, create: bool, warm: bool = True) -> None:
         """Make ``db`` live: its namespace (created with its config when asked) and its proxies.
@@ -243,9 +251,8 @@ class ControlPlane:
         await self.dataplane.node(PRIMARY).admin.set_config(
             db.name,
             jwt_key=self.keys.get(db.group).public_b64url(),
-            block_reads=db.block_reads,
-            block_writes=db.block_writes,
             allow_attach=db.allow_attach,
+            **effective(db, self.quota_block),
             **({"max_db_size": db.size_limit} if db.size_limit else {}),
         )
 
@@ -253,7 +260,7 @@ class ControlPlane:
 
     async def create_group(self, name: str, location: str) -> GroupState:
         check_name("group", name)
-        check_location(location)
+        platforms.check_group_location(self.profile.platform, location, legacy=self.legacy_groups)
         async with self.lock:
             return groups.create(self, name, location)
 
@@ -262,9 +269,10 @@ class ControlPlane:
             return groups.delete(self, self._own_group(name))
 
     async def add_location(self, name: str, location: str) -> GroupState:
-        check_location(location)
         async with self.lock:
-            return await groups.add_location(self, self._own_group(name), location)
+            group = self._own_group(name)
+            platforms.check_replica_location(group, location)
+            return await groups.add_location(self, group, location)
 
     async def remove_location(self, name: str, location: str) -> GroupState:
         async with self.lock:
@@ -409,4 +417,4 @@ class ControlPlane:
         return await node.admin.stats(db.name)
 
 
-__all__ = ["ControlPlane", "check_location", "check_name"]
+__all__ = ["ControlPlane", "check_name"]

@@ -1,13 +1,19 @@
-"""Plans and usage of the local organization, shaped like Turso's Platform API answers."""
+"""Turso's plans as the local Turso serves them: the 2026 plan table (``GET …/plans``), the point-in-time
+recovery window per plan, and the usage helpers. Which plan the organization is on is its profile's
+(:mod:`tursotui.local.control.profile`)."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 GB = 1_000_000_000
 
-# Turso's plans as summarised in turso-facts.md (2026-06). 0 would mean unlimited; the
-# unlimited database counts are sent as null, as the spec's nullable `databases` allows.
+# The 2026 plan table (audits-2026-12/ecosystem-2026.md §5a, reconciled with turso.tech/pricing). 0 means
+# unlimited, as turso-cli reads it (plan.go); the unlimited database counts are sent as null, as the spec's
+# nullable `databases` allows. Locations and groups of the paid plans are not in the 2026 table: these are
+# the legacy (Fly) numbers, unverified. Enterprise is a custom contract: unlimited here.
 PLANS: list[dict[str, Any]] = [
     {
         "name": "starter",
@@ -65,9 +71,62 @@ PLANS: list[dict[str, Any]] = [
             "bytesSynced": 100 * GB,
         },
     },
+    {
+        "name": "enterprise",
+        "price": "custom",
+        "prices": [],
+        "quotas": {
+            "rowsRead": 0,
+            "rowsWritten": 0,
+            "databases": None,
+            "locations": 0,
+            "storage": 0,
+            "groups": 0,
+            "bytesSynced": 0,
+        },
+    },
 ]
-CURRENT_PLAN = "starter"
-RETENTION_HOURS = {"starter": 24, "developer": 240, "scaler": 720, "pro": 2160}
+PLAN_NAMES = ("starter", "developer", "scaler", "pro", "enterprise")
+QUOTA_KEYS = (
+    "rowsRead",
+    "rowsWritten",
+    "databases",
+    "locations",
+    "storage",
+    "groups",
+    "bytesSynced",
+)
+AWS_STARTER_LOCATIONS = 1
+"""A new (AWS) Free organization has one location: multi-region is deprecated for new users."""
+
+RETENTION_DAYS = {"starter": 1, "developer": 10, "scaler": 30, "pro": 90, "enterprise": 90}
+"""Point-in-time recovery windows (docs: features/point-in-time-recovery). The docs give no Enterprise
+number: Pro's, at least, here (unverified)."""
+
+
+def plan_table(
+    platform: str, overrides: Mapping[str, Mapping[str, int | None]]
+) -> list[dict[str, Any]]:
+    """``GET …/plans``: the plan table for ``platform``, with the data dir's test overrides over it."""
+    plans = copy.deepcopy(PLANS)  # read at each call: a test may replace the module's table
+    for plan in plans:
+        quotas = plan["quotas"]
+        if platform == "aws" and plan["name"] == "starter":
+            quotas["locations"] = AWS_STARTER_LOCATIONS
+        quotas.update(overrides.get(plan["name"], {}))
+    return plans
+
+
+def quotas_of(
+    plan: str, platform: str, overrides: Mapping[str, Mapping[str, int | None]]
+) -> dict[str, Any]:
+    return next(p["quotas"] for p in plan_table(platform, overrides) if p["name"] == plan)
+
+
+def limit(quotas: Mapping[str, Any], key: str) -> int | None:
+    """A quota as a number, None when unlimited (0 or null, as turso-cli reads them)."""
+    value = quotas.get(key)
+    return int(value) if isinstance(value, int) and value > 0 else None
 
 
 def usage_object(stats: dict[str, Any], storage_bytes: int) -> dict[str, int]:

@@ -67,6 +67,17 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+TURSODB_ID_BYTE = 0x10
+"""Byte 5 of a database id of the new Turso engine (turso-cli cmd/db_show.go ``isTursoDB``)."""
+
+
+def new_database_id() -> str:
+    """A libSQL database's id: never one turso-cli would read as the new Turso engine's."""
+    while (value := uuid.uuid4()).bytes[5] == TURSODB_ID_BYTE:
+        continue
+    return str(value)
+
+
 @dataclass
 class GroupState:
     name: str
@@ -82,7 +93,7 @@ class DatabaseState:
     name: str
     group: str
     port: int
-    uuid: str = field(default_factory=new_id)
+    uuid: str = field(default_factory=new_database_id)
     created_at: float = field(default_factory=now)
     delete_protection: bool = False
     block_reads: bool = False

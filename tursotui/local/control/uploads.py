@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from tursotui.local.control.controlplane import ControlPlane
     from tursotui.local.control.state import DatabaseState
 
+UNLIMITED_UPLOAD = 2**62
+"""The bound of an upload on a plan without a storage quota (enterprise)."""
+
 
 def check_sqlite_file(path: Path) -> int:
     """Raise a clear 400 unless ``path`` is an intact SQLite database; returns its size."""
@@ -76,7 +79,7 @@ async def accept_upload(
 ) -> dict[str, Any]:
     """Seed ``name`` from the uploaded ``path``; with no ``path`` (before the body is read), only
     check the token and the database, and say how many bytes the upload may have."""
-    from tursotui.local.control.plans import CURRENT_PLAN, PLANS
+    from tursotui.local.control.plans import limit
 
     db = cp.database(name)
     _authorize(cp, db, authorization)
@@ -87,8 +90,7 @@ async def accept_upload(
             "an upload only seeds a new, empty database",
         )
     if path is None:
-        plan = next(p for p in PLANS if p["name"] == CURRENT_PLAN)
-        return {"max_bytes": int(plan["quotas"]["storage"])}
+        return {"max_bytes": limit(cp.quotas(), "storage") or UNLIMITED_UPLOAD}
     size = await asyncio.to_thread(check_sqlite_file, path)
     async with cp.lock:
         await _replace_namespace(cp, db, path)

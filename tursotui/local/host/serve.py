@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from tursotui.config import Settings
+from tursotui.local.control.platforms import legacy_groups
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.control.state import StateError
 from tursotui.local.engine.lock import LocalTursoBusy
 from tursotui.local.host.demo import DEFAULT_USERS, DemoOrg, ensure_demo_org, files_are_ours
@@ -31,11 +33,21 @@ def local_data_dir(settings: Settings) -> Path:
     return settings.data_dir / "local-turso"
 
 
-def open_local_turso(settings: Settings) -> LocalTurso:
+def configured_profile(settings: Settings) -> ProfileChoice:
+    """The profile ``[tursotui] local_plan``, ``local_overages`` and ``local_platform`` ask for (None: keep)."""
+    tui = settings.config.tursotui
+    return ProfileChoice(
+        plan=tui.local_plan, overages=tui.local_overages, platform=tui.local_platform
+    )
+
+
+def open_local_turso(settings: Settings, profile: ProfileChoice | None = None) -> LocalTurso:
+    """``profile``: flags given at this start, over the config's keys."""
     return LocalTurso(
         local_data_dir(settings),
         retention_days=settings.config.turso.backup.retention_days,
         recovery_interval=settings.config.tursotui.local_recovery_interval_seconds,
+        profile=(profile or ProfileChoice()).over(configured_profile(settings)),
     )
 
 
@@ -54,7 +66,11 @@ class StartedTurso:
 
 
 async def start_local_turso(
-    settings: Settings, *, demo: bool = False, users: int = DEFAULT_USERS
+    settings: Settings,
+    *,
+    demo: bool = False,
+    users: int = DEFAULT_USERS,
+    profile: ProfileChoice | None = None,
 ) -> StartedTurso:
     """The one way to start the local Turso of ``settings``: CLI commands, ``local serve`` and the console's
     child all come here. ``demo``: create the demo org when there is no database yet, and point config.toml/.env
@@ -62,7 +78,7 @@ async def start_local_turso(
 
     A stop signal during the start (a cancellation) lets it finish, then closes it: a sqld being started in a
     thread meanwhile would otherwise be left running."""
-    turso = open_local_turso(settings)
+    turso = open_local_turso(settings, profile)
     starting = asyncio.ensure_future(_start(turso, settings, demo, users))
     try:
         return await asyncio.shield(starting)
@@ -78,15 +94,18 @@ async def _start(turso: LocalTurso, settings: Settings, demo: bool, users: int) 
     if not demo:
         return StartedTurso(turso)
     try:
-        made = await ensure_demo_org(
-            turso,
-            config_path=settings.config_path,
-            env_path=settings.env_path,
-            users=users,
-            write_config=files_are_ours(settings),
-            expiration=settings.config.tursotui.token_expiration,
-            ledger=TokenLedger.in_data_dir(settings.data_dir),
-        )
+        with legacy_groups(
+            turso.cp
+        ):  # the demo org stays the seed's (Fly, with replicas) on AWS too
+            made = await ensure_demo_org(
+                turso,
+                config_path=settings.config_path,
+                env_path=settings.env_path,
+                users=users,
+                write_config=files_are_ours(settings),
+                expiration=settings.config.tursotui.token_expiration,
+                ledger=TokenLedger.in_data_dir(settings.data_dir),
+            )
     except BaseException:
         await turso.close()
         raise
@@ -148,9 +167,11 @@ async def serve_api(
     serving.result()
 
 
-async def _serve(settings: Settings, sock: socket.socket, users: int, out: TextIO) -> int:
+async def _serve(
+    settings: Settings, sock: socket.socket, users: int, out: TextIO, profile: ProfileChoice | None
+) -> int:
     port = int(sock.getsockname()[1])
-    started = await start_local_turso(settings, demo=True, users=users)
+    started = await start_local_turso(settings, demo=True, users=users, profile=profile)
     turso = started.turso
     try:
         base_url = f"http://{LOOPBACK}:{port}"
@@ -163,6 +184,7 @@ async def _serve(settings: Settings, sock: socket.socket, users: int, out: TextI
             )
         for note in started.notices:
             print(note, file=out)
+        print(f"Profile: {turso.profile.describe()}.", file=out)
 
         def serving() -> None:
             print(
@@ -179,10 +201,14 @@ async def _serve(settings: Settings, sock: socket.socket, users: int, out: TextI
 
 
 def serve(
-    settings: Settings, port: int, users: int = DEFAULT_USERS, out: TextIO = sys.stdout
+    settings: Settings,
+    port: int,
+    users: int = DEFAULT_USERS,
+    out: TextIO = sys.stdout,
+    profile: ProfileChoice | None = None,
 ) -> int:
     """Serve until stopped: 0 when uvicorn stops by itself, 128 + signum after a stop signal (every sqld
-    stopped first)."""
+    stopped first). ``profile``: the ``--plan``/``--overages``/``--platform`` flags, over the config's keys."""
     running = find_running(local_data_dir(settings))
     if running is not None:
         raise LocalTursoBusy(
@@ -191,7 +217,7 @@ def serve(
         )
     sock = listen(port)  # before anything is created or printed: a busy port is said first
     try:
-        return run_stoppable(_serve(settings, sock, users, out))
+        return run_stoppable(_serve(settings, sock, users, out, profile))
     finally:
         sock.close()
 

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tursotui.local.api.platform import build_app
+from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.pitr import Pitr
+from tursotui.local.control.profile import Profile, ProfileChoice
 from tursotui.local.control.state import now
 from tursotui.local.engine.lock import DataDirLock
 from tursotui.local.engine.pidfiles import StaleSqld
@@ -40,10 +42,16 @@ class LocalTurso:
         recovery_interval: float = 60.0,
         binary: Path | None = None,
         clock: Callable[[], float] = now,
+        profile: ProfileChoice | None = None,
+        quota_interval: float = 60.0,
     ) -> None:
-        self.cp = ControlPlane(data_dir, binary=binary, clock=clock)
+        """``profile``: the plan, overages and platform to serve (None: what the data dir recorded, else
+        the default); ``quota_interval``: seconds between two checks of the plan's quotas (0: only when
+        the usage is asked for)."""
+        self.cp = ControlPlane(data_dir, binary=binary, clock=clock, profile=profile)
         self.pitr = Pitr(self.cp, retention_days=retention_days, interval=recovery_interval)
-        self.app: Starlette = build_app(self.cp, self.pitr)
+        self.billing = Billing(self.cp, interval=quota_interval)
+        self.app: Starlette = build_app(self.cp, self.pitr, self.billing)
         self.lock = DataDirLock(data_dir)
         self._started = False
 
@@ -58,6 +66,11 @@ class LocalTurso:
     @property
     def organization(self) -> str:
         return self.cp.state.slug
+
+    @property
+    def profile(self) -> Profile:
+        """The plan, overages and platform served (known once started)."""
+        return self.cp.profile
 
     @property
     def stale_sqld_stopped(self) -> list[StaleSqld]:
@@ -82,7 +95,9 @@ class LocalTurso:
                 raise
             try:
                 await self.cp.start()
+                await self.billing.start()
             except BaseException:
+                await self.billing.stop()
                 await self.cp.close()
                 self.lock.release()
                 private_files.leave()
@@ -93,6 +108,7 @@ class LocalTurso:
 
     async def close(self) -> None:
         await self.pitr.stop()
+        await self.billing.stop()
         await self.cp.close()
         self.lock.release()
         if self._started:
