@@ -1,9 +1,9 @@
 """What the organization used this billing period, and what the plan's quotas block.
 
 Turso Cloud counts rows read, rows written and bytes synced per calendar month (UTC: the quota resets on
-the 1st, as turso-cli's ``plan show`` says) and storage as it stands. sqld's counters only grow (each
-namespace keeps them in its ``stats.json``), so the period's usage is a counter less its value when the
-period began: ``billing.json`` holds the period and that baseline per instance.
+the 1st, as turso-cli's ``plan show`` says) and storage as it stands. The period's usage comes out of sqld's
+cumulative counters through a meter per instance (:mod:`tursotui.local.control.meters`); ``billing.json``
+(0600) holds the period, the meters and the block.
 
 Without overages, a quota passed blocks the organization as the docs say (help/usage-and-billing: "any
 query that exceeds these limits will result in a failure, indicated by the ``BLOCKED`` error code"): the
@@ -20,11 +20,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tursotui.local.control.meters import Meters
 from tursotui.local.control.plans import add_usage, limit, usage_object
 from tursotui.local.control.state import StateError
 from tursotui.local.engine.dataplane import PRIMARY
@@ -44,7 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BILLING_FILE = "billing.json"
-COUNTERS = ("rows_read", "rows_written", "bytes_synced")
+SAVE_EVERY = 10.0
+"""Seconds between two saves of meters that only moved (a new period or a block is saved at once)."""
+STOP_READ_TIMEOUT = 5.0
+"""Seconds the last reading of the meters may take when the local Turso stops."""
 
 
 @dataclass(frozen=True)
@@ -118,11 +123,11 @@ class Billing:
         self.interval = interval
         self.path = cp.data_dir / BILLING_FILE
         self.period = ""
-        self.baseline: dict[str, dict[str, int]] = {}
-        self.pending: set[str] = set()
-        """Instances whose baseline the period's start could not read (sqld down): taken at their next reading."""
+        self.meters = Meters()
         self.applied = True
-        self._dirty = False
+        self.terms: dict[str, Any] | None = None
+        """The profile and plan overrides the recorded block was decided on."""
+        self._saved_at = 0.0
         self._measuring = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -141,41 +146,49 @@ class Billing:
         try:
             self.period = str(data["period"])
             reset_date(self.period)
-            self.baseline = {
-                str(k): {c: int(v[c]) for c in COUNTERS} for k, v in data["baseline"].items()
-            }
-            self.pending = {str(k) for k in data.get("pending", [])}
+            self.meters = Meters.from_json(data)
             block = data["block"]
             self.cp.quota_block = Block(
                 bool(block["reads"]), bool(block["writes"]), block.get("reason")
             )
-            self.applied = bool(data.get("applied", True))
+            self.applied = bool(data["applied"])
+            self.terms = data.get("terms")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise StateError(
-                f"{self.path} is corrupt ({type(exc).__name__}: {exc}); nothing was changed: fix it or move it away"
+                f"{self.path} is corrupt ({type(exc).__name__}: {exc}); nothing was changed: "
+                "fix it or move it away"
             ) from None
 
     def save(self) -> None:
         block = self.cp.quota_block
         data = {
             "period": self.period,
-            "baseline": self.baseline,
-            "pending": sorted(self.pending),
+            **self.meters.to_json(),
             "block": {"reads": block.reads, "writes": block.writes, "reason": block.reason},
             "applied": self.applied,
+            "terms": self.terms,
         }
-        atomic_write(
-            self.path, (json.dumps(data, sort_keys=True) + "\n").encode("utf-8"), mode=0o600
-        )
-        self._dirty = False
+        text = json.dumps(data, sort_keys=True) + "\n"
+        atomic_write(self.path, text.encode("utf-8"), mode=0o600)
+        self._saved_at = time.monotonic()
+
+    def _save_readings(self, *, now: bool = False) -> None:
+        """Meters that moved are saved at most every :data:`SAVE_EVERY` seconds (and at stop)."""
+        if self.meters.changed and (now or time.monotonic() - self._saved_at >= SAVE_EVERY):
+            self.save()
+
+    def _current_terms(self) -> dict[str, Any]:
+        return {"profile": asdict(self.cp.profile), "overrides": self.cp.plan_overrides}
 
     # --- lifecycle ---
 
     async def start(self) -> None:
-        """Load the period; a block the last run left (or did not finish applying) is decided again now,
-        so a restart with overages or a larger plan lifts it before anything is served."""
+        """Load the period. The block is decided again now when the profile or the plan overrides changed
+        since it was, or when the last run left one (or did not finish applying it): a restart with
+        overages or a larger plan lifts it, and a smaller one imposes it, before anything is served."""
         self.load()
-        if self.cp.quota_block != Block() or not self.applied:
+        blocked = self.cp.quota_block != Block()
+        if blocked or not self.applied or self.terms != self._current_terms():
             await self.organization_usage()
         if self.interval > 0 and self._task is None:
             self._task = asyncio.create_task(self._loop())
@@ -189,18 +202,29 @@ class Billing:
                 log.warning("quota check skipped: %s", exc)
 
     async def stop(self) -> None:
+        """Stop checking; read the meters one last time (sqld saves its counters only every 5 s)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if not self.meters.meters or not self.cp.dataplane.nodes:
+            return
+        try:
+            async with asyncio.timeout(STOP_READ_TIMEOUT), self._measuring:
+                for db in list(self.cp.state.databases.values()):
+                    if db.broken is None and db.uuid in self.meters.meters:
+                        await self._database_usage(db)
+                self._save_readings(now=True)
+        except (TimeoutError, ApiError, OSError) as exc:
+            log.warning("the last reading of the usage meters was cut short: %s", exc)
 
     # --- measuring ---
 
     async def _instances(
         self, db: DatabaseState
-    ) -> list[tuple[dict[str, Any], dict[str, int], bool]]:
-        """Each instance of ``db`` with sqld's counters and its storage (and whether sqld answered)."""
+    ) -> list[tuple[dict[str, Any], dict[str, int], dict[str, int] | None]]:
+        """Each instance of ``db``, its storage, and sqld's counters (None when sqld did not answer)."""
         out = []
         for instance in self.cp.instances(db):
             location = PRIMARY if instance["type"] == "primary" else instance["region"]
@@ -212,42 +236,28 @@ class Billing:
             directory = (
                 node.process.db_path / "dbs" / db.name if node is not None else Path("/nonexistent")
             )
-            out.append(
-                (instance, usage_object(stats or {}, database_bytes(directory)), stats is not None)
-            )
+            raw = usage_object(stats or {}, database_bytes(directory))
+            out.append((instance, raw, raw if stats is not None else None))
         return out
-
-    def _of_period(self, uuid: str, raw: dict[str, int], measured: bool) -> dict[str, int]:
-        if uuid in self.pending:
-            if not measured:
-                return {**raw, **dict.fromkeys(COUNTERS, 0)}
-            self.baseline[uuid] = {c: raw[c] for c in COUNTERS}
-            self.pending.discard(uuid)
-            self._dirty = True
-        base = self.baseline.get(uuid, {})  # none: the instance is new since the period began
-        return {**raw, **{c: max(0, raw[c] - base.get(c, 0)) for c in COUNTERS}}
 
     async def _roll_over_if_due(self) -> None:
         period = period_of(self.cp.clock())
         if period == self.period:
             return
-        baseline: dict[str, dict[str, int]] = {}
-        pending: set[str] = set()
+        readings: dict[str, dict[str, int] | None] = {}
         for db in list(self.cp.state.databases.values()):
-            for instance, raw, measured in await self._instances(db):
-                if measured:
-                    baseline[instance["uuid"]] = {c: raw[c] for c in COUNTERS}
-                else:
-                    pending.add(instance["uuid"])
-        self.period, self.baseline, self.pending = period, baseline, pending
-        self._dirty = True
+            for instance, _, raw in await self._instances(db):
+                readings[instance["uuid"]] = raw
+        self.period = period
+        self.meters.start_period(readings)
+        self.save()
 
     async def _database_usage(self, db: DatabaseState) -> dict[str, Any]:
         instances = []
         total: dict[str, int] = {}
         primary_storage = 0
-        for instance, raw, measured in await self._instances(db):
-            usage = self._of_period(instance["uuid"], raw, measured)
+        for instance, measured, raw in await self._instances(db):
+            usage = {**measured, **self.meters.read(instance["uuid"], raw)}
             instances.append({"uuid": instance["uuid"], "usage": usage})
             total = add_usage(total, usage)
             if instance["type"] == "primary":
@@ -262,8 +272,7 @@ class Billing:
         async with self._measuring:
             await self._roll_over_if_due()
             usage = await self._database_usage(db)
-            if self._dirty:
-                self.save()
+            self._save_readings()
             return usage
 
     async def organization_usage(self) -> dict[str, Any]:
@@ -273,8 +282,7 @@ class Billing:
             databases = [
                 await self._database_usage(db) for db in list(self.cp.state.databases.values())
             ]
-            if self._dirty:
-                self.save()
+            self._save_readings()
         total: dict[str, int] = {}
         for usage in databases:
             total = add_usage(total, usage["total"])
@@ -294,10 +302,15 @@ class Billing:
     async def enforce(self, summary: Mapping[str, int]) -> None:
         """Apply the block ``summary`` earns to every database, when it is not what sqld has."""
         block = decide(summary, self.cp.quotas(), self.cp.profile, self.period)
+        terms = self._current_terms()
         if block == self.cp.quota_block and self.applied:
+            if terms != self.terms:
+                self.terms = terms
+                self.save()
             return
         async with self.cp.lock:
             self.cp.quota_block = block
+            self.terms = terms
             self.applied = False
             self.save()  # a run killed midway applies it again at its next start
             live = [db for db in self.cp.state.databases.values() if db.broken is None]
