@@ -195,9 +195,11 @@ async def test_with_overages_the_excess_is_billed_not_blocked(
         assert (org_now.overages, org_now.plan_id) == (True, "scaler_overages")
         assert (org_now.blocked_reads, org_now.blocked_writes) == (False, False)
         await write_rows(url, token, 10)  # still served
-    # Overages off at the next start: the same usage blocks.
+    # Overages off at the next start: the same usage blocks. The meters were read when the local
+    # Turso stopped, so the usage survives sqld's restart (sqld itself saves its counters every 5 s).
     async with org(directory, sqld_binary, ProfileChoice(overages=False)) as (_, platform):
         assert (await platform.get_organization()).blocked_writes is True
+        assert (await platform.organization_usage()).usage.rows_written >= 20
 
 
 async def test_the_quota_resets_with_the_billing_period(tmp_path: Path, sqld_binary: Path) -> None:
