@@ -32,10 +32,17 @@ def rfc3339(moment: datetime) -> str:
 
 @asynccontextmanager
 async def serving(
-    directory: Path, binary: Path, profile: ProfileChoice | None = None, **kwargs: object
+    directory: Path, binary: Path, profile: ProfileChoice | None = None, *, retention_days: int = 30
 ) -> AsyncIterator[tuple[LocalTurso, PlatformClient]]:
     """A local Turso with ``profile`` and a client whose every exchange is checked against the spec."""
-    turso = LocalTurso(directory, recovery_interval=0, binary=binary, profile=profile, **kwargs)  # type: ignore[arg-type]
+    turso = LocalTurso(
+        directory,
+        recovery_interval=0,
+        binary=binary,
+        profile=profile,
+        retention_days=retention_days,
+        quota_interval=0,
+    )
     await turso.start()
     client = PlatformClient(
         turso.api_token,
