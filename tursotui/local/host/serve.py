@@ -94,9 +94,8 @@ async def _start(turso: LocalTurso, settings: Settings, demo: bool, users: int) 
     if not demo:
         return StartedTurso(turso)
     try:
-        with legacy_groups(
-            turso.cp
-        ):  # the demo org stays the seed's (Fly, with replicas) on AWS too
+        # The demo org stays the seed's (a Fly group with replicas), on the aws platform too.
+        with legacy_groups(turso.cp):
             made = await ensure_demo_org(
                 turso,
                 config_path=settings.config_path,
