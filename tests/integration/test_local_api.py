@@ -110,7 +110,7 @@ async def test_databases_crud_configuration_and_name_rules(platform: PlatformCli
         "xswarm-users", block_writes=False, delete_protection=True
     )
     assert (await platform.get_database_configuration("xswarm-users")).delete_protection is True
-    with pytest.raises(Forbidden, match="delete protection"):
+    with pytest.raises(Forbidden, match="is delete-protected and cannot be deleted"):
         await platform.delete_database("xswarm-users")
     await platform.update_database_configuration("xswarm-users", delete_protection=False)
     async with HranaClient(url, token) as sql:

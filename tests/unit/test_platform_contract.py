@@ -106,6 +106,8 @@ OPERATIONS = {
     "get_instance": "getDatabaseInstance",
     "database_usage": "getDatabaseUsage",
     "database_stats": "getDatabaseStats",
+    "database_queries": None,  # turso-cli's GET …/usage/queries: not in the spec (test_database_queries)
+    "wakeup_database": None,  # turso-cli's POST …/wakeup: not in the spec (test_wakeup_database)
     "create_database_token": "createDatabaseToken",
     "rotate_database_tokens": "invalidateDatabaseTokens",
     "list_groups": "listGroups",
@@ -351,6 +353,57 @@ async def test_database_stats(serve: Any) -> None:
     (query,) = stats.top_queries
     assert query.query.startswith("SELECT COUNT(*), CustomerID FROM Orders")
     assert (query.rows_read, query.rows_written) == (123, 4567)
+
+
+async def test_database_queries(validator: SpecValidator) -> None:
+    """turso-cli's shape: a bare array of the spec's DatabaseStatsOutput; ``count``/``elapsed_ms`` when sent."""
+    example = validator.example_response("getDatabaseStats").body["top_queries"][0]
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        timed = {
+            "query": "select 1",
+            "rows_read": 1,
+            "rows_written": 0,
+            "count": 4,
+            "elapsed_ms": 2,
+        }
+        return httpx.Response(200, content=json.dumps([example, timed] if len(seen) == 1 else None))
+
+    async with PlatformClient(
+        TOKEN, organization=ORG, transport=httpx.MockTransport(handler)
+    ) as api:
+        plain, timed = await api.database_queries("my-db", from_=datetime(2026, 12, 4, tzinfo=UTC))
+        assert await api.database_queries("my-db") == []  # null: none
+    assert (plain.rows_read, plain.rows_written, plain.count, plain.mean_ms) == (
+        123,
+        4567,
+        None,
+        None,
+    )
+    assert (timed.count, timed.elapsed_ms, timed.mean_ms) == (4, 2.0, 0.5)
+    assert seen[0].url.path == f"/v1/organizations/{ORG}/databases/my-db/usage/queries"
+    assert seen[0].url.params["from"] == "2026-12-04T00:00:00Z"
+    assert validator.operation_id(seen[0]) is None  # not a spec operation
+
+
+async def test_wakeup_database(validator: SpecValidator) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    async with PlatformClient(
+        TOKEN, organization=ORG, transport=httpx.MockTransport(handler)
+    ) as api:
+        await api.wakeup_database("my-db")
+    assert (seen[0].method, seen[0].url.path) == (
+        "POST",
+        f"/v1/organizations/{ORG}/databases/my-db/wakeup",
+    )
+    assert validator.operation_id(seen[0]) is None
 
 
 async def test_create_database_token(serve: Any) -> None:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from tursotui.libsql import HranaClient
+from tursotui.ops.archived import archived_hint
 from tursotui.ops.errors import OpsError
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformClient
@@ -79,6 +80,7 @@ async def open_database(
     )
     client = HranaClient(database.url, token)
     try:
-        yield DatabaseAccess(database, client, token)
+        async with archived_hint(platform, database):  # a 502 of an archived group, said as such
+            yield DatabaseAccess(database, client, token)
     finally:
         await client.aclose()

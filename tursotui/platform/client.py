@@ -34,6 +34,7 @@ from tursotui.platform.models import (
 from tursotui.platform.models_auth import (
     DatabaseToken,
 )
+from tursotui.platform.models_queries import QueryUsage, parse_queries
 from tursotui.platform.models_usage import (
     DatabaseStats,
     DatabaseUsage,
@@ -225,6 +226,30 @@ class PlatformClient(AccountClient, LocalExtensions):
 
     async def database_stats(self, name: str, *, org: str | None = None) -> DatabaseStats:
         return await self._call("GET", self._db_path(name, org, "/stats"), DatabaseStats.from_json)
+
+    async def database_queries(
+        self,
+        name: str,
+        from_: datetime | str | None = None,
+        to: datetime | str | None = None,
+        *,
+        org: str | None = None,
+    ) -> list[QueryUsage]:
+        """Top queries (``GET …/usage/queries``, what turso-cli's ``db inspect --queries`` asks, with
+        ``from`` 24 h ago there; not in the spec, whose ``/stats`` turso-cli calls obsolete)."""
+        params: dict[str, str | int] = {}
+        if from_ is not None:
+            params["from"] = from_ if isinstance(from_, str) else format_timestamp(from_)
+        if to is not None:
+            params["to"] = to if isinstance(to, str) else format_timestamp(to)
+        return await self._call(
+            "GET", self._db_path(name, org, "/usage/queries"), parse_queries, params=params
+        )
+
+    async def wakeup_database(self, name: str, *, org: str | None = None) -> None:
+        """Wake an archived database (turso-cli's ``db unarchive``: ``POST …/wakeup``, not in the spec);
+        on Turso Cloud its group is what was archived: :meth:`unarchive_group` is the spec's call."""
+        await self._request("POST", self._db_path(name, org, "/wakeup"), expect_json=False)
 
     def _db_path(self, name: str, org: str | None, suffix: str = "") -> str:
         return f"/v1/organizations/{self._org(org)}/databases/{segment(name)}{suffix}"

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from tursotui.local.api import render
 from tursotui.local.api.jsonbody import json_body
 from tursotui.local.api.paging import page
-from tursotui.local.control import platforms
+from tursotui.local.control import archive, platforms, refusals
 from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.pitr import Pitr
@@ -93,9 +93,11 @@ class LocalApi:
         return render.organization(self.cp.state, self.cp.profile, self.cp.quota_block)
 
     async def list_organizations(self, request: Request) -> Response:
+        refusals.check(self.cp, "organization")
         return ok([self._organization()])
 
     async def get_organization(self, request: Request) -> Response:
+        refusals.check(self.cp, "organization")
         return ok({"organization": self._organization()})
 
     async def list_locations(self, request: Request) -> Response:
@@ -180,8 +182,7 @@ class LocalApi:
         return ok({"group": render.group(await self.cp.delete_group(request.path_params["group"]))})
 
     async def unarchive_group(self, request: Request) -> Response:
-        group = self.cp.group(request.path_params["group"])
-        group.archived = False
+        group = await archive.unarchive(self.cp, request.path_params["group"])
         return ok({"group": render.group(group)})
 
     async def add_location(self, request: Request) -> Response:
@@ -217,6 +218,20 @@ def unexpected_os_error(request: Request, exc: OSError) -> ApiError:
         )
     log.error("%s %s: %s", request.method, request.url.path, exc)
     return ApiError(500, f"the local Turso could not write its files: {exc.strerror or exc}{where}")
+
+
+def _operator_routes(
+    cp: ControlPlane, w: Callable[[Handler], Handler], db: str, group: str
+) -> list[Route]:
+    from tursotui.local.api.archive import ArchiveApi
+    from tursotui.local.api.queries import QueriesApi
+
+    archived, queries = ArchiveApi(cp), QueriesApi(cp)
+    return [
+        Route(db + "/usage/queries", w(queries.top_queries), methods=["GET"]),
+        Route(db + "/wakeup", w(archived.wakeup), methods=["POST"]),
+        Route(group + "/local-archive", w(archived.local_archive), methods=["POST"]),
+    ]
 
 
 def build_app(cp: ControlPlane, pitr: Pitr, billing: Billing) -> Starlette:
@@ -260,6 +275,7 @@ def build_app(cp: ControlPlane, pitr: Pitr, billing: Billing) -> Starlette:
         Route(ORG + "/plans", w(usage.list_plans), methods=["GET"]),
         Route(ORG + "/subscription", w(usage.subscription), methods=["GET"]),
     ]
+    routes += _operator_routes(cp, w, db, group)  # issue 13: top queries, archived groups
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return JSONResponse(

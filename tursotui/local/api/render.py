@@ -60,8 +60,8 @@ def database(db: DatabaseState, g: GroupState, hostname: str, block: Block) -> d
         "version": SQLD_VERSION_TAG,
         "group": db.group,
         "delete_protection": db.delete_protection,
-        "sleeping": False,
-        "archived": False,
+        "sleeping": g.archived,  # turso-cli shows `sleeping` as "Archived" (db_show.go)
+        "archived": g.archived,
         "is_schema": False,
         "schema": "",
         "parent": db.parent,
@@ -78,6 +78,6 @@ def configuration(db: DatabaseState) -> dict[str, Any]:
         "block_reads": db.block_reads,
         "block_writes": db.block_writes,
         "delete_protection": db.delete_protection,
-        "allowed_ips": [],
-        "allowed_aws_vpc_ids": [],
+        "allowed_ips": list(db.allowed_ips),
+        "allowed_aws_vpc_ids": list(db.allowed_aws_vpc_ids),
     }

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from tursotui.local.api import render
 from tursotui.local.api.platform import json_body, ok
+from tursotui.local.control import refusals
 from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.dbconfig import checked_size_limit
@@ -46,7 +47,7 @@ class UsageApi:
         if kind == "database":
             source = seed.get("name") or seed.get("value")
             if not isinstance(source, str):
-                raise ApiError(400, "seed.name must name the source database")
+                raise ApiError(400, "seed.name (or seed.value) must name the source database")
             timestamp = seed.get("timestamp")
             if timestamp is None:
                 db = await self._fork(source, name, group)
@@ -131,10 +132,12 @@ class UsageApi:
     async def list_plans(self, request: Request) -> Response:
         """The plan table by base names: a subscription's ``<plan>_overages`` is looked up without the
         suffix (turso-cli cmd/plan.go)."""
+        refusals.check(self.cp, "plans")
         profile = self.cp.profile
         return ok({"plans": plan_table(profile.platform, self.cp.plan_overrides)})
 
     async def subscription(self, request: Request) -> Response:
+        refusals.check(self.cp, "subscription")
         profile = self.cp.profile
         return ok(
             {

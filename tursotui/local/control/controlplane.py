@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tursotui.local.control import dbconfig, groups, plans, platforms, rotation, startup
+from tursotui.local.control import archive, dbconfig, groups, plans, platforms, rotation, startup
 from tursotui.local.control import profile as profiles
 from tursotui.local.control.billing import Block, effective
 from tursotui.local.control.keys import SigningKey
@@ -217,6 +217,7 @@ class ControlPlane:
         await settle(
             self.attach_replica(db, loc, warm=warm) for loc in self.replica_locations(group)
         )
+        archive.mark(self, db)  # an archived group's URLs answer 502 (control.archive)
 
     async def attach_replica(self, db: DatabaseState, location: str, *, warm: bool = True) -> None:
         """Serve ``db`` at a replica location; ``warm``: replicate it now rather than on first use."""
@@ -253,7 +254,7 @@ class ControlPlane:
             jwt_key=self.keys.get(db.group).public_b64url(),
             allow_attach=db.allow_attach,
             **effective(db, self.quota_block),
-            **({"max_db_size": db.size_limit} if db.size_limit else {}),
+            max_db_size=db.size_limit or dbconfig.NO_SIZE_LIMIT,  # none: sqld's own default
         )
 
     # --- groups (tursotui.local.control.groups) ---
@@ -327,11 +328,7 @@ class ControlPlane:
     async def delete_database(self, name: str) -> DatabaseState:
         async with self.lock:
             db = self.database(name)
-            if db.delete_protection is True:
-                raise ApiError(
-                    403,
-                    f"database {name} has delete protection; turn it off in its configuration first",
-                )
+            dbconfig.check_deletable(db)
             await self.dataplane.unexpose(name)
             for location in self.replica_locations(self.group(db.group)):
                 node = self.dataplane.nodes.get(location)

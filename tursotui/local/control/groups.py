@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tursotui.local.control import archive
 from tursotui.local.control.state import GroupState
 from tursotui.local.errors import ApiError
 
@@ -50,6 +51,7 @@ async def add_location(cp: ControlPlane, group: GroupState, location: str) -> Gr
         for db in cp.state.databases.values():
             if db.group == group.name and db.broken is None:
                 await cp.attach_replica(db, location)
+                archive.mark(cp, db)  # the new location of an archived group answers 502 too
         cp.save()
     except (ApiError, OSError):
         group.locations.remove(location)

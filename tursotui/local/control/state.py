@@ -100,6 +100,8 @@ class DatabaseState:
     block_writes: bool = False
     allow_attach: bool = False
     size_limit: str | None = None
+    allowed_ips: list[str] = field(default_factory=list)
+    allowed_aws_vpc_ids: list[str] = field(default_factory=list)
     parent: dict[str, Any] | None = None
     seeded_from: dict[str, Any] | None = None
     replica_ports: dict[str, int] = field(default_factory=dict)
@@ -119,6 +121,10 @@ class DatabaseState:
             isinstance(p, int) and not isinstance(p, bool) for p in ports.values()
         ):
             return f"replica_ports is {ports!r}, not locations and port numbers"
+        for name in ("allowed_ips", "allowed_aws_vpc_ids"):
+            rules = getattr(self, name)
+            if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+                return f"{name} is {rules!r}, not a list of strings"
         try:
             check_size_limit(self.size_limit)
         except ValueError as exc:

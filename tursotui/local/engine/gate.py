@@ -53,6 +53,7 @@ REASONS = {
     411: b"Length Required",
     413: b"Content Too Large",
     500: b"Internal Server Error",
+    502: b"Bad Gateway",
     503: b"Service Unavailable",
     507: b"Insufficient Storage",
 }

@@ -206,6 +206,8 @@ class NamespaceProxy:
         self.on_upload = on_upload
         self.upload_dir: Path | None = None
         self.budget = limits.ConnectionBudget()
+        self.answer_all: bytes | None = None
+        """When set, the answer to every request, none forwarded (an archived database's 502)."""
         self._value = namespace_header(namespace)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -265,7 +267,7 @@ class NamespaceProxy:
             first = True
             while (head := await _next_head(reader, conn, first)) is not None:
                 first = False
-                last = refusal(head)
+                last = self.answer_all or refusal(head)
                 if last is not None:
                     break  # never forwarded
                 new_head, length, chunked, upgrade = rewrite_head(head, self._value)
