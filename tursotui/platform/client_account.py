@@ -90,9 +90,13 @@ class AccountClient(PlatformCore):
         organization: str | None = None,
         group: str | None = None,
         scopes: Sequence[str] | None = None,
+        expiration: str | None = None,
     ) -> CreatedApiToken:
         """Mint a platform API token (its secret is returned once). Without ``organization`` the token is
-        unrestricted, which the API deprecates; pass ``organization`` (and ``group`` + ``scopes``) to scope it."""
+        unrestricted, which the API deprecates; pass ``organization`` (and ``group`` + ``scopes``) to scope it.
+
+        ``expiration`` (``30d``, ``2w1d``) is the local Turso's own: Turso Cloud's API tokens never expire
+        (the spec takes no expiration; turso-cli: "revocable non-expiring tokens") and it would ignore it."""
         if group is not None and (organization is None or not scopes):
             raise ValueError("a group-scoped token needs organization= and a non-empty scopes=")
         body: dict[str, Any] = {}
@@ -106,6 +110,7 @@ class AccountClient(PlatformCore):
             "POST",
             f"/v1/auth/api-tokens/{segment(name)}",
             CreatedApiToken.from_json,
+            params={"expiration": expiration} if expiration is not None else None,
             json_body=body or None,
         )
 

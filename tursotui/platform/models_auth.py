@@ -38,6 +38,8 @@ class ApiToken:
     group: str = ""
     scopes: tuple[str, ...] = ()
     created_at: str = ""
+    expires_at: str = ""
+    """The local Turso's own field (its tokens may expire); Turso Cloud's never do: empty."""
 
     @classmethod
     def from_json(cls, data: object) -> ApiToken:
@@ -49,6 +51,7 @@ class ApiToken:
             group=o.text("group"),
             scopes=o.str_list("scopes"),
             created_at=o.text("created_at"),
+            expires_at=o.text("expires_at"),
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tursotui.local.api import render
+from tursotui.local.api import render, trail
+from tursotui.local.api.access import Access, narrowed_to, principal_of
 from tursotui.local.api.jsonbody import json_body
 from tursotui.local.api.paging import page
 from tursotui.local.control import archive, platforms, refusals
@@ -38,16 +38,9 @@ class LocalApi:
 
     def __init__(self, cp: ControlPlane) -> None:
         self.cp = cp
+        self.access = Access(cp)  # API tokens, scopes, audit log (local.api.access)
 
     # --- plumbing ---
-
-    def _check_auth(self, request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, "missing API token: send 'Authorization: Bearer <local API token>'")
-        if not hmac.compare_digest(token.strip().encode(), self.cp.api_token.encode()):
-            raise ApiError(401, "invalid API token for the local Turso")
 
     def _org(self, request: Request) -> str:
         """Another organization's path is a 403, as on Turso Cloud (turso-cli's ``isNotMemberErr``)."""
@@ -63,10 +56,13 @@ class LocalApi:
     def wrap(self, handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             try:
-                self._check_auth(request)
+                principal = self.access.authenticate(request)
                 if "org" in request.path_params:
                     self._org(request)
-                return await handler(request)
+                request = await self.access.authorize(request, principal, handler.__name__)
+                response = await handler(request)
+                trail.record(self.access, request, handler.__name__, response)
+                return response
             except ApiError as exc:
                 return JSONResponse(exc.body(), status_code=exc.status)
             except OSError as exc:
@@ -104,13 +100,13 @@ class LocalApi:
         return ok({"locations": platforms.locations(self.cp.profile.platform)})
 
     async def validate_token(self, request: Request) -> Response:
-        return ok({"exp": -1})
+        return ok({"exp": principal_of(request).exp()})
 
     # --- databases ---
 
     async def list_databases(self, request: Request) -> Response:
         """Every database, or a page of them with ``limit`` (and ``cursor``), as turso-cli asks."""
-        group = request.query_params.get("group")
+        group = request.query_params.get("group") or narrowed_to(request)
         parent = request.query_params.get("parent")
         names = [
             name
@@ -166,7 +162,9 @@ class LocalApi:
     # --- groups ---
 
     async def list_groups(self, request: Request) -> Response:
-        return ok({"groups": [render.group(g) for _, g in sorted(self.cp.state.groups.items())]})
+        only = narrowed_to(request)  # a group-scoped API token sees its group
+        groups = [g for _, g in sorted(self.cp.state.groups.items()) if only in (None, g.name)]
+        return ok({"groups": [render.group(g) for g in groups]})
 
     async def create_group(self, request: Request) -> Response:
         body = await json_body(request)
@@ -235,6 +233,7 @@ def _operator_routes(
 
 
 def build_app(cp: ControlPlane, pitr: Pitr, billing: Billing) -> Starlette:
+    from tursotui.local.api.account import account_routes
     from tursotui.local.api.usage import UsageApi
 
     api = LocalApi(cp)
@@ -275,6 +274,7 @@ def build_app(cp: ControlPlane, pitr: Pitr, billing: Billing) -> Starlette:
         Route(ORG + "/plans", w(usage.list_plans), methods=["GET"]),
         Route(ORG + "/subscription", w(usage.subscription), methods=["GET"]),
     ]
+    routes += account_routes(cp, api.access, w)  # issue 13: API tokens, audit log
     routes += _operator_routes(cp, w, db, group)  # issue 13: top queries, archived groups
 
     async def not_found(request: Request, exc: Exception) -> Response:
