@@ -1,11 +1,13 @@
 """Top queries on the local Turso over real sqld: ``GET …/databases/{db}/usage/queries`` (turso-cli's ``db inspect
 --queries``; not in the spec) answers a bare array whose items are the spec's ``DatabaseStatsOutput``, from
-sqld's own statistics, merged over the primary and the replicas, with each query's count and total time."""
+sqld's own statistics, merged over the primary and the replicas, with each query's count and total time, and
+kept across restarts (sqld forgets them) for the window asked."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import jsonschema
@@ -76,3 +78,35 @@ async def test_top_queries_come_from_sqlds_statistics(
     assert any(
         q.query == "select * from t" for q in (await platform.database_stats("app")).top_queries
     )
+
+
+async def test_top_queries_are_kept_across_restarts_for_the_window_asked(
+    tmp_path: Path, sqld_binary: Path
+) -> None:
+    """sqld keeps them in memory only: the local Turso keeps each run's in queries.json (0600)."""
+    directory = tmp_path / "org"
+    async with LocalTurso(directory, recovery_interval=0, binary=sqld_binary) as turso:
+        platform = turso.platform_client(max_retries=0)
+        await platform.create_group("default", "sjc")
+        created = await platform.create_database("app", "default")
+        token = (await platform.create_database_token("app")).jwt
+        async with HranaClient(created.url, token) as sql:
+            await sql.execute("create table t(x)")
+            for _ in range(4):
+                await sql.execute("select * from t")
+        await platform.aclose()
+    assert (directory / "queries.json").stat().st_mode & 0o777 == 0o600
+    stopped = datetime.now(UTC)
+    async with LocalTurso(directory, recovery_interval=0, binary=sqld_binary) as turso:
+        platform = turso.platform_client(max_retries=0)
+        async with HranaClient(created.url, token) as sql:
+            await sql.execute("select * from t")
+        day = await platform.database_queries("app", from_=stopped - timedelta(hours=24))
+        assert {q.query: q.count for q in day}["select * from t"] == 5  # 4 kept + 1 now
+        later = await platform.database_queries("app", from_=stopped + timedelta(minutes=5))
+        assert {q.query: q.count for q in later}["select * from t"] == 1  # this run's only
+        await platform.delete_database("app")
+        await platform.aclose()
+    async with LocalTurso(directory, recovery_interval=0, binary=sqld_binary):
+        pass
+    assert json.loads((directory / "queries.json").read_text()) == {"runs": []}  # its db is gone

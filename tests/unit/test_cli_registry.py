@@ -78,7 +78,8 @@ def test_every_command_line_parses_as_before(argv: list[str], expected: dict[str
 def test_every_registered_command_has_a_module_that_declares_and_runs_it() -> None:
     names = [c.name for c in registry.COMMANDS]
     assert names == [
-        "config", "local", "db", "restore", "backup", "import", "token", "setup", "replica"
+        "config", "local", "db", "restore", "backup", "import", "token", "setup", "replica",
+        "group", "plan",
     ]  # fmt: skip
     for command in registry.COMMANDS:
         module = __import__(command.module, fromlist=["main"])

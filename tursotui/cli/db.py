@@ -1,4 +1,4 @@
-"""``tursotui db list|show NAME|usage [NAME]``."""
+"""``tursotui db list|show NAME|usage [NAME]|config NAME|inspect NAME``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Any
 
+from tursotui.cli import db_config, db_inspect
 from tursotui.cli.context import OK, Context, run
 from tursotui.ops.names import check_name
 from tursotui.platform import (
@@ -28,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
         "usage", parents=[common], help="this month's usage of a database or the organization"
     )
     usage.add_argument("name", metavar="NAME", nargs="?")
+    db_config.add_arguments(actions, common)
+    db_inspect.add_arguments(actions, common)
 
 
 def database_json(db: Database) -> dict[str, Any]:
@@ -204,5 +207,11 @@ def _show_value(key: str, value: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    body = {"list": _list, "show": _show, "usage": _usage}[args.db_command]
+    body = {
+        "list": _list,
+        "show": _show,
+        "usage": _usage,
+        "config": db_config.config_command,
+        "inspect": db_inspect.inspect_command,
+    }[args.db_command]
     return run(args, body)

@@ -15,7 +15,16 @@ from typing import Any
 
 import httpx
 
-from tursotui.local.control import archive, dbconfig, groups, plans, platforms, rotation, startup
+from tursotui.local.control import (
+    archive,
+    dbconfig,
+    groups,
+    plans,
+    platforms,
+    querylog,
+    rotation,
+    startup,
+)
 from tursotui.local.control import profile as profiles
 from tursotui.local.control.billing import Block, effective
 from tursotui.local.control.keys import SigningKey
@@ -112,6 +121,8 @@ class ControlPlane:
         for task in list(self._seeding):
             task.cancel()
         await asyncio.gather(*self._seeding, return_exceptions=True)
+        if self.dataplane.nodes:
+            await querylog.record(self)  # sqld keeps its top queries in memory only
         await self.dataplane.close()
         await self.http.aclose()
 
