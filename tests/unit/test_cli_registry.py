@@ -79,6 +79,7 @@ def test_every_registered_command_has_a_module_that_declares_and_runs_it() -> No
     names = [c.name for c in registry.COMMANDS]
     assert names == [
         "config", "local", "db", "restore", "backup", "import", "token", "setup", "replica",
+        "group", "plan",
         "api-tokens", "org",
     ]  # fmt: skip
     for command in registry.COMMANDS:

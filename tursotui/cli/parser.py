@@ -50,7 +50,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("config", "tursotui.cli.config", "inspect the configuration"),
     Command("local", "tursotui.cli.local", "the local Turso (Platform API over a real sqld)"),
-    Command("db", "tursotui.cli.db", "list databases, show one, usage"),
+    Command("db", "tursotui.cli.db", "list databases, show one, usage, config, inspect"),
     Command(
         "restore",
         "tursotui.cli.restore",
@@ -74,6 +74,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "replica", "tursotui.cli.replica", "the local embedded replica ([turso.local_replica])"
     ),
+    Command("group", "tursotui.cli.group", "groups: list (archived shown), unarchive"),
+    Command("plan", "tursotui.cli.plan", "the plan, overages, quotas and usage against them"),
     Command("api-tokens", "tursotui.cli.api_tokens", "Platform API tokens: list, create, revoke"),
     Command("org", "tursotui.cli.org", "the organization: its audit log"),
 )
