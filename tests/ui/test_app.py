@@ -153,6 +153,28 @@ async def test_palette_lists_every_action_with_its_key(make_app: AppFactory, fak
         assert app.clipboard == "libsql://xswarm-users-acme.turso.io"
 
 
+@pytest.mark.parametrize("where", ["databases", "sql-editor"])
+async def test_ctrl_p_opens_the_command_palette(
+    make_app: AppFactory, fake: FakeOrg, where: str
+) -> None:
+    """Walkthrough 9: ctrl+p (as README and help promise) as well as ":", even in the SQL editor."""
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        if where == "sql-editor":
+            await pilot.press("3")
+            await ready(pilot)
+            assert app.focused is not None and app.focused.id == "sql-editor"
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+        if where == "sql-editor":  # the key opened the palette: nothing was typed into the editor
+            assert app.main.query_one("#sql-editor").text == ""  # type: ignore[attr-defined]
+
+
 async def test_palette_switches_to_the_pane_of_an_action(
     make_app: AppFactory, fake: FakeOrg
 ) -> None:
@@ -225,10 +247,10 @@ async def test_crash_writes_a_redacted_file_and_exits(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def broken_apply(self: DatabasesPane, snapshot: Any) -> None:
+    def broken_apply(self: DatabasesPane, *snapshot: Any) -> None:
         explode_with_locals(TOKEN)
 
-    monkeypatch.setattr(DatabasesPane, "apply", broken_apply)
+    monkeypatch.setattr(DatabasesPane, "show_snapshot", broken_apply)
     app = make_app(fake)
     with pytest.raises(Exception, match="unexpected answer"):
         async with app.run_test(size=SIZE) as pilot:

@@ -37,8 +37,9 @@ async def test_sql_and_db_backups_are_verified_and_listed(
     app = make_app(fake, sql_opener=hrana.opener())
     async with app.run_test(size=(120, 36)) as pilot:
         pane = await open_backups(pilot)
-        assert f"Folder {tmp_path / 'data' / 'backups'} · retention 30 days" in str(
-            pane.query_one("#backups-folder", Static).render()
+        assert (
+            f"Database xswarm-users · folder {tmp_path / 'data' / 'backups'} · retention 30 days"
+            in str(pane.query_one("#backups-folder", Static).render())
         )
         await pilot.press("s")
         await app.workers.wait_for_complete()
@@ -136,9 +137,12 @@ async def test_prune_asks_for_the_typed_word_and_keeps_the_newest(
     async with app.run_test(size=(120, 36)) as pilot:
         pane = await open_backups(pilot)
         table = pane.query_one("#backups-table")
-        marks = {name: table.get_row(name)[3] for name in names}  # type: ignore[attr-defined]
+        marks = {name: table.get_row(name)[3] for name in names[:3]}  # type: ignore[attr-defined]
         assert marks[names[0]] == marks[names[1]] == "past 30d"
-        assert marks[names[2]] == marks[names[3]] == "kept"
+        assert marks[names[2]] == "kept"
+        # the selected database's backups are listed; audit's is counted, and pruned with the folder
+        assert names[3] not in [k.value for k in table.rows]  # type: ignore[attr-defined]
+        assert table.border_subtitle == "3 files · 1 of other databases in the folder"
         await pilot.press("p")
         for _ in range(50):
             await pilot.pause()

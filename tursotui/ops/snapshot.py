@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TypeVar
 
 from tursotui.ops.quota import PlanInfo, resolve_plan
@@ -37,16 +38,34 @@ class OrgSnapshot:
     """Database name -> this period's totals."""
     plan: PlanInfo | None = None
     warnings: tuple[str, ...] = ()
+    groups_known: bool = True
+    """False when the groups could not be fetched (``groups`` is then empty, not "no groups")."""
+
+    @cached_property
+    def _by_name(self) -> dict[str, Database]:
+        return {db.name: db for db in self.databases}
+
+    @cached_property
+    def _by_group(self) -> dict[str, list[str]]:
+        by_group: dict[str, list[str]] = {}
+        for db in self.databases:
+            by_group.setdefault(db.group, []).append(db.name)
+        return by_group
 
     def database(self, name: str) -> Database | None:
-        return next((db for db in self.databases if db.name == name), None)
+        return self._by_name.get(name)
 
     def group_of(self, name: str) -> Group | None:
         db = self.database(name)
         return self.groups.get(db.group) if db else None
 
     def databases_in_group(self, group: str) -> list[str]:
-        return [db.name for db in self.databases if db.group == group]
+        return list(self._by_group.get(group, ()))
+
+    @property
+    def first_database(self) -> str | None:
+        """The first database listed (what is selected when nothing else is)."""
+        return self.databases[0].name if self.databases else None
 
 
 async def _soft(call: Callable[[], Awaitable[T]], what: str, warnings: list[str]) -> T | None:
@@ -89,6 +108,7 @@ async def fetch_snapshot(
         db_usage=db_usage,
         plan=plan,
         warnings=tuple(warnings),
+        groups_known=groups is not None,
     )
 
 

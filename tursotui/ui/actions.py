@@ -1,13 +1,16 @@
-"""Every action of the console, declared once as data: bindings, the help overlay and the palette read it."""
+"""Every action of the console, declared once as data: bindings, the help overlay and the palette read it.
+The keys that show a tab are made from the tab registry (``tabs.TABS``), listed after Help."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from textual.binding import Binding
 
-Scope = Literal["app", "databases", "usage", "browser", "sql", "tokens", "backups", "replica"]
+from tursotui.ui.tabs import TAB_IDS, TABS
+
+Scope = str
+"""``"app"`` (everywhere) or a tab's id (the actions of its pane); checked below."""
 
 
 @dataclass(frozen=True)
@@ -33,23 +36,11 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("app.refresh", "Refresh", "Fetch everything again now", "refresh", "ctrl+r", "app"),
     ActionSpec("app.help", "Help", "Keys of the focused pane", "help", "question_mark", "app", "?"),
-    ActionSpec(
-        "app.show_databases",
-        "Databases",
-        "Show databases & replicas",
-        "show_tab('databases')",
-        "1",
-        "app",
-        show=False,
-    ),
-    ActionSpec(
-        "app.show_usage",
-        "Usage",
-        "Show usage against the plan's quotas",
-        "show_tab('usage')",
-        "2",
-        "app",
-        show=False,
+    *(
+        ActionSpec(
+            f"app.show_{t.id}", t.title, t.help, f"show_tab({t.id!r})", t.key, "app", show=False
+        )
+        for t in TABS
     ),
     ActionSpec(
         "app.last_error",
@@ -111,15 +102,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 BROWSER_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
-        "app.show_browser",
-        "Browser",
-        "Browse the rows of a table",
-        "show_tab('browser')",
-        "b",
-        "app",
-        show=False,
-    ),
-    ActionSpec(
         "app.restore",
         "Restore",
         "Restore a database to a point in time, into a NEW database",
@@ -180,9 +162,6 @@ ACTIONS = (*ACTIONS, *BROWSER_ACTIONS)
 
 
 CONSOLE_ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("app.show_sql", "SQL", "Show the SQL console", "show_tab('sql')", "3", "app", show=False),
-    ActionSpec("app.show_tokens", "Tokens", "Show database/group tokens", "show_tab('tokens')", "4", "app", show=False),
-    ActionSpec("app.show_backups", "Backups", "Show verified backups", "show_tab('backups')", "5", "app", show=False),
     ActionSpec("sql.run", "Run", "Run the editor's statements (EXPLAIN first: full scans ask)", "run", "f5,ctrl+enter", "sql", "f5"),
     ActionSpec("sql.explain", "Plan", "EXPLAIN QUERY PLAN of the editor's statements", "explain", "f2", "sql"),
     ActionSpec("sql.index_check", "Indexes", "The seed's index check: the indexes in sqlite_master", "index_check", "f3", "sql"),
@@ -205,7 +184,6 @@ ACTIONS = (*ACTIONS, *CONSOLE_ACTIONS)
 
 
 REPLICA_ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("app.show_replica", "Replica", "Show the local embedded replica", "show_tab('replica')", "6", "app", show=False),
     ActionSpec("replica.sync", "Sync now", "Sync the local embedded replica from the remote (child process, timeout)", "sync", "s", "replica"),
     ActionSpec("replica.reset", "Reset", "Delete the replica file and sync it again (typed confirmation)", "reset", "r", "replica"),
     ActionSpec("replica.browse", "Browse offline", "Browse a table of the replica file read-only, no server needed", "browse", "o", "replica"),
@@ -214,6 +192,10 @@ REPLICA_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("replica.prev_page", "Previous page", "The previous page of the browsed table (keyset)", "page('prev')", "pageup,left_square_bracket", "replica", "pgup", show=False),
 )  # fmt: skip
 ACTIONS = (*ACTIONS, *REPLICA_ACTIONS)
+
+_unknown = sorted({spec.scope for spec in ACTIONS} - TAB_IDS - {"app"})
+if _unknown:
+    raise ValueError(f"actions for scopes that are no tab: {', '.join(_unknown)} (tabs.TABS)")
 
 
 def actions_for(scope: Scope) -> list[ActionSpec]:

@@ -2,6 +2,8 @@
 
 Everything comes from the injected :class:`~tursotui.ui.services.Services`; the app talks to the backend only
 through ``services.platform``. Unexpected errors end in a redacted crash file, never a traceback with locals.
+The app is the wizards' :class:`~tursotui.ui.host.WizardHost`: the organization's state it hands them is the
+main screen's, and what they post (a refresh, a selected database) goes to the main screen.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import asyncio
 import contextlib
 import ssl
 import sys
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar
 
 import httpx
 from textual.app import App
@@ -22,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import TabPane
 from textual.worker import WorkerFailed
 
+from tursotui.config import ConfigError, load_config
 from tursotui.ops.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.support.loopback import loopback_only_tls
@@ -30,7 +33,7 @@ from tursotui.ui.crash import redact, write_crash_file
 from tursotui.ui.dialogs.error import ErrorScreen
 from tursotui.ui.dialogs.help import HelpEntry, HelpScreen, HelpSection
 from tursotui.ui.main.screen import MainScreen
-from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.palette import ActionCommands
 from tursotui.ui.services import LOCAL_HINT, Services
 
@@ -45,6 +48,18 @@ class TursoApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *bindings_for("app"),
         Binding("f1", "help", "Help", show=False, id="app.help_f1"),
+        # ":" is the palette's action key; ctrl+p too (Textual adds its own only when no key has the action),
+        # before any widget (an editor or an input) takes it. No description: ? lists ":", and says "ctrl+p or :".
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "",
+            show=False,
+            key_display="^p",
+            priority=True,
+            tooltip="Open the command palette",
+            id="app.palette_ctrl_p",
+        ),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         ActionCommands  # our actions, then Textual's system commands, in a fixed order
@@ -101,6 +116,31 @@ class TursoApp(App[None]):
                 return screen
         raise LookupError("the main screen is not mounted")
 
+    # -- the organization's state (the main screen owns it; WizardHost) --------------------------------------
+
+    @property
+    def snapshot(self) -> OrgSnapshot | None:
+        try:
+            return self.main.snapshot
+        except LookupError:
+            return None
+
+    @property
+    def selected(self) -> str | None:
+        try:
+            return self.main.selected
+        except LookupError:
+            return self.services.database_name or None
+
+    def on_database_selected(self, event: DatabaseSelected) -> None:
+        """From a wizard (the main screen handles its panes' own): the main screen selects it."""
+        with contextlib.suppress(LookupError):
+            self.main.post_message(DatabaseSelected(event.name))
+
+    def on_refresh_requested(self, event: RefreshRequested) -> None:
+        with contextlib.suppress(LookupError):
+            self.main.post_message(RefreshRequested())
+
     def backend_restarting(self, why: str, ready: asyncio.Future[tuple[str, ...]]) -> None:
         """The local Turso's process died (``why``) and is starting again on the same port. Once it serves, ONE
         message says so: "the local Turso stopped unexpectedly (…) and was restarted on the same ports". Cleaning
@@ -138,21 +178,53 @@ class TursoApp(App[None]):
             self.main.show_tab(tab)
 
     def action_restore(self) -> None:
+        self.run_worker(self._restore(), group="restore", exclusive=True, exit_on_error=False)
+
+    async def _restore(self) -> None:
         from tursotui.ui.wizards.restore import run_restore_wizard
 
-        self.run_worker(
-            run_restore_wizard(self), group="restore", exclusive=True, exit_on_error=False
-        )
+        before = await self._configured_database()
+        await run_restore_wizard(self)
+        after = await self._configured_database()
+        if after and after != before:  # it pointed config.toml at the restored database
+            self.services.database_name = after
+            self.post_message(DatabaseSelected(after))
+
+    async def _configured_database(self) -> str | None:
+        """The database config.toml points at now (None without a config.toml, or when it cannot be read)."""
+        path = self.services.config_path
+        if path is None:
+            return None
+        try:
+            config = await asyncio.to_thread(load_config, path)
+        except ConfigError as exc:
+            self.notify(
+                f"Could not read which database config.toml points at: {exc}",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+            return None
+        return config.turso.database_name or None
 
     def action_setup(self) -> None:
-        from tursotui.ui.wizards.setup import start_setup_wizard
+        from tursotui.ui.wizards.setup import WIZARD_GROUP, run_setup_wizard
 
-        start_setup_wizard(self)
+        self._start_wizard(lambda: run_setup_wizard(self), WIZARD_GROUP, "setup")
 
     def action_import_data(self) -> None:
-        from tursotui.ui.wizards.importing import start_import_wizard
+        from tursotui.ui.wizards.importing import WIZARD_GROUP, run_import_wizard
 
-        start_import_wizard(self)
+        self._start_wizard(lambda: run_import_wizard(self), WIZARD_GROUP, "import")
+
+    def _start_wizard(
+        self, wizard: Callable[[], Coroutine[Any, Any, None]], group: str, what: str
+    ) -> None:
+        """Run ``wizard`` in a worker, unless one of its kind is still open."""
+        if any(w.group == group and not w.is_finished for w in self.workers):
+            self.notify(f"The {what} wizard is already open", timeout=2, markup=False)
+            return
+        self.run_worker(wizard(), group=group, exit_on_error=False)
 
     def action_last_error(self) -> None:
         if self.last_error is None:

@@ -1,7 +1,10 @@
-"""The console's main screen: banner, the Databases and Usage panes, Footer, and the refresh cycle.
+"""The console's main screen: banner, the tabs of ``tabs.TABS``, Footer, the refresh cycle, and the one owner
+of the organization's state: the last snapshot and the selected database (:class:`~tursotui.ui.host.OrgView`).
 
 Refreshing is one worker at a time: the timer is one-shot and re-armed only when the worker has finished, so a
-slow network never piles refreshes up (dolphie's pattern). While a modal is open nothing is fetched.
+slow network never piles refreshes up (dolphie's pattern). While a modal is open nothing is fetched. Each
+refresh goes to the panes that want it; a change of the selected database (``DatabaseSelected``, posted by the
+Databases pane, or by the app after a setup or restore pointed config at a database) to the panes that follow it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from functools import partial
 from textual import on, work
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -26,31 +30,23 @@ from tursotui.ops.snapshot import OrgSnapshot, fetch_snapshot
 from tursotui.ops.token_alerts import token_alerts
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
-from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.panes.databases import DatabasesPane
-from tursotui.ui.panes.usage import UsagePane
+from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.services import Services, banner_text
+from tursotui.ui.tabs import TABS, FollowsSelection, PaneContext, ShowsSnapshot, TabSpec, tab
 from tursotui.ui.widgets.banner import Banner
 from tursotui.ui.widgets.deferred import Deferred
 from tursotui.ui.widgets.footer import ConsoleFooter
 
 log = logging.getLogger("tursotui.ui")
 
-DEFERRED_TABS = {
-    "usage": ("Usage", "UsagePane"),
-    "browser": ("Browser", "#browser-table"),
-    "sql": ("SQL", "#sql-editor"),
-    "tokens": ("Tokens", "#tokens-table"),
-    "backups": ("Backups", "#backups-table"),
-    "replica": ("Replica", "#replica-table"),
-}
-"""Each hidden tab's title and the widget focused when it is shown; its pane is imported and mounted the first
-time the tab is shown (:func:`deferred_pane`): the first frame holds only the banner and the databases."""
-
 
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual's own type)
+
+    selected: var[str | None] = var(None, init=False)
+    """The database the panes act on: the configured one first, then what ``DatabaseSelected`` names; the
+    organization's first database when the one selected is not (or no longer) in it."""
 
     def __init__(
         self, services: Services, probe: LatencyProbe, first: OrgSnapshot | None = None
@@ -62,6 +58,13 @@ class MainScreen(Screen[None]):
         self.probe = probe
         self.history = UsageHistory(services.data_dir, services.history_key)
         self.snapshot: OrgSnapshot | None = None
+        """The last refresh: panes and wizards read it instead of fetching the list again."""
+        self.set_reactive(MainScreen.selected, services.database_name or None)
+        self._wanted: tuple[str, int] | None = None
+        """A selection the last snapshot does not list yet (a database just created), and the refresh it was
+        made during: a refresh started after it decides."""
+        self._serial = 0
+        """Refreshes started so far."""
         self.refreshing = False
         self.refresh_count = 0
         self._timer: Timer | None = None
@@ -74,17 +77,22 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         # Hidden tabs are imported and mounted when first shown (Deferred): the dashboard shows sooner.
         s = self.services
+        context = PaneContext(s, self.probe, self)
         yield Banner(s.banner, s.target, s.refresh_interval, read_only=s.read_only)
-        with TabbedContent(initial="databases"):
-            with TabPane("Databases", id="databases"):
-                yield DatabasesPane(s, self.probe)
-            for tab, (title, _) in DEFERRED_TABS.items():
-                with TabPane(title, id=tab):
-                    yield Deferred(partial(deferred_pane, tab, s))
-        yield ConsoleFooter()
+        with TabbedContent(initial=TABS[0].id):
+            for spec in TABS:
+                with TabPane(spec.title, id=spec.id):
+                    yield (
+                        Deferred(partial(spec.pane, context))
+                        if spec.deferred
+                        else spec.pane(context)
+                    )
+        yield ConsoleFooter(
+            show_command_palette=False
+        )  # ctrl+p is in ? and the palette: room for keys
 
     def on_mount(self) -> None:
-        self.query_one("#databases-table").focus()
+        self.query_one(TABS[0].focus).focus()
         if self._first is not None:  # fetched while the console started: in the very first frame
             self._show(self._first, self.services.clock())
         self.refresh_now()
@@ -96,37 +104,49 @@ class MainScreen(Screen[None]):
         if event.pane.id is not None:
             await self.load_tab(event.pane.id)
 
-    async def load_tab(self, tab: str) -> Widget:
-        """The pane of ``tab``, imported and mounted first if it never was."""
-        tab_pane = self.query_one(f"#{tab}", TabPane)
+    async def load_tab(self, tab_id: str) -> Widget:
+        """The pane of ``tab_id``, imported and mounted first if it never was; once built it gets the latest
+        snapshot and selection (a refresh landing while it was being mounted skipped it)."""
+        spec = tab(tab_id)
+        tab_pane = self.query_one(f"#{tab_id}", TabPane)
         for deferred in tab_pane.query_children(Deferred):
             await deferred.load()
-            if tab == "usage" and self.snapshot is not None:  # what it missed while not built
-                self._show_usage(self.snapshot, self.services.clock())
-        return next(w for w in tab_pane.children if not isinstance(w, Deferred))
+            pane = _pane_in(tab_pane)
+            if spec.wants_snapshot and self.snapshot is not None:
+                _shows(spec, pane).show_snapshot(
+                    self.snapshot, self.history.samples, self.services.clock()
+                )
+            if spec.follows_selection:
+                _follows(spec, pane).database_selected(self.selected)
+        return _pane_in(tab_pane)
 
-    def _show_usage(self, snapshot: OrgSnapshot, now: datetime) -> None:
-        """Into the Usage tab once it is built (on first show); while it is being built, :meth:`load_tab` shows
-        the latest snapshot when it is done (a refresh landing mid-mount found its table without columns)."""
-        tab = self.query_one("#usage", TabPane)
-        if not tab.query_children(Deferred):
-            for pane in tab.query_children(UsagePane):
-                pane.apply(snapshot, self.history.samples, now)
+    def built_panes(self) -> list[tuple[TabSpec, Widget]]:
+        """The panes built so far (a tab never shown has none yet), with their tab."""
+        built = []
+        for spec in TABS:
+            tab_pane = self.query_one(f"#{spec.id}", TabPane)
+            if not tab_pane.query_children(Deferred):
+                built.append((spec, _pane_in(tab_pane)))
+        return built
 
-    def show_tab(self, tab: str) -> None:
-        if tab == "databases":
-            self.query_one(TabbedContent).active = tab
-            self.query_one("#databases-table").focus()
-        elif tab in DEFERRED_TABS:
-            self.query_one(TabbedContent).active = tab
-            self.run_worker(self._focus_loaded(tab, DEFERRED_TABS[tab][1]))
+    def show_tab(self, tab_id: str) -> None:
+        spec = tab(tab_id)
+        if self.active_tab != tab_id:
+            # Blur first: a focused widget hidden with its tab hands the focus to a sibling in that tab, and
+            # focusing in a hidden tab shows that tab again (seen while the new pane was still being built).
+            self.set_focus(None)
+        self.query_one(TabbedContent).active = tab_id
+        if spec.deferred:
+            self.run_worker(self._focus_loaded(spec))
+        else:
+            self.query_one(spec.focus).focus()
 
-    async def _focus_loaded(self, tab: str, selector: str) -> None:
+    async def _focus_loaded(self, spec: TabSpec) -> None:
         """Focus a pane's widget once the pane is there (built on first show: Deferred)."""
-        await self.load_tab(tab)
-        if self.active_tab == tab:  # not if another tab was chosen meanwhile
+        await self.load_tab(spec.id)
+        if self.active_tab == spec.id:  # not if another tab was chosen meanwhile
             with contextlib.suppress(NoMatches):
-                self.query_one(selector).focus()
+                self.query_one(spec.focus).focus()
 
     @property
     def active_tab(self) -> str:
@@ -144,15 +164,20 @@ class MainScreen(Screen[None]):
         if manual:
             self._plan = None  # plans rarely change: fetched again only on a manual refresh
         self.refreshing = True
+        self._serial += 1
         self.query_one(Banner).refreshing = True
         first, self._first = self._first, None
-        self._refresh(first)
+        self._refresh(first, self._serial)
         return True
 
     def _arm(self, delay: float | None = None) -> None:
         if self._timer is not None:
             self._timer.stop()
+            self._timer = None
         interval = self.services.refresh_interval if delay is None else delay
+        if interval <= 0:  # right away (a Textual timer of 0 s divides by its interval and dies)
+            self.call_later(self._tick)
+            return
         self._timer = self.set_timer(interval, self._tick)
 
     def _tick(self) -> None:
@@ -163,10 +188,10 @@ class MainScreen(Screen[None]):
         self.refresh_now()
 
     @work(exclusive=True, group="refresh")
-    async def _refresh(self, first: OrgSnapshot | None = None) -> None:
+    async def _refresh(self, first: OrgSnapshot | None = None, serial: int = 0) -> None:
         cancelled = False
         try:
-            await self._fetch_and_apply(first)
+            await self._fetch_and_apply(first, serial)
         except asyncio.CancelledError:  # the app is closing: leave the UI alone
             cancelled = True
             raise
@@ -209,7 +234,7 @@ class MainScreen(Screen[None]):
             )
         return True
 
-    async def _fetch_and_apply(self, first: OrgSnapshot | None = None) -> None:
+    async def _fetch_and_apply(self, first: OrgSnapshot | None = None, serial: int = 0) -> None:
         """Fetch, record the usage sample, show. ``first`` is already on screen: only recorded."""
         if not await self._backend_started():
             return
@@ -227,7 +252,7 @@ class MainScreen(Screen[None]):
         if not self.is_attached:
             return
         await self._record(snapshot, now)
-        self._show(snapshot, now)
+        self._show(snapshot, now, serial)
 
     async def _record(self, snapshot: OrgSnapshot, now: datetime) -> None:
         if self.history.key != self.services.history_key:  # another organization (setup wizard)
@@ -245,14 +270,16 @@ class MainScreen(Screen[None]):
                 self._history_failed = True
                 self.post_message(ErrorOccurred("Usage history not saved", str(exc)))
 
-    def _show(self, snapshot: OrgSnapshot, now: datetime) -> None:
+    def _show(self, snapshot: OrgSnapshot, now: datetime, serial: int = 0) -> None:
         self._plan = snapshot.plan
         self.snapshot = snapshot
         banner = self.query_one(Banner)
         banner.show_target(banner_text(self.services.target, self.services.organization))
         banner.last_refresh = now
-        self.query_one(DatabasesPane).apply(snapshot)
-        self._show_usage(snapshot, now)
+        self._settle_selection(snapshot, serial)
+        for spec, pane in self.built_panes():
+            if spec.wants_snapshot:
+                _shows(spec, pane).show_snapshot(snapshot, self.history.samples, now)
         self._token_alerts(now)
         if snapshot.warnings != self._warnings:
             self._warnings = snapshot.warnings
@@ -279,30 +306,70 @@ class MainScreen(Screen[None]):
     @on(RefreshRequested)
     def _requested(self, event: RefreshRequested) -> None:
         event.stop()
+        self._refresh_soon()
+
+    def _refresh_soon(self) -> None:
         if not self.refresh_now():
             self._pending = True  # one is running: the next starts right after it
 
+    # -- the selected database -------------------------------------------------------------------------------
 
-def deferred_pane(tab: str, services: Services) -> Widget:
-    """The pane of a hidden tab; its module is imported only now."""
-    if tab == "usage":
-        return UsagePane(services.organization)
-    if tab == "browser":
-        from tursotui.ui.panes.browser import BrowserPane
+    @on(DatabaseSelected)
+    def _database_selected(self, event: DatabaseSelected) -> None:
+        event.stop()
+        self.select(event.name)
 
-        return BrowserPane(services)
-    if tab == "sql":
-        from tursotui.ui.panes.sql import SqlConsolePane
+    def select(self, name: str) -> None:
+        """Make ``name`` the selected database. One the last snapshot does not list (a restore or setup just
+        created it) stays selected until a refresh started from now on lists it, or does not."""
+        if self.snapshot is None or self.snapshot.database(name) is None:
+            self._wanted = (name, self._serial)
+            self._refresh_soon()
+        else:
+            self._wanted = None
+        self.selected = name
 
-        return SqlConsolePane(services)
-    if tab == "tokens":
-        from tursotui.ui.panes.tokens import TokensPane
+    def watch_selected(self, name: str | None) -> None:
+        for spec, pane in self.built_panes():
+            if spec.follows_selection:
+                _follows(spec, pane).database_selected(name)
 
-        return TokensPane(services)
-    if tab == "backups":
-        from tursotui.ui.panes.backups import BackupsPane
+    def _settle_selection(self, snapshot: OrgSnapshot, serial: int) -> None:
+        """Keep the selection if ``snapshot`` lists it (or it was made while this refresh ran); else the
+        organization's first database, saying so when it was asked for."""
+        name, wanted = self.selected, self._wanted
+        if name is not None and snapshot.database(name) is not None:
+            self._wanted = None
+            return
+        if wanted is not None and wanted[0] == name:
+            if serial <= wanted[1]:
+                return  # selected while this refresh ran: the next one lists it
+            self.notify(
+                f"Database {name} is not in organization {self.services.organization}",
+                title="Selection",
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
+        self._wanted = None
+        self.selected = snapshot.first_database
 
-        return BackupsPane(services)
-    from tursotui.ui.panes.replica import ReplicaPane
 
-    return ReplicaPane(services)
+def _pane_in(tab_pane: TabPane) -> Widget:
+    return next(w for w in tab_pane.children if not isinstance(w, Deferred))
+
+
+def _shows(spec: TabSpec, pane: Widget) -> ShowsSnapshot:
+    if not isinstance(pane, ShowsSnapshot):
+        raise TypeError(
+            f"tab {spec.id}: {type(pane).__name__} has no show_snapshot (wants_snapshot)"
+        )
+    return pane
+
+
+def _follows(spec: TabSpec, pane: Widget) -> FollowsSelection:
+    if not isinstance(pane, FollowsSelection):
+        raise TypeError(
+            f"tab {spec.id}: {type(pane).__name__} has no database_selected (follows_selection)"
+        )
+    return pane

@@ -1,5 +1,7 @@
-"""Backups: the backups folder (name, size, age; past-retention marked) and a verified backup of the
-selected database to .sql or .db, in a worker with a progress bar, cancellable with esc."""
+"""Backups of the selected database (the main screen's, named in the header and the table's title): its files
+in the backups folder (name, size, age; past-retention marked) and a verified backup to .sql or .db, in a
+worker with a progress bar, cancellable with esc. Prune works on the whole folder (the newest of each
+database is kept) and lists what it deletes first."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from tursotui.platform import PlatformError
 from tursotui.support.humanize import home_path, human_age, human_size
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.backup_prune import ConfirmPruneScreen
+from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.services import Services
 
@@ -59,9 +62,10 @@ class BackupsPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("backups"))
     TITLE = "Backups"
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, org: OrgView) -> None:
         super().__init__(id="backups-pane")
         self.services = services
+        self.org = org
         self.backups: list[BackupFile] = []
         self.worker: Worker[None] | None = None
         self.last_result: BackupResult | None = None
@@ -88,18 +92,23 @@ class BackupsPane(Vertical):
         return self.worker is not None and self.worker.is_running
 
     def reload(self) -> None:
+        """The selected database's backups (every backup when none is selected)."""
         directory = self.services.backups_path
         days = self.services.backup_retention_days
         now = self.services.clock()
+        database = self._database()
+        what = f"Database {database}" if database else "No database selected"
         self.query_one("#backups-folder", Static).update(
-            f"Folder {home_path(directory)} · retention {days} days"
+            f"{what} · folder {home_path(directory)} · retention {days} days"
         )
         try:
-            self.backups = list_backups(directory)
+            every = list_backups(directory)
         except OpsError as exc:
             self.post_message(ErrorOccurred("Backups folder", str(exc)))
-            self.backups = []
+            every = []
+        self.backups = [b for b in every if b.database == database] if database else every
         table = self.query_one("#backups-table", DataTable)
+        table.border_title = f"Backups of {database}" if database else "Backups"
         table.clear()
         try:
             past_retention = {b.path for b in prune_candidates(directory, days, now=now)}
@@ -115,7 +124,10 @@ class BackupsPane(Vertical):
                 b.format,
                 key=b.path.name,
             )
-        table.border_subtitle = f"{len(self.backups)} file{'s' if len(self.backups) != 1 else ''}"
+        shown, others = len(self.backups), len(every) - len(self.backups)
+        table.border_subtitle = f"{shown} file{'s' if shown != 1 else ''}" + (
+            f" · {others} of other databases in the folder" if others else ""
+        )
 
     def action_reload(self) -> None:
         self.reload()
@@ -124,14 +136,13 @@ class BackupsPane(Vertical):
         if not self.running:
             self.reload()
 
-    def _database(self) -> str:
-        from tursotui.ui.panes.databases import DatabasesPane
+    def database_selected(self, name: str | None) -> None:
+        """Another database is selected: list its backups (a running backup finishes on its own)."""
+        if self.is_mounted and not self.running:
+            self.reload()
 
-        try:
-            selected = self.screen.query_one(DatabasesPane).selected_name
-        except Exception:
-            selected = None
-        return selected or self.services.database_name
+    def _database(self) -> str:
+        return self.org.selected or self.services.database_name
 
     def action_backup(self, fmt: str) -> None:
         if self.running:

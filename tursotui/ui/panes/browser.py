@@ -2,7 +2,10 @@
 indexed contact columns, sort by indexed columns, row detail, and insert/edit/delete behind a confirmation that
 shows the exact SQL. Read-only mode browses with a read-only token, so the server itself refuses writes.
 The grid is ``BrowserTable`` (browser_table.py), the insert/edit/delete dialogs are in browser_edit.py, and
-the page requests, sort/search cycles and status line are plain functions in browse/view.py."""
+the page requests, sort/search cycles and status line are plain functions in browse/view.py.
+
+It browses the selected database (the main screen's): when the selection changes it reopens on the new one, at
+once if the tab is shown, else when it is next shown; a page or an edit of the previous database is dropped."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 
 from tursotui.libsql import LibsqlError
@@ -22,6 +26,7 @@ from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.dialogs.row import RowDetailScreen
+from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.panes.browser_edit import Row, confirmed_change, confirmed_search
 from tursotui.ui.services import Services
@@ -45,9 +50,12 @@ class BrowserPane(Vertical):
     BrowserPane #browser-status { height: 1; color: $text-muted; padding: 0 1; }
     """
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, org: OrgView) -> None:
         super().__init__(id="browser-pane")
         self.services = services
+        self.org = org
+        self.database: str | None = org.selected or services.database_name or None
+        """The database browsed: the selected one (the first of the organization when none is)."""
         self.session: SqlSession | None = None
         self.table_name = DEFAULT_TABLE
         self.info: TableInfo | None = None
@@ -79,6 +87,31 @@ class BrowserPane(Vertical):
             self.started = True
             self.open_table(self.table_name)
 
+    def database_selected(self, name: str | None) -> None:
+        """Browse ``name`` from now on: reopened at once if the tab is shown, else when it is next shown."""
+        if name is None or name == self.database:
+            return
+        self.database = name
+        self.generation += 1  # a page or table of the previous database still in flight is dropped
+        self.info = None
+        self.page = None
+        self.sort = None
+        self.search = None
+        self.last_rows_read = None
+        if self.is_mounted:
+            self.table.clear(columns=True)
+            self._show_title()
+            self._status(f"{name}: opening when shown…")
+        if self.started and self._tab_shown():
+            self.open_table(self.table_name)
+        else:
+            self.started = False
+
+    def _tab_shown(self) -> bool:
+        return self.is_mounted and all(
+            node.display for node in self.ancestors_with_self if isinstance(node, Widget)
+        )
+
     async def on_unmount(self) -> None:
         if self.session is not None:
             await self.session.aclose()
@@ -96,8 +129,7 @@ class BrowserPane(Vertical):
         return max(5, height - 2) if height > 4 else DEFAULT_PAGE  # header + horizontal scrollbar
 
     def _show_title(self) -> None:
-        db = self.session.database if self.session else self.services.database_name or "?"
-        parts = [f"{db} · {self.table_name}"]
+        parts = [f"{self.database or 'no database selected'} · {self.table_name}"]
         if self.search_column:
             parts.append(f"search {self.search_column}")
         self.query_one("#browser-title", Label).update(" · ".join(parts))
@@ -116,14 +148,27 @@ class BrowserPane(Vertical):
 
     # -- loading ---------------------------------------------------------------------------------------------
 
+    def _database_name(self) -> str:
+        if self.database is None:
+            snapshot = self.org.snapshot
+            first = snapshot.first_database if snapshot is not None else None
+            if first is None:
+                raise LookupError(
+                    "no database to browse: the organization has none"
+                    if snapshot is not None
+                    else "no database selected yet: the organization is still being listed"
+                )
+            self.database = first
+            self._show_title()
+        return self.database
+
     async def _session(self) -> SqlSession:
+        """A session on the database browsed (the previous database's is closed first)."""
+        name = self._database_name()
+        if self.session is not None and self.session.database != name:
+            previous, self.session = self.session, None
+            await previous.aclose()
         if self.session is None:
-            name = self.services.database_name
-            if not name:
-                databases = await self.services.platform.list_databases()
-                if not databases:
-                    raise LookupError("the organization has no databases")
-                name = databases[0].name
             session = await SqlSession.open(
                 self.services.platform,
                 name,
@@ -151,7 +196,10 @@ class BrowserPane(Vertical):
                     return
                 name = tables[0]
             info = await session.table_info(name)
-        except (PlatformError, LibsqlError, LookupError) as exc:
+        except LookupError as exc:  # no database to browse (yet): the selection opens it
+            self._status(str(exc))
+            return
+        except (PlatformError, LibsqlError) as exc:
             self._status(f"could not open {name}")
             self.post_message(ErrorOccurred(f"Browser: {name}", str(exc)))
             return
@@ -354,6 +402,14 @@ class BrowserPane(Vertical):
             return
         change = await confirmed_change(self.app, info, kind, self.highlighted())
         if change is None:
+            return
+        if self.info is not info:  # the browser moved to another database or table meanwhile
+            self.notify(
+                f"Nothing changed: the browser left {info.name} before you confirmed",
+                severity="warning",
+                timeout=5,
+                markup=False,
+            )
             return
         verb, query = change
         try:

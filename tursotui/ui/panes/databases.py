@@ -1,8 +1,14 @@
 """Databases & replicas: the org's databases, the selected one's instances with live latency, replica
-locations added/removed behind a typed confirmation, the URL copied over OSC 52."""
+locations added/removed behind a typed confirmation, the URL copied over OSC 52.
+
+The pane is where the operator picks the database every pane acts on: moving the cursor posts
+``DatabaseSelected``; the main screen owns the selection (and the snapshot) and tells the pane when it changes
+from elsewhere (a restore or setup pointed config at a database), which moves the cursor there."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -14,13 +20,15 @@ from textual.widgets import DataTable
 from tursotui.ops.latency import LatencyProbe, measure_all
 from tursotui.ops.locations import snapshot_location_warning
 from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
+from tursotui.ops.usage_history import UsageSample
 from tursotui.platform import Database, Instance, PlatformError, UsageCounters
 from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
-from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.host import OrgView
+from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.tables import sync_rows
 
@@ -80,14 +88,15 @@ class DatabasesPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("databases"))
     TITLE = "Databases"
 
-    def __init__(self, services: Services, probe: LatencyProbe) -> None:
+    def __init__(self, services: Services, probe: LatencyProbe, org: OrgView) -> None:
         super().__init__(id="databases-pane")
         self.services = services
         self.probe = probe
-        self.snapshot: OrgSnapshot | None = None
+        self.org = org
         self.instances: dict[str, Instance] = {}
         self.instances_of: str | None = None
-        self._selected_first = False
+        self._placed: str | None = None
+        """The selection the cursor was last put on (by the operator, or to follow the main screen)."""
 
     def compose(self) -> ComposeResult:
         databases: DataTable[str] = DataTable(
@@ -121,7 +130,13 @@ class DatabasesPane(Vertical):
         return self.query_one("#instances-table", DataTable)
 
     @property
+    def snapshot(self) -> OrgSnapshot | None:
+        """The main screen's (the one owner of the organization's state)."""
+        return self.org.snapshot
+
+    @property
     def selected_name(self) -> str | None:
+        """The database under the cursor."""
         table = self.databases_table
         if not table.row_count:
             return None
@@ -133,21 +148,23 @@ class DatabasesPane(Vertical):
         name = self.selected_name
         return self.snapshot.database(name) if self.snapshot and name else None
 
-    def apply(self, snapshot: OrgSnapshot) -> None:
-        """Show a fresh snapshot (rows updated in place by key), then reload the selected one's instances."""
-        self.snapshot = snapshot
+    def show_snapshot(
+        self, snapshot: OrgSnapshot, history: Sequence[UsageSample], now: datetime
+    ) -> None:
+        """Show a fresh snapshot (rows updated in place by key), keep the cursor on the selection, then reload
+        the selected one's instances."""
         table = self.databases_table
         rows = {
             db.name: database_cells(db, snapshot.db_usage.get(db.name)) for db in snapshot.databases
         }
+        before = self.selected_name
         with self.app.batch_update():
             sync_rows(table, rows)
         table.border_subtitle = f"{len(rows)} in org {self.services.organization}"
-        if not self._selected_first and rows:
-            self._selected_first = True
-            wanted = self.services.database_name
-            if wanted in rows:
-                table.move_cursor(row=table.get_row_index(wanted))
+        wanted = self.org.selected
+        if wanted != self._placed or self.selected_name != before:
+            # the selection changed elsewhere, or rows moved under the cursor (not the operator's move)
+            self._place(wanted)
         name = self.selected_name
         if name:
             self.load_instances(name)
@@ -157,11 +174,29 @@ class DatabasesPane(Vertical):
             self.instances_table.clear()
             self.instances_table.border_title = "Instances"
 
+    def database_selected(self, name: str | None) -> None:
+        """The main screen's selection changed: the cursor follows (once the row is there)."""
+        if name != self.selected_name:
+            self._place(name)
+
+    def _place(self, name: str | None) -> None:
+        table = self.databases_table
+        if name is None or name not in table.rows:
+            return  # not listed yet: the next snapshot places it
+        self._placed = name
+        if self.selected_name != name:
+            table.move_cursor(row=table.get_row_index(name))
+
     @on(DataTable.RowHighlighted, "#databases-table")
     def _database_highlighted(self, event: DataTable.RowHighlighted) -> None:
         name = event.row_key.value
-        if name and name != self.instances_of:
+        if not name or name != self.selected_name:
+            return  # the cursor has moved on since
+        if name != self.instances_of:
             self.load_instances(name)
+        if name != self._placed:  # the operator moved: everything else follows
+            self._placed = name
+            self.post_message(DatabaseSelected(name))
 
     @work(exclusive=True, group="instances")
     async def load_instances(self, name: str) -> None:

@@ -1,5 +1,8 @@
 """Tokens: the local ledger of issued tokens (metadata only) with expiry warnings; create (shown once),
-rotate behind a typed confirmation, decode a pasted JWT. The secret of a token is never listed."""
+rotate behind a typed confirmation, decode a pasted JWT. The secret of a token is never listed.
+
+Create and rotate act on the selected database (the main screen's) and its group, named in the hint line; what
+a rotation ends is read from the last refresh's snapshot, not fetched again."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from tursotui.ops.errors import OpsError
-from tursotui.ops.token_actions import issue_token, rotate_tokens, rotation_scope
+from tursotui.ops.token_actions import RotationScope, issue_token, rotate_tokens, rotation_scope
 from tursotui.ops.tokens import LedgerEntry, TokenLedger, expiry_warnings
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
@@ -24,6 +27,7 @@ from tursotui.ui.dialogs.tokens import (
     TokenCreateScreen,
     TokenRequest,
 )
+from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.services import Services
 
@@ -38,9 +42,10 @@ class TokensPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("tokens"))
     TITLE = "Tokens"
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, org: OrgView) -> None:
         super().__init__(id="tokens-pane")
         self.services = services
+        self.org = org
         self.ledger = TokenLedger.in_data_dir(services.data_dir)
         self.entries: list[LedgerEntry] = []
 
@@ -49,15 +54,25 @@ class TokensPane(Vertical):
         table: DataTable[str] = DataTable(id="tokens-table", cursor_type="row", zebra_stripes=True)
         table.border_title = "Issued by tursotui (metadata only: tokens are never stored)"
         yield table
-        yield Static(
-            "n create · r/g rotate db/group (all tokens stop) · d decode · l reload",
-            id="tokens-hint",
-            markup=False,
-        )
+        yield Static(self._hint(), id="tokens-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#tokens-table", DataTable).add_columns(*COLUMNS)
         self.reload()
+
+    def _hint(self) -> str:
+        database, group = self._selected()
+        if not database:
+            return "No database selected · n create · d decode · l reload"
+        rotate = f" · g rotate group {group}" if group else ""
+        return (
+            f"n create · r rotate {database}{rotate} (all their tokens stop) · d decode · l reload"
+        )
+
+    def database_selected(self, name: str | None) -> None:
+        """The selected database changed: the hint names it (create and rotate act on it)."""
+        if self.is_mounted:
+            self.query_one("#tokens-hint", Static).update(self._hint())
 
     # -- ledger --------------------------------------------------------------------------------------------
 
@@ -111,21 +126,28 @@ class TokensPane(Vertical):
 
     def on_show(self) -> None:
         self.reload()
+        self.database_selected(self.org.selected)  # its group may have come with a later refresh
 
     # -- helpers -------------------------------------------------------------------------------------------
 
     def _selected(self) -> tuple[str, str]:
-        """The database selected in the Databases pane (else the configured one) and its group."""
-        from tursotui.ui.panes.databases import DatabasesPane
+        """The selected database (else the configured one) and its group ("" when not known yet)."""
+        name = self.org.selected or self.services.database_name
+        snapshot = self.org.snapshot
+        db = snapshot.database(name) if snapshot is not None and name else None
+        return name, db.group if db is not None else ""
 
-        try:
-            pane = self.screen.query_one(DatabasesPane)
-            db = pane.selected_database
-        except Exception:
-            db = None
-        if db is not None:
-            return db.name, db.group or ""
-        return self.services.database_name, ""
+    def _scope(self, database: str | None, group: str | None) -> RotationScope | None:
+        """What a rotation ends, from the last refresh; None when it does not list the database's group."""
+        snapshot = self.org.snapshot
+        if snapshot is None:
+            return None
+        if database is not None:
+            db = snapshot.database(database)
+            group = db.group if db is not None else None
+        if not group:
+            return None
+        return RotationScope(group, tuple(sorted(snapshot.databases_in_group(group))))
 
     def _writable(self, what: str) -> bool:
         if self.services.read_only:
@@ -181,16 +203,16 @@ class TokensPane(Vertical):
 
     @work(exclusive=True, group="tokens", exit_on_error=False)
     async def _rotate(self, scope: Literal["database", "group"]) -> None:
-        database, group = self._selected()
-        name = database if scope == "database" else group
+        selected, its_group = self._selected()
+        name = selected if scope == "database" else its_group
         if not name:
             self.notify(f"No {scope} selected", severity="warning", timeout=3, markup=False)
             return
+        database = name if scope == "database" else None
+        group = name if scope == "group" else None
         try:  # the group and every database whose tokens stop working, named in the dialog
-            impact = await rotation_scope(
-                self.services.platform,
-                database=name if scope == "database" else None,
-                group=name if scope == "group" else None,
+            impact = self._scope(database, group) or await rotation_scope(
+                self.services.platform, database=database, group=group
             )
         except (PlatformError, OpsError) as exc:
             self.post_message(ErrorOccurred("Rotation not started", str(exc)))

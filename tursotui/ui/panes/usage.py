@@ -113,7 +113,9 @@ class UsagePane(VerticalScroll):
         for key, label in DB_COLUMNS:
             table.add_column(label, key=key)
 
-    def apply(self, snapshot: OrgSnapshot, history: Sequence[UsageSample], now: datetime) -> None:
+    def show_snapshot(
+        self, snapshot: OrgSnapshot, history: Sequence[UsageSample], now: datetime
+    ) -> None:
         plan = snapshot.plan or quota.resolve_plan(None, None)
         quotas = plan.quotas
         org = snapshot.organization

@@ -1,15 +1,15 @@
 """The import / migration wizard inside the console (``I``): the xSwarm guide's "Migration from SQLite" on the
 same ops as ``tursotui import`` (:mod:`tursotui.ops.importer`), keyboard only, in one worker.
 
-source file → target (a NEW database, or an EXISTING one: the one selected in the Databases pane first) →
+source file → target (a NEW database, or an EXISTING one: the selected database first) →
 preview (tables and row counts; for an existing database what is there and every conflict, before anything is
 written; conflicts block, as in the CLI) → typed confirmation → progress (esc cancels: the ops layer rolls the
-one transaction back, or deletes the new database) → result, and a dashboard refresh.
+one transaction back, or deletes the new database) → result, and a dashboard refresh. The wizard runs against a
+:class:`~tursotui.ui.host.WizardHost` (the app): the databases offered are the last snapshot's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Awaitable
 from pathlib import Path
@@ -44,7 +44,7 @@ from tursotui.ui.wizards.restore_steps import StepScreen
 
 if TYPE_CHECKING:
     from tursotui.libsql import HranaClient
-    from tursotui.ui.app import TursoApp
+    from tursotui.ui.host import WizardHost
 
 T = TypeVar("T")
 STEPS = ("Source", "Target", "Preview", "Confirm", "Import", "Result")
@@ -66,18 +66,18 @@ class Cancelled(Exception):
         self.message = message
 
 
-async def _ask(app: TursoApp, screen: StepScreen | PreviewScreen) -> str:
-    answer = await app.push_screen_wait(screen)
+async def _ask(host: WizardHost, screen: StepScreen | PreviewScreen) -> str:
+    answer = await host.push_screen_wait(screen)
     if answer is None:
         raise Cancelled
     return answer
 
 
 async def _run(
-    app: TursoApp, title: str, text: str, task: Task[T], cancel_text: str, final: str = ""
+    host: WizardHost, title: str, text: str, task: Task[T], cancel_text: str, final: str = ""
 ) -> T:
     """Run ``task`` on a :class:`TaskScreen`; its error is raised here, a cancellation is :class:`Cancelled`."""
-    outcome = await app.push_screen_wait(
+    outcome = await host.push_screen_wait(
         TaskScreen(title, text, task, cancel_text=cancel_text, final_phase=final)
     )
     if outcome.error is not None:
@@ -119,11 +119,11 @@ def default_name(path: Path, existing: set[str]) -> str:
 # -- the steps ------------------------------------------------------------------------------------------------
 
 
-async def _source(app: TursoApp) -> ImportSource:
+async def _source(host: WizardHost) -> ImportSource:
     value, warning = "", ""
     while True:
         typed = await _ask(
-            app,
+            host,
             StepScreen(
                 step_title(0, "Source"),
                 "The SQLite file or .sql dump (sqlite3 old.db .dump > data.sql) to import; ~ is your "
@@ -146,26 +146,28 @@ async def _source(app: TursoApp) -> ImportSource:
                 )
 
             return await _run(
-                app,
+                host,
                 step_title(0, "Source"),
                 f"Reading {home_path(path)}: integrity check, tables and row counts…",
                 read,
                 "Cancelling: the scratch copy is removed…",
             )
         except InputError as exc:
-            app.notify(exc.message, title="Not imported", severity="error", timeout=8, markup=False)
+            host.notify(
+                exc.message, title="Not imported", severity="error", timeout=8, markup=False
+            )
             value, warning = typed, exc.message
 
 
 async def _target(
-    app: TursoApp, source: ImportSource, databases: list[Database]
+    host: WizardHost, source: ImportSource, databases: list[Database]
 ) -> tuple[str, str]:
     """``("new", name)`` or ``("into", name)``."""
-    s = app.services
+    s = host.services
     names = {d.name for d in databases}
     what = f"{source.total_rows:,} rows in {len(source.tables)} tables of {home_path(source.path)}"
     kind = await _ask(
-        app,
+        host,
         StepScreen(
             step_title(1, "Target"),
             f"Import {what} into:",
@@ -181,7 +183,7 @@ async def _target(
     )
     if kind == "new":
         name = await _ask(
-            app,
+            host,
             StepScreen(
                 step_title(1, "New database"),
                 "Name of the NEW database; lowercase letters, numbers and dashes.",
@@ -190,10 +192,10 @@ async def _target(
             ),
         )
         return "new", check_new_database(name, names)
-    first = _selected(app) or s.database_name
+    first = host.selected or s.database_name
     ordered = sorted(databases, key=lambda d: (d.name != first, d.name))
     name = await _ask(
-        app,
+        host,
         StepScreen(
             step_title(1, "Existing database"),
             "Which database? Its tables and keys are read to find conflicts; nothing is written yet.",
@@ -203,16 +205,7 @@ async def _target(
     return "into", name
 
 
-def _selected(app: TursoApp) -> str | None:
-    from tursotui.ui.panes.databases import DatabasesPane
-
-    try:
-        return app.main.query_one(DatabasesPane).selected_name
-    except Exception:  # no dashboard (a host app in tests) or no row yet
-        return None
-
-
-async def _preview(app: TursoApp, plan: ImportPlan) -> bool:
+async def _preview(host: WizardHost, plan: ImportPlan) -> bool:
     """True: go on; False: choose another target. Conflicts block, as in the CLI."""
     if plan.conflicts:
         choices = [
@@ -225,7 +218,7 @@ async def _preview(app: TursoApp, plan: ImportPlan) -> bool:
             Choice("import", f"{verb} {plan.total_rows:,} rows into {plan.target}: confirm next"),
             Choice("retarget", "Choose another target"),
         ]
-    answer = await _ask(app, PreviewScreen(step_title(2, "Preview"), plan, choices))
+    answer = await _ask(host, PreviewScreen(step_title(2, "Preview"), plan, choices))
     if answer == "close":
         raise Cancelled(
             f"Nothing imported: {len(plan.conflicts)} conflict(s) with database {plan.target}"
@@ -233,7 +226,7 @@ async def _preview(app: TursoApp, plan: ImportPlan) -> bool:
     return answer == "import"
 
 
-async def _confirm(app: TursoApp, plan: ImportPlan) -> None:
+async def _confirm(host: WizardHost, plan: ImportPlan) -> None:
     if plan.mode == "new":
         text = (
             f"Create database {plan.target} (group {plan.group}) with {plan.total_rows:,} rows "
@@ -251,7 +244,7 @@ async def _confirm(app: TursoApp, plan: ImportPlan) -> None:
         return "enter imports"
 
     await _ask(
-        app,
+        host,
         StepScreen(
             step_title(3, "Confirm"),
             f"{text}\nType {plan.target} to confirm:",
@@ -262,22 +255,22 @@ async def _confirm(app: TursoApp, plan: ImportPlan) -> None:
 
 
 async def _import(
-    app: TursoApp, plan: ImportPlan, client: HranaClient | None
+    host: WizardHost, plan: ImportPlan, client: HranaClient | None
 ) -> ImportResult | None:
     """The import itself; None when it was cancelled (the target is left as it was)."""
-    s = app.services
+    s = host.services
     title = step_title(4, "Import")
     try:
         if client is None:
             return await _run(
-                app,
+                host,
                 title,
                 f"Creating {plan.target} from {home_path(plan.source.path)}…",
                 lambda report: import_new(s.platform, plan, progress=report),
                 f"Cancelling: {plan.target} is deleted again…",
             )
         return await _run(
-            app,
+            host,
             title,
             f"Writing into {plan.target} in one transaction…",
             lambda report: import_into(client, plan, progress=report),
@@ -286,7 +279,7 @@ async def _import(
         )
     except Cancelled:
         what = "it was not created" if plan.mode == "new" else "it is unchanged"
-        app.notify(
+        host.notify(
             f"Import cancelled: nothing was written to {plan.target} ({what})",
             severity="warning",
             timeout=6,
@@ -299,72 +292,66 @@ Done = tuple[ImportPlan, ImportResult | None]
 """The plan and its result (None: cancelled, nothing written)."""
 
 
-async def _attempt(app: TursoApp, source: ImportSource, mode: str, name: str) -> Done | None:
+async def _attempt(host: WizardHost, source: ImportSource, mode: str, name: str) -> Done | None:
     """Preview, confirm and import into one target; None: the user wants another target."""
-    s = app.services
+    s = host.services
     title = step_title(2, "Preview")
     if mode == "new":
         plan = await _run(
-            app,
+            host,
             title,
             f"Checking {name} and the group…",
             lambda _: plan_new(s.platform, source, name, local=s.local_turso, data_dir=s.data_dir),
             "Cancelling…",
         )
-        if not await _preview(app, plan):
+        if not await _preview(host, plan):
             return None
-        await _confirm(app, plan)
-        return plan, await _import(app, plan, None)
+        await _confirm(host, plan)
+        return plan, await _import(host, plan, None)
     async with s.open_sql(name, False) as client:
         plan = await _run(
-            app,
+            host,
             title,
             f"Reading {name}: its tables and keys, and which source keys it already has…",
             lambda _: plan_into(client, source, name),
             "Cancelling…",
         )
-        if not await _preview(app, plan):
+        if not await _preview(host, plan):
             return None
-        await _confirm(app, plan)
-        return plan, await _import(app, plan, client)
+        await _confirm(host, plan)
+        return plan, await _import(host, plan, client)
 
 
-async def _wizard(app: TursoApp) -> None:
-    s = app.services
-    with await _source(app) as source:
-        databases = await s.platform.list_databases()
+async def _wizard(host: WizardHost) -> None:
+    with await _source(host) as source:
+        snapshot = host.snapshot
+        if snapshot is not None:
+            databases = list(snapshot.databases)
+        else:  # before the first refresh
+            databases = await host.services.platform.list_databases()
         done: Done | None = None
         while done is None:
-            mode, name = await _target(app, source, databases)
-            done = await _attempt(app, source, mode, name)
+            mode, name = await _target(host, source, databases)
+            done = await _attempt(host, source, mode, name)
     plan, result = done
     if result is None:
         return
-    with contextlib.suppress(LookupError):  # no dashboard (a host app in tests): nothing to refresh
-        app.main.post_message(RefreshRequested())
-    await app.push_screen_wait(ResultScreen(step_title(5, "Result"), plan, result))
+    host.post_message(RefreshRequested())
+    await host.push_screen_wait(ResultScreen(step_title(5, "Result"), plan, result))
 
 
-async def run_import_wizard(app: TursoApp) -> None:
+async def run_import_wizard(host: WizardHost) -> None:
     """The whole wizard (run it in a worker): refused in read-only mode; errors shown, the app keeps running."""
-    if app.services.read_only:
-        app.notify(READ_ONLY_REFUSAL, severity="warning", timeout=6, markup=False)
+    if host.services.read_only:
+        host.notify(READ_ONLY_REFUSAL, severity="warning", timeout=6, markup=False)
         return
     try:
-        await _wizard(app)
+        await _wizard(host)
     except Cancelled as exc:
-        app.notify(exc.message, timeout=4, markup=False)
+        host.notify(exc.message, timeout=4, markup=False)
     except (OpsError, PlatformError, LibsqlError, OSError) as exc:
-        app.post_message(ErrorOccurred("Import failed", str(exc), modal=True))
+        host.post_message(ErrorOccurred("Import failed", str(exc), modal=True))
     except Exception as exc:  # a bug: keep the console running and the text for `e`
-        app.post_message(
+        host.post_message(
             ErrorOccurred("Import failed unexpectedly", f"{type(exc).__name__}: {exc}", modal=True)
         )
-
-
-def start_import_wizard(app: TursoApp) -> None:
-    """``I``: start the wizard in a worker, unless it is already open."""
-    if any(w.group == WIZARD_GROUP and not w.is_finished for w in app.workers):
-        app.notify("The import wizard is already open", timeout=2, markup=False)
-        return
-    app.run_worker(run_import_wizard(app), group=WIZARD_GROUP, exit_on_error=False)

@@ -4,12 +4,13 @@ step engine as ``tursotui setup`` (:mod:`tursotui.ops.setup`), keyboard only.
 The flow runs in one worker: the form (:class:`~tursotui.ui.wizards.setup_form.SetupFormScreen`) awaited with
 ``push_screen_wait``, then :class:`SetupProgressScreen`, which runs the steps in its own worker and lists them
 with their status; ``r`` re-runs (every step detects what is already done and skips it, so a failed run
-resumes where it stopped), esc closes. A successful run refreshes the dashboard.
+resumes where it stopped), esc closes. A successful run refreshes the dashboard and selects the database it set
+up. The wizard runs against a :class:`~tursotui.ui.host.WizardHost` (the app): the form is filled from the
+organization's last snapshot when it is the organization the console shows.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar, Literal
@@ -32,11 +33,12 @@ from tursotui.ops.setup import (
 )
 from tursotui.platform import PlatformError
 from tursotui.support.redact import scrub
-from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.wizards.setup_form import CSS, FormContext, SetupFormScreen
 
 if TYPE_CHECKING:
-    from tursotui.ui.app import TursoApp
+    from tursotui.ops.snapshot import OrgSnapshot
+    from tursotui.ui.host import WizardHost
     from tursotui.ui.services import Services
 
 StepState = Literal["pending", "running", "done", "skipped", "failed"]
@@ -271,8 +273,9 @@ class SetupProgressScreen(ModalScreen[bool]):
 # -- the flow ---------------------------------------------------------------------------------------------
 
 
-async def load_context(services: Services) -> FormContext:
-    """What the form offers: the organizations, locations (closest first), groups and databases."""
+async def load_context(services: Services, snapshot: OrgSnapshot | None = None) -> FormContext:
+    """What the form offers: the organizations, locations (closest first), groups and databases. The groups
+    and databases of the organization the console shows come from its last ``snapshot``."""
     settings = services.settings
     assert settings is not None
     platform = services.platform
@@ -286,7 +289,11 @@ async def load_context(services: Services) -> FormContext:
     locations = await location_choices(platform, local=local)
     groups: dict[str, str] = {}
     databases: frozenset[str] = frozenset()
-    if organization:
+    shown = snapshot is not None and snapshot.groups_known and organization == platform.organization
+    if shown and snapshot is not None:
+        groups = {name: g.primary for name, g in snapshot.groups.items()}
+        databases = frozenset(d.name for d in snapshot.databases)
+    elif organization:
         groups = {g.name: g.primary for g in await platform.list_groups(org=organization)}
         databases = frozenset(d.name for d in await platform.list_databases(org=organization))
     return FormContext(
@@ -341,30 +348,31 @@ def progress_screen(services: Services, plan: SetupPlan) -> SetupProgressScreen:
     )
 
 
-async def run_setup_wizard(app: TursoApp) -> None:
-    """The whole wizard (run it in a worker): refuse in read-only mode, form, progress, refresh."""
-    s = app.services
+async def run_setup_wizard(host: WizardHost) -> None:
+    """The whole wizard (run it in a worker): refuse in read-only mode, form, progress, refresh and select the
+    database set up (config points at it now)."""
+    s = host.services
     if s.read_only:
-        app.notify(READ_ONLY_REFUSAL, severity="warning", timeout=6, markup=False)
+        host.notify(READ_ONLY_REFUSAL, severity="warning", timeout=6, markup=False)
         return
     if s.settings is None:
-        app.notify(NEEDS_SETTINGS, severity="warning", timeout=6, markup=False)
+        host.notify(NEEDS_SETTINGS, severity="warning", timeout=6, markup=False)
         return
     try:
-        context = await load_context(s)
+        context = await load_context(s, host.snapshot)
     except PlatformError as exc:
         text = str(exc)
         if s.settings.target == "cloud":
             text += "\n\n" + CLOUD_ACCESS_HELP
-        app.post_message(ErrorOccurred("Setup cannot start: Platform API error", text, modal=True))
+        host.post_message(ErrorOccurred("Setup cannot start: Platform API error", text, modal=True))
         return
-    plan = await app.push_screen_wait(SetupFormScreen(context))
+    plan = await host.push_screen_wait(SetupFormScreen(context))
     if plan is None:
-        app.notify("Setup cancelled: nothing changed", timeout=3, markup=False)
+        host.notify("Setup cancelled: nothing changed", timeout=3, markup=False)
         return
-    succeeded = await app.push_screen_wait(progress_screen(s, plan))
+    succeeded = await host.push_screen_wait(progress_screen(s, plan))
     if not succeeded:
-        app.notify(
+        host.notify(
             "Setup did not finish: press S again to resume (done steps are skipped)",
             severity="warning",
             timeout=6,
@@ -372,14 +380,6 @@ async def run_setup_wizard(app: TursoApp) -> None:
         )
         return
     s.database_name = plan.database
-    app.notify(f"Setup finished: {plan.database} is ready", timeout=5, markup=False)
-    with contextlib.suppress(LookupError):  # no dashboard (a host app in tests): nothing to refresh
-        app.main.post_message(RefreshRequested())
-
-
-def start_setup_wizard(app: TursoApp) -> None:
-    """``S``: start the wizard in a worker, unless it is already open."""
-    if any(w.group == WIZARD_GROUP and not w.is_finished for w in app.workers):
-        app.notify("The setup wizard is already open", timeout=2, markup=False)
-        return
-    app.run_worker(run_setup_wizard(app), group=WIZARD_GROUP, exit_on_error=False)
+    host.notify(f"Setup finished: {plan.database} is ready", timeout=5, markup=False)
+    host.post_message(RefreshRequested())
+    host.post_message(DatabaseSelected(plan.database))
