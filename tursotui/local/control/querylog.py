@@ -108,11 +108,22 @@ def kept(cp: ControlPlane, db: DatabaseState, since: float | None) -> list[list[
     ]
 
 
-async def live(cp: ControlPlane, db: DatabaseState) -> list[list[dict[str, Any]]]:
-    """What each running sqld counted for ``db`` (a replica that never loaded it ran none of its queries)."""
+def _loaded(cp: ControlPlane, db: DatabaseState, location: str) -> bool:
+    """Whether the replica sqld at ``location`` has ``db`` (asking it for stats would load it)."""
+    node = cp.dataplane.nodes.get(location)
+    return node is not None and (node.process.db_path / "dbs" / db.name).is_dir()
+
+
+async def live(
+    cp: ControlPlane, db: DatabaseState, *, loaded_only: bool = False
+) -> list[list[dict[str, Any]]]:
+    """What each running sqld counted for ``db`` (a replica that never loaded it ran none of its queries);
+    ``loaded_only``: replicas that do not have it are not asked (at stop: none is made to load it)."""
     out = []
     for instance in cp.instances(db):
         location = PRIMARY if instance["type"] == "primary" else instance["region"]
+        if loaded_only and location != PRIMARY and not _loaded(cp, db, location):
+            continue
         try:
             out.append(statements(await cp.stats(db, location)))
         except ApiError:
@@ -136,7 +147,7 @@ async def record(cp: ControlPlane) -> None:
     async def one(db: DatabaseState) -> None:
         async with limit:
             try:
-                found = merge(await live(cp, db))[:MAX_PER_RUN]
+                found = merge(await live(cp, db, loaded_only=True))[:MAX_PER_RUN]
             except ApiError:
                 return  # its sqld is gone or restarting: nothing to read
         if found:
