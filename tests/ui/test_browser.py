@@ -209,7 +209,7 @@ async def test_table_picker_hides_internal_tables(
 def test_replication_lag_parsed_and_shown() -> None:
     from tursotui.platform import Instance
     from tursotui.platform.models_local import parse_replication
-    from tursotui.ui.panes.databases import instance_cells
+    from tursotui.ui.panes.databases_cells import instance_cells
 
     lags = parse_replication(
         {

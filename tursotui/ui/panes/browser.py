@@ -29,6 +29,7 @@ from tursotui.ui.dialogs.row import RowDetailScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred
 from tursotui.ui.panes.browser_edit import Row, confirmed_change, confirmed_search
+from tursotui.ui.panes.browser_source import BrowserSource
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
@@ -53,10 +54,8 @@ class BrowserPane(Vertical):
     def __init__(self, services: Services, org: OrgView) -> None:
         super().__init__(id="browser-pane")
         self.services = services
-        self.org = org
-        self.database: str | None = org.selected or services.database_name or None
-        """The database browsed: the selected one (the first of the organization when none is)."""
-        self.session: SqlSession | None = None
+        self.source = BrowserSource(services, org)
+        """The database browsed (the selected one) and its SQL session."""
         self.table_name = DEFAULT_TABLE
         self.info: TableInfo | None = None
         self.page: Page | None = None
@@ -89,9 +88,8 @@ class BrowserPane(Vertical):
 
     def database_selected(self, name: str | None) -> None:
         """Browse ``name`` from now on: reopened at once if the tab is shown, else when it is next shown."""
-        if name is None or name == self.database:
+        if not self.source.select(name):
             return
-        self.database = name
         self.generation += 1  # a page or table of the previous database still in flight is dropped
         self.info = None
         self.page = None
@@ -113,11 +111,17 @@ class BrowserPane(Vertical):
         )
 
     async def on_unmount(self) -> None:
-        if self.session is not None:
-            await self.session.aclose()
-            self.session = None
+        await self.source.aclose()
 
     # -- state -----------------------------------------------------------------------------------------------
+
+    @property
+    def database(self) -> str | None:
+        return self.source.database
+
+    @property
+    def session(self) -> SqlSession | None:
+        return self.source.session
 
     @property
     def table(self) -> BrowserTable:
@@ -148,37 +152,13 @@ class BrowserPane(Vertical):
 
     # -- loading ---------------------------------------------------------------------------------------------
 
-    def _database_name(self) -> str:
-        if self.database is None:
-            snapshot = self.org.snapshot
-            first = snapshot.first_database if snapshot is not None else None
-            if first is None:
-                raise LookupError(
-                    "no database to browse: the organization has none"
-                    if snapshot is not None
-                    else "no database selected yet: the organization is still being listed"
-                )
-            self.database = first
-            self._show_title()
-        return self.database
-
     async def _session(self) -> SqlSession:
-        """A session on the database browsed (the previous database's is closed first)."""
-        name = self._database_name()
-        if self.session is not None and self.session.database != name:
-            previous, self.session = self.session, None
-            await previous.aclose()
-        if self.session is None:
-            session = await SqlSession.open(
-                self.services.platform,
-                name,
-                read_only=self.services.read_only,
-                ledger=self.services.ledger,
-                target=self.services.target,
-            )
-            self.services.secrets.add(session.token)
-            self.session = session
-        return self.session
+        """A session on the database browsed (:class:`BrowserSource`)."""
+        known = self.source.database
+        session = await self.source.open()
+        if known is None:  # the organization's first, now that it is listed
+            self._show_title()
+        return session
 
     def open_table(self, name: str) -> None:
         self.generation += 1

@@ -21,7 +21,7 @@ from tursotui.ops.latency import LatencyProbe, measure_all
 from tursotui.ops.locations import snapshot_location_warning
 from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
 from tursotui.ops.usage_history import UsageSample
-from tursotui.platform import Database, Instance, PlatformError, UsageCounters
+from tursotui.platform import Database, Instance, PlatformError
 from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
@@ -29,59 +29,15 @@ from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
+from tursotui.ui.panes.databases_cells import (
+    DATABASE_COLUMNS,
+    INSTANCE_COLUMNS,
+    PROBING,
+    database_cells,
+    instance_cells,
+)
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.tables import sync_rows
-
-DATABASE_COLUMNS = (
-    ("name", "Name"),
-    ("group", "Group"),
-    ("primary", "Primary"),
-    ("size", "Size"),
-    ("blocked", "Blocked"),
-    ("protect", "Delete prot."),
-    ("url", "URL"),
-)
-INSTANCE_COLUMNS = (
-    ("name", "Instance"),
-    ("type", "Type"),
-    ("latency", "Latency"),
-    ("lag", "Repl. lag"),
-    ("location", "Location"),
-    ("hostname", "Hostname"),
-)
-PROBING = "…"
-
-
-def _blocked(db: Database) -> str:
-    parts = [name for name, on_ in (("reads", db.block_reads), ("writes", db.block_writes)) if on_]
-    return "+".join(parts) if parts else "no"
-
-
-def database_cells(db: Database, usage: UsageCounters | None) -> list[str]:
-    return [
-        db.name,
-        db.group or "–",
-        db.primary_region or "–",
-        fmt.size(usage.storage_bytes) if usage else "–",
-        _blocked(db),
-        fmt.flag(db.delete_protection),
-        db.url if db.hostname else "–",
-    ]
-
-
-def instance_cells(instance: Instance, latency: str, lag_of: ReplicaLag | None = None) -> list[str]:
-    # The Platform API exposes no replication index: "n/a" unless the backend (local Turso) reports it.
-    lag = "–" if instance.is_primary else "n/a"
-    if lag_of is not None and not instance.is_primary and lag_of.lag is not None:
-        lag = f"{lag_of.lag} frame{'s' if lag_of.lag != 1 else ''}" if lag_of.lag else "0 (in sync)"
-    return [
-        instance.name,
-        instance.type or "?",
-        latency,
-        lag,
-        instance.region or "–",
-        instance.hostname or "–",
-    ]
 
 
 class DatabasesPane(Vertical):
