@@ -19,7 +19,7 @@ from tursotui.ops.backups import (
     prune_backups,
 )
 from tursotui.ops.errors import InputError
-from tursotui.support.humanize import human_age, human_size
+from tursotui.support.humanize import human_age, size
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 
@@ -105,9 +105,10 @@ def test_directory_from_config_or_data_dir(tmp_path: Path) -> None:
 
 
 def test_human_formats() -> None:
-    assert human_size(512) == "512 B"
-    assert human_size(1536) == "1.5 KB"
-    assert human_size(5 * 1024**3) == "5.0 GB"
+    # One way everywhere: decimal units, as Turso states its quotas.
+    assert size(512) == "512 B"
+    assert size(1536) == "1.5 kB"
+    assert size(5 * 1000**3) == "5 GB"
     assert human_age(timedelta(seconds=42)) == "42s"
     assert human_age(timedelta(minutes=5)) == "5m"
     assert human_age(timedelta(hours=3, minutes=2)) == "3h 2m"

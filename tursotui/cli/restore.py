@@ -28,7 +28,7 @@ from tursotui.ops.restore import (
 )
 from tursotui.ops.tokens import TokenLedger
 from tursotui.platform.models import format_timestamp
-from tursotui.support.humanize import human_size
+from tursotui.support.humanize import size
 
 
 def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -191,7 +191,7 @@ async def _list_points(ctx: Context, source: str) -> int:
                     p.id,
                     f"{p.taken_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
                     f"{p.taken_at.astimezone():%Y-%m-%d %H:%M:%S %Z}",
-                    human_size(p.size_bytes),
+                    size(p.size_bytes),
                     p.reason,
                 ]
                 for p in reversed(points)

@@ -71,16 +71,6 @@ def flag(value: bool | None, yes: str = "yes", no: str = "no") -> str:
     return yes if value else no
 
 
-def human_size(size: int) -> str:
-    """A file's size in binary units: ``1536`` -> ``1.5 KB``."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
 def human_age(age: timedelta) -> str:
     """How old something is: ``45s``, ``12m``, ``5h 3m``, ``3d 4h``."""
     seconds = max(0, int(age.total_seconds()))

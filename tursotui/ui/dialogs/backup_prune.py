@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from tursotui.ops.backups import BackupFile
-from tursotui.support.humanize import home_path, human_size
+from tursotui.support.humanize import home_path, size
 from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 
 WORD = "prune"
@@ -33,7 +33,7 @@ class ConfirmPruneScreen(ConfirmLocationScreen):
         more = f"\n  …and {len(self.backups) - SHOWN} more" if len(self.backups) > SHOWN else ""
         body = (
             f"Delete {len(self.backups)} backup{'s' if len(self.backups) != 1 else ''} "
-            f"({human_size(total)}) older than {self.retention_days} days from "
+            f"({size(total)}) older than {self.retention_days} days from "
             f"{home_path(self.directory)}:\n{names}{more}\n"
             "The newest backup of each database is always kept."
         )

@@ -31,7 +31,7 @@ from tursotui.ops.backups import (
 )
 from tursotui.ops.errors import OpsError
 from tursotui.platform import PlatformError
-from tursotui.support.humanize import home_path, human_age, human_size
+from tursotui.support.humanize import home_path, human_age, size
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.backup_prune import ConfirmPruneScreen
 from tursotui.ui.host import OrgView
@@ -54,7 +54,7 @@ def result_summary(result: BackupResult) -> str:
     return (
         f"✓ {result.path.name}: verified (integrity_check ok, row counts match: {result.rows:,} rows"
         f" in {len(result.tables)} tables{': ' + tables if tables else ''}{more}) · "
-        f"{human_size(result.size_bytes)} in {result.seconds:.1f}s{changed}"
+        f"{size(result.size_bytes)} in {result.seconds:.1f}s{changed}"
     )
 
 
@@ -118,7 +118,7 @@ class BackupsPane(Vertical):
             past = b.path in past_retention
             table.add_row(
                 b.path.name,
-                human_size(b.size_bytes),
+                size(b.size_bytes),
                 human_age(b.age(now)),
                 f"past {days}d" if past else "kept",
                 b.format,
@@ -185,7 +185,7 @@ class BackupsPane(Vertical):
         except (OpsError, OSError) as exc:
             self.post_message(ErrorOccurred("Prune backups", str(exc)))
             return
-        freed = human_size(sum(b.size_bytes for b in removed))
+        freed = size(sum(b.size_bytes for b in removed))
         self._status(f"Pruned {len(removed)} backup(s) older than {days} days ({freed} freed)")
         self.notify(f"Pruned {len(removed)} backup(s)", timeout=4, markup=False)
         self.reload()
@@ -210,7 +210,7 @@ class BackupsPane(Vertical):
         else:
             bar.update(total=None)
         label = PHASES.get(step.phase, step.phase)
-        done = f" {human_size(step.done)}" if step.done else ""
+        done = f" {size(step.done)}" if step.done else ""
         self._status(f"Backup: {label}{done}… (esc cancels)")
 
     @work(exclusive=True, group="backup", exit_on_error=False)
