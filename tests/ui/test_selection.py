@@ -300,3 +300,27 @@ async def test_the_import_wizard_offers_the_selected_database_from_the_snapshot(
         assert fake.calls.count(LIST) == lists  # read from the snapshot, not listed again
         await pilot.press("escape")
         await settle(pilot, lambda: app.screen is app.main)
+
+
+async def test_a_refresh_costs_the_same_requests_for_3_or_30_databases(
+    make_app: AppFactory,
+) -> None:
+    """The snapshot's owner fetches it; no pane lists anything on its own, per database or not."""
+    spent = []
+    for extra in (0, 27):
+        org = FakeOrg.acme()
+        for n in range(extra):
+            org.databases[f"db-{n:02d}"] = FakeDatabase(f"db-{n:02d}", "default", usage(1, 1, 1, 0))
+        app = make_app(org)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot)
+            for key in ("2", "4", "5", "1"):  # the panes that read the snapshot are built
+                await pilot.press(key)
+                await settle(pilot)
+            before = len(org.calls)
+            await pilot.press("ctrl+r")
+            main = app.main
+            await settle(pilot, lambda: main.refresh_count >= 2)  # noqa: B023 (awaited here)
+            spent.append(sorted(org.calls[before:]))
+    assert spent[0] == spent[1]
+    assert sum(1 for c in spent[0] if c == LIST) == 1
