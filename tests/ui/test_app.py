@@ -84,6 +84,30 @@ async def test_timer_refreshes_never_overlap(make_app: AppFactory, fake: FakeOrg
         assert app.main.refresh_count >= 2  # the one-shot timer was re-armed after each refresh
 
 
+async def test_a_refresh_asked_for_during_one_runs_right_after_it(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """One refresh at a time: asked for meanwhile (a location added, a database selected), the next starts as
+    soon as the running one ends (a timer of a millisecond: Textual's 0 s timers die dividing by zero)."""
+    from tursotui.ui.messages import RefreshRequested
+
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        fake.delay = 0.2
+        await pilot.press("ctrl+r")
+        await asyncio.sleep(0.05)
+        assert app.main.refreshing
+        app.main.post_message(RefreshRequested())
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if app.main.refresh_count >= 3 and not app.main.refreshing:
+                break
+        assert app.main.refresh_count == 3
+        assert fake.max_listing == 1
+        assert fake.calls.count(LIST) == 3
+
+
 async def test_no_refresh_behind_a_modal(make_app: AppFactory, fake: FakeOrg) -> None:
     app = make_app(fake, refresh_interval=0.1)
     async with app.run_test(size=SIZE) as pilot:

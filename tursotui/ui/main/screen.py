@@ -87,9 +87,8 @@ class MainScreen(Screen[None]):
                         if spec.deferred
                         else spec.pane(context)
                     )
-        yield ConsoleFooter(
-            show_command_palette=False
-        )  # ctrl+p is in ? and the palette: room for keys
+        # ctrl+p is said in ? and the palette lists ":": the footer keeps its room for the pane's keys
+        yield ConsoleFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(TABS[0].focus).focus()
@@ -175,10 +174,8 @@ class MainScreen(Screen[None]):
             self._timer.stop()
             self._timer = None
         interval = self.services.refresh_interval if delay is None else delay
-        if interval <= 0:  # right away (a Textual timer of 0 s divides by its interval and dies)
-            self.call_later(self._tick)
-            return
-        self._timer = self.set_timer(interval, self._tick)
+        # "Right away" is a millisecond: a Textual timer of 0 s divides by its interval and dies.
+        self._timer = self.set_timer(max(interval, 0.001), self._tick)
 
     def _tick(self) -> None:
         self._timer = None
