@@ -32,8 +32,8 @@ from tursotui.local.engine.sqld import free_port
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient
 from tursotui.platform.errors import PlatformError
+from tursotui.support.crash import write_crash_file
 from tursotui.support.redact import mask
-from tursotui.ui.crash import write_crash_file
 
 ROOT = Path(__file__).resolve().parents[2]
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")

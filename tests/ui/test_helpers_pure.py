@@ -17,7 +17,7 @@ from tursotui.ops.snapshot import fetch_snapshot, is_primary
 from tursotui.ops.usage_history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.platform import Plan, PlanQuotas, PlatformClient, Subscription
 from tursotui.support import humanize as fmt
-from tursotui.ui.crash import redact, write_crash_file
+from tursotui.support.crash import redact, write_crash_file
 
 from .helpers import NOW
 
@@ -257,7 +257,7 @@ def test_helpers_import_without_textual() -> None:
         "tursotui.ops.quota",
         "tursotui.ops.usage_history",
         "tursotui.ops.latency",
-        "tursotui.ui.crash",
+        "tursotui.support.crash",
         "tursotui.support.humanize",
     ]
     code = (

@@ -1,4 +1,4 @@
-"""Crash files: a traceback without locals, redacted by the one policy (``support.redact``; no Textual here).
+"""Crash files: a traceback without locals, redacted by the one policy (``support.redact``).
 
 Textual's default crash output is a traceback *with locals*, which would print tokens. The app writes this file
 instead and exits with one line naming it.

@@ -27,9 +27,9 @@ from textual.worker import WorkerFailed
 from tursotui.config import ConfigError, load_config
 from tursotui.ops.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ops.snapshot import OrgSnapshot
+from tursotui.support.crash import redact, write_crash_file
 from tursotui.support.loopback import loopback_only_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
-from tursotui.ui.crash import redact, write_crash_file
 from tursotui.ui.dialogs.error import ErrorScreen
 from tursotui.ui.dialogs.help import HelpEntry, HelpScreen, HelpSection
 from tursotui.ui.main.screen import MainScreen
