@@ -136,7 +136,8 @@ async def test_every_mutating_action_is_recorded_newest_first(
         assert by_code["group-delete"].author == "local"  # the local Turso's own token: the owner
         assert {e.origin for e in page.entries} == {"cli"}
         restored = next(e for e in page.entries if e.data.get("name") == "app-restored")
-        assert restored.data["seed"] == {"type": "database", "name": "app", "timestamp": when}
+        seed = {"type": "database", "name": "app", "value": "app", "timestamp": when}
+        assert restored.data["seed"] == seed
         assert restored.data["recovery_point"]
         assert restored.message.startswith(f"restored app as of {when} into new database")
         branch = next(e for e in page.entries if e.data.get("name") == "app-branch")

@@ -258,7 +258,12 @@ async def test_create_database(serve: Any) -> None:
     assert server.json_sent() == {
         "name": "restored",
         "group": "default",
-        "seed": {"type": "database", "name": "my-db", "timestamp": "2023-12-20T09:46:08Z"},
+        "seed": {
+            "type": "database",
+            "name": "my-db",
+            "value": "my-db",
+            "timestamp": "2023-12-20T09:46:08Z",
+        },
         "size_limit": "268435456",
     }
     assert created.name == "my-db"

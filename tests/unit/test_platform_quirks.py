@@ -6,6 +6,7 @@ within the contract (undocumented query parameters and extra response fields are
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -125,16 +126,20 @@ async def test_database_list_repeated_cursor_is_an_error() -> None:
             await api.list_databases()
 
 
-# -- seeds: restore sends `name`, never the CLI's `value` ------------------------------------------------------
+# -- seeds: the source under the spec's `name` and turso-cli's `value` alike (D12) -----------------------------
 
 
-def test_restore_seed_uses_name_not_value() -> None:
+def test_restore_seed_names_the_source_as_the_spec_and_turso_cli_both_do() -> None:
     when = datetime(2024, 5, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
     seed = Seed.restore("prod", when).to_json()
-    assert seed == {"type": "database", "name": "prod", "timestamp": "2024-05-01T12:30:00Z"}
-    assert "value" not in seed
+    assert seed == {
+        "type": "database",
+        "name": "prod",  # the spec, the TS Platform SDK
+        "value": "prod",  # turso-cli's DBSeed (json:"value")
+        "timestamp": "2024-05-01T12:30:00Z",
+    }
     assert Seed.restore("prod", "2024-05-01T12:30:00.5Z").timestamp == "2024-05-01T12:30:00.5Z"
-    assert Seed.copy("prod").to_json() == {"type": "database", "name": "prod"}
+    assert Seed.copy("prod").to_json() == {"type": "database", "name": "prod", "value": "prod"}
     assert Seed.upload().to_json() == {"type": "database_upload"}
     ms = datetime(2024, 5, 1, 12, 30, 0, 250000, tzinfo=UTC)
     assert Seed.restore("p", ms).timestamp == "2024-05-01T12:30:00.250000Z"
@@ -159,7 +164,8 @@ async def test_restore_request_is_in_contract() -> None:
             "restored", "default", seed=Seed.restore("prod", datetime(2024, 1, 1, tzinfo=UTC))
         )
     assert created.url == "libsql://h"
-    assert b'"value"' not in sent[0].content
+    seed = json.loads(sent[0].content)["seed"]
+    assert seed["name"] == seed["value"] == "prod"
 
 
 # -- plans: free plan `starter`, `_overages` variants, 0/null quotas = unlimited ---------------------------------

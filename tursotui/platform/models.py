@@ -299,7 +299,7 @@ class Seed:
 
     Use :meth:`restore` for point-in-time restore (a NEW database from ``source`` at ``timestamp``),
     :meth:`copy` to copy a database as it is now, :meth:`upload` to upload a SQLite file afterwards.
-    The source goes under ``name`` (the spec and TS SDK); the CLI's ``value`` is not sent.
+    The source is sent under both ``name`` and ``value``: see :meth:`to_json`.
     """
 
     type: str
@@ -328,9 +328,18 @@ class Seed:
         return cls(type="dump", url=url)
 
     def to_json(self) -> dict[str, Any]:
+        """The ``seed`` object; the source database goes under both ``name`` and ``value``.
+
+        The official clients disagree on the field: the spec (``CreateDatabaseInput.seed.name``) and the TS
+        Platform SDK send ``name``; turso-cli, whose ``db create --from-db``/``--timestamp`` restores and
+        branches against Turso Cloud every day, sends ``value`` (``internal/turso/databases.go`` ``DBSeed``:
+        ``json:"value"``). Which one the server reads is not documented, and a seed it does not read makes
+        an EMPTY database instead of the copy. A Go JSON decoder ignores a field it does not know (unless told
+        otherwise), and the spec's schema allows extra fields: both are sent, naming the same source."""
         body: dict[str, Any] = {"type": self.type}
         if self.name is not None:
             body["name"] = self.name
+            body["value"] = self.name
         if self.timestamp is not None:
             body["timestamp"] = self.timestamp
         if self.url is not None:
