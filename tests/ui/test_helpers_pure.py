@@ -13,7 +13,7 @@ from fixtures.fake_org import TOKEN, FakeOrg
 
 from tursotui.ops import quota
 from tursotui.ops.latency import HttpLatencyProbe, health_url, measure_all
-from tursotui.ops.snapshot import fetch_snapshot, is_primary
+from tursotui.ops.snapshot import fetch_snapshot, is_primary, plan_info
 from tursotui.ops.usage_history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.platform import Plan, PlanQuotas, PlatformClient, Subscription
 from tursotui.support import humanize as fmt
@@ -37,23 +37,19 @@ def test_formatting() -> None:
     assert fmt.utc_stamp(NOW) == "20260615T120000Z"
 
 
-def test_plan_from_subscription_and_free_fallback() -> None:
+def test_plan_info_from_ops_plan_never_the_free_plan_in_place_of_an_unknown_one() -> None:
     starter = Plan("starter", quotas=PlanQuotas(rows_read=500_000_000))
     scaler = Plan("scaler", quotas=PlanQuotas(rows_read=100_000_000_000))
-    scaler_over = Plan("scaler_overages", quotas=PlanQuotas(rows_read=None))
-    chosen = quota.resolve_plan([starter, scaler, scaler_over], Subscription("scaler"))
-    assert (chosen.name, chosen.quotas.rows_read, chosen.from_api) == (
+    chosen = plan_info([starter, scaler], Subscription("scaler_overages"), None, {}, NOW)
+    assert (chosen.name, chosen.quotas.rows_read, chosen.quotas_known) == (
         "scaler",
         100_000_000_000,
         True,
     )
-    over = quota.resolve_plan([starter, scaler, scaler_over], Subscription("scaler", overages=True))
-    assert over.name == "scaler_overages" and over.quotas.rows_read is None  # unlimited
-    none = quota.resolve_plan(None, None)
-    assert not none.from_api and none.quotas == quota.FREE_PLAN_QUOTAS
-    assert none.quotas.rows_read == 500_000_000 and none.quotas.storage_bytes == 5_000_000_000
-    empty_free = quota.resolve_plan([Plan("starter")], Subscription("starter"))
-    assert empty_free.quotas == quota.FREE_PLAN_QUOTAS
+    none = plan_info(None, None, None, {"plans": "403", "subscription": "403"}, NOW)
+    assert none.name == "plan unknown" and not none.quotas_known
+    assert none.quotas == PlanQuotas()  # nothing to hold usage against, not the Free plan's limits
+    assert dict(none.refused) == {"plans": "403", "subscription": "403"}
 
 
 @pytest.mark.parametrize(
@@ -229,7 +225,9 @@ async def test_snapshot_falls_back_to_per_database_usage() -> None:
         snapshot = await fetch_snapshot(api, NOW)
     assert snapshot.db_usage["xswarm-users"].storage_bytes == 900_000_000
     assert org.count("GET", "/databases/xswarm-users/usage") == 1
-    assert snapshot.plan is not None and snapshot.plan.name == "starter" and snapshot.plan.from_api
+    assert snapshot.plan is not None and snapshot.plan.name == "starter"
+    assert snapshot.plan.quotas_known
+    assert snapshot.plan_view is not None and snapshot.plan_view.label == "starter"
     assert snapshot.warnings == ()
 
 

@@ -56,9 +56,9 @@ async def test_org_usage_against_plan_quotas(
         synced = app.main.query_one("#quota-synced", QuotaBar)
         assert synced.has_class("-full") and not synced.has_class("-warning")
         assert app.main.query_one("#quota-locations", QuotaBar).has_class("-unlimited")
-        plan = text(app, "#usage-plan")
-        assert "Plan starter (from the API)" in plan
-        assert "resets Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)" in plan
+        assert text(app, "#usage-plan") == "Plan starter · overages off"
+        assert "resets Wed 01 Jul 2026 00:00 UTC (in 15 d 12 h)" in text(app, "#usage-cycle")
+        assert "billing monthly" in text(app, "#usage-cycle")
         assert text(app, "#usage-projection") == (
             "At this rate the rows-read quota runs out on Thu 18 Jun 2026 13:58 UTC"
         )
@@ -80,16 +80,22 @@ async def test_org_usage_against_plan_quotas(
         ]
 
 
-async def test_free_plan_when_the_api_gives_no_quotas(make_app: AppFactory) -> None:
+async def test_plan_id_and_unknown_quotas_when_plans_and_subscription_are_refused(
+    make_app: AppFactory,
+) -> None:
     org = FakeOrg.acme(plans=None, subscription=None)
     app = make_app(org)
     async with app.run_test(size=SIZE) as pilot:
         await show_usage(pilot)
-        assert "Free plan limits (the API gave none)" in text(app, "#usage-plan")
-        assert bar(app, "rows-read")[1] == "412.3M / 500M"
-        assert bar(app, "storage")[1] == "1.2 GB / 5 GB"
-        assert bar(app, "synced")[1] == "3.1 GB / 3 GB"
-        assert bar(app, "databases")[1] == "3 / 100"
+        assert text(app, "#usage-plan") == (
+            "Plan starter (from the organization's plan_id) · overages off"
+        )
+        assert "Free plan" not in text(app, "#usage-plan")
+        assert "from the API" not in text(app, "#usage-plan")
+        assert bar(app, "rows-read")[:2] == ("?", "412.3M / unknown")
+        assert bar(app, "storage")[1] == "1.2 GB / unknown"
+        assert bar(app, "databases")[1] == "3 / unknown"
+        assert "Quotas unknown" in text(app, "#usage-states")
         assert not [n for n in app._notifications if n.severity == "error"]
 
 

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from tursotui.platform import FREE_PLAN_ID, Plan, PlanQuotas, Subscription
+from tursotui.platform import Plan, PlanQuotas, Subscription
 from tursotui.support import humanize as fmt
-
-FREE_PLAN_QUOTAS = PlanQuotas(
-    rows_read=500_000_000,
-    rows_written=10_000_000,
-    databases=100,
-    storage_bytes=5_000_000_000,
-    bytes_synced=3_000_000_000,
-)
-"""The Free plan as summarised in turso-facts.md (used when the API gives no quotas)."""
 
 WARNING_AT = 75.0
 ERROR_AT = 90.0
@@ -27,37 +18,18 @@ MIN_HISTORY_SPAN = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class PlanInfo:
-    """The plan the quotas come from and where they were found."""
+    """What ``/plans`` and ``/subscription`` answered (``None``: refused, ``refused`` says why), kept between
+    refreshes (plans rarely change), and the plan they name as ``ops/plan.py`` resolved it (the one
+    implementation, shared with ``tursotui plan show``): never the Free plan's limits in place of an unknown plan."""
 
     name: str
+    """The plan's base name (``scaler``), or "plan unknown"."""
     quotas: PlanQuotas
-    from_api: bool
-
-    @property
-    def source(self) -> str:
-        if self.from_api:
-            return f"Plan {self.name} (from the API)"
-        return "Free plan limits (the API gave none)"
-
-
-def _no_quotas(quotas: PlanQuotas) -> bool:
-    return all(getattr(quotas, f.name) is None for f in fields(quotas))
-
-
-def resolve_plan(plans: Sequence[Plan] | None, subscription: Subscription | None) -> PlanInfo:
-    """The current plan's quotas: the subscription's plan among ``plans`` (its ``_overages`` variant when the
-    subscription has overages). When the API gives none, the Free plan's limits from turso-facts.md."""
-    wanted = subscription.plan if subscription and subscription.plan else FREE_PLAN_ID
-    candidates = list(plans or ())
-    preferred = f"{wanted}_overages" if subscription and subscription.overages else wanted
-    chosen = next((p for p in candidates if p.name == preferred), None)
-    chosen = chosen or next((p for p in candidates if p.name == wanted), None)
-    chosen = chosen or next((p for p in candidates if p.base_name == wanted), None)
-    if chosen is not None and not (_no_quotas(chosen.quotas) and chosen.is_free):
-        return PlanInfo(name=chosen.name, quotas=chosen.quotas, from_api=True)
-    return PlanInfo(
-        name=wanted if chosen else FREE_PLAN_ID, quotas=FREE_PLAN_QUOTAS, from_api=False
-    )
+    """The plan's quotas; every one None (nothing to hold against) when they are unknown (``quotas_known``)."""
+    quotas_known: bool
+    plans: tuple[Plan, ...] | None = None
+    subscription: Subscription | None = None
+    refused: tuple[tuple[str, str], ...] = ()
 
 
 def usage_percent(used: int, quota: int | None) -> float | None:
@@ -134,13 +106,17 @@ def project(
     quota: int | None,
     *,
     what: str = "rows-read",
+    overages: bool | None = None,
 ) -> Projection:
     """When the quota runs out at the current rate: linear over this period's history (plus the current value),
-    else the period's average so far. "not within this period" if that is after the reset."""
+    else the period's average so far. "not within this period" if that is after the reset. With overages on, a
+    quota passed is billed, not used up (nothing blocks)."""
     label = f"At this rate the {what} quota runs out"
     if not quota:
         return Projection(None, f"{label}: never (unlimited on this plan)")
     reset = next_reset(now)
+    if used >= quota and overages:
+        return Projection(None, f"The {what} quota is passed: overages: billed past the quota")
     if used >= quota:
         return Projection(now, f"The {what} quota is used up; it resets {fmt.utc_date(reset)}")
     start = period_start(now)

@@ -12,14 +12,19 @@ from datetime import datetime
 from functools import cached_property
 from typing import TypeVar
 
-from tursotui.ops.quota import PlanInfo, resolve_plan
+from tursotui.ops import plan as plans_view
+from tursotui.ops.plan import PlanView
+from tursotui.ops.quota import PlanInfo
 from tursotui.platform import (
     Database,
     Group,
     Organization,
     OrganizationUsage,
+    Plan,
+    PlanQuotas,
     PlatformClient,
     PlatformError,
+    Subscription,
     UsageCounters,
 )
 
@@ -37,6 +42,8 @@ class OrgSnapshot:
     db_usage: dict[str, UsageCounters] = field(default_factory=dict)
     """Database name -> this period's totals."""
     plan: PlanInfo | None = None
+    plan_view: PlanView | None = None
+    """The plan, its quotas and this period's usage against them, as ``tursotui plan show`` resolves them."""
     warnings: tuple[str, ...] = ()
     groups_known: bool = True
     """False when the groups could not be fetched (``groups`` is then empty, not "no groups")."""
@@ -77,26 +84,89 @@ async def _soft(call: Callable[[], Awaitable[T]], what: str, warnings: list[str]
         return None
 
 
-async def fetch_plan(platform: PlatformClient) -> PlanInfo:
-    """The current plan's quotas (plans + subscription); the Free plan's when the API gives none."""
-    ignored: list[str] = []
-    plans, subscription = await asyncio.gather(
-        _soft(platform.list_plans, "plans", ignored),
-        _soft(platform.get_subscription, "subscription", ignored),
+def plan_info(
+    plans: list[Plan] | None,
+    subscription: Subscription | None,
+    organization: Organization | None,
+    refused: dict[str, str],
+    now: datetime,
+) -> PlanInfo:
+    """The plan ``/plans`` and ``/subscription`` name (else the organization's ``plan_id``), by ``ops/plan.py``."""
+    view = plans_view.resolve(
+        "",
+        organization=organization,
+        subscription=subscription,
+        plans=plans,
+        usage=None,
+        now=now,
+        refused=refused,
     )
-    return resolve_plan(plans, subscription)
+    return PlanInfo(
+        name=view.label,
+        quotas=view.quotas or PlanQuotas(),
+        quotas_known=view.quotas_known,
+        plans=None if plans is None else tuple(plans),
+        subscription=subscription,
+        refused=tuple(sorted((k, v) for k, v in refused.items() if k in ("plans", "subscription"))),
+    )
+
+
+async def _plan_answers(
+    platform: PlatformClient, refused: dict[str, str]
+) -> tuple[list[Plan] | None, Subscription | None]:
+    return await asyncio.gather(
+        _soft_why(platform.list_plans, "plans", refused),
+        _soft_why(platform.get_subscription, "subscription", refused),
+    )
+
+
+async def _soft_why(
+    call: Callable[[], Awaitable[T]], what: str, refused: dict[str, str]
+) -> T | None:
+    try:
+        return await call()
+    except PlatformError as exc:
+        refused[what] = str(exc)
+        return None
+
+
+async def fetch_plan(platform: PlatformClient) -> PlanInfo:
+    """The current plan and its quotas (plans, subscription, and the organization for its ``plan_id``)."""
+    refused: dict[str, str] = {}
+    (plans, subscription), organization = await asyncio.gather(
+        _plan_answers(platform, refused),
+        _soft_why(platform.get_organization, "organization", refused),
+    )
+    return plan_info(plans, subscription, organization, refused, datetime.now().astimezone())
 
 
 async def fetch_snapshot(
     platform: PlatformClient, now: datetime, plan: PlanInfo | None = None
 ) -> OrgSnapshot:
     warnings: list[str] = []
-    databases, groups, organization, usage, plan = await asyncio.gather(
+    refused: dict[str, str] = dict(plan.refused) if plan is not None else {}
+    databases, groups, organization, usage, answers = await asyncio.gather(
         platform.list_databases(),
         _soft(platform.list_groups, "groups", warnings),
         _soft(platform.get_organization, "organization", warnings),
         _soft(platform.organization_usage, "usage", warnings),
-        fetch_plan(platform) if plan is None else _done(plan),
+        _plan_answers(platform, refused)
+        if plan is None
+        else _done((None if plan.plans is None else list(plan.plans), plan.subscription)),
+    )
+    plans, subscription = answers
+    if plan is None:
+        plan = plan_info(plans, subscription, organization, refused, now)
+    if usage is None:
+        refused["usage"] = next((w for w in warnings if w.startswith("usage:")), "refused")
+    view = plans_view.resolve(
+        platform.organization or "",
+        organization=organization,
+        subscription=subscription,
+        plans=plans,
+        usage=usage,
+        now=now,
+        refused=refused,
     )
     db_usage = await _database_usage(platform, databases, usage, warnings)
     return OrgSnapshot(
@@ -107,6 +177,7 @@ async def fetch_snapshot(
         usage=usage,
         db_usage=db_usage,
         plan=plan,
+        plan_view=view,
         warnings=tuple(warnings),
         groups_known=groups is not None,
     )

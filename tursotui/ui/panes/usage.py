@@ -1,5 +1,7 @@
-"""Usage vs limits: org and per-database usage against the plan's quotas, the reset date, a history sparkline
-and a projection of when the rows-read quota runs out. Platform API only: watching spends no rows read."""
+"""Usage vs limits: the plan as ``tursotui plan show`` resolves it (``ops/plan.py``: base name, overages, billing
+cycle, "plan unknown" rather than another plan's limits), org and per-database usage against its quotas, the reset
+date, a history sparkline and a projection of when the rows-read quota runs out. Platform API only: watching
+spends no rows read."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Label, Sparkline
 
+from tursotui.ops import plan as plans
 from tursotui.ops import quota
+from tursotui.ops.plan import PlanView, QuotaRow
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.ops.usage_history import UsageSample
 from tursotui.platform import OrganizationUsageTotals, PlanQuotas, UsageCounters
@@ -35,12 +39,12 @@ METRICS: tuple[tuple[str, str, str, str, Unit], ...] = (
 )
 DB_COLUMNS = (
     ("name", "Database"),
-    ("rows_read", "Rows read"),
-    ("rows_read_pct", "% quota"),
-    ("rows_written", "Rows written"),
-    ("rows_written_pct", "% quota"),
+    ("rows_read", "Read"),
+    ("rows_read_pct", "%"),
+    ("rows_written", "Written"),
+    ("rows_written_pct", "%"),
     ("storage", "Storage"),
-    ("storage_pct", "% quota"),
+    ("storage_pct", "%"),
     ("synced", "Synced"),
 )
 
@@ -82,7 +86,50 @@ def org_totals(snapshot: OrgSnapshot) -> dict[str, int | None]:
     }
 
 
+class PlanQuotaBar(QuotaBar):
+    """A quota bar that tells an unknown limit (plan unknown, ``/plans`` refused) from an unlimited one."""
+
+    def show_row(self, view: PlanView, row: QuotaRow, used: int | None, unit: Unit) -> None:
+        if view.quotas_known:
+            self.show(used, row.limit, unit)
+            return
+        self.show(used, None, unit)
+        self.set_class(False, "-unlimited")
+        self.query_one(".quota-percent", Label).update("?")
+        self.query_one(".quota-value", Label).update(f"{unit(used)} / unknown")
+
+
+def plan_line(view: PlanView) -> str:
+    source = {"subscription": "", "organization.plan_id": " (from the organization's plan_id)"}.get(
+        view.plan_source, ""
+    )
+    overages = "unknown" if view.overages is None else ("on" if view.overages else "off")
+    name = f"Plan {view.plan}" if view.plan else "Plan unknown"
+    return f"{name}{source} · overages {overages}"
+
+
+def cycle_line(view: PlanView, now: datetime) -> str:
+    timeline = f"billing {view.timeline}" if view.timeline else "billing cycle unknown"
+    return f"{timeline} · quotas {quota.reset_text(now)}"
+
+
+def state_lines(view: PlanView) -> list[str]:
+    """What an operator must know beyond the bars: quotas unknown, billed excess, a quota that blocks."""
+    lines = [] if view.quotas_known else ["Quotas unknown: " + "; ".join(view.notes)]
+    for row in view.rows:
+        if row.billed_excess is not None:
+            lines.append(
+                f"{row.resource}: overages: billed past the quota ({row.show(row.billed_excess)} billed)"
+            )
+        elif row.state and row.used is not None:
+            lines.append(f"{row.resource}: {row.state}")
+    return lines
+
+
 class UsagePane(VerticalScroll):
+    DEFAULT_CSS = """
+    UsagePane #usage-cycle, UsagePane #usage-blocked, UsagePane #usage-states { width: 1fr; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("usage"))
     TITLE = "Usage"
     can_focus = True
@@ -93,16 +140,22 @@ class UsagePane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="usage-plan", markup=False)
+        yield Label("", id="usage-cycle", markup=False)
         yield Label("", id="usage-blocked", markup=False)
+        yield Label("", id="usage-states", markup=False)
         yield Label("Organization", id="usage-org-title", classes="usage-section", markup=False)
         for key, label, *_ in METRICS:
-            yield QuotaBar(label, id=f"quota-{key}")
+            yield PlanQuotaBar(label, id=f"quota-{key}")
         with Horizontal(id="usage-history"):
             yield Label("Rows read / h", id="usage-history-label", markup=False)
             yield Sparkline([], id="usage-sparkline")
             yield Label("", id="usage-history-range", markup=False)
         yield Label("", id="usage-projection", markup=False)
-        yield Label("Per database (this period)", classes="usage-section", markup=False)
+        yield Label(
+            "Per database (this period; % of the plan's quota)",
+            classes="usage-section",
+            markup=False,
+        )
         table: DataTable[str] = DataTable(
             id="usage-databases", cursor_type="row", zebra_stripes=True
         )
@@ -116,31 +169,40 @@ class UsagePane(VerticalScroll):
     def show_snapshot(
         self, snapshot: OrgSnapshot, history: Sequence[UsageSample], now: datetime
     ) -> None:
-        plan = snapshot.plan or quota.resolve_plan(None, None)
-        quotas = plan.quotas
+        view = snapshot.plan_view or plans.resolve(
+            self.organization,
+            organization=snapshot.organization,
+            subscription=None,
+            plans=None,
+            usage=snapshot.usage,
+            now=now,
+        )
+        quotas = view.quotas or PlanQuotas()
         org = snapshot.organization
-        self.query_one("#usage-plan", Label).update(f"{plan.source} · {quota.reset_text(now)}")
+        self.query_one("#usage-plan", Label).update(plan_line(view))
+        self.query_one("#usage-cycle", Label).update(cycle_line(view, now))
         blocked = [
-            n
-            for n, on_ in (
-                ("reads", org and org.blocked_reads),
-                ("writes", org and org.blocked_writes),
-            )
-            if on_
+            n for n, on_ in (("reads", view.blocked_reads), ("writes", view.blocked_writes)) if on_
         ]
         blocked_label = self.query_one("#usage-blocked", Label)
         blocked_label.display = bool(blocked)
         blocked_label.update(
-            f"The organization is BLOCKED for {' and '.join(blocked)}: a quota is exhausted"
+            f"The organization is BLOCKED for {' and '.join(blocked)}: a quota is exhausted "
+            "(overages off) until it resets or overages are on"
         )
+        states = state_lines(view)
+        states_label = self.query_one("#usage-states", Label)
+        states_label.display = bool(states)
+        states_label.update("\n".join(states))
         name = org.name if org and org.name else self.organization
         self.query_one("#usage-org-title", Label).update(f"Organization {name}")
         totals = org_totals(snapshot)
+        by_key = {row.key: row for row in view.rows}
         for key, _, total_field, quota_field, unit in METRICS:
-            self.query_one(f"#quota-{key}", QuotaBar).show(
-                totals[total_field], getattr(quotas, quota_field), unit
+            self.query_one(f"#quota-{key}", PlanQuotaBar).show_row(
+                view, by_key[quota_field], totals[total_field], unit
             )
-        self._history(history, now, totals["rows_read"], quotas.rows_read)
+        self._history(history, now, totals["rows_read"], quotas.rows_read, view)
         rows = {
             db.name: database_usage_cells(db.name, snapshot.db_usage.get(db.name), quotas)
             for db in snapshot.databases
@@ -149,7 +211,12 @@ class UsagePane(VerticalScroll):
             sync_rows(self.query_one("#usage-databases", DataTable), rows)
 
     def _history(
-        self, history: Sequence[UsageSample], now: datetime, used: int | None, limit: int | None
+        self,
+        history: Sequence[UsageSample],
+        now: datetime,
+        used: int | None,
+        limit: int | None,
+        view: PlanView,
     ) -> None:
         start = quota.period_start(now)
         points = [(s.at, s.rows_read) for s in history if start <= s.at <= now]
@@ -169,6 +236,9 @@ class UsagePane(VerticalScroll):
         if used is None:
             projection.update("At this rate …: rows read unknown (usage unavailable)")
             return
-        result = quota.project(points, now, used, limit)
+        if not view.quotas_known:
+            projection.update("At this rate …: the rows-read quota is unknown (so is the plan's)")
+            return
+        result = quota.project(points, now, used, limit, overages=view.overages)
         projection.update(result.text)
         projection.set_class(result.runs_out is not None, "-runs-out")
