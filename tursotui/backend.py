@@ -73,6 +73,14 @@ class Backend:
             self.secrets.add(self.local.api_token)
         if self.attached is not None:
             self.secrets.add(self.attached.api_token)
+        from tursotui.ops.session_tokens import register_session
+
+        # SQL actions reuse TURSO_AUTH_TOKEN where it belongs to the database, else one token per database
+        register_session(
+            self.platform,
+            auth_token=self.settings.auth_token,
+            writes_allowed=not self.settings.read_only,
+        )
 
 
 ATTACH_WAIT = 30.0

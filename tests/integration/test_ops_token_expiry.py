@@ -62,11 +62,19 @@ def test_setup_token_expires_and_is_in_the_ledger(
     ]
     assert issued[0].expires == decode_claims(token).expires_at
     assert f"recorded in the token ledger as {fingerprint(token)}" in steps["db_token"]["detail"]
-    # The schema and test-user steps read and wrote through their own (session) tokens.
-    sessions = [e for e in ledger.entries() if e.kind == "session"]
-    assert sessions and all(e.expires is not None for e in sessions)
-    assert all(e.holder_pid == os.getpid() for e in sessions)
+    # The schema and test-user steps wrote through setup's own token: no session token was minted (D6).
+    assert [e for e in ledger.entries() if e.kind == "session"] == []
     _only_metadata(ledger, token)
+
+    # Read-only, setup's token cannot apply the schema: that step mints ONE full-access session token,
+    # with an expiry and a ledger entry, and the test-user step reuses it.
+    other = ["--config", str(tmp_path / "ro" / "config.toml"), "--data-dir", str(tmp_path / "d")]
+    flags = ["--database", "ro-db", "--read-only", "--test-users", "--json"]
+    assert main([*other, "setup", "--non-interactive", *flags]) == 0
+    capsys.readouterr()
+    sessions = [e for e in ledger.entries() if e.kind == "session"]
+    assert [(e.database, e.authorization) for e in sessions] == [("ro-db", "full-access")]
+    assert all(e.expires is not None and e.holder_pid == os.getpid() for e in sessions)
 
 
 async def test_console_session_tokens_expire_and_are_in_the_ledger(

@@ -168,14 +168,15 @@ async def test_rotate_needs_the_typed_name(
         await pilot.press("s", "enter")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        assert fake.rotations == ["databases/xswarm-users"]  # type: ignore[attr-defined]
+        # xswarm-users is in group default: its group is rotated, as turso-cli does (D7)
+        assert fake.rotations == ["groups/default"]  # type: ignore[attr-defined]
         table = app.main.query_one("#tokens-table")
         assert table.get_row_at(0)[1] == "revoked"  # type: ignore[attr-defined]
         await pilot.press("r")
         await wait_for_screen(pilot, RotateConfirmScreen)
         await pilot.press("escape")
         await pilot.pause()
-    assert fake.rotations == ["databases/xswarm-users"]  # type: ignore[attr-defined]
+    assert fake.rotations == ["groups/default"]  # type: ignore[attr-defined]
 
 
 async def test_ledger_expiry_warnings(make_app: AppFactory, fake: FakeOrg, tmp_path: Path) -> None:

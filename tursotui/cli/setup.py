@@ -16,7 +16,7 @@ from typing import TypeVar
 from tursotui.backend import open_backend
 from tursotui.cli.context import FAILED, OK, Context, run
 from tursotui.ops.errors import InputError
-from tursotui.ops.locations import fetch_location_warning
+from tursotui.ops.locations import EDGE_REPLICAS_DEPRECATED, fetch_location_warning
 from tursotui.ops.names import check_name
 from tursotui.ops.setup import Setup, SetupPlan, StepResult
 from tursotui.ops.setup_preview import SetupPreview, preview_setup
@@ -106,15 +106,24 @@ async def _ask(
         ctx.out(f"Valid location codes:\n{valid}")
         default = plan.primary or preview.locations.default
         plan.primary = _ask_checked(ctx, "Primary location", default, preview.check_location)
-    if not plan.replicas and _ask_yes(ctx, "Add replica locations (optional)?"):
-        if settled is not None:
-            ctx.out(f"Valid location codes:\n{valid}")
-        plan.replicas = _ask_checked(
-            ctx,
-            "Replica locations, comma-separated",
-            "none",
-            lambda text: () if text == "none" else tuple(map(preview.check_location, _codes(text))),
-        )
+    refused = preview.replicas_refused(plan.database, plan.group, plan.primary)
+    if refused is not None:
+        ctx.out(f"Replica locations: none — {refused}")
+        if plan.replicas:
+            raise InputError(f"{refused}; run setup without --replicas")
+    elif not plan.replicas:
+        ctx.out(f"Note: {EDGE_REPLICAS_DEPRECATED}")
+        if _ask_yes(ctx, "Add replica locations (optional)?"):
+            if settled is not None:
+                ctx.out(f"Valid location codes:\n{valid}")
+            plan.replicas = _ask_checked(
+                ctx,
+                "Replica locations, comma-separated",
+                "none",
+                lambda text: (
+                    () if text == "none" else tuple(map(preview.check_location, _codes(text)))
+                ),
+            )
     if plan.replicas:  # a new group's primary is a new location too
         new = [plan.primary] if settled is None and plan.primary else []
         over = await fetch_location_warning(platform, [*new, *plan.replicas])

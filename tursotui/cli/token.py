@@ -134,7 +134,8 @@ async def _rotate(ctx: Context) -> int:
         scope = await rotation_scope(backend.platform, database=database, group=group)
         ctx.info(
             f"WARNING: rotating the tokens of {subject} makes ALL its tokens stop working at once. "
-            f"{scope.describe()} Its replicas restart, with a brief downtime."
+            f"{scope.describe() if scope.group else 'It is in no group: only its own tokens.'} "
+            "Its replicas restart, with a brief downtime."
         )
         ctx.confirm(f"rotate the tokens of {subject}", typed=database or group)
         rotation = await rotate_tokens(
@@ -145,7 +146,17 @@ async def _rotate(ctx: Context) -> int:
             target=ctx.settings.target,
         )
     ctx.emit(rotation.to_json())
-    ctx.out(f"rotated: every earlier token of group {rotation.group} is now refused")
+    names = ", ".join(rotation.databases) or "(no database)"
+    if rotation.rotated == "group":
+        via = f" (database {database} is part of it)" if database else ""
+        ctx.out(f"rotated group {rotation.group}{via}: every earlier token of it is now refused")
+        ctx.out(
+            f"tokens that stopped working: those of {names}, and every group token of {rotation.group}"
+        )
+    else:
+        ctx.out(
+            f"rotated database {database} (in no group): every earlier token of it is now refused"
+        )
     if rotation.revoked:
         ctx.out(f"ledger: {len(rotation.revoked)} issued token(s) marked revoked")
     ctx.info(
@@ -210,7 +221,10 @@ async def _decode(ctx: Context) -> int:
     ctx.emit(claims.to_json() | {"verified": False})
     ctx.out("NOT VERIFIED: these are the token's own claims, as it states them")
     ctx.out(f"algorithm   {claims.algorithm or '-'}")
-    ctx.out(f"access      {claims.authorization}")
+    ctx.out(f"access      {claims.access_text}")
+    if claims.permissions is not None:
+        for number, line in enumerate(claims.permissions.lines()):
+            ctx.out(f"{'permissions' if number == 0 else '':<11} {line}")
     ctx.out(f"database    {claims.database_id or '-'}")
     ctx.out(f"group       {claims.group_id or '-'}")
     ctx.out(f"issued      {claims.issued_at or '-'}")

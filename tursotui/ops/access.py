@@ -1,27 +1,39 @@
-"""SQL access to a database by name: a short-lived token minted through the Platform API.
+"""SQL access to a database by name, with the session's token (``tursotui.ops.session_tokens``).
 
-Backups, imports and the console's sessions do not depend on ``TURSO_AUTH_TOKEN`` pointing at the
-right database: they mint their own token (read-only for backups), used only in memory and never
-printed or stored. Each has an expiry (a day) and, given a ledger, a ``session`` entry in it
-(metadata only), so every token tursotui mints is accounted for.
+Backups, imports and the console's sessions do not depend on ``TURSO_AUTH_TOKEN`` pointing at the right
+database: they reuse it where its claims say it belongs to the database, else the one token the session
+holds for it, else they mint ONE short-lived token (read-only for backups) that every later action of the
+session reuses. A minted token is used only in memory, never printed or stored; it has an expiry (a day) and,
+given a ledger, a ``session`` entry in it (metadata only), so every token tursotui mints is accounted for.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from tursotui.libsql import HranaClient
+from tursotui.libsql.errors import AuthError
 from tursotui.ops.archived import archived_hint
-from tursotui.ops.errors import OpsError
-from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
+from tursotui.ops.session_tokens import (
+    ACCESS_EXPIRATION,
+    SessionTokens,
+    register_session,
+    session_tokens,
+)
+from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import Database, PlatformClient
 
-ACCESS_EXPIRATION = "1d"
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "ACCESS_EXPIRATION",
+    "DatabaseAccess",
+    "SessionTokens",
+    "mint_session_token",
+    "open_database",
+    "register_session",
+    "session_tokens",
+]
 
 
 @dataclass
@@ -40,28 +52,16 @@ async def mint_session_token(
     target: str = "",
     expiration: str = ACCESS_EXPIRATION,
 ) -> str:
-    """A token for tursotui's own use of ``database``, recorded in ``ledger`` as a session token."""
-    minted = await platform.create_database_token(
-        database.name,
+    """A token for tursotui's own use of ``database``: the session's (configured, held, or minted now with
+    ``expiration`` and recorded in ``ledger`` as a session token)."""
+    return await session_tokens(platform).token_for(
+        platform,
+        database,
+        read_only=read_only,
+        ledger=ledger,
+        target=target,
         expiration=expiration,
-        authorization="read-only" if read_only else "full-access",
     )
-    if ledger is not None:
-        entry = entry_for(
-            minted.jwt,
-            scope="database",
-            database=database.name,
-            group=database.group,
-            organization=platform.organization or "",
-            target=target,
-            expiration=parse_expiration(expiration),
-            kind="session",
-        )
-        try:
-            ledger.record(entry)
-        except OpsError as exc:  # a damaged ledger is reported where it is shown, not here
-            log.warning("session token %s not recorded: %s", entry.fingerprint, exc)
-    return minted.jwt
 
 
 @asynccontextmanager
@@ -73,7 +73,10 @@ async def open_database(
     ledger: TokenLedger | None = None,
     target: str = "",
 ) -> AsyncIterator[DatabaseAccess]:
-    """``async with open_database(platform, "db") as access: await access.client.execute(...)``"""
+    """``async with open_database(platform, "db") as access: await access.client.execute(...)``
+
+    A 401 inside the block (the token was rotated meanwhile, by another process) makes the session drop that
+    token: the next action gets a new one."""
     database = await platform.get_database(name)
     token = await mint_session_token(
         platform, database, read_only=read_only, ledger=ledger, target=target
@@ -82,5 +85,8 @@ async def open_database(
     try:
         async with archived_hint(platform, database):  # a 502 of an archived group, said as such
             yield DatabaseAccess(database, client, token)
+    except AuthError:
+        session_tokens(platform).forget(platform.organization or "", database.name, token)
+        raise
     finally:
         await client.aclose()

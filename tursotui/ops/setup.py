@@ -23,12 +23,24 @@ from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.access import DatabaseAccess, open_database
 from tursotui.ops.errors import InputError, OpsError
-from tursotui.ops.locations import LocationChoices, fetch_location_warning, location_choices
+from tursotui.ops.locations import (
+    EDGE_REPLICAS_DEPRECATED,
+    LocationChoices,
+    add_replica_locations,
+    choose_primary,
+    fetch_location_warning,
+    has_location,
+    location_choices,
+    replica_refusal,
+    split_primary,
+    wait_for_group_location,
+)
 from tursotui.ops.names import check_name
+from tursotui.ops.session_tokens import session_tokens
 from tursotui.ops.setup_preview import expiry_words, pick_organization
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
-from tursotui.platform import Database, PlatformError
-from tursotui.support.xswarm import INSERT_USER, PRIMARY_LOCATION, SCHEMA, TEST_USERS
+from tursotui.platform import Database, Group, PlatformError
+from tursotui.support.xswarm import INSERT_USER, SCHEMA, TEST_USERS
 
 if TYPE_CHECKING:
     from tursotui.backend import Backend  # a type only: ops never imports the composition root
@@ -183,33 +195,35 @@ class Setup:
         return "done", f"organization {chosen}", []
 
     async def _location(self) -> tuple[Status, str, list[str]]:
-        locations = await self.platform.list_locations()
-        chosen = self.plan.primary
-        how = "as asked"
-        if chosen is None:
-            if self.is_local:
-                chosen, how = PRIMARY_LOCATION, "local default"
-            else:
-                chosen, how = (await self.platform.closest_region()).server, "closest to you"
-        if chosen not in locations:
-            raise InputError(
-                f"unknown location {chosen!r}: use one of {', '.join(sorted(locations))}"
-            )
-        self.state.primary = chosen
-        # The primary is settled once the database (or its group) exists: say where it is
+        # The primary is settled once the database (or its group) exists: that is checked first, so an
+        # existing database never fails on a location it does not need (the closest may not be offered).
         existing = {d.name: d for d in await self.platform.list_databases()}
-        if self.plan.database in existing:
-            where = existing[self.plan.database].primary_region or "its group's primary"
-            return "skipped", f"{self.plan.database} already exists, primary {where}", []
         groups = {g.name: g for g in await self.platform.list_groups()}
-        if self.plan.group in groups and groups[self.plan.group].primary:
-            where = groups[self.plan.group].primary
+        if self.plan.database in existing:
+            db = existing[self.plan.database]
+            self._check_replicas(groups.get(db.group))
+            where = db.primary_region or "its group's primary"
+            return "skipped", f"{self.plan.database} already exists, primary {where}", []
+        group = groups.get(self.plan.group)
+        if group is not None and group.primary:
+            self._check_replicas(group)
             return (
                 "skipped",
-                f"group {self.plan.group} exists: the database joins its primary {where}",
+                f"group {self.plan.group} exists: the database joins its primary {group.primary}",
                 [],
             )
-        return "done", f"{chosen} ({locations[chosen]}; {how})", []
+        chosen, described = await choose_primary(
+            self.platform, self.plan.primary, local=self.is_local
+        )
+        self._check_replicas(Group(self.plan.group, primary=chosen, locations=(chosen,)))
+        self.state.primary = chosen
+        return "done", f"{chosen} ({described})", []
+
+    def _check_replicas(self, group: Group | None) -> None:
+        """Replicas asked for a group on AWS: refused now, before anything is created (the cloud refuses them)."""
+        refusal = replica_refusal(group) if group is not None and self.plan.replicas else None
+        if refusal is not None:
+            raise InputError(f"{refusal}; run setup without --replicas")
 
     async def _database(self) -> tuple[Status, str, list[str]]:
         existing = {d.name: d for d in await self.platform.list_databases()}
@@ -217,26 +231,31 @@ class Setup:
             self.state.database = existing[self.plan.database]
             return "skipped", f"{self.plan.database} already exists", []
         groups = {g.name for g in await self.platform.list_groups()}
+        waited = ""
         if self.plan.group not in groups:
             await self.platform.create_group(self.plan.group, self.state.primary)
+            # as turso-cli does: the new group's location is ready before a database is made in it
+            await wait_for_group_location(self.platform, self.plan.group, self.state.primary)
+            waited = f" (new group, its location {self.state.primary} ready)"
         await self.platform.create_database(self.plan.database, self.plan.group)
         self.state.database = await self.platform.get_database(self.plan.database)
-        return "done", f"created {self.plan.database} in group {self.plan.group}", []
+        return "done", f"created {self.plan.database} in group {self.plan.group}{waited}", []
 
     async def _replicas(self) -> tuple[Status, str, list[str]]:
         db = self._db()
         group = await self.platform.get_group(db.group)
-        missing = [loc for loc in self.plan.replicas if loc not in group.locations]
+        missing = [loc for loc in self.plan.replicas if not has_location(group, loc)]
         if not self.plan.replicas:
             return "skipped", "none asked (optional)", []
         if not missing:
             return "skipped", f"already in {', '.join(group.locations)}", []
+        refusal = replica_refusal(group)
+        if refusal is not None:
+            raise InputError(refusal)
         over = await fetch_location_warning(self.platform, missing)
-        for location in missing:
-            await self.platform.add_location(db.group, location)
-        note = f" — {REPLICA_NOTE}" if not self.is_local else ""
-        note += f" — {over}" if over else ""
-        return "done", f"added {', '.join(missing)}{note}", []
+        await add_replica_locations(self.platform, group, missing)
+        note = f" — {over}" if over else ""
+        return "done", f"added {', '.join(missing)}{note} — {EDGE_REPLICAS_DEPRECATED}", []
 
     async def _db_token(self) -> tuple[Status, str, list[str]]:
         db = self._db()
@@ -247,6 +266,7 @@ class Setup:
         for current, which in candidates:
             if current and await self._works(db, current):
                 self.state.token = current
+                self._hold(db, current)
                 return "skipped", f"{which} already opens {db.name}", []
         minted = await self.platform.create_database_token(
             db.name,
@@ -254,6 +274,7 @@ class Setup:
             authorization="read-only" if self.plan.read_only else "full-access",
         )
         self.state.token, self.state.minted = minted.jwt, True
+        self._hold(db, minted.jwt)
         access = "read-only" if self.plan.read_only else "full access"
         entry = entry_for(
             minted.jwt,
@@ -275,12 +296,13 @@ class Setup:
     async def _config(self) -> tuple[Status, str, list[str]]:
         db = self._db()
         group = await self.platform.get_group(db.group)
+        primary, replicas = split_primary(group, db.primary_region)
         wanted: dict[str, Any] = {
             "turso.database_name": db.name,
             "turso.organization": self.state.organization,
             "turso.database_url": db.url,
-            "turso.primary_region": group.primary,
-            "turso.replica_regions": [loc for loc in group.locations if loc != group.primary],
+            "turso.primary_region": primary,
+            "turso.replica_regions": replicas,
             "tursotui.target": "local" if self.is_local else "cloud",
         }
         token = self.state.token if self.state.minted else None
@@ -363,6 +385,10 @@ class Setup:
         return open_database(
             self.platform, self._db().name, ledger=self.ledger, target=self.backend.target
         )
+
+    def _hold(self, db: Database, token: str) -> None:
+        """The schema and test-user steps (and nothing else of this run) use setup's own token: no mint."""
+        session_tokens(self.platform).hold(self.platform.organization or "", db, token)
 
     def _db(self) -> Database:
         if self.state.database is None:

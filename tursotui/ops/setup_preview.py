@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tursotui.ops.errors import InputError
-from tursotui.ops.locations import LocationChoices, location_choices
+from tursotui.ops.locations import LocationChoices, is_aws_group, location_choices, replica_refusal
 from tursotui.ops.tokens import parse_expiration
+from tursotui.platform import Group
 
 _UNITS = ((86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second"))
 
@@ -48,6 +49,10 @@ class SetupPreview:
     """Existing database -> its primary location."""
     groups: dict[str, str] = field(default_factory=dict)
     """Existing group -> its primary location."""
+    database_groups: dict[str, str] = field(default_factory=dict)
+    """Existing database -> its group."""
+    aws_groups: frozenset[str] = frozenset()
+    """Existing groups on AWS: they take no replica location."""
 
     @property
     def codes(self) -> list[str]:
@@ -65,6 +70,22 @@ class SetupPreview:
                 f"group {group} exists: the database joins its primary {self.groups[group] or '?'}"
             )
         return None
+
+    def replicas_refused(self, database: str, group: str, primary: str | None) -> str | None:
+        """Why no replica location can be offered (the group the database is or will be in lives on AWS: the
+        cloud refuses replicas there), or None."""
+        in_group = (
+            self.database_groups.get(database, group) if database in self.databases else group
+        )
+        if in_group in self.groups:
+            aws = in_group in self.aws_groups
+            where = self.groups[in_group]
+        else:
+            where = primary or self.locations.default
+            aws = where.startswith("aws-")
+        if not aws:
+            return None
+        return replica_refusal(Group(in_group, primary=where, locations=(where,)))
 
     def check_location(self, code: str) -> str:
         """``code`` when the organization can use it, else :class:`InputError` naming the valid codes."""
@@ -118,4 +139,6 @@ async def preview_setup(
         locations=locations,
         databases={d.name: d.primary_region for d in databases},
         groups={g.name: g.primary for g in groups},
+        database_groups={d.name: d.group for d in databases},
+        aws_groups=frozenset(g.name for g in groups if is_aws_group(g)),
     )

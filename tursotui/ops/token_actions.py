@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
+from tursotui.ops.session_tokens import session_tokens
 from tursotui.ops.tokens import Authorization, Expiration, LedgerEntry, TokenLedger, entry_for
-from tursotui.platform import PlatformClient
+from tursotui.platform import Database, PlatformClient
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,16 @@ async def issue_token(
     return issued
 
 
+TECH_PREVIEW = "tech-preview"
+"""A database version whose tokens are its own (turso-cli rotates those per database)."""
+
+
+def rotates_group(database: Database) -> bool:
+    """Whether rotating ``database``'s tokens means rotating its group's, as turso-cli decides
+    (``db_invalidatetokens.go``): its tokens are signed with the group's keys."""
+    return bool(database.group) and database.version != TECH_PREVIEW
+
+
 @dataclass(frozen=True)
 class RotationScope:
     """What a rotation invalidates: every token of every database of ``group``, and its group
@@ -72,12 +83,24 @@ class RotationScope:
 
     group: str
     databases: tuple[str, ...]
+    database: str = ""
+    """The database asked for, when one was (its group is what is rotated)."""
+
+    @property
+    def via_group(self) -> bool:
+        return bool(self.database) and bool(self.group)
 
     def describe(self) -> str:
         count = len(self.databases)
         names = ", ".join(self.databases) or "(no database)"
+        lead = (
+            f"Database {self.database} is part of group {self.group}: its tokens are the group's, so "
+            f"rotating them rotates group {self.group} (as turso-cli does). "
+            if self.via_group
+            else ""
+        )
         return (
-            f"Group {self.group}: the tokens of its {count} database{'s' if count != 1 else ''} "
+            f"{lead}Group {self.group}: the tokens of its {count} database{'s' if count != 1 else ''} "
             f"stop working: {names}; and every group token of {self.group}."
         )
 
@@ -89,11 +112,14 @@ async def rotation_scope(
     if (database is None) == (group is None):
         raise InputError("give a database or a group (not both)")
     if database is not None:
-        group_name = (await platform.get_database(check_name(database))).group
+        db = await platform.get_database(check_name(database))
+        if not rotates_group(db):
+            return RotationScope("", (db.name,))
+        group_name = db.group
     else:
         group_name = check_name(group, "group")
     names = sorted(d.name for d in await platform.list_databases() if d.group == group_name)
-    return RotationScope(group_name, tuple(names))
+    return RotationScope(group_name, tuple(names), database or "")
 
 
 @dataclass(frozen=True)
@@ -101,12 +127,17 @@ class Rotation:
     database: str
     group: str
     revoked: list[LedgerEntry]
+    databases: tuple[str, ...] = ()
+    """Every database whose tokens stopped working."""
+    rotated: Literal["group", "database"] = "group"
+    """What was rotated: the group (``POST …/groups/{g}/auth/rotate``) or the database alone."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "database": self.database or None,
-            "group": self.group,
-            "rotated": True,
+            "group": self.group or None,
+            "rotated": self.rotated,
+            "databases": list(self.databases),
             "ledger_entries_revoked": [e.fingerprint for e in self.revoked],
         }
 
@@ -119,19 +150,22 @@ async def rotate_tokens(
     ledger: TokenLedger | None,
     target: str = "",
 ) -> Rotation:
-    """Invalidate every token of the database's group (or of ``group``); replicas restart."""
-    if (database is None) == (group is None):
-        raise InputError("give a database or a group (not both)")
-    if database is not None:
-        check_name(database)
-        group_name = (await platform.get_database(database)).group
-        await platform.rotate_database_tokens(database)
+    """Invalidate every token of ``group``, or of ``database``: for a database in a group that is its
+    group's rotation (turso-cli refuses ``db tokens invalidate`` there and rotates the group); a database
+    outside any group is rotated alone. Replicas restart."""
+    scope = await rotation_scope(platform, database=database, group=group)
+    organization = platform.organization or ""
+    if scope.group:
+        await platform.rotate_group_tokens(scope.group)
+        revoked: list[LedgerEntry] = []
+        if ledger is not None:
+            revoked = ledger.mark_revoked(
+                group=scope.group, organization=organization, target=target
+            )
+        rotated: Literal["group", "database"] = "group"
     else:
-        group_name = check_name(group, "group")
-        await platform.rotate_group_tokens(group_name)
-    revoked: list[LedgerEntry] = []
-    if ledger is not None and group_name:
-        revoked = ledger.mark_revoked(
-            group=group_name, organization=platform.organization or "", target=target
-        )
-    return Rotation(database or "", group_name, revoked)
+        await platform.rotate_database_tokens(scope.databases[0])
+        revoked = []
+        rotated = "database"
+    session_tokens(platform).forget_group(organization, scope.group, scope.databases)
+    return Rotation(database or "", scope.group, revoked, scope.databases, rotated)

@@ -10,21 +10,20 @@ or ``session`` (tursotui's own, in memory, a day; dropped from the ledger once e
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import fcntl
 import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.leftovers import pid_alive
+from tursotui.ops.token_claims import Authorization, TokenClaims, decode_claims
 from tursotui.support.atomic import atomic_write
 from tursotui.support.names import parse_duration
 
@@ -33,8 +32,21 @@ LEDGER_VERSION = 1
 EXPIRY_WARNING = timedelta(days=7)
 DEFAULT_EXPIRATION = "90d"
 
+__all__ = [
+    "Authorization",
+    "Expiration",
+    "LedgerEntry",
+    "TokenClaims",
+    "TokenLedger",
+    "TokenWarning",
+    "decode_claims",
+    "entry_for",
+    "expiry_warnings",
+    "fingerprint",
+    "parse_expiration",
+]
+
 Scope = Literal["database", "group"]
-Authorization = Literal["full-access", "read-only"]
 Kind = Literal["issued", "session"]
 """``issued``: handed to the operator or written to .env. ``session``: minted by tursotui for its
 own use (a console session, a backup, an import), held in memory only, short-lived."""
@@ -64,77 +76,7 @@ def parse_expiration(text: str | None) -> Expiration:
     return Expiration((text or "").strip().lower(), seconds)
 
 
-# -- claims --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TokenClaims:
-    """What a JWT says about itself, read WITHOUT checking its signature: display only."""
-
-    algorithm: str = ""
-    issued_at: datetime | None = None
-    expires_at: datetime | None = None
-    authorization: Authorization = "full-access"
-    """From the ``a`` claim: ``ro`` means read-only."""
-    database_id: str = ""
-    """The ``id`` claim (database scope), empty for group or organization tokens."""
-    group_id: str = ""
-    claims: dict[str, Any] = field(default_factory=dict)
-
-    def expired(self, now: datetime | None = None) -> bool:
-        return self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "algorithm": self.algorithm,
-            "issued_at": _iso(self.issued_at),
-            "expires_at": _iso(self.expires_at),
-            "authorization": self.authorization,
-            "id": self.database_id or None,
-            "gid": self.group_id or None,
-            "claims": self.claims,
-        }
-
-
-def _segment(text: str, what: str) -> Any:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InputError(f"not a JWT: its {what} is not base64url-encoded JSON") from None
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def decode_claims(token: str) -> TokenClaims:
-    """Decode a pasted JWT's header and claims (exp, iat, a, id, gid) without verifying it.
-
-    Error messages never repeat the token.
-    """
-    parts = token.strip().split(".")
-    if len(parts) != 3 or not all(parts):
-        raise InputError("not a JWT: expected three dot-separated parts (header.claims.signature)")
-    header = _segment(parts[0], "header")
-    claims = _segment(parts[1], "claims part")
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        raise InputError("not a JWT: the header and claims must be JSON objects")
-    access = claims.get("a")
-    return TokenClaims(
-        algorithm=str(header.get("alg", "")),
-        issued_at=_time(claims.get("iat")),
-        expires_at=_time(claims.get("exp")),
-        authorization="read-only" if access == "ro" else "full-access",
-        database_id=str(claims.get("id") or ""),
-        group_id=str(claims.get("gid") or ""),
-        claims=claims,
-    )
+# -- claims (tursotui.ops.token_claims) and fingerprints ------------------------------------------
 
 
 def fingerprint(token: str) -> str:

@@ -1,6 +1,8 @@
 """A SQL connection to one database for the browser and the restore check (no Textual).
 
-The token is minted through the Platform API: read-only in read-only mode, so sqld itself refuses writes.
+The token is the session's (``tursotui.ops.session_tokens``): the configured one when it belongs to the
+database, else the one the session holds or mints once; read-only in read-only mode, so sqld itself refuses
+writes.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class SqlSession:
         ledger: TokenLedger | None = None,
         target: str = "",
     ) -> SqlSession:
-        """A session on ``name``; its token (a day) gets a session entry in ``ledger``."""
+        """A session on ``name`` with the session's token for it; one minted here (a day) gets a session entry
+        in ``ledger``, and later sessions on ``name`` reuse it."""
         from tursotui.ops.access import mint_session_token
 
         database = await platform.get_database(name)
