@@ -173,10 +173,12 @@ async def _setup(ctx: Context) -> int:
             setup = Setup(backend, plan)  # checks the answers as the flags are checked
         ctx.out(f"Setting up {plan.database} on {backend.label}")
         results = await setup.run(show)
-    ctx.emit({"steps": [r.to_json() for r in results]})
+    steps = {"steps": [r.to_json() for r in results]}
     failed = [r for r in results if r.status == "failed"]
-    if failed:
-        return ctx.fail(f"{failed[0].title} failed: {failed[0].detail} (re-run to resume)", FAILED)
+    if failed:  # --json: one document, the error with the steps
+        message = f"{failed[0].title} failed: {failed[0].detail} (re-run to resume)"
+        return ctx.fail(message, FAILED, steps)
+    ctx.emit(steps)
     return OK
 
 
