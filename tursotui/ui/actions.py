@@ -193,6 +193,17 @@ REPLICA_ACTIONS: tuple[ActionSpec, ...] = (
 )  # fmt: skip
 ACTIONS = (*ACTIONS, *REPLICA_ACTIONS)
 
+
+ORG_ADMIN_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("inspect.configure", "Configure", "Change the selected database's configuration (typed confirmation)", "configure", "c", "inspect", writes=True),
+    ActionSpec("inspect.reload", "Reload", "Fetch the configuration, instances and top queries again", "reload", "l", "inspect"),
+    ActionSpec("audit.next_page", "Next page", "The next (older) page of the audit log", "next_page", "pagedown,right_square_bracket", "audit", "]"),
+    ActionSpec("audit.prev_page", "Previous page", "The previous (newer) page of the audit log", "prev_page", "pageup,left_square_bracket", "audit", "["),
+    ActionSpec("audit.filter", "Filter", "Filter the page by event type or author", "filter", "slash", "audit", "/"),
+    ActionSpec("audit.reload", "Reload", "Fetch the page again", "reload", "l", "audit", show=False),
+)  # fmt: skip
+ACTIONS = (*ACTIONS, *ORG_ADMIN_ACTIONS)
+
 _unknown = sorted({spec.scope for spec in ACTIONS} - TAB_IDS - {"app"})
 if _unknown:
     raise ValueError(f"actions for scopes that are no tab: {', '.join(_unknown)} (tabs.TABS)")

@@ -110,6 +110,18 @@ def _replica(ctx: PaneContext) -> Widget:
     return ReplicaPane(ctx.services)
 
 
+def _audit(ctx: PaneContext) -> Widget:
+    from tursotui.ui.panes.audit import AuditPane
+
+    return AuditPane(ctx.services)
+
+
+def _inspect(ctx: PaneContext) -> Widget:
+    from tursotui.ui.panes.inspect import InspectPane
+
+    return InspectPane(ctx.services, ctx.org)
+
+
 TABS: tuple[TabSpec, ...] = (
     TabSpec("databases", "Databases", "1", "Show databases & replicas", _databases, "#databases-table",
             deferred=False, wants_snapshot=True, follows_selection=True),
@@ -123,6 +135,9 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec("backups", "Backups", "5", "Show verified backups", _backups, "#backups-table",
             follows_selection=True),
     TabSpec("replica", "Replica", "6", "Show the local embedded replica", _replica, "#replica-table"),
+    TabSpec("inspect", "Inspect", "7", "Inspect the selected database: configuration, instances, top queries",
+            _inspect, "InspectPane", follows_selection=True),
+    TabSpec("audit", "Audit", "8", "Show the organization's audit log", _audit, "#audit-table"),
 )  # fmt: skip
 """In the order the tabs are shown. The SQL console reads the Databases pane's highlighted row (the selection);
 the Replica tab is the configured database's local replica and does not follow the selection."""
