@@ -29,12 +29,14 @@ from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
+from tursotui.ui.panes.archived import archived_cause, archived_cells, archived_hint, is_archived
 from tursotui.ui.panes.databases_cells import (
     DATABASE_COLUMNS,
     INSTANCE_COLUMNS,
     PROBING,
     database_cells,
     instance_cells,
+    table_subtitle,
 )
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.tables import sync_rows
@@ -111,12 +113,15 @@ class DatabasesPane(Vertical):
         the selected one's instances."""
         table = self.databases_table
         rows = {
-            db.name: database_cells(db, snapshot.db_usage.get(db.name)) for db in snapshot.databases
+            db.name: archived_cells(
+                database_cells(db, snapshot.db_usage.get(db.name)), is_archived(snapshot, db)
+            )
+            for db in snapshot.databases
         }
         before = self.selected_name
         with self.app.batch_update():
             sync_rows(table, rows)
-        table.border_subtitle = f"{len(rows)} in org {self.services.organization}"
+        self._subtitle()
         wanted = self.org.selected
         if wanted != self._placed or self.selected_name != before:
             # the selection changed elsewhere, or rows moved under the cursor (not the operator's move)
@@ -148,6 +153,7 @@ class DatabasesPane(Vertical):
         name = event.row_key.value
         if not name or name != self.selected_name:
             return  # the cursor has moved on since
+        self._subtitle()
         if name != self.instances_of:
             self.load_instances(name)
         if name != self._placed:  # the operator moved: everything else follows
@@ -160,6 +166,10 @@ class DatabasesPane(Vertical):
         try:
             instances = await self.services.platform.list_instances(name)
         except PlatformError as exc:
+            archived = await archived_cause(self.services.platform, name, exc)
+            if archived is not None:
+                self.instances_table.border_title = archived_hint(archived.database, archived.group)
+                return
             self.post_message(ErrorOccurred(f"Instances of {name}", str(exc)))
             return
         if self.selected_name != name:
@@ -195,9 +205,19 @@ class DatabasesPane(Vertical):
                     )
                     table.update_cell(key, "latency", value)
 
+    def _subtitle(self) -> None:
+        table = self.databases_table
+        count = len(self.snapshot.databases) if self.snapshot else table.row_count
+        table.border_subtitle = table_subtitle(
+            self.selected_database, count, self.services.organization
+        )
+
     def _title(self, name: str) -> None:
         db = self.snapshot.database(name) if self.snapshot else None
         group = self.snapshot.group_of(name) if self.snapshot else None
+        if db is not None and self.snapshot is not None and is_archived(self.snapshot, db):
+            self.instances_table.border_title = archived_hint(name, db.group)
+            return
         parts = [f"Instances of {name}"]
         if db and db.group:
             parts.append(f"group {db.group}")
@@ -242,6 +262,23 @@ class DatabasesPane(Vertical):
                 key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
                 highlighted = self.instances.get(key or "")
             self._remove_location(highlighted)
+
+    def action_unarchive(self) -> None:
+        if not self._writable("unarchiving a group"):
+            return
+        target = self._target()
+        if target is not None:
+            self._unarchive(*target)
+
+    @work(exclusive=True, group="unarchive")
+    async def _unarchive(self, db: Database, group: str) -> None:
+        try:
+            await self.services.platform.unarchive_group(group)
+        except PlatformError as exc:
+            self.post_message(ErrorOccurred(f"Unarchive group {group}", str(exc)))
+            return
+        self.notify(f"Group {group} unarchived: {db.name} answers again", timeout=5, markup=False)
+        self.post_message(RefreshRequested())
 
     def _target(self) -> tuple[Database, str] | None:
         db = self.selected_database

@@ -13,8 +13,9 @@ DATABASE_COLUMNS = (
     ("size", "Size"),
     ("blocked", "Blocked"),
     ("protect", "Delete prot."),
-    ("url", "URL"),
 )
+"""The URL is not a column (it alone is wider than an 80-column terminal): the highlighted database's URL is in
+the table's subtitle, and ``c`` copies it."""
 INSTANCE_COLUMNS = (
     ("name", "Instance"),
     ("type", "Type"),
@@ -39,8 +40,13 @@ def database_cells(db: Database, usage: UsageCounters | None) -> list[str]:
         fmt.size(usage.storage_bytes) if usage else "–",
         _blocked(db),
         fmt.flag(db.delete_protection),
-        db.url if db.hostname else "–",
     ]
+
+
+def table_subtitle(db: Database | None, count: int, organization: str) -> str:
+    """``libsql://… · 3 in org acme``: the highlighted database's URL, then the count."""
+    listed = f"{count} in org {organization}"
+    return f"{db.url} · {listed}" if db is not None and db.hostname else listed
 
 
 def instance_cells(instance: Instance, latency: str, lag_of: ReplicaLag | None = None) -> list[str]:

@@ -27,7 +27,8 @@ def bound_render_caches(table: DataTable[str]) -> None:
 
 
 def sync_rows(table: DataTable[str], rows: Mapping[str, Cells]) -> None:
-    """Update ``table`` in place (no clear: the cursor and scroll position survive a refresh)."""
+    """Update ``table`` in place (no clear: the cursor and scroll position survive a refresh); a column widens
+    when a value outgrows it (a size going from ``900 kB`` to ``10.1 MB`` is not cut to ``10.1 M``)."""
     bound_render_caches(table)
     columns = [column.key for column in table.ordered_columns]
     present = {key.value for key in table.rows}
@@ -38,6 +39,6 @@ def sync_rows(table: DataTable[str], rows: Mapping[str, Cells]) -> None:
         if key in present:
             for column, value in zip(columns, cells, strict=True):
                 if table.get_cell(key, column) != value:
-                    table.update_cell(key, column, value)
+                    table.update_cell(key, column, value, update_width=True)
         else:
             table.add_row(*cells, key=key)
