@@ -291,3 +291,25 @@ def test_services_from_settings(tmp_path: Path) -> None:
     assert tuple(services.secrets) == (TOKEN,)
     assert TOKEN not in repr(services)
     assert services.history_key == "cloud:acme"
+    # The console's SQL actions share one session: read-only mode never gets a writable token.
+    from tursotui.ops.session_tokens import session_tokens
+
+    session = session_tokens(platform)
+    assert session.configured is None and session.writes_allowed is False
+
+
+def test_services_from_settings_hands_the_configured_token_to_the_session(tmp_path: Path) -> None:
+    from tursotui.config import CliOptions, resolve
+    from tursotui.ops.session_tokens import session_tokens
+    from tursotui.ui.services import Services
+
+    config = tmp_path / "config.toml"
+    config.write_text('[turso]\norganization = "acme"\n')
+    settings = resolve(
+        CliOptions(config=str(config), data_dir=str(tmp_path / "d"), target="cloud"),
+        environ={"TURSO_API_TOKEN": TOKEN, "TURSO_AUTH_TOKEN": "eyJapp.token.x"},
+    )
+    platform = PlatformClient(TOKEN, organization="acme")
+    Services.from_settings(settings, platform)
+    session = session_tokens(platform)
+    assert session.configured == "eyJapp.token.x" and session.writes_allowed is True

@@ -125,7 +125,12 @@ class Services:
     ) -> Services:
         """``secrets``: the backend's, shared (the settings' tokens are added to it); None: a new one."""
         from tursotui.ops.backups import backup_directory
+        from tursotui.ops.session_tokens import register_session
 
+        # SQL actions reuse the configured TURSO_AUTH_TOKEN where it belongs, else one token per database.
+        register_session(
+            platform, auth_token=settings.auth_token, writes_allowed=not settings.read_only
+        )
         organization = platform.organization or settings.organization
         tui = settings.config.tursotui
         return cls(
