@@ -89,6 +89,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "databases",
     ),
     ActionSpec(
+        "databases.unarchive",
+        "Unarchive",
+        "Unarchive the selected database's group (an archived database answers 502)",
+        "unarchive",
+        "u",
+        "databases",
+        show=False,
+        writes=True,
+    ),
+    ActionSpec(
         "databases.focus_instances",
         "Instances",
         "Move between the databases and the instances",

@@ -41,6 +41,8 @@ from tursotui.ui.panes.databases_cells import (
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.tables import sync_rows
 
+LATENCY_NOTE = "latency: GET /health from this machine"
+
 
 class DatabasesPane(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("databases"))
@@ -66,7 +68,7 @@ class DatabasesPane(Vertical):
             id="instances-table", cursor_type="row", zebra_stripes=True
         )
         instances.border_title = "Instances"
-        instances.border_subtitle = "latency: GET /health from this machine"
+        instances.border_subtitle = LATENCY_NOTE
         yield instances
 
     def on_mount(self) -> None:
@@ -168,7 +170,7 @@ class DatabasesPane(Vertical):
         except PlatformError as exc:
             archived = await archived_cause(self.services.platform, name, exc)
             if archived is not None:
-                self.instances_table.border_title = archived_hint(archived.database, archived.group)
+                self._archived(name, archived.group)
                 return
             self.post_message(ErrorOccurred(f"Instances of {name}", str(exc)))
             return
@@ -212,12 +214,21 @@ class DatabasesPane(Vertical):
             self.selected_database, count, self.services.organization
         )
 
+    def _archived(self, name: str, group: str) -> None:
+        """An archived database has no instances to show: the way back instead (title and subtitle)."""
+        self.instances_of, self.instances = name, {}
+        self.instances_table.clear()
+        title, subtitle = archived_hint(name, group)
+        self.instances_table.border_title = title
+        self.instances_table.border_subtitle = subtitle
+
     def _title(self, name: str) -> None:
         db = self.snapshot.database(name) if self.snapshot else None
         group = self.snapshot.group_of(name) if self.snapshot else None
         if db is not None and self.snapshot is not None and is_archived(self.snapshot, db):
-            self.instances_table.border_title = archived_hint(name, db.group)
+            self._archived(name, db.group)
             return
+        self.instances_table.border_subtitle = LATENCY_NOTE
         parts = [f"Instances of {name}"]
         if db and db.group:
             parts.append(f"group {db.group}")

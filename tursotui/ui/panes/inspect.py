@@ -15,7 +15,6 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from tursotui.ops.archived import DatabaseArchived, explain
 from tursotui.ops.dbconfig import apply_change, config_lines
 from tursotui.ops.errors import OpsError
 from tursotui.ops.inspect import Inspection, inspect_database, instance_rows, query_rows
@@ -24,6 +23,7 @@ from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.dbconfig import DbConfigScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.panes.archived import archived_cause, archived_hint
 from tursotui.ui.services import Services
 
 INSTANCE_COLUMNS = (
@@ -36,14 +36,6 @@ INSTANCE_COLUMNS = (
     "Instance",
 )
 QUERY_COLUMNS = ("Query", "Rows read", "Rows written", "Count", "Mean")
-
-
-def archived_text(database: str, group: str) -> str:
-    """How the console says a 502 of an archived database."""
-    return (
-        f"Database {database} is archived — unarchive with u (Databases tab) / "
-        f"tursotui group unarchive {group}"
-    )
 
 
 def config_text(config: DatabaseConfiguration) -> str:
@@ -111,11 +103,11 @@ class InspectPane(VerticalScroll):
                 platform.get_database_configuration(name),
             )
         except (PlatformError, OpsError) as exc:
-            better = await explain(platform, name, exc)
-            if isinstance(better, DatabaseArchived):
-                self._title(archived_text(better.database, better.group))
+            archived = await archived_cause(platform, name, exc)
+            if archived is not None:
+                self._title(" / ".join(archived_hint(archived.database, archived.group)))
             else:
-                self._title(f"unavailable: {better}")
+                self._title(f"unavailable: {exc}")
             return
         if name != self.database:
             return
