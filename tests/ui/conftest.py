@@ -26,6 +26,9 @@ def _deterministic_ui(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir(exist_ok=True)
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # A truecolor terminal, whatever runs the tests: the "auto" theme is then textual-dark, as the
+    # snapshots show (tests/ui/test_app.py checks the 16-colour choice itself).
+    monkeypatch.setenv("COLORTERM", "truecolor")
 
 
 @pytest.fixture

@@ -221,6 +221,37 @@ async def test_configured_theme_is_applied(make_app: AppFactory, fake: FakeOrg, 
         assert app.theme == theme
 
 
+@pytest.mark.parametrize(
+    ("term", "colorterm", "theme", "chosen"),
+    [
+        ("xterm", None, "auto", "ansi-dark"),  # 16 colours: no orange titles rounded to bright red
+        ("screen", None, "auto", "ansi-dark"),
+        ("xterm-256color", None, "auto", "textual-dark"),
+        ("xterm", "truecolor", "auto", "textual-dark"),
+        ("xterm", None, "nord", "nord"),  # a theme the operator chose is kept
+    ],
+)
+async def test_auto_theme_follows_the_terminal_colours(
+    make_app: AppFactory,
+    fake: FakeOrg,
+    monkeypatch: pytest.MonkeyPatch,
+    term: str,
+    colorterm: str | None,
+    theme: str,
+    chosen: str,
+) -> None:
+    monkeypatch.setenv("TERM", term)
+    if colorterm is None:
+        monkeypatch.delenv("COLORTERM", raising=False)
+    else:
+        monkeypatch.setenv("COLORTERM", colorterm)
+    app = make_app(fake, theme=theme)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == chosen
+        assert not any("Unknown theme" in n.message for n in app._notifications)
+
+
 async def test_unknown_theme_falls_back(make_app: AppFactory, fake: FakeOrg) -> None:
     app = make_app(fake, theme="no-such-theme")
     async with app.run_test(size=SIZE) as pilot:

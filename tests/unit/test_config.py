@@ -39,7 +39,7 @@ def test_example_config_documents_and_loads_every_key() -> None:
         == Path("~/.local/share/xswarm/users.db").expanduser()
     )
     assert config.turso.backup.enabled is True
-    assert config.tursotui.theme == "textual-dark"
+    assert config.tursotui.theme == "auto"
     from tursotui.config.schema import SCHEMA
 
     text = EXAMPLE.read_text()

@@ -14,6 +14,7 @@ from tursotui.support.names import parse_duration
 Target = Literal["cloud", "local"]
 TARGETS: tuple[Target, ...] = ("cloud", "local")
 THEMES = (
+    "auto",
     "textual-dark",
     "textual-light",
     "ansi-dark",
@@ -63,7 +64,9 @@ class TursoConfig:
 class TuiConfig:
     target: Target | None = None  # None: cloud when credentials exist, else local
     refresh_interval_seconds: float = 5.0
-    theme: str = "textual-dark"
+    theme: str = "auto"
+    """``auto``: textual-dark, or ansi-dark on a 16-colour terminal (textual-dark's orange titles would turn
+    bright red there, and read like errors)."""
     read_only: bool = False
     local_recovery_interval_seconds: int = 60
     token_expiration: str = "90d"  # noqa: S105 - a lifetime, not a secret

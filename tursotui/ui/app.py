@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import ssl
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, ClassVar
 
 import httpx
@@ -38,6 +38,16 @@ from tursotui.ui.palette import ActionCommands
 from tursotui.ui.services import LOCAL_HINT, Services
 
 FALLBACK_THEME = "textual-dark"
+SIXTEEN_COLOUR_THEME = "ansi-dark"
+
+
+def chosen_theme(name: str, available: Iterable[str], color_system: str | None) -> str:
+    """The theme to use: ``auto`` picks ansi-dark on a 16-colour terminal (``standard``: TERM=xterm, screen,
+    linux…), where textual-dark's colours are rounded to the nearest of 16 and its orange titles turn bright
+    red, reading like errors; textual-dark otherwise. An unknown name falls back to textual-dark."""
+    if name == "auto":
+        return SIXTEEN_COLOUR_THEME if color_system in ("standard", "windows") else FALLBACK_THEME
+    return name if name in set(available) else FALLBACK_THEME
 
 
 class TursoApp(App[None]):
@@ -74,12 +84,12 @@ class TursoApp(App[None]):
         self.crash_file: str | None = None
         self.crash_line: str | None = None
         self._http: httpx.AsyncClient | None = None
-        self.theme = services.theme if services.theme in self.available_themes else FALLBACK_THEME
+        self.theme = chosen_theme(services.theme, self.available_themes, self.console.color_system)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.services.theme not in self.available_themes:
+        if self.services.theme not in (*self.available_themes, "auto"):
             self.notify(
                 f"Unknown theme {self.services.theme!r}: using {FALLBACK_THEME}",
                 severity="warning",

@@ -56,7 +56,7 @@ class Services:
     read_only: bool = False
     clock: Callable[[], datetime] = utc_now
     """Returns an aware UTC datetime (tests pass a fixed clock)."""
-    theme: str = "textual-dark"
+    theme: str = "auto"
     latency_probe: LatencyProbe | None = None
     """Instance hostname -> round trip in ms (None: unreachable). ``None`` here: the app times ``GET /health``
     with one shared ``httpx.AsyncClient`` it owns."""
