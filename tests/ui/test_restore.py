@@ -18,6 +18,7 @@ from tursotui.local.host.demo import DEMO_DATABASE, ensure_demo_org
 from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient
 from tursotui.platform.models_local import RecoveryPoint, RecoveryPoints
+from tursotui.ui.messages import DatabaseSelected
 from tursotui.ui.wizards.restore import READ_ONLY_REFUSAL
 from tursotui.ui.wizards.restore_steps import StepScreen
 from tursotui.ui.wizards.restore_verify import VerifyScreen
@@ -276,3 +277,22 @@ async def test_typed_time_restore_on_the_real_local_turso(
     assert restored.parent.branched == datetime.fromtimestamp(int(newest.taken_at), UTC)
     monkeypatch.undo()
     time.tzset()
+
+
+async def test_the_selected_database_is_offered_first_from_the_snapshot(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        app.main.post_message(DatabaseSelected("xswarm-staging"))
+        await pilot.pause()
+        assert app.selected == "xswarm-staging"
+        listed = fake.count("GET", "/databases")
+        await pilot.press("R")
+        screen = await step(pilot, "Database")
+        options = screen.query_one(OptionList)
+        first = options.get_option_at_index(0)
+        assert first.id == "xswarm-staging"
+        # The wizard read the console's snapshot: no list of databases was fetched for it.
+        assert fake.count("GET", "/databases") == listed

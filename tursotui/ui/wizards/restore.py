@@ -154,12 +154,15 @@ async def _pick_time(
 
 async def _wizard(app: TursoApp) -> None:
     s = app.services
-    databases = await s.platform.list_databases()
+    # The console's snapshot when there is one (no refetch); the selected database is offered first.
+    snapshot = app.snapshot
+    databases = list(snapshot.databases) if snapshot else await s.platform.list_databases()
     if not databases:
         app.notify("No databases to restore", severity="warning", timeout=3, markup=False)
         return
     existing = {d.name for d in databases}
-    ordered = sorted(databases, key=lambda d: (d.name != s.database_name, d.name))
+    first = app.selected or s.database_name
+    ordered = sorted(databases, key=lambda d: (d.name != first, d.name))
     source = await _ask(
         app,
         StepScreen(
