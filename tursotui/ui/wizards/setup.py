@@ -32,7 +32,6 @@ from tursotui.ops.setup import (
     location_choices,
 )
 from tursotui.platform import PlatformError
-from tursotui.support.redact import scrub
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.wizards.setup_form import CSS, FormContext, SetupFormScreen
 
@@ -329,7 +328,7 @@ def progress_screen(services: Services, plan: SetupPlan) -> SetupProgressScreen:
 
         def report(result: StepResult) -> None:
             remember(setup.state.token)
-            result.detail = scrub(result.detail, services.secrets)
+            result.detail = services.secrets.scrub(result.detail)
             on_step(result)
 
         try:
@@ -344,7 +343,7 @@ def progress_screen(services: Services, plan: SetupPlan) -> SetupProgressScreen:
         steps,
         runner,
         help_on_token_failure=CLOUD_ACCESS_HELP if settings.target == "cloud" else "",
-        redact=lambda text: scrub(text, services.secrets),
+        redact=services.secrets.scrub,
     )
 
 
