@@ -182,6 +182,8 @@ CONSOLE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("tokens.create", "Create", "Create a database or group token (shown once)", "create", "n", "tokens", writes=True),
     ActionSpec("tokens.rotate", "Rotate", "Invalidate ALL tokens of a database/group (typed confirmation)", "rotate", "r", "tokens", writes=True),
     ActionSpec("tokens.rotate_group", "Rotate group", "Invalidate ALL tokens of the database's group (typed confirmation)", "rotate_group", "g", "tokens", writes=True, show=False),
+    ActionSpec("tokens.api_create", "API token", "Create a Platform API token, org-wide or group-scoped (shown once)", "api_create", "a", "tokens", writes=True),
+    ActionSpec("tokens.api_revoke", "Revoke API", "Revoke the highlighted Platform API token (typed confirmation)", "api_revoke", "v", "tokens", writes=True, show=False),
     ActionSpec("tokens.decode", "Decode", "Decode a pasted JWT's claims (not verified)", "decode", "d", "tokens"),
     ActionSpec("tokens.reload", "Reload", "Read the token ledger again", "reload", "l", "tokens", show=False),
     ActionSpec("backups.run_sql", "Backup .sql", "Verified .sql backup of the selected database", "backup('sql')", "s", "backups"),

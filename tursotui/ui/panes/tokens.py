@@ -1,5 +1,6 @@
 """Tokens: the local ledger of issued tokens (metadata only) with expiry warnings; create (shown once),
-rotate behind a typed confirmation, decode a pasted JWT. The secret of a token is never listed.
+rotate behind a typed confirmation, decode a pasted JWT. The secret of a token is never listed. Below, the
+organization's Platform API tokens (``api_tokens.py``): a creates one, v revokes the highlighted one.
 
 Create and rotate act on the selected database (the main screen's) and its group, named in the hint line; what
 a rotation ends is read from the last refresh's snapshot, not fetched again."""
@@ -29,6 +30,7 @@ from tursotui.ui.dialogs.tokens import (
 )
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.panes.api_tokens import ApiTokensSection
 from tursotui.ui.services import Services
 
 COLUMNS = ("Fingerprint", "State", "Scope", "Name", "Access", "Expires", "Created")
@@ -55,6 +57,7 @@ class TokensPane(Vertical):
         table.border_title = "Issued by tursotui (metadata only: tokens are never stored)"
         yield table
         yield Static(self._hint(), id="tokens-hint", markup=False)
+        yield ApiTokensSection(self.services)
 
     def on_mount(self) -> None:
         self.query_one("#tokens-table", DataTable).add_columns(*COLUMNS)
@@ -170,6 +173,14 @@ class TokensPane(Vertical):
     def action_rotate_group(self) -> None:
         if self._writable("rotate tokens"):
             self._rotate("group")
+
+    def action_api_create(self) -> None:
+        if self._writable("create API tokens"):
+            self.query_one(ApiTokensSection).create(self._selected()[1])
+
+    def action_api_revoke(self) -> None:
+        if self._writable("revoke API tokens"):
+            self.query_one(ApiTokensSection).revoke()
 
     def action_decode(self) -> None:
         self.app.push_screen(DecodeTokenScreen(self.services.clock()))
