@@ -13,11 +13,9 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from tursotui.ops.errors import Cancelled
+
 T = TypeVar("T")
-
-
-class Cancelled(Exception):
-    """Raised inside a worker whose caller was cancelled."""
 
 
 def check(cancel: threading.Event) -> None:

@@ -6,6 +6,17 @@
 
 from __future__ import annotations
 
+CANCELLED = "Cancelled: nothing was written"
+
+
+class Cancelled(Exception):
+    """The operator left (esc, or a choice that writes nothing), or the caller of a worker thread was
+    cancelled: nothing more is done, and the message says what was (not) written."""
+
+    def __init__(self, message: str = CANCELLED) -> None:
+        self.message = message
+        super().__init__(message)
+
 
 class OpsError(Exception):
     """An operation failed; nothing half-done was left behind unless the message says so."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tursotui.libsql import LibsqlError
-from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.errors import CANCELLED, Cancelled, InputError, OpsError
 from tursotui.ops.import_source import ImportSource, check_source_path, open_source
 from tursotui.ops.importer import (
     ImportPlan,
@@ -33,6 +33,7 @@ from tursotui.support import humanize as fmt
 from tursotui.support.humanize import home_path
 from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
+from tursotui.ui.wizards.asking import ask
 from tursotui.ui.wizards.import_screens import (
     PreviewScreen,
     Report,
@@ -58,19 +59,7 @@ def step_title(index: int, title: str) -> str:
     return f"Import · step {index + 1} of {len(STEPS)} · {title}"
 
 
-class Cancelled(Exception):
-    """The user left the wizard (esc, or a choice that writes nothing)."""
-
-    def __init__(self, message: str = "Import cancelled: nothing was written") -> None:
-        super().__init__(message)
-        self.message = message
-
-
-async def _ask(host: WizardHost, screen: StepScreen | PreviewScreen) -> str:
-    answer = await host.push_screen_wait(screen)
-    if answer is None:
-        raise Cancelled
-    return answer
+IMPORT_CANCELLED = "Import cancelled: nothing was written"
 
 
 async def _run(
@@ -83,7 +72,7 @@ async def _run(
     if outcome.error is not None:
         raise outcome.error
     if outcome.value is None:
-        raise Cancelled
+        raise Cancelled(IMPORT_CANCELLED)
     return outcome.value
 
 
@@ -122,7 +111,7 @@ def default_name(path: Path, existing: set[str]) -> str:
 async def _source(host: WizardHost) -> ImportSource:
     value, warning = "", ""
     while True:
-        typed = await _ask(
+        typed = await ask(
             host,
             StepScreen(
                 step_title(0, "Source"),
@@ -166,7 +155,7 @@ async def _target(
     s = host.services
     names = {d.name for d in databases}
     what = f"{source.total_rows:,} rows in {len(source.tables)} tables of {home_path(source.path)}"
-    kind = await _ask(
+    kind = await ask(
         host,
         StepScreen(
             step_title(1, "Target"),
@@ -182,7 +171,7 @@ async def _target(
         ),
     )
     if kind == "new":
-        name = await _ask(
+        name = await ask(
             host,
             StepScreen(
                 step_title(1, "New database"),
@@ -194,7 +183,7 @@ async def _target(
         return "new", check_new_database(name, names)
     first = host.selected or s.database_name
     ordered = sorted(databases, key=lambda d: (d.name != first, d.name))
-    name = await _ask(
+    name = await ask(
         host,
         StepScreen(
             step_title(1, "Existing database"),
@@ -218,7 +207,7 @@ async def _preview(host: WizardHost, plan: ImportPlan) -> bool:
             Choice("import", f"{verb} {plan.total_rows:,} rows into {plan.target}: confirm next"),
             Choice("retarget", "Choose another target"),
         ]
-    answer = await _ask(host, PreviewScreen(step_title(2, "Preview"), plan, choices))
+    answer = await ask(host, PreviewScreen(step_title(2, "Preview"), plan, choices))
     if answer == "close":
         raise Cancelled(
             f"Nothing imported: {len(plan.conflicts)} conflict(s) with database {plan.target}"
@@ -243,7 +232,7 @@ async def _confirm(host: WizardHost, plan: ImportPlan) -> None:
             raise InputError(f"type {plan.target} exactly to confirm")
         return "enter imports"
 
-    await _ask(
+    await ask(
         host,
         StepScreen(
             step_title(3, "Confirm"),
@@ -348,7 +337,8 @@ async def run_import_wizard(host: WizardHost) -> None:
     try:
         await _wizard(host)
     except Cancelled as exc:
-        host.notify(exc.message, timeout=4, markup=False)
+        message = IMPORT_CANCELLED if exc.message == CANCELLED else exc.message
+        host.notify(message, timeout=4, markup=False)
     except (OpsError, PlatformError, LibsqlError, OSError) as exc:
         host.post_message(ErrorOccurred("Import failed", str(exc), modal=True))
     except Exception as exc:  # a bug: keep the console running and the text for `e`

@@ -8,10 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from textual.screen import ModalScreen
-
 from tursotui.libsql import LibsqlError
-from tursotui.ops.errors import InputError
+from tursotui.ops.errors import Cancelled, InputError
 from tursotui.ops.restore import (
     GAP_WARNING,
     RestorePlan,
@@ -32,6 +30,7 @@ from tursotui.platform.models_local import RecoveryPoint
 from tursotui.support import humanize as fmt
 from tursotui.ui.dialogs.choices import Choice
 from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.wizards.asking import ask
 from tursotui.ui.wizards.restore_steps import ProgressScreen, StepScreen, step_title
 from tursotui.ui.wizards.restore_verify import VerifyScreen
 
@@ -43,17 +42,6 @@ READ_ONLY_REFUSAL = (
     "Read-only mode: restore is disabled (it creates a database, mints a full-access token and "
     "points config.toml and .env at it)"
 )
-
-
-class Cancelled(Exception):
-    pass
-
-
-async def _ask(app: TursoApp, screen: ModalScreen[str | None]) -> str:
-    answer = await app.push_screen_wait(screen)
-    if answer is None:
-        raise Cancelled
-    return answer
 
 
 async def run_restore_wizard(app: TursoApp) -> None:
@@ -112,7 +100,7 @@ async def _pick_time(
         if not points:
             raise InputError(f"the local Turso has no recovery points of {source} yet")
         now = s.clock()
-        chosen = await _ask(
+        chosen = await ask(
             app,
             StepScreen(
                 step_title(1, "Recovery point or time"),
@@ -138,7 +126,7 @@ async def _pick_time(
         plan = plan_for(text)
         return f"{plan.when.describe()}\n{plan.point_line()}" if local else plan.when.describe()
 
-    typed = await _ask(
+    typed = await ask(
         app,
         StepScreen(
             step_title(1, "Time"),
@@ -163,7 +151,7 @@ async def _wizard(app: TursoApp) -> None:
     existing = {d.name for d in databases}
     first = app.selected or s.database_name
     ordered = sorted(databases, key=lambda d: (d.name != first, d.name))
-    source = await _ask(
+    source = await ask(
         app,
         StepScreen(
             step_title(0, "Database"),
@@ -178,7 +166,7 @@ async def _wizard(app: TursoApp) -> None:
     window, points = await restore_window(s.platform, database, local=s.target == "local")
     plan = await _pick_time(app, source, group, window, points)
     moment = plan.moment
-    new = await _ask(
+    new = await ask(
         app,
         StepScreen(
             step_title(2, "New name"),
@@ -188,7 +176,7 @@ async def _wizard(app: TursoApp) -> None:
         ),
     )
     new = check_new_name(new, source, existing)
-    await _ask(
+    await ask(
         app,
         StepScreen(
             step_title(3, "Confirm"),
