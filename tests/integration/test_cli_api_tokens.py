@@ -6,60 +6,34 @@ once, alone on stdout, and the local Turso then enforces it; exit codes come fro
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixtures.cli import Env, local_env, run
+from fixtures.local_turso import started_org
 
-from tursotui.entry import main
 from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient
 from tursotui.platform.errors import Forbidden, Unauthorized
 
 
-@dataclass
-class Env:
-    config: Path
-    data: Path
-    binary: Path
-
-    @property
-    def turso_dir(self) -> Path:
-        return self.data / "local-turso"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
 def make_env(root: Path, binary: Path, plan: str) -> Env:
-    config = root / "config.toml"
-    config.write_text(
-        f'[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\nlocal_plan = "{plan}"\n'
-    )
-    env = Env(config, root / "data", binary)
+    env = local_env(root, binary, config=f'local_plan = "{plan}"\n')
 
     async def seed() -> None:
-        profile = ProfileChoice(plan=plan)
-        async with LocalTurso(
-            env.turso_dir, recovery_interval=0, binary=binary, profile=profile
-        ) as t:
-            platform = t.platform_client(max_retries=0)
-            await platform.create_group("default", "sjc")
-            await platform.create_database("app", "default")
+        async with started_org(
+            env.turso_dir,
+            binary,
+            groups={"default": ["sjc"]},
+            databases=[("app", "default")],
+            profile=ProfileChoice(plan=plan),
+        ) as turso:
             if plan != "starter":
+                platform = turso.platform_client(max_retries=0)
                 await platform.create_group("tenants", "sjc")
-            await platform.aclose()
+                await platform.aclose()
 
     asyncio.run(seed())
     return env
@@ -68,15 +42,6 @@ def make_env(root: Path, binary: Path, plan: str) -> Env:
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path) -> Env:
     return make_env(tmp_path, sqld_binary, "scaler")
-
-
-def run(env: Env, capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    capsys.readouterr()
-    code = main(["--config", str(env.config), "--data-dir", str(env.data), *args])
-    captured = capsys.readouterr()
-    result = Result(code, captured.out, captured.err)
-    assert "Traceback" not in result.err
-    return result
 
 
 async def as_token(env: Env, token: str, action: str) -> str:

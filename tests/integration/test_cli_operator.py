@@ -8,53 +8,37 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from fixtures.cli import Env, fill, local_env, run
+from fixtures.local_turso import started_org
 
-from tursotui.entry import main
 from tursotui.libsql import HranaClient
 from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 
 
-@dataclass
-class Env:
-    root: Path
-    config: Path
-    data: Path
-    binary: Path
-
-    @property
-    def turso_dir(self) -> Path:
-        return self.data / "local-turso"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
 async def _seed(directory: Path, binary: Path, profile: ProfileChoice | None, rows: int) -> None:
-    async with LocalTurso(directory, recovery_interval=0, binary=binary, profile=profile) as turso:
+    async with started_org(
+        directory,
+        binary,
+        groups={"default": ["sjc", "iad"]},
+        databases=[("app", "default")],
+        profile=profile,
+    ) as turso:
+        await fill(
+            turso,
+            "app",
+            [
+                "create table users(id integer primary key, email text)",
+                *[("insert into users(email) values (?)", [f"u{i}@e"]) for i in range(rows)],
+            ],
+        )
         platform = turso.platform_client(max_retries=0)
-        await platform.create_group("default", "sjc")
-        await platform.add_location("default", "iad")
-        created = await platform.create_database("app", "default")
         token = (await platform.create_database_token("app")).jwt
-        async with HranaClient(created.url, token) as sql:
-            await sql.execute("create table users(id integer primary key, email text)")
-            await sql.batch(
-                [("insert into users(email) values (?)", [f"u{i}@e"]) for i in range(rows)]
-            )
+        async with HranaClient((await platform.get_database("app")).url, token) as sql:
             for _ in range(3):
                 await sql.execute("select * from users")
         # Usage asked once, so the stop reads the meters (sqld saves its counters only every 5 s).
@@ -70,9 +54,7 @@ def make_env(
     rows: int = 30,
     config: str = "",
 ) -> Env:
-    path = tmp_path / "config.toml"
-    path.write_text(f'[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\n{config}')
-    env = Env(tmp_path, path, tmp_path / "data", binary)
+    env = local_env(tmp_path, binary, config=config)
     asyncio.run(_seed(env.turso_dir, binary, profile, rows))
     return env
 
@@ -80,16 +62,6 @@ def make_env(
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path) -> Env:
     return make_env(tmp_path, sqld_binary)
-
-
-def run(env: Env, capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    capsys.readouterr()
-    code = main(["--config", str(env.config), "--data-dir", str(env.data), *args])
-    captured = capsys.readouterr()
-    result = Result(code, captured.out, captured.err)
-    assert "Traceback" not in result.err
-    assert "eyJ" not in result.out + result.err, "a token was printed"
-    return result
 
 
 class _Terminal(io.StringIO):
@@ -183,9 +155,8 @@ def test_db_config_shows_and_changes_after_the_typed_name(
 def test_db_config_refuses_bad_values_before_contacting_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: tuple[str, ...], problem: str
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text('[tursotui]\ntarget = "local"\n')
-    env = Env(tmp_path, config, tmp_path / "data", Path("/nonexistent"))
+    env = Env(tmp_path, Path("/nonexistent"))
+    env.config.write_text('[tursotui]\ntarget = "local"\n')
     result = run(env, capsys, "db", "config", "app", *flags, "--yes")
     assert result.code == 2 and problem in result.err
     assert not (tmp_path / "data" / "local-turso").exists()  # nothing was started or created

@@ -6,69 +6,28 @@ recovery point named, the restore verified (schema and row counts; exit 1 when i
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-from tursotui.entry import main
-from tursotui.libsql import HranaClient
-from tursotui.local.host.service import LocalTurso
-
-
-@dataclass
-class Env:
-    config: Path
-    data: Path
-    points: dict[str, list[tuple[str, float]]]
-    """Database -> its recovery points (id, taken_at) when the test starts."""
-
-    @property
-    def turso_dir(self) -> Path:
-        return self.data / "local-turso"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> dict[str, Any]:
-        data = json.loads(self.out)
-        assert isinstance(data, dict)
-        return data
+from fixtures.cli import USERS_AND_EVENTS, Env, fill, local_env, run
+from fixtures.local_turso import started_org
 
 
 async def _seed(directory: Path, binary: Path) -> dict[str, list[tuple[str, float]]]:
     """``app`` (users and events, then a point) and ``drifted`` (a point, then a new table: its
     schema now differs from every point's)."""
-    async with LocalTurso(directory, recovery_interval=0, binary=binary) as turso:
-        platform = turso.platform_client(max_retries=0)
-        await platform.create_group("default", "sjc")
+    async with started_org(
+        directory,
+        binary,
+        groups={"default": ["sjc"]},
+        databases=[("app", "default"), ("drifted", "default")],
+    ) as turso:
         for name in ("app", "drifted"):
-            created = await platform.create_database(name, "default")
-            token = (await platform.create_database_token(name)).jwt
-            async with HranaClient(created.url, token) as sql:
-                await sql.batch(
-                    [
-                        "create table users(id text primary key, email text not null unique)",
-                        "create table events(id integer primary key, kind text)",
-                    ]
-                )
-                await sql.batch(
-                    [("insert into users values (?, ?)", [f"u{i}", f"u{i}@e"]) for i in range(120)]
-                )
-                await sql.batch([("insert into events(kind) values (?)", ["login"])] * 40)
+            await fill(turso, name, USERS_AND_EVENTS)
             await turso.pitr.take(name)
-            if name == "drifted":
-                async with HranaClient(created.url, token) as sql:
-                    await sql.execute("create table extra(x)")
-        await platform.aclose()
+        await fill(turso, "drifted", ["create table extra(x)"])
         return {
             name: [(p.id, p.taken_at) for p in turso.pitr.list(name)] for name in ("app", "drifted")
         }
@@ -76,21 +35,9 @@ async def _seed(directory: Path, binary: Path) -> dict[str, list[tuple[str, floa
 
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path) -> Env:
-    config = tmp_path / "config.toml"
-    config.write_text('[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\n')
-    data = tmp_path / "data"
-    points = asyncio.run(_seed(data / "local-turso", sqld_binary))
-    return Env(config, data, points)
-
-
-def run(env: Env, capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    capsys.readouterr()
-    code = main(["--config", str(env.config), "--data-dir", str(env.data), *args])
-    captured = capsys.readouterr()
-    result = Result(code, captured.out, captured.err)
-    assert "Traceback" not in result.err
-    assert "eyJ" not in result.out + result.err, "a token was printed"
-    return result
+    made = local_env(tmp_path, sqld_binary)
+    made.points = asyncio.run(_seed(made.turso_dir, sqld_binary))
+    return made
 
 
 def names(env: Env, capsys: pytest.CaptureFixture[str]) -> list[str]:

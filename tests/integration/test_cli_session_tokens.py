@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fixtures.cli import Env, fill, local_env, run
+from fixtures.local_turso import started_org
 
-from tursotui.entry import main
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, PermissionDeniedError
 from tursotui.local.control.audit import AuditLog
@@ -104,68 +102,30 @@ async def test_read_only_mode_mints_one_read_only_token_and_it_refuses_writes(
 # -- through the CLI: the configured TURSO_AUTH_TOKEN ------------------------------------------------------------
 
 
-@dataclass
-class Env:
-    root: Path
-    config: Path
-    data: Path
-    binary: Path
-
-    @property
-    def turso_dir(self) -> Path:
-        return self.data / "local-turso"
-
-    @property
-    def ledger(self) -> TokenLedger:
-        return TokenLedger.in_data_dir(self.data)
-
-    def sessions(self) -> list[str]:
-        return [e.database for e in self.ledger.entries() if e.kind == "session"]
-
-
 async def _seed(directory: Path, binary: Path) -> None:
-    async with LocalTurso(directory, recovery_interval=0, binary=binary) as turso:
-        platform = turso.platform_client(max_retries=0)
-        await platform.create_group("default", "sjc")
+    async with started_org(
+        directory,
+        binary,
+        groups={"default": ["sjc"]},
+        databases=[("app", "default"), ("other", "default")],
+    ) as turso:
         for name in ("app", "other"):
-            created = await platform.create_database(name, "default")
-            token = (await platform.create_database_token(name)).jwt
-            async with HranaClient(created.url, token) as sql:
-                await sql.batch(
-                    [
-                        "create table users(id text primary key, email text)",
-                        "insert into users values ('u1', 'u1@e')",
-                    ]
-                )
+            await fill(
+                turso,
+                name,
+                [
+                    "create table users(id text primary key, email text)",
+                    "insert into users values ('u1', 'u1@e')",
+                ],
+            )
         await turso.pitr.take("app")
-        await platform.aclose()
 
 
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path) -> Env:
-    config = tmp_path / "config.toml"
-    config.write_text('[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\n')
-    made = Env(tmp_path, config, tmp_path / "data", sqld_binary)
+    made = local_env(tmp_path, sqld_binary)
     asyncio.run(_seed(made.turso_dir, sqld_binary))
     return made
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run(env: Env, capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    capsys.readouterr()
-    code = main(["--config", str(env.config), "--data-dir", str(env.data), *args])
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    return Result(code, captured.out, captured.err)
 
 
 async def _refused(env: Env, name: str, token: str) -> bool:

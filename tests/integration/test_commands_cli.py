@@ -5,82 +5,32 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fixtures.cli import USERS_AND_EVENTS, Env, fill, local_env, run
+from fixtures.local_turso import started_org
 
-from tursotui.entry import main
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import source_row_counts
 
 
-@dataclass
-class Env:
-    root: Path
-    config: Path
-    data: Path
-
-    @property
-    def turso_dir(self) -> Path:
-        return self.data / "local-turso"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> dict[str, object]:
-        data = json.loads(self.out)
-        assert isinstance(data, dict)
-        return data
-
-
 async def _seed(directory: Path, binary: Path) -> None:
-    async with LocalTurso(directory, recovery_interval=0, binary=binary) as turso:
-        platform = turso.platform_client(max_retries=0)
-        await platform.create_group("default", "sjc")
-        created = await platform.create_database("app", "default")
-        token = (await platform.create_database_token("app")).jwt
-        async with HranaClient(created.url, token) as sql:
-            await sql.batch(
-                [
-                    "create table users(id text primary key, email text not null unique)",
-                    "create table events(id integer primary key, kind text)",
-                ]
-            )
-            await sql.batch(
-                [("insert into users values (?, ?)", [f"u{i}", f"u{i}@e"]) for i in range(120)]
-            )
-            await sql.batch([("insert into events(kind) values (?)", ["login"]) for _ in range(40)])
+    async with started_org(
+        directory, binary, groups={"default": ["sjc"]}, databases=[("app", "default")]
+    ) as turso:
+        await fill(turso, "app", USERS_AND_EVENTS)
         await turso.pitr.take("app")
-        await platform.aclose()
 
 
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path) -> Env:
-    config = tmp_path / "config.toml"
-    config.write_text('[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\n')
-    made = Env(tmp_path, config, tmp_path / "data")
+    made = local_env(tmp_path, sqld_binary)
     asyncio.run(_seed(made.turso_dir, sqld_binary))
     return made
-
-
-def run(env: Env, capsys: pytest.CaptureFixture[str], *args: str) -> Result:
-    capsys.readouterr()
-    code = main(["--config", str(env.config), "--data-dir", str(env.data), *args])
-    captured = capsys.readouterr()
-    result = Result(code, captured.out, captured.err)
-    assert "Traceback" not in result.err
-    if args[:2] != ("token", "create"):
-        assert "eyJ" not in result.out + result.err, "a token was printed"
-    return result
 
 
 async def _with_turso(env: Env, sqld_binary: Path, name: str, token: str) -> dict[str, int]:
