@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
+from fixtures.local_turso import local_serve, stop_serving
 
 from tursotui.config import load_config, read_env_file
 from tursotui.libsql import HranaClient
@@ -70,38 +68,8 @@ def _listen_addresses(port: int) -> set[str]:
 
 def test_local_serve_listens_on_loopback_with_a_token(tmp_path: Path) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tursotui",
-            "local",
-            "serve",
-            "--port",
-            str(port),
-            "--demo-users",
-            "10",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc, output = local_serve(tmp_path, port, users=10)
     try:
-        lines: list[str] = []
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            lines.append(line)
-            if "Platform API on" in line or not line:
-                break
-        output = "".join(lines)
         token_file = tmp_path / "data" / "tursotui" / "local-turso" / "api-token"
         token = token_file.read_text().strip()
         assert token in output and "shown once" in output
@@ -120,8 +88,7 @@ def test_local_serve_listens_on_loopback_with_a_token(tmp_path: Path) -> None:
         assert [d["Name"] for d in ok.json()["databases"]] == ["xswarm-users"]
         assert _listen_addresses(port) == {"0100007F"}  # 127.0.0.1 only, never 0.0.0.0
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        stop_serving(proc)
     leftovers = subprocess.run(
         ["pgrep", "-f", str(tmp_path / "data")], capture_output=True, text=True, check=False
     )

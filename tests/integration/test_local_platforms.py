@@ -5,22 +5,19 @@ serve`` as flags and to the console's local Turso as ``[tursotui]`` keys."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from fixtures.contract import SpecValidator
+from fixtures.local_turso import checked_org, local_serve, stop_serving
 
 from tursotui.config import CliOptions, ConfigError, resolve
 from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.engine.sqld import free_port
 from tursotui.local.host.process import LocalTursoProcess
-from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
-from tursotui.platform import PlatformClient
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform.errors import BadRequest
 
 AWS_CODES = {
@@ -36,21 +33,8 @@ AWS_CODES = {
 async def test_aws_locations_groups_and_the_refused_replica(
     tmp_path: Path, sqld_binary: Path
 ) -> None:
-    turso = LocalTurso(
-        tmp_path / "org",
-        recovery_interval=0,
-        binary=sqld_binary,
-        profile=ProfileChoice(platform="aws"),
-    )
-    await turso.start()
-    platform = PlatformClient(
-        turso.api_token,
-        organization=turso.organization,
-        base_url=IN_PROCESS_BASE_URL,
-        transport=SpecValidator.default().wrap(turso.transport()),
-        max_retries=0,
-    )
-    try:
+    aws = ProfileChoice(platform="aws")
+    async with checked_org(tmp_path / "org", sqld_binary, profile=aws) as (turso, platform):
         assert set(await platform.list_locations()) == AWS_CODES
         with pytest.raises(BadRequest, match="invalid location 'sjc'"):
             await platform.create_group("legacy", "sjc")
@@ -77,9 +61,6 @@ async def test_aws_locations_groups_and_the_refused_replica(
                 headers={"Authorization": f"Bearer {token}"},
             )
         assert answer.status_code == 200  # an AWS group serves SQL like any other
-    finally:
-        await platform.aclose()
-        await turso.close()
 
 
 async def test_fly_groups_take_replicas_and_a_legacy_group_keeps_them_under_aws(
@@ -107,50 +88,12 @@ async def test_fly_groups_take_replicas_and_a_legacy_group_keeps_them_under_aws(
         await client.aclose()
 
 
-def _serve(tmp_path: Path, port: int, *flags: str) -> tuple[subprocess.Popen[str], str]:
-    env = {
-        **os.environ,
-        "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tursotui",
-            "local",
-            "serve",
-            "--port",
-            str(port),
-            "--demo-users",
-            "5",
-            *flags,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        lines.append(line)
-        if "Platform API on" in line or not line:
-            break
-    return proc, "".join(lines)
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
-
-
 def test_local_serve_takes_the_profile_as_flags_and_keeps_it(tmp_path: Path) -> None:
     port = free_port()
     local = tmp_path / "data" / "tursotui" / "local-turso"
-    proc, output = _serve(tmp_path, port, "--plan", "scaler", "--overages", "--platform", "aws")
+    proc, output = local_serve(
+        tmp_path, port, "--plan", "scaler", "--overages", "--platform", "aws"
+    )
     try:
         assert "Profile: plan scaler (overages on), AWS locations, no edge replicas." in output, (
             output
@@ -172,13 +115,15 @@ def test_local_serve_takes_the_profile_as_flags_and_keeps_it(tmp_path: Path) -> 
             refused = http.post("/organizations/local/groups/new/locations/aws-us-east-1")
             assert refused.status_code == 400 and "not available on AWS" in refused.json()["error"]
     finally:
-        _stop(proc)
-    proc, output = _serve(tmp_path, port)  # no flags: the recorded profile
+        stop_serving(proc)
+    proc, output = local_serve(tmp_path, port)  # no flags: the recorded profile
     try:
         assert "Profile: plan scaler (overages on), AWS locations" in output, output
     finally:
-        _stop(proc)
-    proc, output = _serve(tmp_path, port, "--plan", "pro", "--no-overages", "--platform", "fly")
+        stop_serving(proc)
+    proc, output = local_serve(
+        tmp_path, port, "--plan", "pro", "--no-overages", "--platform", "fly"
+    )
     try:
         assert "Profile: plan pro (no overages), Fly locations." in output, output
         assert "profile changed" in output
@@ -194,7 +139,7 @@ def test_local_serve_takes_the_profile_as_flags_and_keeps_it(tmp_path: Path) -> 
             "timeline": "monthly",
         }
     finally:
-        _stop(proc)
+        stop_serving(proc)
     assert '"plan": "pro"' in (local / "profile.json").read_text()
 
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from fixtures.contract import SpecValidator
+from fixtures.local_turso import checked_org
 
 from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.control.state import StateError
@@ -30,32 +29,13 @@ def rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@asynccontextmanager
-async def serving(
+def serving(
     directory: Path, binary: Path, profile: ProfileChoice | None = None, *, retention_days: int = 30
-) -> AsyncIterator[tuple[LocalTurso, PlatformClient]]:
+) -> AbstractAsyncContextManager[tuple[LocalTurso, PlatformClient]]:
     """A local Turso with ``profile`` and a client whose every exchange is checked against the spec."""
-    turso = LocalTurso(
-        directory,
-        recovery_interval=0,
-        binary=binary,
-        profile=profile,
-        retention_days=retention_days,
-        quota_interval=0,
+    return checked_org(
+        directory, binary, profile=profile, retention_days=retention_days, quota_interval=0
     )
-    await turso.start()
-    client = PlatformClient(
-        turso.api_token,
-        organization=turso.organization,
-        base_url=IN_PROCESS_BASE_URL,
-        transport=SpecValidator.default().wrap(turso.transport()),
-        max_retries=0,
-    )
-    try:
-        yield turso, client
-    finally:
-        await client.aclose()
-        await turso.close()
 
 
 async def test_the_default_profile_is_todays_free_fly_org_and_is_recorded(

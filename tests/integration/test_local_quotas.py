@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from fixtures.contract import SpecValidator
+from fixtures.local_turso import checked_org
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import BlockedError
 from tursotui.local.control.profile import ProfileChoice
-from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient
 
 
@@ -41,32 +41,15 @@ async def org(
     quota_interval: float = 0,
 ) -> AsyncIterator[tuple[LocalTurso, PlatformClient]]:
     """A local Turso with database ``app`` in group ``default`` (sjc, then ``replicas``) and a spec-checked client."""
-    turso = LocalTurso(
-        directory,
-        recovery_interval=0,
-        binary=binary,
-        profile=profile,
-        clock=clock,
-        quota_interval=quota_interval,
-    )
-    await turso.start()
-    client = PlatformClient(
-        turso.api_token,
-        organization=turso.organization,
-        base_url=IN_PROCESS_BASE_URL,
-        transport=SpecValidator.default().wrap(turso.transport()),
-        max_retries=0,
-    )
-    try:
+    async with checked_org(
+        directory, binary, profile=profile, clock=clock, quota_interval=quota_interval
+    ) as (turso, client):
         if "default" not in turso.cp.state.groups:
             await client.create_group("default", "sjc")
             for location in replicas:
                 await client.add_location("default", location)
             await client.create_database("app", "default")
         yield turso, client
-    finally:
-        await client.aclose()
-        await turso.close()
 
 
 async def sql_of(platform: PlatformClient, name: str = "app") -> tuple[str, str]:
