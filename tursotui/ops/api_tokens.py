@@ -13,7 +13,6 @@ before anything is sent, and a server that ignores it has the token revoked at o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,29 +21,20 @@ from typing import Any
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.tokens import decode_claims, parse_expiration
 from tursotui.platform import ApiToken, PlatformClient
-
-SCOPES: tuple[str, ...] = (
-    "read",
-    "db:create",
-    "db:delete",
-    "db:configure",
-    "db:mint-token",
-    "db:rotate-creds",
-    "group:configure",
-    "group:mint-token",
-    "group:rotate-creds",
+from tursotui.platform.api_token_scopes import (
+    PRESET_SCOPES,
+    SCOPES,
+    scope_problem,
+    token_name_problem,
 )
-PRESETS: tuple[str, ...] = ("read-only", "full-access")
-NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+PRESETS: tuple[str, ...] = tuple(PRESET_SCOPES)
 
 
 def check_token_name(name: str) -> str:
     name = name.strip()
-    if not NAME_RULE.match(name):
-        raise InputError(
-            f"invalid API token name {name!r}: use 1 to 64 letters, digits, '.', '-' or '_', "
-            "starting with a letter or digit"
-        )
+    if problem := token_name_problem(name):
+        raise InputError(problem)
     return name
 
 
@@ -53,9 +43,8 @@ def check_scopes(scopes: Sequence[str]) -> tuple[str, ...]:
     out: list[str] = []
     for raw in scopes:
         scope = raw.strip()
-        if scope not in SCOPES and scope not in PRESETS:
-            allowed = ", ".join([*SCOPES, *PRESETS])
-            raise InputError(f"unknown scope {scope!r}: use one of {allowed}")
+        if problem := scope_problem(scope):
+            raise InputError(problem)
         if scope not in out:
             out.append(scope)
     return tuple(out)

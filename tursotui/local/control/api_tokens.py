@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -32,23 +31,16 @@ from typing import Any
 
 from tursotui.local.control.keys import SigningKey
 from tursotui.local.errors import ApiError
+from tursotui.platform.api_token_scopes import (
+    PRESET_SCOPES,
+    SCOPES,
+    scope_problem,
+    token_name_problem,
+)
 from tursotui.support.atomic import atomic_write
 
 TOKENS_FILE = "api-tokens.json"
 KEY_FILE = Path("keys") / "api-tokens.pem"
-SCOPES: tuple[str, ...] = (
-    "read",
-    "db:create",
-    "db:delete",
-    "db:configure",
-    "db:mint-token",
-    "db:rotate-creds",
-    "group:configure",
-    "group:mint-token",
-    "group:rotate-creds",
-)
-PRESETS: dict[str, tuple[str, ...]] = {"read-only": ("read",), "full-access": SCOPES}
-NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 OWNER = "local"
 """The one user of the local organization (a personal organization's slug is its owner's username)."""
 
@@ -64,12 +56,8 @@ def moment(ts: float) -> str:
 def check_token_name(name: str) -> str:
     """400 unless ``name`` is 1 to 64 letters, digits, dots, dashes or underscores (a local rule: the spec
     sets none; it is a path segment)."""
-    if not NAME_RULE.match(name):
-        raise ApiError(
-            400,
-            f"invalid API token name {name!r}: use 1 to 64 letters, digits, '.', '-' or '_', "
-            "starting with a letter or digit",
-        )
+    if problem := token_name_problem(name):
+        raise ApiError(400, problem)
     return name
 
 
@@ -79,13 +67,9 @@ def expand_scopes(raw: object) -> list[str]:
         raise ApiError(400, "scopes must be a non-empty list of strings for a group-scoped token")
     wanted: set[str] = set()
     for scope in raw:
-        if scope in PRESETS:
-            wanted.update(PRESETS[scope])
-        elif scope in SCOPES:
-            wanted.add(scope)
-        else:
-            allowed = ", ".join([*SCOPES, *PRESETS])
-            raise ApiError(400, f"unknown scope {scope!r}: use one of {allowed}")
+        if problem := scope_problem(scope):
+            raise ApiError(400, problem)
+        wanted.update(PRESET_SCOPES.get(scope, (scope,)))
     return [s for s in SCOPES if s in wanted]
 
 
@@ -295,7 +279,7 @@ class ApiTokenStore:
 __all__ = [
     "OWNER",
     "OWNER_PRINCIPAL",
-    "PRESETS",
+    "PRESET_SCOPES",
     "SCOPES",
     "ApiTokenRecord",
     "ApiTokenStore",
