@@ -214,7 +214,10 @@ def resolve(
     )
 
 
-async def _soft(call: Callable[[], Awaitable[T]], what: str, refused: dict[str, str]) -> T | None:
+async def soft_call(
+    call: Callable[[], Awaitable[T]], what: str, refused: dict[str, str]
+) -> T | None:
+    """``call()`` or None, its PlatformError kept as ``refused[what]`` (a factory: nothing is left un-awaited)."""
     try:
         return await call()
     except PlatformError as exc:
@@ -226,10 +229,10 @@ async def fetch_plan_view(platform: PlatformClient, now: datetime) -> PlanView:
     """Four requests side by side; each may be refused without failing the view."""
     refused: dict[str, str] = {}
     organization, subscription, plans, usage = await asyncio.gather(
-        _soft(platform.get_organization, "organization", refused),
-        _soft(platform.get_subscription, "subscription", refused),
-        _soft(platform.list_plans, "plans", refused),
-        _soft(platform.organization_usage, "usage", refused),
+        soft_call(platform.get_organization, "organization", refused),
+        soft_call(platform.get_subscription, "subscription", refused),
+        soft_call(platform.list_plans, "plans", refused),
+        soft_call(platform.organization_usage, "usage", refused),
     )
     return resolve(
         platform.organization or "",

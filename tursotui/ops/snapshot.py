@@ -115,19 +115,9 @@ async def _plan_answers(
     platform: PlatformClient, refused: dict[str, str]
 ) -> tuple[list[Plan] | None, Subscription | None]:
     return await asyncio.gather(
-        _soft_why(platform.list_plans, "plans", refused),
-        _soft_why(platform.get_subscription, "subscription", refused),
+        plans_view.soft_call(platform.list_plans, "plans", refused),
+        plans_view.soft_call(platform.get_subscription, "subscription", refused),
     )
-
-
-async def _soft_why(
-    call: Callable[[], Awaitable[T]], what: str, refused: dict[str, str]
-) -> T | None:
-    try:
-        return await call()
-    except PlatformError as exc:
-        refused[what] = str(exc)
-        return None
 
 
 async def fetch_plan(platform: PlatformClient) -> PlanInfo:
@@ -135,7 +125,7 @@ async def fetch_plan(platform: PlatformClient) -> PlanInfo:
     refused: dict[str, str] = {}
     (plans, subscription), organization = await asyncio.gather(
         _plan_answers(platform, refused),
-        _soft_why(platform.get_organization, "organization", refused),
+        plans_view.soft_call(platform.get_organization, "organization", refused),
     )
     return plan_info(plans, subscription, organization, refused, datetime.now().astimezone())
 
