@@ -7,7 +7,6 @@ addresses or CIDR blocks (``db_allow_rules.go``: a list given replaces the one t
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -15,6 +14,7 @@ from typing import Any
 
 from tursotui.ops.errors import InputError
 from tursotui.platform import DatabaseConfiguration, PlatformClient
+from tursotui.platform.allow_rules import invalid_ip_kind
 
 SWITCHES = {"on": True, "off": False}
 NO_LIMIT = "0"
@@ -50,17 +50,11 @@ def size_limit(value: str) -> str:
 def allowed_ip(entry: str) -> str:
     """An IP address or a CIDR block, else :class:`InputError` naming it."""
     text = entry.strip()
-    try:
-        if "/" in text:
-            ipaddress.ip_network(text, strict=False)
-        else:
-            ipaddress.ip_address(text)
-    except ValueError:
-        kind = "CIDR block" if "/" in text else "IP address"
+    if (kind := invalid_ip_kind(text)) is not None:
         raise InputError(
             f"--allow-ip: invalid {kind} {entry!r}; give an IP address (203.0.113.7) or a CIDR "
             "block (10.0.0.0/8)"
-        ) from None
+        )
     return text
 
 

@@ -16,11 +16,11 @@ What each field does on the local Turso:
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from tursotui.local.control.state import check_size_limit
 from tursotui.local.errors import ApiError
+from tursotui.platform.allow_rules import invalid_ip_kind
 
 if TYPE_CHECKING:
     from tursotui.local.control.controlplane import ControlPlane
@@ -61,17 +61,11 @@ def _normalized(name: str, value: Any) -> list[str]:
 
 def checked_ip(entry: str) -> str:
     """An IP address or a CIDR block (``203.0.113.7``, ``10.0.0.0/8``), else a 400 naming it."""
-    try:
-        if "/" in entry:
-            ipaddress.ip_network(entry, strict=False)
-        else:
-            ipaddress.ip_address(entry)
-    except ValueError:
-        kind = "CIDR block" if "/" in entry else "IP address"
+    if (kind := invalid_ip_kind(entry)) is not None:
         raise ApiError(
             400,
             f"allowed_ips: invalid {kind} {entry!r}; valid entries are IP addresses or CIDR blocks",
-        ) from None
+        )
     return entry
 
 
