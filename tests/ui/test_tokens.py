@@ -209,7 +209,7 @@ async def test_decode_pasted_token(make_app: AppFactory, fake: FakeOrg) -> None:
         await pilot.press("enter")
         await pilot.pause()
         claims = text_of(app, "#decode-claims")
-        assert "NOT verified" in claims and "ro → read-only" in claims and "db-uuid-1" in claims
+        assert "NOT verified" in claims and "read-only (a: ro)" in claims and "db-uuid-1" in claims
         assert "EXPIRED" in claims and token not in app.export_screenshot()
         field.value = "not-a-token"
         await pilot.press("enter")

@@ -253,14 +253,19 @@ class RotateConfirmScreen(ModalScreen[tuple[Scope, str] | None]):
 
 
 def describe_token(token: str, now: datetime) -> str:
-    """A pasted JWT's claims for display (signature NOT verified); the token itself never shown."""
+    """A pasted JWT's claims for display (signature NOT verified); the token itself never shown. The access
+    is what sqld grants: from ``p`` (each level and its databases, and any fine-grained rule) when the token
+    has one, else from ``a``."""
     claims = decode_claims(token)
     state = "EXPIRED" if claims.expired(now) else "not expired"
     lines = [
         "Claims (NOT verified: anyone can write these):",
-        f"  a (access):  {claims.claims.get('a', '–')} → {claims.authorization}",
-        f"  id:          {claims.database_id or '–'}",
+        f"  access:      {claims.access_text}",
     ]
+    if claims.permissions is not None:
+        lines.append("  p (permissions, what sqld reads):")
+        lines += [f"    {line}" for line in claims.permissions.lines()]
+    lines.append(f"  id:          {claims.database_id or '–'}")
     if claims.group_id:
         lines.append(f"  gid:         {claims.group_id}")
     lines += [
