@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from tursotui.ui.app import TursoApp
-from tursotui.ui.panes.archived import archived_hint
+from tursotui.ui.panes.databases_cells import archived_hint
 
 from .helpers import AppFactory, keys, ready
 

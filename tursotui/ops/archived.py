@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from tursotui.libsql.errors import HttpError
 from tursotui.ops.errors import OpsError
 from tursotui.platform import Database, PlatformClient, PlatformError
+
+if TYPE_CHECKING:
+    from tursotui.ops.snapshot import OrgSnapshot
 
 ARCHIVED_STATUS = 502
 
@@ -63,3 +67,28 @@ async def archived_hint(platform: PlatformClient, database: Database | str) -> A
         if better is exc:
             raise
         raise better from exc
+
+
+def is_archived(snapshot: OrgSnapshot, db: Database) -> bool:
+    """Archived or sleeping: the database itself says so, or its group is archived (its URLs answer 502)."""
+    group = snapshot.group_of(db.name)
+    return db.archived or db.sleeping or (group is not None and group.archived)
+
+
+async def archived_cause(
+    platform: PlatformClient, database: str, error: BaseException
+) -> DatabaseArchived | None:
+    """Whether ``error`` is a 502 because ``database`` is archived: SQL over HTTP (:func:`explain`) or a
+    Platform API route of the database (its instances, usage, configuration) alike."""
+    if isinstance(error, PlatformError) and error.status == ARCHIVED_STATUS:
+        try:
+            db = await platform.get_database(database)
+            if db.archived or db.sleeping:
+                return DatabaseArchived(db.name, db.group)
+            if db.group and (await platform.get_group(db.group)).archived:
+                return DatabaseArchived(db.name, db.group)
+        except PlatformError:
+            return None
+        return None
+    better = await explain(platform, database, error)
+    return better if isinstance(better, DatabaseArchived) else None

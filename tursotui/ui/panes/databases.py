@@ -17,6 +17,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
+from tursotui.ops.archived import archived_cause, is_archived
 from tursotui.ops.latency import LatencyProbe, measure_all
 from tursotui.ops.locations import snapshot_location_warning
 from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
@@ -29,11 +30,12 @@ from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
 from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
-from tursotui.ui.panes.archived import archived_cause, archived_cells, archived_hint, is_archived
 from tursotui.ui.panes.databases_cells import (
     DATABASE_COLUMNS,
     INSTANCE_COLUMNS,
     PROBING,
+    archived_cells,
+    archived_hint,
     database_cells,
     instance_cells,
     table_subtitle,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tursotui.ops.archived import unarchive_command
 from tursotui.platform import Database, Instance, UsageCounters
 from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
@@ -62,3 +63,19 @@ def instance_cells(instance: Instance, latency: str, lag_of: ReplicaLag | None =
         instance.region or "–",
         instance.hostname or "–",
     ]
+
+
+ARCHIVED_MARK = " ⏸"
+"""After an archived database's name (kept short: the Name column must not grow at 80 columns); selecting it
+says "archived — unarchive with u"."""
+
+
+def archived_cells(cells: list[str], archived: bool) -> list[str]:
+    """The row of an archived database: its name marked."""
+    return [cells[0] + ARCHIVED_MARK, *cells[1:]] if archived else cells
+
+
+def archived_hint(database: str, group: str) -> tuple[str, str]:
+    """ "archived — unarchive with u / tursotui group unarchive G", as a title and a subtitle (each fits 80
+    columns)."""
+    return f"{database} is archived — unarchive with u", f"or {unarchive_command(group)}"

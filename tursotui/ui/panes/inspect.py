@@ -15,6 +15,7 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
+from tursotui.ops.archived import archived_cause
 from tursotui.ops.dbconfig import apply_change, config_lines
 from tursotui.ops.errors import OpsError
 from tursotui.ops.inspect import Inspection, inspect_database, instance_rows, query_rows
@@ -23,7 +24,7 @@ from tursotui.ui.actions import bindings_for
 from tursotui.ui.dialogs.dbconfig import DbConfigScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
-from tursotui.ui.panes.archived import archived_cause, archived_hint
+from tursotui.ui.panes.databases_cells import archived_hint
 from tursotui.ui.services import Services
 
 INSTANCE_COLUMNS = (
