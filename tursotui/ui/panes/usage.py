@@ -49,22 +49,29 @@ DB_COLUMNS = (
 )
 
 
-def _pct(used: int, limit: int | None) -> str:
+def _pct(used: int, limit: int | None, known: bool) -> str:
+    if not known:
+        return "?"  # the plan (so its quotas) is unknown: not "unlimited"
     value = quota.usage_percent(used, limit)
     return "unlimited" if value is None else fmt.percent(value)
 
 
-def database_usage_cells(name: str, usage: UsageCounters | None, quotas: PlanQuotas) -> list[str]:
+def database_usage_cells(
+    name: str, usage: UsageCounters | None, quotas: PlanQuotas | None
+) -> list[str]:
+    """``quotas`` None: the plan is unknown, so is the share of each quota."""
     if usage is None:
         return [name, "n/a", "", "n/a", "", "n/a", "", "n/a"]
+    known = quotas is not None
+    limits = quotas or PlanQuotas()
     return [
         name,
         fmt.count(usage.rows_read),
-        _pct(usage.rows_read, quotas.rows_read),
+        _pct(usage.rows_read, limits.rows_read, known),
         fmt.count(usage.rows_written),
-        _pct(usage.rows_written, quotas.rows_written),
+        _pct(usage.rows_written, limits.rows_written, known),
         fmt.size(usage.storage_bytes),
-        _pct(usage.storage_bytes, quotas.storage_bytes),
+        _pct(usage.storage_bytes, limits.storage_bytes, known),
         fmt.size(usage.bytes_synced),
     ]
 
@@ -204,7 +211,7 @@ class UsagePane(VerticalScroll):
             )
         self._history(history, now, totals["rows_read"], quotas.rows_read, view)
         rows = {
-            db.name: database_usage_cells(db.name, snapshot.db_usage.get(db.name), quotas)
+            db.name: database_usage_cells(db.name, snapshot.db_usage.get(db.name), view.quotas)
             for db in snapshot.databases
         }
         with self.app.batch_update():
