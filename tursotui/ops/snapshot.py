@@ -1,13 +1,20 @@
 """What one refresh fetches, through the Platform API only (no SQL: watching costs no rows read; no Textual).
 
 ``list_databases`` must succeed for a refresh to count; the other calls degrade to warnings and partial data.
+
+A refresh costs a fixed number of requests whatever the number of databases (cloud-fidelity D5). The full
+fetch (databases, groups, organization, usage, plans, subscription) is for the first refresh, a manual one and
+the slow timer (:data:`SLOW_SECONDS`); in between, :func:`fetch_snapshot` given the ``previous`` snapshot lists
+only the databases and groups and carries the rest (usage is a billing-cycle aggregate). Per-database usage
+comes from the organization usage; the few databases it omits are asked one by one, at most
+:data:`USAGE_CONCURRENCY` of them, on a full fetch only.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import TypeVar
@@ -30,6 +37,9 @@ from tursotui.platform import (
 
 T = TypeVar("T")
 USAGE_CONCURRENCY = 8
+"""At most this many per-database usage requests, on a full fetch only (never a fan-out over the org)."""
+SLOW_SECONDS = 60.0
+"""The organization, its usage and its plan are fetched at most this often (and on a manual refresh)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,13 @@ class OrgSnapshot:
     warnings: tuple[str, ...] = ()
     groups_known: bool = True
     """False when the groups could not be fetched (``groups`` is then empty, not "no groups")."""
+    account_at: datetime | None = None
+    """When the organization, usage and plan were fetched (``fetched_at`` on a full fetch, earlier when
+    carried from the previous snapshot)."""
+    account_warnings: tuple[str, ...] = ()
+    """The warnings of that part (carried with it; also in ``warnings``)."""
+    full: bool = True
+    """Whether this refresh fetched the organization, usage and plan too (False: carried from the last)."""
 
     @cached_property
     def _by_name(self) -> dict[str, Database]:
@@ -131,8 +148,15 @@ async def fetch_plan(platform: PlatformClient) -> PlanInfo:
 
 
 async def fetch_snapshot(
-    platform: PlatformClient, now: datetime, plan: PlanInfo | None = None
+    platform: PlatformClient,
+    now: datetime,
+    plan: PlanInfo | None = None,
+    previous: OrgSnapshot | None = None,
 ) -> OrgSnapshot:
+    """The organization's state. With ``previous``: only the databases and groups are fetched (2 requests), the
+    organization, usage and plan are ``previous``'s. ``plan``: the plan already known (not asked again)."""
+    if previous is not None:
+        return await _fetch_lists(platform, now, previous)
     warnings: list[str] = []
     refused: dict[str, str] = dict(plan.refused) if plan is not None else {}
     databases, groups, organization, usage, answers = await asyncio.gather(
@@ -159,6 +183,7 @@ async def fetch_snapshot(
         refused=refused,
     )
     db_usage = await _database_usage(platform, databases, usage, warnings)
+    account = tuple(w for w in warnings if not w.startswith("groups:"))
     return OrgSnapshot(
         fetched_at=now,
         databases=tuple(databases),
@@ -170,6 +195,34 @@ async def fetch_snapshot(
         plan_view=view,
         warnings=tuple(warnings),
         groups_known=groups is not None,
+        account_at=now,
+        account_warnings=account,
+    )
+
+
+async def _fetch_lists(
+    platform: PlatformClient, now: datetime, previous: OrgSnapshot
+) -> OrgSnapshot:
+    """The databases and groups now; the organization, usage and plan as ``previous`` has them."""
+    warnings: list[str] = []
+    databases, groups = await asyncio.gather(
+        platform.list_databases(), _soft(platform.list_groups, "groups", warnings)
+    )
+    by_uuid = {d.uuid: d.total for d in previous.usage.databases} if previous.usage else {}
+    db_usage: dict[str, UsageCounters] = {}
+    for db in databases:
+        found = previous.db_usage.get(db.name) or (by_uuid.get(db.db_id) if db.db_id else None)
+        if found is not None:
+            db_usage[db.name] = found
+    return replace(
+        previous,
+        fetched_at=now,
+        databases=tuple(databases),
+        groups={g.name: g for g in groups or ()},
+        db_usage=db_usage,
+        warnings=(*warnings, *previous.account_warnings),
+        groups_known=groups is not None,
+        full=False,
     )
 
 
@@ -183,7 +236,8 @@ async def _database_usage(
     usage: OrganizationUsage | None,
     warnings: list[str],
 ) -> dict[str, UsageCounters]:
-    """Per-database totals from the organization usage (one call); per-database calls only for the missing."""
+    """Per-database totals from the organization usage (one call). Databases it omits are asked one by one
+    only when they are few (at most :data:`USAGE_CONCURRENCY`): never a request per database of the org."""
     by_uuid = {d.uuid: d.total for d in usage.databases} if usage else {}
     result: dict[str, UsageCounters] = {}
     missing: list[Database] = []
@@ -195,12 +249,16 @@ async def _database_usage(
             missing.append(db)
     if not missing:
         return result
-    limit = asyncio.Semaphore(USAGE_CONCURRENCY)
+    if len(missing) > USAGE_CONCURRENCY:
+        warnings.append(
+            f"usage: {len(missing)} databases are not in the organization usage; not asked one by one "
+            "(tursotui db usage NAME shows one)"
+        )
+        return result
     lost: list[str] = []
 
     async def one(db: Database) -> None:
-        async with limit:
-            got = await _soft(lambda: platform.database_usage(db.name), db.name, lost)
+        got = await _soft(lambda: platform.database_usage(db.name), db.name, lost)
         if got is not None:
             result[db.name] = got.total
 

@@ -2,7 +2,9 @@
 of the organization's state: the last snapshot and the selected database (:class:`~tursotui.ui.host.OrgView`).
 
 Refreshing is one worker at a time: the timer is one-shot and re-armed only when the worker has finished, so a
-slow network never piles refreshes up (dolphie's pattern). While a modal is open nothing is fetched. Each
+slow network never piles refreshes up (dolphie's pattern). While a modal is open nothing is fetched. A refresh
+lists the databases and groups; the organization, its usage and its plan come on the first, a manual one
+(ctrl+r) and then at most every ``slow_interval`` seconds (ops/snapshot.py, cloud-fidelity D5). Each
 refresh goes to the panes that want it; a change of the selected database (``DatabaseSelected``, posted by the
 Databases pane, or by the app after a setup or restore pointed config at a database) to the panes that follow it.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import datetime
 from functools import partial
 
@@ -25,8 +28,7 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from tursotui.ops.latency import LatencyProbe
-from tursotui.ops.quota import PlanInfo
-from tursotui.ops.snapshot import OrgSnapshot, fetch_snapshot
+from tursotui.ops.snapshot import SLOW_SECONDS, OrgSnapshot, fetch_snapshot
 from tursotui.ops.token_alerts import token_alerts
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
@@ -68,7 +70,12 @@ class MainScreen(Screen[None]):
         self.refreshing = False
         self.refresh_count = 0
         self._timer: Timer | None = None
-        self._plan: PlanInfo | None = None
+        self.slow_interval = SLOW_SECONDS
+        """Seconds between two fetches of the organization, usage and plan (monotonic clock)."""
+        self._account_at: float | None = None
+        """When they were last fetched (``time.monotonic``); None: the next refresh fetches them."""
+        self._account_of = services.history_key
+        """The organization they are of (the setup wizard may point the console at another)."""
         self._warnings: tuple[str, ...] = ()
         self._history_failed = False
         self._pending = False
@@ -161,7 +168,7 @@ class MainScreen(Screen[None]):
             self._timer.stop()
             self._timer = None
         if manual:
-            self._plan = None  # plans rarely change: fetched again only on a manual refresh
+            self._account_at = None  # the organization, usage and plan are fetched again now
         self.refreshing = True
         self._serial += 1
         self.query_one(Banner).refreshing = True
@@ -239,16 +246,26 @@ class MainScreen(Screen[None]):
         if (
             first is not None
         ):  # on screen already; the Usage tab shows it (and its sample) when first shown
+            self._account_at = time.monotonic()
             await self._record(first, now)
             return
+        started = time.monotonic()
+        slow = (
+            self._account_at is None
+            or started - self._account_at >= self.slow_interval
+            or self._account_of != self.services.history_key
+        )
+        previous = None if slow else self.snapshot
         try:
-            snapshot = await fetch_snapshot(self.services.platform, now, self._plan)
+            snapshot = await fetch_snapshot(self.services.platform, now, previous=previous)
         except PlatformError as exc:
             self.post_message(ErrorOccurred("Refresh failed", str(exc)))
             return
         if not self.is_attached:
             return
-        await self._record(snapshot, now)
+        if snapshot.full:
+            self._account_at, self._account_of = started, self.services.history_key
+            await self._record(snapshot, now)
         self._show(snapshot, now, serial)
 
     async def _record(self, snapshot: OrgSnapshot, now: datetime) -> None:
@@ -268,7 +285,6 @@ class MainScreen(Screen[None]):
                 self.post_message(ErrorOccurred("Usage history not saved", str(exc)))
 
     def _show(self, snapshot: OrgSnapshot, now: datetime, serial: int = 0) -> None:
-        self._plan = snapshot.plan
         self.snapshot = snapshot
         banner = self.query_one(Banner)
         banner.show_target(banner_text(self.services.target, self.services.organization))
