@@ -23,6 +23,7 @@ from tursotui.ops import plan as plans_view
 from tursotui.ops.plan import PlanView
 from tursotui.ops.quota import PlanInfo
 from tursotui.platform import (
+    ConnectionFailed,
     Database,
     Group,
     Organization,
@@ -32,6 +33,8 @@ from tursotui.platform import (
     PlatformClient,
     PlatformError,
     Subscription,
+    Timeout,
+    Unauthorized,
     UsageCounters,
 )
 
@@ -266,6 +269,45 @@ async def _database_usage(
     if lost:
         warnings.append(f"usage of {len(lost)} database(s) unavailable")
     return result
+
+
+def failure_text(exc: PlatformError, host: str) -> str:
+    """One line on why the Platform API at ``host`` could not be used, cause first: no network or DNS, refused,
+    timed out, or the API token refused (401); else the error as it is."""
+    if isinstance(exc, Unauthorized):
+        return (
+            f"the API token was refused by {host} (401: {exc.message}): set TURSO_API_TOKEN to a valid "
+            "Platform API token (turso auth api-tokens mint NAME)"
+        )
+    if isinstance(exc, ConnectionFailed):
+        return exc.message  # names the host and the cause (platform/_core.py)
+    if isinstance(exc, Timeout):
+        return f"{host} did not answer: {exc.message}"
+    return str(exc)
+
+
+def unavailable_snapshot(now: datetime, why: str) -> OrgSnapshot:
+    """What the console shows before any refresh succeeded: nothing listed, and the usage, plan and
+    organization unavailable for ``why`` (not zeros)."""
+    refused = dict.fromkeys(("organization", "subscription", "plans", "usage"), why)
+    view = plans_view.resolve(
+        "",
+        organization=None,
+        subscription=None,
+        plans=None,
+        usage=None,
+        now=now,
+        refused=refused,
+    )
+    return OrgSnapshot(
+        fetched_at=now,
+        databases=(),
+        plan_view=view,
+        groups_known=False,
+        account_at=now,
+        account_warnings=(f"unavailable: {why}",),
+        warnings=(f"unavailable: {why}",),
+    )
 
 
 def primary_locations(snapshot: OrgSnapshot, group: Group) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
@@ -213,8 +214,8 @@ class PlatformCore:
                 )
                 cause = exc
             except httpx.TransportError as exc:
-                detail = self._snippet(str(exc)) or type(exc).__name__
-                error = ConnectionFailed(detail, method=method, path=shown)
+                kind, detail = self._transport_message(exc)
+                error = ConnectionFailed(detail, method=method, path=shown, kind=kind)
                 cause = None if self._token in str(exc) else exc
             else:
                 elapsed = (time.monotonic() - started) * 1000
@@ -224,9 +225,14 @@ class PlatformCore:
                 error = self._http_error(method, shown, response)
                 hint = parse_retry_after(response.headers.get("Retry-After"))
             retryable = isinstance(error, TransportError | RateLimited | ServerError)
+            if isinstance(error, ConnectionFailed) and error.kind == "dns":
+                retryable = (
+                    False  # no network or no such host: a retry a second later finds the same
+                )
             if not retryable or not self.retry.should_retry(method, attempt):
                 raise error.after_attempts(attempt + 1) from cause
             delay = self.retry.delay(attempt, hint)
+            # Reported to the logger (the CLI shows it; the console keeps it off the terminal: ui/launch.py)
             log.warning(
                 "%s; retrying in %.1f s (retry %d of %d)",
                 error,
@@ -236,6 +242,18 @@ class PlatformCore:
             )
             await self.retry.sleep(delay)
             attempt += 1
+
+    def _transport_message(self, exc: httpx.TransportError) -> tuple[str, str]:
+        """(the kind of failure, a message naming the host and the cause): ``dns`` when the name does not
+        resolve (no network, or no such host), ``refused`` when nothing accepts the connection, else
+        ``other`` with the transport's own words."""
+        host = _host(exc) or httpx.URL(self.base_url).host
+        detail = self._snippet(str(exc)) or type(exc).__name__
+        if _is_dns_failure(exc):
+            return "dns", f"cannot resolve {host}: no network or DNS ({detail})"
+        if _is_refused(exc):
+            return "refused", f"{host} refused the connection ({detail})"
+        return "other", f"cannot reach {host}: {detail}"
 
     def _timeout_message(self, exc: httpx.TimeoutException) -> str:
         timeout = self._http.timeout
@@ -302,6 +320,49 @@ class PlatformCore:
                 self._scrub(code) if isinstance(code, str) and code else None,
             )
         return (self._snippet(text) or response.reason_phrase or "no details", None)
+
+
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "getaddrinfo failed",
+    "name resolution",
+)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it was raised from (httpx wraps the socket's error)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 8:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, socket.gaierror) or any(w in str(e).lower() for w in _DNS_WORDS)
+        for e in _chain(exc)
+    )
+
+
+def _is_refused(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, ConnectionRefusedError)
+        or "connection refused" in str(e).lower()
+        or "all connection attempts failed" in str(e).lower()
+        for e in _chain(exc)
+    )
+
+
+def _host(exc: httpx.TransportError) -> str:
+    try:
+        return exc.request.url.host
+    except RuntimeError:  # raised without a request (a test transport)
+        return ""
 
 
 def _display(path: str) -> str:

@@ -142,6 +142,18 @@ class ConnectionFailed(TransportError):
 
     reason = "Connection failed"
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        kind: str = "other",
+    ) -> None:
+        self.kind = kind
+        """``dns`` (the name did not resolve: no network or no such host), ``refused``, or ``other``."""
+        super().__init__(message, method=method, path=path)
+
 
 class Timeout(TransportError):
     """The Platform API did not answer in time (connect, read, write or pool timeout)."""

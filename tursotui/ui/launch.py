@@ -4,7 +4,10 @@ it the parsed options; argparse stays out of the console)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tursotui.config import CliOptions, Settings, resolve
@@ -25,16 +28,49 @@ def _import_console() -> tuple[type[TursoApp], type[Services]]:
     return TursoApp, Services
 
 
+FIRST_SNAPSHOT_SECONDS = 6.0
+"""How long the UI waits for the first snapshot before it draws (then its own refresh fetches and says why)."""
+
+
 async def _first_snapshot(platform: PlatformClient) -> OrgSnapshot | None:
-    """The dashboard's first data, fetched while Textual imports; None: the console's refresh says why."""
+    """The dashboard's first data, fetched while Textual imports: one try, at most
+    :data:`FIRST_SNAPSHOT_SECONDS`. None (no network, a refused token…): the console draws at once and its
+    first refresh says why, inside the UI."""
     from tursotui.ops.snapshot import fetch_snapshot
     from tursotui.platform import PlatformError
     from tursotui.ui.services import utc_now
 
+    retries, platform.retry.max_retries = platform.retry.max_retries, 0
     try:
-        return await fetch_snapshot(platform, utc_now())
-    except PlatformError:
+        return await asyncio.wait_for(fetch_snapshot(platform, utc_now()), FIRST_SNAPSHOT_SECONDS)
+    except (PlatformError, TimeoutError):
         return None
+    finally:
+        platform.retry.max_retries = retries
+
+
+class _Held(logging.Handler):
+    """Keeps the Platform API's warnings (its retries) off the terminal while the console owns it: with no
+    handler, Python's last-resort one prints them raw over the screen before the UI draws. The console says
+    what failed itself (the refresh's message names the host and the cause)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records = [*self.records[-49:], record]
+
+
+@contextlib.contextmanager
+def _platform_warnings_held() -> Iterator[_Held]:
+    logger = logging.getLogger("tursotui.platform")
+    handler = _Held()
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
 
 
 async def _run_app(app: TursoApp, signals: StopSignals) -> None:
@@ -55,20 +91,27 @@ async def _run(options: CliOptions, settings: Settings, signals: StopSignals) ->
     # Turso Cloud: Textual and the panes import in a thread while the first snapshot is fetched (that waits on
     # the network, not the CPU): the two overlap instead of adding up.
     console = asyncio.get_running_loop().run_in_executor(None, _import_console)
-    from tursotui.backend import open_backend
-
     try:
-        async with open_backend(settings) as backend:
-            first = await _first_snapshot(backend.platform)
-            app_class, services_class = await console
-            services = services_class.from_settings(
-                settings, backend.platform, secrets=backend.secrets
-            )
-            await _run_app(app_class(services, first), signals)
+        with _platform_warnings_held():
+            await _run_cloud(settings, signals, console)
     finally:
         if not console.done():
             await asyncio.wait([console])
     return 0
+
+
+async def _run_cloud(
+    settings: Settings,
+    signals: StopSignals,
+    console: asyncio.Future[tuple[type[TursoApp], type[Services]]],
+) -> None:
+    from tursotui.backend import open_backend
+
+    async with open_backend(settings) as backend:
+        first = await _first_snapshot(backend.platform)
+        app_class, services_class = await console
+        services = services_class.from_settings(settings, backend.platform, secrets=backend.secrets)
+        await _run_app(app_class(services, first), signals)
 
 
 async def _run_local(options: CliOptions, settings: Settings, signals: StopSignals) -> None:

@@ -17,6 +17,7 @@ import logging
 import time
 from datetime import datetime
 from functools import partial
+from urllib.parse import urlsplit
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +29,13 @@ from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 
 from tursotui.ops.latency import LatencyProbe
-from tursotui.ops.snapshot import SLOW_SECONDS, OrgSnapshot, fetch_snapshot
+from tursotui.ops.snapshot import (
+    SLOW_SECONDS,
+    OrgSnapshot,
+    failure_text,
+    fetch_snapshot,
+    unavailable_snapshot,
+)
 from tursotui.ops.token_alerts import token_alerts
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
@@ -78,6 +85,10 @@ class MainScreen(Screen[None]):
         """The organization they are of (the setup wizard may point the console at another)."""
         self._warnings: tuple[str, ...] = ()
         self._history_failed = False
+        self._failure: str | None = None
+        """Why the last refresh failed (said once, until it changes or a refresh succeeds)."""
+        self._unavailable: OrgSnapshot | None = None
+        """What the panes show while no refresh has succeeded yet: "unavailable", the reason."""
         self._pending = False
         self._alerted: tuple[str, ...] = ()
 
@@ -118,10 +129,9 @@ class MainScreen(Screen[None]):
         for deferred in tab_pane.query_children(Deferred):
             await deferred.load()
             pane = _pane_in(tab_pane)
-            if spec.wants_snapshot and self.snapshot is not None:
-                _shows(spec, pane).show_snapshot(
-                    self.snapshot, self.history.samples, self.services.clock()
-                )
+            shown = self.snapshot or self._unavailable
+            if spec.wants_snapshot and shown is not None:
+                _shows(spec, pane).show_snapshot(shown, self.history.samples, self.services.clock())
             if spec.follows_selection:
                 _follows(spec, pane).database_selected(self.selected)
         return _pane_in(tab_pane)
@@ -259,7 +269,7 @@ class MainScreen(Screen[None]):
         try:
             snapshot = await fetch_snapshot(self.services.platform, now, previous=previous)
         except PlatformError as exc:
-            self.post_message(ErrorOccurred("Refresh failed", str(exc)))
+            self._failed(exc, now)
             return
         if not self.is_attached:
             return
@@ -284,7 +294,25 @@ class MainScreen(Screen[None]):
                 self._history_failed = True
                 self.post_message(ErrorOccurred("Usage history not saved", str(exc)))
 
+    def _failed(self, exc: PlatformError, now: datetime) -> None:
+        """A refresh failed: one message naming the host and the cause (again only when it changes); until a
+        refresh succeeds the panes say what is unavailable and why, instead of showing nothing or zeros."""
+        host = (
+            urlsplit(getattr(self.services.platform, "base_url", "")).hostname or "the Platform API"
+        )
+        text = failure_text(exc, host)
+        if text != self._failure:
+            self._failure = text
+            self.post_message(ErrorOccurred(f"Cannot use {host}", text))
+        if self.snapshot is not None or not self.is_attached:
+            return
+        self._unavailable = unavailable_snapshot(now, text)
+        for spec, pane in self.built_panes():
+            if spec.wants_snapshot:
+                _shows(spec, pane).show_snapshot(self._unavailable, self.history.samples, now)
+
     def _show(self, snapshot: OrgSnapshot, now: datetime, serial: int = 0) -> None:
+        self._failure = self._unavailable = None
         self.snapshot = snapshot
         banner = self.query_one(Banner)
         banner.show_target(banner_text(self.services.target, self.services.organization))
