@@ -258,5 +258,10 @@ def test_token_decode_shows_a_and_the_p_permissions(
     minted = run(env, capsys, "token", "create", "app", "--read-only").out.strip()
     monkeypatch.setattr("sys.stdin", _Stdin(minted + "\n"))
     local = run(env, capsys, "token", "decode")
-    assert "access      read-only (a: ro)" in local.out and "permissions" not in local.out
-    assert "database    app" in local.out
+    # The local Turso's tokens are cloud-shaped: a, id the database's UUID, p naming the namespace.
+    assert "access      by database, from p" in local.out
+    assert "permissions ro" in local.out and "database    app" not in local.out
+    monkeypatch.setattr("sys.stdin", _Stdin(minted + "\n"))
+    body = run(env, capsys, "token", "decode", "--json").json()
+    assert (body["a"], body["permissions"]) == ("ro", {"ro": ["app"]})
+    assert len(body["id"]) == 36 and body["id"].count("-") == 4

@@ -126,7 +126,9 @@ async def test_tokens_are_real_jwts_that_sqld_enforces(platform: PlatformClient)
         await platform.create_database_token("xswarm-users", authorization="read-only")
     ).jwt
     claims = pyjwt.decode(read_only, options={"verify_signature": False})
-    assert claims["a"] == "ro" and claims["id"] == "xswarm-users"
+    db_id = (await platform.get_database("xswarm-users")).db_id
+    assert claims["a"] == "ro" and claims["id"] == db_id
+    assert claims["p"] == {"ro": {"ns": ["xswarm-users"]}}
     async with HranaClient(url, full) as sql:
         await sql.execute("create table users(id text primary key)")
     async with HranaClient(url, read_only) as sql:

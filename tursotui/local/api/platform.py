@@ -20,6 +20,7 @@ from tursotui.local.control import archive, platforms, refusals
 from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.pitr import Pitr
+from tursotui.local.control.tokens import parse_read_attach
 from tursotui.local.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ class LocalApi:
             database=db,
             expiration=request.query_params.get("expiration"),
             authorization=request.query_params.get("authorization"),
+            read_attach=parse_read_attach(await json_body(request)),
         )
         return ok({"jwt": jwt})
 
@@ -197,6 +199,7 @@ class LocalApi:
             database=None,
             expiration=request.query_params.get("expiration"),
             authorization=request.query_params.get("authorization"),
+            read_attach=parse_read_attach(await json_body(request)),
         )
         return ok({"jwt": jwt})
 

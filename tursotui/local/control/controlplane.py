@@ -391,6 +391,7 @@ class ControlPlane:
         database: DatabaseState | None,
         expiration: str | None,
         authorization: str | None,
+        read_attach: list[str] | None = None,
     ) -> str:
         self._own_group(group)
         return await rotation.mint(
@@ -399,6 +400,7 @@ class ControlPlane:
             database=database,
             read_only=parse_authorization(authorization),
             expires_in=parse_expiration(expiration),
+            read_attach=read_attach or (),
         )
 
     async def set_key(self, db: DatabaseState, key: SigningKey) -> None:
@@ -412,7 +414,9 @@ class ControlPlane:
     # --- helpers for SQL against a database (trusted, control plane only) ---
 
     def internal_token(self, db: DatabaseState) -> str:
-        return self.keys.mint(db.group, database=db.name, read_only=False, expires_in=300)
+        return self.keys.mint_for(
+            self.group(db.group), {}, database=db, read_only=False, expires_in=300
+        )
 
     def internal_headers(self, db: DatabaseState) -> dict[str, str]:
         return {

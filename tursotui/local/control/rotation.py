@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tursotui.local.engine.settle import settle
@@ -35,13 +36,16 @@ async def mint(
     database: DatabaseState | None,
     read_only: bool,
     expires_in: int | None,
+    read_attach: Sequence[str] = (),
 ) -> str:
     async with cp.key_lock(group):  # a rotate in flight: wait, then sign with the key sqld has
-        return cp.keys.mint(
-            group,
-            database=database.name if database else None,
+        return cp.keys.mint_for(
+            cp.group(group),
+            cp.state.databases,
+            database=database,
             read_only=read_only,
             expires_in=expires_in,
+            read_attach=read_attach,
         )
 
 

@@ -3,16 +3,29 @@
 As on Turso Cloud, databases in a group share the group's signing key: a database token
 is a group-key JWT carrying the database id, and rotating a database's tokens rotates its
 group's key, so every older token of every database in the group stops working.
+
+The claims are shaped like the cloud's: ``a`` ("rw" or "ro") always, ``id`` the database's
+UUID (its ``DbId``) or ``gid`` the group's UUID, and ``p`` for ``read_attach``. sqld 0.24.32
+(libsql-server ``auth/user_auth_strategies/jwt.rs``) reads a token with ``p`` by ``p`` alone,
+else by ``id`` as a namespace name and ``a``. Our namespaces are named after the databases, so
+a database token's ``p`` also grants its own namespace by name (``{"rw"|"ro": {"ns": [name]}}``):
+sqld never matches the UUID in ``id``. Tokens of the old shape (``id: <name>``, no ``a`` for
+full access) stay valid under the same key until the group is rotated.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tursotui.local.control.keys import SigningKey
 from tursotui.local.errors import ApiError
 from tursotui.support.atomic import atomic_write
 from tursotui.support.names import parse_duration
+
+if TYPE_CHECKING:
+    from tursotui.local.control.state import DatabaseState, GroupState
 
 
 def parse_expiration(text: str | None) -> int | None:
@@ -32,6 +45,72 @@ def parse_authorization(text: str | None) -> bool:
     if text == "read-only":
         return True
     raise ApiError(400, f"invalid authorization {text!r}: use 'full-access' or 'read-only'")
+
+
+def parse_read_attach(body: dict[str, Any]) -> list[str]:
+    """``permissions.read_attach.databases`` of a create-token body (the spec's shape), or []."""
+    permissions = body.get("permissions")
+    if permissions is None:
+        return []
+    if not isinstance(permissions, dict):
+        raise ApiError(400, "'permissions' must be an object such as {\"read_attach\": {...}}")
+    attach = permissions.get("read_attach")
+    if attach is None:
+        return []
+    databases = attach.get("databases") if isinstance(attach, dict) else None
+    if not isinstance(databases, list) or not all(isinstance(d, str) for d in databases):
+        raise ApiError(
+            400, "'permissions.read_attach' must be {\"databases\": [<database name>, ...]}"
+        )
+    return list(dict.fromkeys(databases))
+
+
+def attach_namespaces(databases: Mapping[str, DatabaseState], wanted: Sequence[str]) -> list[str]:
+    """The namespaces (database names) ``read_attach`` names, each by name or by id; 400 otherwise."""
+    by_id = {db.uuid: name for name, db in databases.items()}
+    found: list[str] = []
+    for item in wanted:
+        name = item if item in databases else by_id.get(item)
+        if name is None:
+            raise ApiError(
+                400, f"read_attach: no database named {item[:100]!r} in this organization"
+            )
+        found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def token_claims(
+    *,
+    read_only: bool,
+    database: str | None,
+    database_id: str | None = None,
+    group_id: str | None = None,
+    read_attach: Sequence[str] = (),
+    members: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The cloud-shaped claims (besides ``iat``/``exp``) of a database token (``database`` is its
+    namespace name) or of a group token (``database`` None, ``members`` its databases' names).
+
+    A group token without ``read_attach`` is ``{a, gid}``: sqld gives it the access of ``a`` to
+    every namespace that trusts the group's key. With ``read_attach`` it needs ``p``, and sqld
+    then reads nothing else: the group's databases are listed by name (the cloud names the group
+    by a ``tags`` entry matched against sqld's ``LIBSQL_GID``; one local sqld serves every group,
+    so a database created in the group later is not covered by such a token)."""
+    access = "ro" if read_only else "rw"
+    claims: dict[str, Any] = {"a": access}
+    if database is not None:
+        if database_id:
+            claims["id"] = database_id
+        own: Sequence[str] = [database]
+    else:
+        if group_id:
+            claims["gid"] = group_id
+        own = members
+    if database is not None or read_attach:
+        claims["p"] = {access: {"ns": list(own)}}
+        if read_attach:
+            claims["p"]["roa"] = {"ns": list(read_attach)}
+    return claims
 
 
 class GroupKeys:
@@ -97,7 +176,42 @@ class GroupKeys:
         database: str | None,
         read_only: bool,
         expires_in: int | None,
+        database_id: str | None = None,
+        group_id: str | None = None,
+        read_attach: Sequence[str] = (),
+        members: Sequence[str] = (),
     ) -> str:
-        # sqld reads the "id" claim as the namespace a token is scoped to.
-        extra = {"id": database} if database else {"gid": group}
+        """A token signed with ``group``'s key; see :func:`token_claims` for its claims."""
+        extra = token_claims(
+            read_only=read_only,
+            database=database,
+            database_id=database_id,
+            group_id=group_id,
+            read_attach=read_attach,
+            members=members,
+        )
         return self.get(group).mint(read_only=read_only, expires_in=expires_in, extra=extra)
+
+    def mint_for(
+        self,
+        group: GroupState,
+        databases: Mapping[str, DatabaseState],
+        *,
+        database: DatabaseState | None,
+        read_only: bool,
+        expires_in: int | None,
+        read_attach: Sequence[str] = (),
+    ) -> str:
+        """A token for ``database`` (or the whole ``group``), its ids from the organization's state."""
+        attach = attach_namespaces(databases, read_attach)
+        members = [n for n, db in sorted(databases.items()) if db.group == group.name]
+        return self.mint(
+            group.name,
+            database=database.name if database else None,
+            read_only=read_only,
+            expires_in=expires_in,
+            database_id=database.uuid if database else None,
+            group_id=group.uuid,
+            read_attach=attach,
+            members=members if database is None else (),
+        )

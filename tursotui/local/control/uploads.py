@@ -51,10 +51,33 @@ def _authorize(cp: ControlPlane, db: DatabaseState, authorization: str | None) -
         claims = jwt.decode(token.strip(), public, algorithms=["EdDSA"])
     except jwt.PyJWTError as exc:
         raise ApiError(401, f"database token refused: {exc}") from None
-    if claims.get("id") not in (None, db.name) or claims.get("gid") not in (None, db.group):
+    access = _access(claims, db, cp.group(db.group).uuid)
+    if access is None:
         raise ApiError(403, f"this token is not for database {db.name}")
-    if claims.get("a") == "ro":
+    if access != "rw":
         raise ApiError(403, "a read-only token cannot upload a database")
+
+
+def _access(claims: dict[str, Any], db: DatabaseState, group_id: str) -> str | None:
+    """ "rw", "ro" or None (not for ``db``), as sqld reads the claims: ``p`` alone when present
+    (names are namespaces); else ``id``/``gid`` (the cloud's UUIDs, or the names older local
+    tokens carry) and ``a``."""
+    p = claims.get("p")
+    if isinstance(p, dict):
+
+        def grants(key: str) -> bool:
+            scope = p.get(key)
+            names = scope.get("ns") if isinstance(scope, dict) else None
+            return isinstance(names, list) and db.name in names
+
+        if grants("rw") or grants("rwa"):
+            return "rw"
+        return "ro" if grants("ro") or grants("roa") else None
+    if claims.get("id") not in (None, db.name, db.uuid):
+        return None
+    if claims.get("gid") not in (None, db.group, group_id):
+        return None
+    return "rw" if claims.get("a") in (None, "rw") else "ro"
 
 
 async def _replace_namespace(cp: ControlPlane, db: DatabaseState, source: Path) -> None:
