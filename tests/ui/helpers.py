@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from tursotui.local.host.service import LocalTurso
 
 NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
-LATENCIES = {"aws-us-west-2": 18.4, "aws-us-east-1": 74.2, "aws-eu-west-1": 141.7}
+LATENCIES = {
+    "aws-us-west-2": 18.4,
+    "aws-us-east-1": 74.2,
+    "aws-eu-west-1": 141.7,
+    "sjc": 18.4,  # an older org on the legacy locations (FakeOrg.legacy)
+    "iad": 74.2,
+    "fra": 141.7,
+}
 
 AppFactory = Callable[..., TursoApp]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"

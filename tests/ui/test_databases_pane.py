@@ -139,9 +139,8 @@ async def test_copy_url(make_app: AppFactory, fake: FakeOrg) -> None:
         assert app.clipboard == "libsql://xswarm-analytics-acme.turso.io"
 
 
-async def test_add_location_typed_confirmation_calls_the_api(
-    make_app: AppFactory, fake: FakeOrg
-) -> None:
+async def test_add_location_typed_confirmation_calls_the_api(make_app: AppFactory) -> None:
+    fake = FakeOrg.legacy()  # an older org on the legacy locations: its groups take edge replicas
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -150,31 +149,47 @@ async def test_add_location_typed_confirmation_calls_the_api(
         options = app.screen.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert [p.split()[0] for p in prompts] == [
-            "aws-ap-northeast-1",
-            "aws-ap-south-1",
-            "aws-us-east-2",
+            "ams",
+            "nrt",
         ]  # locations the group is not in yet
         await pilot.press("down", "enter")
         await settle_screen(pilot, ConfirmLocationScreen)
         confirm = app.screen
-        assert isinstance(confirm, ConfirmLocationScreen) and confirm.location == "aws-ap-south-1"
+        assert isinstance(confirm, ConfirmLocationScreen) and confirm.location == "nrt"
         assert DEPRECATION_NOTE in str(confirm.query_one("#confirm-note").render())
         ok = confirm.query_one("#confirm-ok", Button)
-        await pilot.press(*"aws-ap-south")
+        await pilot.press(*"nr")
         assert ok.disabled
         await pilot.press("enter")  # not the full code: nothing happens
         assert app.screen is confirm
-        await pilot.press("-", "1")
+        await pilot.press("t")
         assert not ok.disabled
         await pilot.press("enter")
         await settle(pilot)
-        assert fake.calls.count(ADD + "aws-ap-south-1") == 1
-        assert fake.groups["default"].locations[-1] == "aws-ap-south-1"
+        assert fake.calls.count(ADD + "nrt") == 1
+        assert fake.groups["default"].locations[-1] == "nrt"
         # the refresh that follows shows the new replica
-        assert "aws-ap-south-1" in [r[0] for r in rows(pane(app).instances_table)]
+        assert "nrt" in [r[0] for r in rows(pane(app).instances_table)]
 
 
-async def test_escape_cancels_without_calling_the_api(make_app: AppFactory, fake: FakeOrg) -> None:
+async def test_an_aws_group_is_refused_a_replica_before_any_request(
+    make_app: AppFactory, fake: FakeOrg
+) -> None:
+    """D10: Turso Cloud refuses edge replicas on AWS groups; the console says why and sends nothing."""
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await settle_screen(pilot, ErrorScreen)
+        text = str(app.screen.query_one("#error-text").render())
+        assert "cannot add a replica location to group default" in text
+        assert "deprecated" in text.lower()
+        assert not any(c.startswith(ADD) for c in fake.calls)
+        assert fake.count("GET", "/v1/locations") == 0
+
+
+async def test_escape_cancels_without_calling_the_api(make_app: AppFactory) -> None:
+    fake = FakeOrg.legacy()
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -235,7 +250,9 @@ async def test_read_only_refuses_changes(make_app: AppFactory, fake: FakeOrg) ->
 
 
 async def test_local_target_has_no_deprecation_note(make_app: AppFactory) -> None:
-    org = FakeOrg.local_turso()
+    org = FakeOrg.legacy(
+        slug="local", local=True
+    )  # the local Turso's default: legacy codes, replicas
     app = make_app(org)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -245,17 +262,18 @@ async def test_local_target_has_no_deprecation_note(make_app: AppFactory) -> Non
         assert app.screen.query_one(Input).has_focus
 
 
-async def test_api_error_opens_a_copyable_error_modal(make_app: AppFactory, fake: FakeOrg) -> None:
-    fake.fail[ADD + "aws-us-east-2"] = (
+async def test_api_error_opens_a_copyable_error_modal(make_app: AppFactory) -> None:
+    fake = FakeOrg.legacy()
+    fake.fail[ADD + "nrt"] = (
         403,
         {"error": "edge replicas are not available on your plan"},
     )
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("a", "down", "down", "enter")
+        await pilot.press("a", "down", "enter")
         await settle_screen(pilot, ConfirmLocationScreen)
-        app.screen.query_one(Input).value = "aws-us-east-2"
+        app.screen.query_one(Input).value = "nrt"
         await pilot.press("enter")
         await settle_screen(pilot, ErrorScreen)
         assert isinstance(app.screen, ErrorScreen)

@@ -47,7 +47,7 @@ async def add_location(pilot: Any) -> ConfirmLocationScreen:
     await pilot.press("a")
     picker = await until_screen(pilot, LocationPickerScreen)
     options = picker.query_one(OptionList)
-    assert str(options.get_option_at_index(0).prompt).split()[0] == "aws-ap-northeast-1"
+    assert str(options.get_option_at_index(0).prompt).split()[0] == "ams"
     await pilot.press("enter")
     confirm: ConfirmLocationScreen = await until_screen(pilot, ConfirmLocationScreen)
     return confirm
@@ -56,26 +56,26 @@ async def add_location(pilot: Any) -> ConfirmLocationScreen:
 async def test_adding_past_the_plans_limit_warns_before_the_typed_confirmation(
     make_app: AppFactory,
 ) -> None:
-    fake = FakeOrg.acme()
+    fake = FakeOrg.legacy()  # an older org: its groups take edge replicas
     assert fake.plans is not None
-    # starter allows 3; the org uses 3 (us-west-2, us-east-1, eu-west-1)
+    # starter allows 3; the org uses 3 (sjc, iad, fra)
     fake.plans[0]["quotas"]["locations"] = 3
     app = make_app(fake)
     async with app.run_test(size=(120, 36)) as pilot:
         confirm = await add_location(pilot)
         warning = str(confirm.query_one("#confirm-warning", Static).render())
-        assert "adding location aws-ap-northeast-1 makes 4 locations" in warning
+        assert "adding location ams makes 4 locations" in warning
         assert "the starter plan allows 3 (3 in use now)" in warning
         assert not fake.calls or not any(c.startswith(ADD) for c in fake.calls)
-        confirm.query_one(Input).value = "aws-ap-northeast-1"  # the operator may still go on
+        confirm.query_one(Input).value = "ams"  # the operator may still go on
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert fake.calls.count(ADD + "aws-ap-northeast-1") == 1
+        assert fake.calls.count(ADD + "ams") == 1
 
 
 async def test_within_the_limit_no_warning(make_app: AppFactory) -> None:
-    fake = FakeOrg.acme()
+    fake = FakeOrg.legacy()
     assert fake.plans is not None
     fake.plans[0]["quotas"]["locations"] = 4
     app = make_app(fake)

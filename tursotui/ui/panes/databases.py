@@ -18,8 +18,14 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from tursotui.ops.archived import archived_cause, is_archived
+from tursotui.ops.errors import InputError
 from tursotui.ops.latency import LatencyProbe, measure_all
-from tursotui.ops.locations import snapshot_location_warning
+from tursotui.ops.locations import (
+    EDGE_REPLICAS_DEPRECATED,
+    add_replica_locations,
+    replica_refusal,
+    snapshot_location_warning,
+)
 from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
 from tursotui.ops.usage_history import UsageSample
 from tursotui.platform import Database, Instance, PlatformError
@@ -314,6 +320,10 @@ class DatabasesPane(Vertical):
             return
         db, group_name = target
         group = self.snapshot.groups.get(group_name)
+        refusal = replica_refusal(group) if group is not None else None
+        if refusal is not None:  # the cloud's reason, before any request (D10)
+            self.post_message(ErrorOccurred("No replica location here", refusal, modal=True))
+            return
         present = set(group.locations if group else (db.primary_region,))
         try:
             locations = await self.services.platform.list_locations()
@@ -328,8 +338,13 @@ class DatabasesPane(Vertical):
         if not choices:
             self.notify(f"Group {group_name} is already in every location", timeout=4, markup=False)
             return
+        cloud = self.services.target == "cloud"
         code = await self.app.push_screen_wait(
-            LocationPickerScreen(f"Add a replica location to group {group_name}", choices)
+            LocationPickerScreen(
+                f"Add a replica location to group {group_name}",
+                choices,
+                hint=f"{EDGE_REPLICAS_DEPRECATED}\nenter pick · esc cancel" if cloud else "",
+            )
         )
         if not code:
             return
@@ -340,7 +355,7 @@ class DatabasesPane(Vertical):
                 group_name,
                 self.snapshot.databases_in_group(group_name),
                 description=locations.get(code, ""),
-                cloud=self.services.target == "cloud",
+                cloud=cloud,
                 warning=snapshot_location_warning(self.snapshot, [code]) or "",
             )
         )
@@ -348,8 +363,8 @@ class DatabasesPane(Vertical):
             self.notify("Nothing changed", timeout=3, markup=False)
             return
         try:
-            await self.services.platform.add_location(group_name, code)
-        except PlatformError as exc:
+            await add_replica_locations(self.services.platform, group or group_name, [code])
+        except (PlatformError, InputError) as exc:
             self.post_message(ErrorOccurred(f"Could not add {code}", str(exc), modal=True))
             return
         self.notify(f"Added replica location {code} to group {group_name}", timeout=4, markup=False)
