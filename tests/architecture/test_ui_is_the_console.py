@@ -40,7 +40,9 @@ def test_every_ui_module_is_part_of_the_console() -> None:
             continue
         if not any(_is_console(m) for m in _imports(path)):
             strays.append(name)
-    assert strays == [], f"Textual-free modules under tursotui/ui (move them to ops/ or below): {strays}"
+    assert strays == [], (
+        f"Textual-free modules under tursotui/ui (move them to ops/ or below): {strays}"
+    )
 
 
 def test_the_named_exceptions_still_exist() -> None:

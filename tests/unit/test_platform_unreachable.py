@@ -72,14 +72,18 @@ async def test_refused_is_retried_then_named() -> None:
 async def test_a_timeout_names_the_host() -> None:
     error, attempts = await failure(httpx.ConnectTimeout("timed out"))
     assert isinstance(error, Timeout) and len(attempts) == 5
-    assert failure_text(error, HOST).startswith("api.turso.tech did not answer: no connect within 5 s")
+    assert failure_text(error, HOST).startswith(
+        "api.turso.tech did not answer: no connect within 5 s"
+    )
 
 
 async def test_a_refused_token_is_said_so_and_never_shown() -> None:
     async with PlatformClient(
         "tok-secret-123",
         organization="acme",
-        transport=httpx.MockTransport(lambda r: httpx.Response(401, json={"error": "token invalid"})),
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(401, json={"error": "token invalid"})
+        ),
     ) as api:
         with pytest.raises(Unauthorized) as caught:
             await api.list_databases()
