@@ -121,3 +121,12 @@ async def test_readme_screenshots(
         await pilot.press(*pressed)
         await pilot.pause()
         write_screenshot(app, name, (TOKEN,))
+
+
+@SIZES
+def test_add_location_refused_on_aws(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, size: tuple[int, int]
+) -> None:
+    """A 2026 organization's AWS group: Turso Cloud refuses edge replicas there; the console says so first."""
+    run = keys("a", wait_for="ErrorScreen")
+    assert snap_compare(make_app(fake), terminal_size=size, run_before=run)
