@@ -65,6 +65,8 @@ class DatabasesPane(Vertical):
         self.instances_of: str | None = None
         self._placed: str | None = None
         """The selection the cursor was last put on (by the operator, or to follow the main screen)."""
+        self._shown: OrgSnapshot | None = None
+        """The snapshot the table shows (before any refresh worked: the unavailable one)."""
 
     def compose(self) -> ComposeResult:
         databases: DataTable[str] = DataTable(
@@ -121,6 +123,7 @@ class DatabasesPane(Vertical):
     ) -> None:
         """Show a fresh snapshot (rows updated in place by key), keep the cursor on the selection, then reload
         the selected one's instances."""
+        self._shown = snapshot
         table = self.databases_table
         rows = {
             db.name: archived_cells(
@@ -217,9 +220,11 @@ class DatabasesPane(Vertical):
 
     def _subtitle(self) -> None:
         table = self.databases_table
-        count = len(self.snapshot.databases) if self.snapshot else table.row_count
+        shown = self._shown  # the snapshot the table shows (the unavailable one before any refresh worked)
+        count = len(shown.databases) if shown else table.row_count
+        unavailable = shown is not None and any(w.startswith("unavailable") for w in shown.warnings)
         table.border_subtitle = table_subtitle(
-            self.selected_database, count, self.services.organization
+            self.selected_database, count, self.services.organization, unavailable=unavailable
         )
 
     def _archived(self, name: str, group: str) -> None:

@@ -44,8 +44,13 @@ def database_cells(db: Database, usage: UsageCounters | None) -> list[str]:
     ]
 
 
-def table_subtitle(db: Database | None, count: int, organization: str) -> str:
-    """``libsql://… · 3 in org acme``: the highlighted database's URL, then the count."""
+def table_subtitle(
+    db: Database | None, count: int, organization: str, *, unavailable: bool = False
+) -> str:
+    """``libsql://… · 3 in org acme``: the highlighted database's URL, then the count (``unavailable``: no
+    list was fetched yet, which is not "0 in org")."""
+    if unavailable:
+        return f"databases of org {organization} unavailable"
     listed = f"{count} in org {organization}"
     return f"{db.url} · {listed}" if db is not None and db.hostname else listed
 
