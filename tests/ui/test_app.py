@@ -414,3 +414,14 @@ async def test_switching_tabs_does_not_leak_footer_keys(
         alive = sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
     assert shown > 0
     assert alive <= 2 * shown  # 40 switches of the old Footer: ~20 keys more each
+
+
+async def test_the_palette_offers_no_screenshot(make_app: AppFactory, fake: FakeOrg) -> None:
+    """A dialog that shows a new token once must never be saved to an SVG through the palette."""
+    from tursotui.ui.palette import ActionCommands
+
+    app = make_app(fake)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = [label for label, _, _ in ActionCommands(app.screen)._entries()]
+        assert "Theme" in titles and "Screenshot" not in titles
