@@ -20,7 +20,7 @@ from fixtures.contract import SpecValidator
 from tursotui.local.control.api_tokens import SCOPES
 from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
-from tursotui.platform import PlatformClient
+from tursotui.platform import PlatformClient, Seed
 from tursotui.platform.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 
 
@@ -188,6 +188,61 @@ async def test_a_group_scoped_token_acts_only_in_its_group_and_only_as_its_scope
         with pytest.raises(Forbidden, match="group other is not in it"):
             await full.create_group_token("other")
         for c in (owner, tenant, ro, full):
+            await c.aclose()
+
+
+async def test_a_group_scoped_token_cannot_read_another_group_through_a_seed_or_read_attach(
+    tmp_path: Path, sqld_binary: Path
+) -> None:
+    """Branching, restoring or ATTACHing a database of another group would read it from inside the
+    token's group: the source and every read_attach entry must be in the token's group too."""
+    async with serving(tmp_path / "org", sqld_binary) as turso:
+        owner = client(turso, turso.api_token)
+        bot = await owner.create_api_token(
+            "tenant-bot",
+            organization="local",
+            group="tenants",
+            scopes=["read", "db:create", "db:mint-token", "group:mint-token"],
+        )
+        tenant = client(turso, bot.token)
+        o1_id = turso.cp.state.databases["o1"].uuid
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        refused = "scoped to group tenants: seed source database o1 is in group other"
+        with pytest.raises(Forbidden, match=refused):
+            await tenant.create_database("branch", "tenants", seed=Seed.copy("o1"))
+        with pytest.raises(Forbidden, match=refused):
+            await tenant.create_database("restored", "tenants", seed=Seed.restore("o1", now))
+        for seed in (
+            {"type": "database", "value": "o1"},
+            {"type": "database", "value": "o1", "timestamp": now},
+        ):
+            answer = await raw(
+                turso,
+                bot.token,
+                "POST",
+                "/v1/organizations/local/databases",
+                json={"name": "by-value", "group": "tenants", "seed": seed},
+            )
+            assert answer.status_code == 403 and set(answer.json()) == {"error"}
+            assert refused in answer.json()["error"]
+        assert not {"branch", "restored", "by-value"} & set(turso.cp.state.databases)
+        # its own group's database is still a seed it may use
+        await tenant.create_database("t1-copy", "tenants", seed=Seed.copy("t1"))
+        assert turso.cp.state.databases["t1-copy"].group == "tenants"
+
+        attach = "scoped to group tenants: read_attach database o1 is in group other"
+        for wanted in (["o1"], [o1_id], ["t1", "o1"]):
+            with pytest.raises(Forbidden, match=attach):
+                await tenant.create_database_token("t1", read_attach=wanted)
+            with pytest.raises(Forbidden, match=attach):
+                await tenant.create_group_token("tenants", read_attach=wanted)
+        assert (await tenant.create_database_token("t1", read_attach=["t1-copy"])).jwt.count(
+            "."
+        ) == 2
+        assert (await tenant.create_group_token("tenants", read_attach=["t1"])).jwt.count(".") == 2
+        # an organization token (here the owner's) may still attach any database of the organization
+        assert (await owner.create_database_token("t1", read_attach=["o1"])).jwt.count(".") == 2
+        for c in (owner, tenant):
             await c.aclose()
 
 

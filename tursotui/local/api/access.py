@@ -11,12 +11,14 @@ validate the token                     (any)                 —
 read the organization, its locations   ``read``              —
 list databases / groups                ``read``              narrowed to its group
 read a database or group               ``read``              its group only
-create a database (any seed)           ``db:create``         the body's ``group`` must be its group
+create a database (any seed)           ``db:create``         the body's ``group`` must be its group, and
+                                                             a seed's source database must be in it
 delete a database                      ``db:delete``         its group only
 change a database's configuration      ``db:configure``      (also taking a local recovery point)
 mint / rotate a database's tokens      ``db:mint-token`` / ``db:rotate-creds``
 locations, unarchive a group           ``group:configure``   its group only
 mint / rotate a group's tokens         ``group:mint-token`` / ``group:rotate-creds``
+(a minted token's ``read_attach``)     (as the mint)         every database it names must be in its group
 create or delete groups; usage, plans,  never                 (organization-wide; 403)
 subscription, audit logs, API tokens
 =====================================  ====================  ==========================================
@@ -38,6 +40,7 @@ from tursotui.local.api.jsonbody import parse_object, read_limited
 from tursotui.local.control.api_tokens import OWNER_PRINCIPAL, ApiTokenStore, Principal
 from tursotui.local.control.audit import AuditLog
 from tursotui.local.control.controlplane import ControlPlane
+from tursotui.local.control.tokens import attach_namespaces, parse_read_attach
 from tursotui.local.errors import ApiError
 
 Target = Literal["any", "org", "list", "db", "group", "new-db", "admin"]
@@ -96,8 +99,10 @@ NEEDS: dict[str, Need] = {
 }
 """Route handler name -> what it needs from a group-scoped token; anything else: :func:`need_of`."""
 
-BODY_READ_FIRST = frozenset({"create_database", "update_configuration"})
-"""Handlers whose JSON body is read before them (the group to check, the changes to audit)."""
+MINTS = frozenset({"create_database_token", "create_group_token"})
+"""Handlers minting a token whose ``permissions.read_attach`` names databases it may ATTACH."""
+BODY_READ_FIRST = frozenset({"create_database", "update_configuration"}) | MINTS
+"""Handlers whose JSON body is read before them (the groups to check, the changes to audit)."""
 
 
 def need_of(handler: str, method: str, path_params: dict[str, str]) -> Need:
@@ -174,7 +179,28 @@ class Access:
             raise ApiError(
                 403, f"forbidden: {who}: {self._what(request, need.target)} is not in it"
             )
+        for what, where in self._sources(request, handler):
+            if where != principal.group:
+                raise ApiError(403, f"forbidden: {who}: {what} is in group {where}, not in it")
         return request
+
+    def _sources(self, request: Request, handler: str) -> list[tuple[str, str]]:
+        """The other databases a request reads, with their groups: a create's seed source (a
+        branch or a restore) and a mint's ``read_attach`` entries. Names not found are left to
+        the handler, which answers 404 or 400."""
+        body = body_of(request) or {}
+        databases = self.cp.state.databases
+        if handler == "create_database":
+            seed = body.get("seed")
+            if not isinstance(seed, dict) or seed.get("type") != "database":
+                return []
+            source = seed.get("name") or seed.get("value")
+            db = databases.get(source) if isinstance(source, str) else None
+            return [] if db is None else [(f"seed source database {db.name}", db.group)]
+        if handler in MINTS:
+            names = attach_namespaces(databases, parse_read_attach(body))
+            return [(f"read_attach database {n}", databases[n].group) for n in names]
+        return []
 
     def _group_of(self, request: Request, target: Target) -> str | None:
         """The group a request acts on (None: none, or not known: the handler answers 404)."""
