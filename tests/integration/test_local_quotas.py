@@ -228,3 +228,43 @@ async def test_the_quotas_are_checked_in_the_background(tmp_path: Path, sqld_bin
             await asyncio.sleep(0.1)
             blocked = (await platform.get_organization()).blocked_writes  # never asks for the usage
         assert blocked is True
+
+
+async def test_the_quota_check_never_makes_a_replica_load_a_database(
+    tmp_path: Path, sqld_binary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asking a replica's sqld for a database's stats loads its namespace: a replica that never served
+    the database counted nothing of it and is not asked, so the periodic check loads nothing."""
+    async with org(tmp_path / "org", sqld_binary, replicas=("iad",)) as (turso, platform):
+
+        async def replica_did_not_answer(db: object) -> None:  # the warm-up after a create missed
+            return None
+
+        monkeypatch.setattr(turso.cp, "warm", replica_did_not_answer)
+        await platform.create_database("cold", "default")
+        url, token = await sql_of(platform, "cold")
+        await write_rows(url, token, 3)
+        replica_dir = turso.cp.dataplane.nodes["iad"].process.db_path / "dbs" / "cold"
+        assert not replica_dir.exists()
+        usage = await turso.billing.organization_usage()
+        assert not replica_dir.exists()
+        cold = next(d for d in usage["databases"] if d["uuid"] == turso.cp.database("cold").uuid)
+        assert len(cold["instances"]) == 2  # the replica is still listed, with nothing counted
+        assert cold["instances"][1]["usage"]["rows_read"] == 0
+        assert cold["instances"][1]["usage"]["rows_written"] == 0
+        assert cold["total"]["rows_written"] >= 3
+
+        # once the replica serves the database, it is read like the primary
+        monkeypatch.undo()
+        await turso.cp.warm(turso.cp.database("cold"))
+        assert replica_dir.is_dir()
+        asked: list[str] = []
+        stats = turso.cp.stats
+
+        async def counted(db: Any, location: str = "primary") -> dict[str, Any]:
+            asked.append(f"{db.name}@{location}")
+            return await stats(db, location)
+
+        monkeypatch.setattr(turso.cp, "stats", counted)
+        await turso.billing.organization_usage()
+        assert "cold@iad" in asked

@@ -164,6 +164,8 @@ def test_meters_count_the_period_across_sqld_restarts() -> None:
     assert meters.read("down", {**raw, "rows_read": 50})["rows_read"] == 0
     again = Meters.from_json(json.loads(json.dumps(meters.to_json())))
     assert again.read("new", {**raw, "rows_written": 9})["rows_written"] == 6
+    assert meters.changed  # until what to_json gave is saved
+    meters.saved()
     assert not meters.changed
     with pytest.raises(KeyError):
         Meters.from_json({"meters": {}})

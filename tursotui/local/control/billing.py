@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from tursotui.local.control.meters import Meters
 from tursotui.local.control.plans import add_usage, limit, usage_object
+from tursotui.local.control.querylog import _loaded as loaded
 from tursotui.local.control.state import StateError
 from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.engine.filesize import database_bytes
@@ -170,6 +171,7 @@ class Billing:
         }
         text = json.dumps(data, sort_keys=True) + "\n"
         atomic_write(self.path, text.encode("utf-8"), mode=0o600)
+        self.meters.saved()
         self._saved_at = time.monotonic()
 
     def _save_readings(self, *, now: bool = False) -> None:
@@ -194,12 +196,16 @@ class Billing:
             self._task = asyncio.create_task(self._loop())
 
     async def _loop(self) -> None:
+        """Check the quotas every :attr:`interval` seconds until cancelled: a check that fails is logged
+        and the next one runs (an unexpected error must not end the checks, nor :meth:`stop` re-raise it)."""
         while True:
             await asyncio.sleep(self.interval)
             try:
                 await self.organization_usage()
             except (ApiError, OSError) as exc:
                 log.warning("quota check skipped: %s", exc)
+            except Exception:
+                log.exception("quota check failed unexpectedly; the next one runs as planned")
 
     async def stop(self) -> None:
         """Stop checking; read the meters one last time (sqld saves its counters only every 5 s)."""
@@ -228,10 +234,14 @@ class Billing:
         out = []
         for instance in self.cp.instances(db):
             location = PRIMARY if instance["type"] == "primary" else instance["region"]
-            try:
-                stats: dict[str, Any] | None = await self.cp.stats(db, location)
-            except ApiError:
-                stats = None
+            stats: dict[str, Any] | None = {}
+            if location == PRIMARY or loaded(self.cp, db, location):
+                try:
+                    stats = await self.cp.stats(db, location)
+                except ApiError:
+                    stats = None
+            # else: a replica that never loaded ``db`` counted nothing of it, and asking it would
+            # make it load the namespace (every replica, every database, every check).
             node = self.cp.dataplane.nodes.get(location)
             directory = (
                 node.process.db_path / "dbs" / db.name if node is not None else Path("/nonexistent")

@@ -42,7 +42,7 @@ class Meters:
         self.meters: dict[str, Meter] = {}
         self.pending: set[str] = set()
         self.changed = False
-        """A reading moved a meter since the last :meth:`to_json`."""
+        """A reading moved a meter since the last save (:meth:`saved`)."""
 
     def read(self, uuid: str, raw: dict[str, int] | None) -> Counts:
         """The period's usage of instance ``uuid`` given sqld's counters ``raw`` (None: sqld did not answer)."""
@@ -74,8 +74,12 @@ class Meters:
         self.pending = {uuid for uuid, raw in readings.items() if raw is None}
         self.changed = True
 
-    def to_json(self) -> dict[str, Any]:
+    def saved(self) -> None:
+        """What :meth:`to_json` gave is on disk: call only once the write succeeded (a failed one leaves
+        the readings to be saved again)."""
         self.changed = False
+
+    def to_json(self) -> dict[str, Any]:
         return {
             "meters": {
                 uuid: {"base": m.base, "carry": m.carry, "seen": m.seen}

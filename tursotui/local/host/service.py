@@ -7,6 +7,7 @@ async with LocalTurso(data_dir) as turso:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from tursotui.platform import PlatformClient
 
 IN_PROCESS_BASE_URL = "http://local-turso.invalid"
+
+log = logging.getLogger(__name__)
 
 
 class LocalTurso:
@@ -97,23 +100,42 @@ class LocalTurso:
                 await self.cp.start()
                 await self.billing.start()
             except BaseException:
-                await self.billing.stop()
-                await self.cp.close()
-                self.lock.release()
-                private_files.leave()
+                await self._abandon_start()
                 raise
             self.pitr.start()
             self._started = True
         return self
 
-    async def close(self) -> None:
-        await self.pitr.stop()
-        await self.billing.stop()
-        await self.cp.close()
-        self.lock.release()
-        if self._started:
+    async def _abandon_start(self) -> None:
+        """After a failed start: stop what it started, release the lock. The start's error is the one
+        raised; one of this cleanup is logged, and never keeps sqld running or the lock held."""
+        try:
+            await self.billing.stop()
+        except Exception:
+            log.exception("stopping the quota checks after a failed start failed")
+        try:
+            await self.cp.close()
+        except Exception:
+            log.exception("stopping sqld after a failed start failed")
+        finally:
+            self.lock.release()
             private_files.leave()
-        self._started = False
+
+    async def close(self) -> None:
+        """Stop everything; sqld is stopped and the lock released even when a stop before fails."""
+        try:
+            try:
+                await self.pitr.stop()
+            finally:
+                await self.billing.stop()
+        finally:
+            try:
+                await self.cp.close()
+            finally:
+                self.lock.release()
+                if self._started:
+                    private_files.leave()
+                self._started = False
 
     async def __aenter__(self) -> LocalTurso:
         return await self.start()
