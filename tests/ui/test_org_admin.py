@@ -4,6 +4,8 @@ plan's refusal said as such), on the fake org; 80×24 snapshots."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,7 @@ from textual.widgets import Checkbox, DataTable, Input, Static
 
 from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.dbconfig import DbConfigScreen
+from tursotui.ui.panes.inspect import InspectPane
 
 from .helpers import AppFactory, keys, ready
 
@@ -188,3 +191,62 @@ def test_dbconfig_dialog_snapshot(snap_compare: SnapCompare, make_app: AppFactor
 
 def test_audit_snapshot(snap_compare: SnapCompare, make_app: AppFactory) -> None:
     assert snap_compare(make_app(admin_org()), terminal_size=(80, 24), run_before=keys("8"))
+
+
+class Gated(Recorded):
+    """The admin org whose configuration PATCH waits until ``release`` is set."""
+
+    release: asyncio.Event
+
+    async def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH" and request.url.path.endswith("/configuration"):
+            await self.release.wait()
+        return await super().handler(request)
+
+
+async def test_configure_result_is_not_kept_when_another_database_was_selected_meanwhile(
+    make_app: AppFactory,
+) -> None:
+    org = admin_org()
+    gated = Gated(**{f.name: getattr(org, f.name) for f in dataclasses.fields(org)})
+    gated.requests, gated.release = [], asyncio.Event()
+    gated.fail[f"PATCH {DB}/configuration"] = (
+        200,
+        {"size_limit": "0", "delete_protection": True, "allowed_ips": []},
+    )
+    gated.fail["GET /v1/organizations/acme/databases/xswarm-analytics/configuration"] = (
+        200,
+        {"size_limit": "0", "delete_protection": False, "allowed_ips": [], "block_writes": False},
+    )
+    gated.fail["GET /v1/organizations/acme/databases/xswarm-analytics/usage/queries"] = (
+        200,
+        [],  # type: ignore[dict-item]
+    )
+    app = make_app(gated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await show(pilot, "7")
+        pane = app.main.query_one(InspectPane)
+        await pilot.press("c")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, DbConfigScreen)
+        dialog.query_one("#dbconfig-protect", Checkbox).value = True
+        dialog.query_one("#dbconfig-confirm", Input).value = "xswarm-users"
+        await pilot.pause()
+        await pilot.click("#dbconfig-ok")
+        await pilot.pause()
+        pane.database_selected("xswarm-analytics")  # while the PATCH is in flight
+        for _ in range(200):  # not ready(): the configure worker waits on the PATCH
+            await pilot.pause(0.02)
+            if pane.config is not None and pane.database == "xswarm-analytics":
+                break
+        assert pane.database == "xswarm-analytics" and pane.config is not None, static(
+            app, "#inspect-title"
+        )
+        analytics = pane.config
+        gated.release.set()
+        await ready(pilot)
+        assert gated.count("PATCH", "/configuration") == 1
+        assert pane.config is analytics  # xswarm-users' new configuration is not shown as its
+        assert "delete protection on" not in static(app, "#inspect-config")
+        assert static(app, "#inspect-title").startswith("Database xswarm-analytics")

@@ -160,12 +160,14 @@ class InspectPane(VerticalScroll):
         if change is None:
             return
         try:
-            self.config = await apply_change(self.services.platform, name, change)
+            config = await apply_change(self.services.platform, name, change)
         except (PlatformError, OpsError) as exc:
             self.post_message(ErrorOccurred(f"Configure {name}", str(exc)))
             return
         lines = "; ".join(change.describe(current))
         self.notify(f"{name}: {lines}", title="Configured", timeout=6, markup=False)
-        if self.inspection is not None and self.database == name:
-            self.query_one("#inspect-config", Static).update(config_text(self.config))
+        if self.database == name:  # another database selected meanwhile: its config stays
+            self.config = config
+            if self.inspection is not None:
+                self.query_one("#inspect-config", Static).update(config_text(config))
         self.post_message(RefreshRequested())
