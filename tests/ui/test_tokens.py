@@ -155,10 +155,12 @@ async def test_rotate_needs_the_typed_name(
         await wait_for_screen(pilot, RotateConfirmScreen)
         assert "All tokens stop working, replicas restart" in text_of(app, "#rotate-warning")
         assert ROTATE_WARNING.startswith("All tokens stop working, replicas restart")
-        # Named as `tursotui token rotate` names them: the group, every database of it.
+        # Named as `tursotui token rotate` names them (one helper): the database, its group, every
+        # database of it.
         impact = " ".join(text_of(app, "#rotate-impact").split())
         assert impact == (
-            "Group default: the tokens of its 2 databases stop working: xswarm-analytics, "
+            "Database xswarm-users is part of group default: its tokens are the group's, so rotating "
+            "them rotates group default (as turso-cli does). Group default: the tokens of its 2 databases stop working: xswarm-analytics, "
             "xswarm-users; and every group token of default."
         )
         await pilot.press(*"xswarm-user", "enter")

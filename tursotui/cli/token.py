@@ -134,7 +134,7 @@ async def _rotate(ctx: Context) -> int:
         scope = await rotation_scope(backend.platform, database=database, group=group)
         ctx.info(
             f"WARNING: rotating the tokens of {subject} makes ALL its tokens stop working at once. "
-            f"{scope.describe() if scope.group else 'It is in no group: only its own tokens.'} "
+            f"{scope.describe()} "
             "Its replicas restart, with a brief downtime."
         )
         ctx.confirm(f"rotate the tokens of {subject}", typed=database or group)
@@ -154,9 +154,7 @@ async def _rotate(ctx: Context) -> int:
             f"tokens that stopped working: those of {names}, and every group token of {rotation.group}"
         )
     else:
-        ctx.out(
-            f"rotated database {database} (in no group): every earlier token of it is now refused"
-        )
+        ctx.out(f"rotated database {database} alone: every earlier token of it is now refused")
     if rotation.revoked:
         ctx.out(f"ledger: {len(rotation.revoked)} issued token(s) marked revoked")
     ctx.info(

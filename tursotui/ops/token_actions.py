@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -91,6 +92,9 @@ class RotationScope:
         return bool(self.database) and bool(self.group)
 
     def describe(self) -> str:
+        if not self.group:
+            alone = self.database or ", ".join(self.databases)
+            return f"Database {alone} is rotated alone: only its own tokens stop working."
         count = len(self.databases)
         names = ", ".join(self.databases) or "(no database)"
         lead = (
@@ -105,6 +109,24 @@ class RotationScope:
         )
 
 
+def scope_of_rotation(
+    database: Database | None, databases: Iterable[Database], *, group: str | None = None
+) -> RotationScope:
+    """What rotating ``database`` (or ``group`` when no database is given) ends, from ``databases``
+    (those of the organization, or at least of the group): its group's databases when its tokens
+    are its group's (:func:`rotates_group`), else the database alone. The CLI and the console share it."""
+    if database is not None:
+        if not rotates_group(database):
+            return RotationScope("", (database.name,), database.name)
+        group_name, asked = database.group, database.name
+    elif group:
+        group_name, asked = group, ""
+    else:
+        raise InputError("give a database or a group (not both)")
+    names = sorted({d.name for d in databases if d.group == group_name})
+    return RotationScope(group_name, tuple(names), asked)
+
+
 async def rotation_scope(
     platform: PlatformClient, *, database: str | None, group: str | None
 ) -> RotationScope:
@@ -114,12 +136,11 @@ async def rotation_scope(
     if database is not None:
         db = await platform.get_database(check_name(database))
         if not rotates_group(db):
-            return RotationScope("", (db.name,))
-        group_name = db.group
-    else:
-        group_name = check_name(group, "group")
-    names = sorted(d.name for d in await platform.list_databases() if d.group == group_name)
-    return RotationScope(group_name, tuple(names), database or "")
+            return scope_of_rotation(db, ())
+        return scope_of_rotation(db, await platform.list_databases())
+    return scope_of_rotation(
+        None, await platform.list_databases(), group=check_name(group, "group")
+    )
 
 
 @dataclass(frozen=True)
@@ -166,6 +187,10 @@ async def rotate_tokens(
     else:
         await platform.rotate_database_tokens(scope.databases[0])
         revoked = []
+        if ledger is not None:
+            revoked = ledger.mark_revoked(
+                database=scope.databases[0], organization=organization, target=target
+            )
         rotated = "database"
     session_tokens(platform).forget_group(organization, scope.group, scope.databases)
     return Rotation(database or "", scope.group, revoked, scope.databases, rotated)

@@ -238,23 +238,31 @@ class TokenLedger:
     def mark_revoked(
         self,
         *,
-        group: str,
+        group: str = "",
+        database: str = "",
         organization: str = "",
         target: str = "",
         now: datetime | None = None,
     ) -> list[LedgerEntry]:
-        """Rotating a database's or group's keys invalidates every token of the group."""
+        """Rotating a group's keys invalidates every token of the group; rotating one database alone
+        (``database``, a tech-preview database) only that database's tokens."""
+        if bool(group) == bool(database):
+            raise InputError("mark_revoked: give a group or a database (not both)")
         with self._locked():
-            return self._mark_revoked(group, organization, target, now)
+            return self._mark_revoked(group, database, organization, target, now)
 
     def _mark_revoked(
-        self, group: str, organization: str, target: str, now: datetime | None
+        self, group: str, database: str, organization: str, target: str, now: datetime | None
     ) -> list[LedgerEntry]:
         stamp = _iso(now or datetime.now(UTC))
         changed: list[LedgerEntry] = []
         updated: list[LedgerEntry] = []
         for entry in self.entries():
-            same = entry.group == group and entry.revoked_at is None
+            if database:
+                same = entry.scope == "database" and entry.database == database
+            else:
+                same = entry.group == group
+            same = same and entry.revoked_at is None
             same = same and entry.organization == organization and entry.target == target
             if same:
                 entry = replace(entry, revoked_at=stamp)

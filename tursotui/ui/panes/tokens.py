@@ -17,7 +17,13 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from tursotui.ops.errors import OpsError
-from tursotui.ops.token_actions import RotationScope, issue_token, rotate_tokens, rotation_scope
+from tursotui.ops.token_actions import (
+    RotationScope,
+    issue_token,
+    rotate_tokens,
+    rotation_scope,
+    scope_of_rotation,
+)
 from tursotui.ops.tokens import LedgerEntry, TokenLedger, expiry_warnings
 from tursotui.platform import PlatformError
 from tursotui.ui.actions import bindings_for
@@ -141,16 +147,17 @@ class TokensPane(Vertical):
         return name, db.group if db is not None else ""
 
     def _scope(self, database: str | None, group: str | None) -> RotationScope | None:
-        """What a rotation ends, from the last refresh; None when it does not list the database's group."""
+        """What a rotation ends, from the last refresh (``scope_of_rotation``, as ``token rotate``);
+        None when the snapshot does not list the database or the group."""
         snapshot = self.org.snapshot
         if snapshot is None:
             return None
         if database is not None:
             db = snapshot.database(database)
-            group = db.group if db is not None else None
-        if not group:
+            return scope_of_rotation(db, snapshot.databases) if db is not None else None
+        if not group or not snapshot.databases_in_group(group):
             return None
-        return RotationScope(group, tuple(sorted(snapshot.databases_in_group(group))))
+        return scope_of_rotation(None, snapshot.databases, group=group)
 
     def _writable(self, what: str) -> bool:
         if self.services.read_only:
@@ -244,8 +251,11 @@ class TokensPane(Vertical):
             return
         await asyncio.sleep(0)
         self.reload()
+        what = (
+            f"group {rotation.group}" if rotation.rotated == "group" else f"database {name} (alone)"
+        )
         self.notify(
-            f"Tokens of group {rotation.group} rotated: {len(rotation.revoked)} ledger "
+            f"Tokens of {what} rotated: {len(rotation.revoked)} ledger "
             "entries marked revoked; update your .env files",
             timeout=8,
             markup=False,
