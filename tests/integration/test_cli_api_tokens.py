@@ -81,12 +81,17 @@ def test_create_prints_the_token_once_and_the_local_turso_enforces_it(
     )  # fmt: skip
     assert bot.code == 0
     body = bot.json()
-    assert (body["group"], body["scopes"], body["expires_at"]) == (
-        "tenants",
-        ["read", "db:create"],
-        None,
+    assert (body["group"], body["scopes"]) == ("tenants", ["read", "db:create"])
+    assert body["expires_at"].startswith(  # the local Turso's default: 90 days
+        time.strftime("%Y-%m-%d", time.gmtime(time.time() + 90 * 86400))
     )
     bot_token = body["token"]
+    ledger = run(env, capsys, "token", "list", "--json").json()["tokens"]
+    recorded = {e["name"]: e for e in ledger if e["scope"] == "api"}
+    assert recorded.keys() == {"ci", "bot"} and recorded["bot"]["group"] == "tenants"
+    assert recorded["bot"]["expires_at"] is not None
+    assert token not in str(ledger) and bot_token not in str(ledger)
+    assert "API token bot (group tenants)" in run(env, capsys, "token", "list").out
 
     listed = run(env, capsys, "api-tokens", "list", "--json")
     assert listed.code == 0
@@ -116,7 +121,7 @@ def test_create_prints_the_token_once_and_the_local_turso_enforces_it(
     assert asyncio.run(as_token(env, bot_token, "validate")).startswith(
         "401: API token bot was revoked"
     )
-    assert asyncio.run(as_token(env, token, "validate")) == "-1"
+    assert int(asyncio.run(as_token(env, token, "validate"))) > time.time() + 89 * 86400
 
     missing = run(env, capsys, "api-tokens", "revoke", "bot", "--yes")
     assert missing.code == 1 and "no API token named 'bot' (there are: ci)" in missing.err

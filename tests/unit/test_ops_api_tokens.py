@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from tursotui.ops.api_tokens import (
 )
 from tursotui.ops.audit import audit_log, check_paging
 from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import ApiToken, Forbidden, PlatformClient
 
 TOKEN = "tok_SECRET_0123456789abcdefghijklmnop"
@@ -102,7 +104,8 @@ async def test_the_token_is_created_for_the_organization_with_its_group_and_scop
     assert (new.name, new.id, new.expires_at) == ("ci", "abc", None)
     assert "token" not in repr(new) and new.token not in repr(new)
     assert new.describe() == (
-        "API token ci (id abc) for group tenants of my-org with scopes read, db:create, expires never"
+        "API token ci (id abc) for group tenants of my-org with scopes read, db:create, expires never "
+        "(Turso Cloud's API tokens cannot expire: revoke it when no longer needed)"
     )
     assert new.to_json(include_token=False).keys() == {
         "name",
@@ -144,7 +147,7 @@ async def test_an_expiration_goes_to_the_local_turso_and_comes_back_in_the_token
 async def test_a_server_that_ignores_the_expiration_has_the_token_revoked_at_once() -> None:
     api = Api(created({"iat": 1_000}))
     async with api.client() as platform:
-        with pytest.raises(OpsError, match=r"ignored --expiration .* it was revoked"):
+        with pytest.raises(OpsError, match=r"did not confirm the expiration 1d .* it was revoked"):
             await create_api_token(platform, "ci", expiration="1d", target="local")
     assert [r.method for r in api.requests] == ["POST", "DELETE"]
     assert api.requests[1].url.path == "/v1/auth/api-tokens/ci"
@@ -198,3 +201,65 @@ def test_paging_is_checked() -> None:
         check_paging(0, 10)
     with pytest.raises(InputError, match="from 1 to 1000"):
         check_paging(1, 1001)
+
+
+async def test_the_local_turso_gets_the_default_expiration_and_the_ledger_an_entry(
+    tmp_path: Path,
+) -> None:
+    api = Api(created({"iat": 1_000, "exp": 1_000 + 90 * 86_400}))
+    ledger = TokenLedger.in_data_dir(tmp_path)
+    async with api.client() as platform:
+        new = await create_api_token(
+            platform, "ci", group="g", scopes=["read-only"], target="local", ledger=ledger
+        )
+    assert api.requests[0].url.params["expiration"] == "90d"
+    (entry,) = ledger.entries()
+    assert (entry.scope, entry.name, entry.group, entry.organization, entry.target) == (
+        "api",
+        "ci",
+        "g",
+        "my-org",
+        "local",
+    )
+    assert entry.subject == "API token ci (group g)" and entry.authorization == "read-only"
+    assert entry.expires_at == "1970-04-01T00:16:40Z" and new.expires_at is not None
+    assert new.token not in ledger.path.read_text()
+
+
+async def test_a_cloud_token_is_recorded_in_the_ledger_without_an_expiry(tmp_path: Path) -> None:
+    api = Api(created({"iat": 1_000}))
+    ledger = TokenLedger.in_data_dir(tmp_path)
+    async with api.client() as platform:
+        await create_api_token(platform, "ci", target="cloud", ledger=ledger)
+    assert "expiration" not in api.requests[0].url.params
+    (entry,) = ledger.entries()
+    assert (entry.scope, entry.name, entry.expires_at, entry.authorization) == (
+        "api",
+        "ci",
+        None,
+        "full-access",
+    )
+
+
+def not_json(request: httpx.Request) -> httpx.Response:
+    if request.method == "DELETE":
+        return httpx.Response(200, json={"token": "ci"})
+    return httpx.Response(200, json={"name": "ci", "id": "abc", "token": "a.%%%not-base64.c2ln"})
+
+
+async def test_an_undecodable_token_with_an_expiration_asked_is_revoked(tmp_path: Path) -> None:
+    api = Api(not_json)
+    ledger = TokenLedger.in_data_dir(tmp_path)
+    async with api.client() as platform:
+        with pytest.raises(OpsError, match=r"did not confirm the expiration 90d .* it was revoked"):
+            await create_api_token(platform, "ci", target="local", ledger=ledger)
+    assert [r.method for r in api.requests] == ["POST", "DELETE"]
+    assert ledger.entries() == []
+
+
+async def test_an_undecodable_token_without_an_expiration_is_shown_with_none() -> None:
+    api = Api(not_json)
+    async with api.client() as platform:
+        new = await create_api_token(platform, "ci", target="cloud")
+    assert [r.method for r in api.requests] == ["POST"]
+    assert new.expires_at is None and new.token == "a.%%%not-base64.c2ln"

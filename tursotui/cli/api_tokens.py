@@ -23,6 +23,7 @@ from tursotui.ops.api_tokens import (
     token_json,
 )
 from tursotui.ops.names import check_name
+from tursotui.ops.tokens import TokenLedger
 
 
 def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
@@ -50,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     create.add_argument(
         "--expiration",
         metavar="E",
-        help="the local Turso only (30d, 2w1d30m); Turso Cloud's API tokens never expire",
+        help="the local Turso only (30d, 2w1d30m; default 90d); Turso Cloud's API tokens cannot "
+        "expire (the one exception to every token tursotui mints having an expiry)",
     )
     revoke = actions.add_parser(
         "revoke", parents=[common], help="revoke a Platform API token (asks first unless --yes)"
@@ -86,13 +88,17 @@ async def _create(ctx: Context) -> int:
             scopes=args.scopes,
             expiration=args.expiration,
             target=ctx.settings.target,
+            ledger=TokenLedger.in_data_dir(ctx.settings.data_dir),
         )
     if ctx.json:
         ctx.emit(created.to_json(include_token=True), reveal=created.token)
     else:
         print(created.token, file=ctx.stdout)  # the one place this token is printed, unscrubbed
     ctx.add_secret(created.token)  # anything else that would show it is masked
-    ctx.info(f"{created.describe()}. Shown once: store it now (e.g. as TURSO_API_TOKEN).")
+    ctx.info(
+        f"{created.describe()}. Shown once: store it now (e.g. as TURSO_API_TOKEN); its metadata "
+        "(never the token) is in the ledger: tursotui token list."
+    )
     return OK
 
 

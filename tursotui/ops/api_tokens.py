@@ -7,8 +7,10 @@ the scopes are turso-cli's (``internal/turso/apitoken_scope.go``, the spec's enu
 deprecates unrestricted tokens.
 
 A new token's secret is returned once (:class:`NewApiToken`) and never stored or logged here. Turso Cloud's
-API tokens never expire; only the local Turso takes an expiration, so one asked of Turso Cloud is refused
-before anything is sent, and a server that ignores it has the token revoked at once.
+API tokens never expire (the one documented exception to "every minted token expires"); the local Turso
+takes an expiration and gets ``DEFAULT_EXPIRATION`` when none is asked. One asked of Turso Cloud is refused
+before anything is sent, and a server that ignores it has the token revoked at once. Every token created gets
+a metadata-only ledger entry (scope ``api``) when a ledger is given.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from datetime import datetime
 from typing import Any
 
 from tursotui.ops.errors import InputError, OpsError
-from tursotui.ops.tokens import decode_claims, parse_expiration
+from tursotui.ops.tokens import (
+    DEFAULT_EXPIRATION,
+    TokenClaims,
+    TokenLedger,
+    decode_claims,
+    entry_for,
+    parse_expiration,
+)
 from tursotui.platform import ApiToken, PlatformClient
 from tursotui.platform.api_token_scopes import (
     PRESET_SCOPES,
@@ -98,7 +107,11 @@ class NewApiToken:
     def describe(self) -> str:
         where = f"group {self.group} of {self.organization}" if self.group else self.organization
         scopes = f" with scopes {', '.join(self.scopes)}" if self.group else ""
-        expires = self.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC") if self.expires_at else "never"
+        expires = (
+            self.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            if self.expires_at
+            else "never (Turso Cloud's API tokens cannot expire: revoke it when no longer needed)"
+        )
         return f"API token {self.name} (id {self.id}) for {where}{scopes}, expires {expires}"
 
     def to_json(self, *, include_token: bool) -> dict[str, Any]:
@@ -137,8 +150,11 @@ async def create_api_token(
     scopes: Sequence[str] = (),
     expiration: str | None = None,
     target: str = "",
+    ledger: TokenLedger | None = None,
 ) -> NewApiToken:
-    """Create a token for the configured organization, scoped to ``group`` with ``scopes`` when given."""
+    """Create a token for the configured organization, scoped to ``group`` with ``scopes`` when given;
+    on the local Turso it expires (``DEFAULT_EXPIRATION`` unless ``expiration`` says otherwise). Its
+    metadata (never the token) goes to ``ledger``."""
     name = check_token_name(name)
     wanted = check_scopes(scopes)
     if group is not None and not wanted:
@@ -148,6 +164,8 @@ async def create_api_token(
         )
     if group is None and wanted:
         raise InputError("--scope is only for a group-scoped token: add --group G")
+    if expiration is None and target == "local":
+        expiration = DEFAULT_EXPIRATION
     lifetime = parse_expiration(expiration) if expiration is not None else None
     expires = lifetime is not None and lifetime.seconds is not None
     if expires and target == "cloud":
@@ -165,13 +183,34 @@ async def create_api_token(
         scopes=wanted or None,
         expiration=lifetime.text if lifetime is not None and expires else None,
     )
-    claims = decode_claims(created.token) if created.token.count(".") == 2 else None
+    claims: TokenClaims | None = None
+    if created.token.count(".") == 2:
+        try:
+            claims = decode_claims(created.token)
+        except InputError:  # three parts but not base64 JSON: its expiry is unknown
+            claims = None
     expires_at = claims.expires_at if claims is not None else None
     if expires and expires_at is None:
         await platform.revoke_api_token(created.name)
         raise OpsError(
-            f"the server ignored --expiration and made a token that never expires; it was revoked "
-            f"at once ({created.name}): create it without --expiration"
+            f"the server did not confirm the expiration {lifetime.text if lifetime else ''} (the token "
+            f"it made states none); it was revoked at once ({created.name}): "
+            "create it without --expiration"
+        )
+    if ledger is not None:
+        ledger.record(
+            entry_for(
+                created.token,
+                scope="api",
+                database="",
+                group=group or "",
+                organization=organization,
+                target=target,
+                name=created.name or name,
+                authorization="read-only"
+                if set(wanted) in ({"read"}, {"read-only"})
+                else "full-access",
+            )
         )
     return NewApiToken(
         name=created.name or name,

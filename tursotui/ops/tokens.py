@@ -46,7 +46,8 @@ __all__ = [
     "parse_expiration",
 ]
 
-Scope = Literal["database", "group"]
+Scope = Literal["database", "group", "api"]
+"""``api``: a Platform API token (``api-tokens create``), named by ``name``."""
 Kind = Literal["issued", "session"]
 """``issued``: handed to the operator or written to .env. ``session``: minted by tursotui for its
 own use (a console session, a backup, an import), held in memory only, short-lived."""
@@ -106,6 +107,8 @@ class LedgerEntry:
     kind: Kind = "issued"
     holder_pid: int | None = None
     """A session token: the process that holds it (its expiry matters only while that runs)."""
+    name: str = ""
+    """A Platform API token's name (scope ``api``)."""
 
     @property
     def expires(self) -> datetime | None:
@@ -113,6 +116,8 @@ class LedgerEntry:
 
     @property
     def subject(self) -> str:
+        if self.scope == "api":
+            return f"API token {self.name}" + (f" (group {self.group})" if self.group else "")
         return f"database {self.database}" if self.scope == "database" else f"group {self.group}"
 
     def to_json(self) -> dict[str, Any]:
@@ -124,11 +129,11 @@ class LedgerEntry:
             raise ValueError("entry is not an object")
         scope = data.get("scope")
         access = data.get("authorization")
-        if scope not in ("database", "group") or access not in ("full-access", "read-only"):
+        if scope not in ("database", "group", "api") or access not in ("full-access", "read-only"):
             raise ValueError("bad scope or authorization")
         return cls(
             fingerprint=str(data["fingerprint"]),
-            scope="group" if scope == "group" else "database",
+            scope="group" if scope == "group" else "api" if scope == "api" else "database",
             database=str(data.get("database") or ""),
             group=str(data.get("group") or ""),
             authorization="read-only" if access == "read-only" else "full-access",
@@ -139,6 +144,7 @@ class LedgerEntry:
             revoked_at=_opt_str(data.get("revoked_at")),
             kind="session" if data.get("kind") == "session" else "issued",
             holder_pid=_opt_int(data.get("holder_pid")),
+            name=str(data.get("name") or ""),
         )
 
 
@@ -153,6 +159,8 @@ def entry_for(
     expiration: Expiration | None = None,
     now: datetime | None = None,
     kind: Kind = "issued",
+    name: str = "",
+    authorization: Authorization | None = None,
 ) -> LedgerEntry:
     """The ledger entry of a freshly issued ``token`` (dates from its claims when present)."""
     moment = now or datetime.now(UTC)
@@ -167,13 +175,14 @@ def entry_for(
         scope=scope,
         database=database if scope == "database" else "",
         group=group,
-        authorization=claims.authorization,
+        authorization=authorization or claims.authorization,
         created_at=_iso(created) or "",
         expires_at=_iso(expires),
         organization=organization,
         target=target,
         kind=kind,
         holder_pid=os.getpid() if kind == "session" else None,
+        name=name,
     )
 
 
@@ -261,7 +270,7 @@ class TokenLedger:
             if database:
                 same = entry.scope == "database" and entry.database == database
             else:
-                same = entry.group == group
+                same = entry.group == group and entry.scope != "api"  # not signed by its keys
             same = same and entry.revoked_at is None
             same = same and entry.organization == organization and entry.target == target
             if same:

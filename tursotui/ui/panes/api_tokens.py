@@ -17,6 +17,7 @@ from tursotui.ops.api_tokens import (
     scope_of,
 )
 from tursotui.ops.errors import OpsError
+from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import ApiToken, PlatformError
 from tursotui.ui.dialogs.api_tokens import (
     ApiTokenCreatedScreen,
@@ -95,6 +96,7 @@ class ApiTokensSection(Vertical):
                 group=request.group,
                 scopes=request.scopes,
                 target=self.services.target,
+                ledger=TokenLedger.in_data_dir(self.services.data_dir),
             )
         except (PlatformError, OpsError) as exc:
             self.post_message(ErrorOccurred("API token not created", str(exc)))

@@ -108,7 +108,7 @@ class TokensPane(Vertical):
                 state = "expired"
             else:
                 state = "expiring" if expiring.get(e.fingerprint) == "expiring" else "active"
-            name = e.database if e.scope == "database" else e.group
+            name = e.database if e.scope == "database" else e.name if e.scope == "api" else e.group
             table.add_row(
                 e.fingerprint,
                 state,
