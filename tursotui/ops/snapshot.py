@@ -60,6 +60,8 @@ class OrgSnapshot:
     warnings: tuple[str, ...] = ()
     groups_known: bool = True
     """False when the groups could not be fetched (``groups`` is then empty, not "no groups")."""
+    listed: bool = True
+    """False: no list of databases was fetched (before any refresh worked), not an organization without any."""
     account_at: datetime | None = None
     """When the organization, usage and plan were fetched (``fetched_at`` on a full fetch, earlier when
     carried from the previous snapshot)."""
@@ -304,6 +306,7 @@ def unavailable_snapshot(now: datetime, why: str) -> OrgSnapshot:
         databases=(),
         plan_view=view,
         groups_known=False,
+        listed=False,
         account_at=now,
         account_warnings=(f"unavailable: {why}",),
         warnings=(f"unavailable: {why}",),

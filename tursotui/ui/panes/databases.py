@@ -220,11 +220,9 @@ class DatabasesPane(Vertical):
 
     def _subtitle(self) -> None:
         table = self.databases_table
-        shown = (
-            self._shown
-        )  # the snapshot the table shows (the unavailable one before any refresh worked)
+        shown = self._shown
         count = len(shown.databases) if shown else table.row_count
-        unavailable = shown is not None and any(w.startswith("unavailable") for w in shown.warnings)
+        unavailable = shown is not None and not shown.listed
         table.border_subtitle = table_subtitle(
             self.selected_database, count, self.services.organization, unavailable=unavailable
         )
