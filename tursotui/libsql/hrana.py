@@ -68,10 +68,14 @@ class HranaClient:
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        encryption_key: str | None = None,
     ) -> None:
         parsed = parse_database_url(url)
         self._base_url = parsed.base_url
         self._token = auth_token or parsed.auth_token
+        self._encryption_key = encryption_key or None
+        """A BYOK database's key, sent as ``x-turso-encryption-key`` on every request (as the
+        official clients do); never logged or shown."""
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._owns_http = http is None
         self._http = http if http is not None else httpx.AsyncClient(timeout=self._timeout)
@@ -208,10 +212,13 @@ class HranaClient:
 
     @property
     def _secrets(self) -> tuple[str | None, ...]:
-        return (self._token,)
+        return (self._token, self._encryption_key)
 
     def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        if self._encryption_key:
+            headers["x-turso-encryption-key"] = self._encryption_key
+        return headers
 
     def _transport_error(self, exc: httpx.HTTPError, path: str) -> HranaError:
         detail = scrub(str(exc) or type(exc).__name__, self._secrets)

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,6 +209,9 @@ class NamespaceProxy:
         self.budget = limits.ConnectionBudget()
         self.answer_all: bytes | None = None
         """When set, the answer to every request, none forwarded (an archived database's 502)."""
+        self.admit: Callable[[bytes], bytes | None] | None = None
+        """When set, asked with each request head after the route check: an answer refuses the
+        request (never forwarded), None lets it through (an encrypted database's key check)."""
         self._value = namespace_header(namespace)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -268,6 +272,8 @@ class NamespaceProxy:
             while (head := await _next_head(reader, conn, first)) is not None:
                 first = False
                 last = self.answer_all or refusal(head)
+                if last is None and self.admit is not None:
+                    last = self.admit(head)
                 if last is not None:
                     break  # never forwarded
                 new_head, length, chunked, upgrade = rewrite_head(head, self._value)
