@@ -150,7 +150,15 @@ async def test_one_shot_requests_end_with_close_and_send_the_token() -> None:
         "ROLLBACK",
     ]
     assert steps[0].get("condition") is None
-    assert steps[1]["condition"] == {"type": "ok", "step": 0}
+    in_transaction = {"type": "not", "cond": {"type": "is_autocommit"}}  # D20, as @libsql/client
+    assert steps[1]["condition"] == {
+        "type": "and",
+        "conds": [{"type": "ok", "step": 0}, in_transaction],
+    }
+    assert steps[3]["condition"] == {
+        "type": "and",
+        "conds": [{"type": "ok", "step": 2}, in_transaction],
+    }
     assert steps[4]["condition"] == {"type": "not", "cond": {"type": "ok", "step": 3}}
 
 
@@ -276,16 +284,20 @@ async def test_transaction_timeout_error_mentions_the_limit() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         first = body["requests"][0]
-        if first["type"] == "batch":  # BEGIN + first statement
+        if first["type"] == "batch" and first["batch"]["steps"][0]["stmt"]["sql"].startswith(
+            "BEGIN"
+        ):  # BEGIN + first statement
             return httpx.Response(200, json={"baton": "b1", "results": [ok_batch(2)]})
-        if first["stmt"]["sql"] == "ROLLBACK":
+        if first["type"] == "execute" and first["stmt"]["sql"] == "ROLLBACK":
             error = {"message": "cannot rollback - no transaction is active"}
             return httpx.Response(
                 200, json={"baton": None, "results": [{"type": "error", "error": error}, CLOSED]}
             )
+        # A later statement: a guarded batch step and get_autocommit (the server rolled back).
         error = {"message": "Transaction timed out", "code": "TRANSACTION_TIMEOUT"}
+        autocommit = {"type": "ok", "response": {"type": "get_autocommit", "is_autocommit": True}}
         return httpx.Response(
-            200, json={"baton": "b2", "results": [{"type": "error", "error": error}]}
+            200, json={"baton": "b2", "results": [{"type": "error", "error": error}, autocommit]}
         )
 
     client = client_with(handler)

@@ -32,6 +32,7 @@ from tursotui.libsql.jsonenc import dumps
 from tursotui.libsql.protocol import (
     BEGIN_SQL,
     CLOSE,
+    CursorFold,
     batch_request,
     batch_result,
     describe_request,
@@ -40,6 +41,7 @@ from tursotui.libsql.protocol import (
     execute_result,
     ok_response,
     sequence_request,
+    without_v3_conditions,
 )
 from tursotui.libsql.result import Description, ResultSet, StatementLike
 from tursotui.libsql.stream import Stream, Transaction, TransactionMode
@@ -302,13 +304,17 @@ class HranaClient:
         self, requests: list[JsonDict], *, baton: str | None = None, base_url: str | None = None
     ) -> tuple[str | None, str | None, list[Any]]:
         """Send one pipeline; return the new baton, the server's base_url and the results."""
-        body: JsonDict = {"baton": baton, "requests": requests}
         version = self._version or 3
+        body: JsonDict = {
+            "baton": baton,
+            "requests": without_v3_conditions(requests) if version == 2 else requests,
+        }
         response = await self._request(
             "POST", f"/v{version}/pipeline", body=body, base_url=base_url
         )
         if response.status_code == 404 and self._version is None:
-            response = await self._request("POST", "/v2/pipeline", body=body, base_url=base_url)
+            v2_body: JsonDict = {"baton": baton, "requests": without_v3_conditions(requests)}
+            response = await self._request("POST", "/v2/pipeline", body=v2_body, base_url=base_url)
             if response.status_code != 404:
                 logger.info("%s has no /v3/pipeline; using /v2/pipeline", self._base_url)
                 self._version = 2
@@ -333,6 +339,57 @@ class HranaClient:
             new_base or None,
             results,
         )
+
+    async def _cursor(
+        self,
+        steps: list[JsonDict],
+        fold: CursorFold,
+        *,
+        baton: str | None,
+        base_url: str | None,
+    ) -> tuple[str | None, str | None]:
+        """One ``POST /v3/cursor`` with ``steps``: entries are fed to ``fold`` as they arrive, and
+        reading stops (the response is closed) when ``fold`` says so. Returns the new baton and
+        base_url, which the server sends first."""
+        if self._version == 2:
+            raise HranaError(f"the server at {self._base_url} speaks Hrana 2, which has no cursor")
+        body: JsonDict = {"baton": baton, "batch": {"steps": steps}}
+        response = await self._request(
+            "POST", "/v3/cursor", body=body, base_url=base_url, stream=True
+        )
+        failure: HranaError | None = None
+        head: Any = None
+        try:
+            if response.status_code != 200:
+                await response.aread()
+                self._check_status(response)
+            lines = response.aiter_lines()
+            async for line in lines:
+                if not line.strip():
+                    continue
+                entry = json.loads(line)
+                if head is None:
+                    head = entry
+                    continue
+                if not fold.feed(entry, self._secrets):
+                    break
+        except httpx.HTTPError as exc:
+            failure = self._transport_error(exc, "/v3/cursor")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            failure = ProtocolError(
+                f"the server at {self._base_url} sent a malformed cursor answer: {exc}"
+            )
+        finally:
+            await response.aclose()
+        if failure is not None:
+            raise failure
+        if not isinstance(head, dict):
+            raise ProtocolError(f"the server at {self._base_url} sent an empty cursor answer")
+        new_baton = head.get("baton")
+        new_base = head.get("base_url")
+        if new_base:
+            new_base = parse_database_url(str(new_base)).base_url
+        return (str(new_baton) if new_baton is not None else None, new_base or None)
 
     async def _one_shot(self, requests: list[JsonDict]) -> list[Any]:
         """A pipeline on a fresh stream, always closed by a trailing ``close``."""

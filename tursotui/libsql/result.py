@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -11,6 +13,8 @@ from tursotui.libsql.values import Args, Value, decode_value
 
 Row: TypeAlias = tuple[Value, ...]
 
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+
 
 @dataclass(frozen=True)
 class ResultSet:
@@ -18,7 +22,8 @@ class ResultSet:
 
     ``rows_read``, ``rows_written``, ``query_duration_ms`` and ``replication_index`` are ``None``
     when the server does not report them (local files never report reads/writes or an index;
-    sqld leaves ``replication_index`` out of batch steps). ``decltypes`` holds each column's
+    sqld leaves ``replication_index`` out of batch steps; ``/v3/cursor`` reports no counts), or
+    reports them in a shape we do not read (they are parsed leniently, never failing a query). ``decltypes`` holds each column's
     declared type, ``None`` for expressions (and for every column of a local file).
     """
 
@@ -61,7 +66,7 @@ class ResultSet:
                 columns=columns,
                 decltypes=decltypes,
                 rows=rows,
-                affected_row_count=int(data.get("affected_row_count") or 0),
+                affected_row_count=_opt_int(data.get("affected_row_count")) or 0,
                 last_insert_rowid=_opt_int(data.get("last_insert_rowid")),
                 rows_read=_opt_int(data.get("rows_read")),
                 rows_written=_opt_int(data.get("rows_written")),
@@ -122,11 +127,36 @@ def as_statement(item: StatementLike) -> Statement:
 
 
 def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    """An optional count or index, read leniently (D19): an integer, or a string of one (sqld sends
+    ``replication_index`` as ``"3345"``); anything else (a timestamp-like string, a float, a list) is
+    ``None`` rather than a failed query, since these fields are informative only."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):
+            return int(text)
+    return None
 
 
 def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """An optional duration, read leniently: a number or a numeric string, else ``None``."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _opt_str(value: Any) -> str | None:

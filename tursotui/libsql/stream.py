@@ -4,6 +4,12 @@ Each answer carries a new baton that must be sent with the next request of the s
 works once. The server forgets a stream after 10 s without a request (the next request gets
 HTTP 400 → :class:`StreamExpiredError`). After a transport failure the baton's fate is
 unknown, so the stream is marked broken: the server expires it on its own.
+
+:meth:`Stream.run` sends one statement with a ``get_autocommit`` request in the same round trip,
+so the caller always knows whether a transaction is open (:attr:`Stream.autocommit`); inside
+one, the statement is guarded (``not(is_autocommit)``, D20). :meth:`Stream.cursor` reads a
+statement's rows from ``/v3/cursor`` one by one, keeping at most ``max_rows`` (no response-size
+limit applies there; sqld reports no rows read/written for it).
 """
 
 from __future__ import annotations
@@ -11,24 +17,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 from tursotui.libsql.errors import HranaError, TransactionTimeoutError
 from tursotui.libsql.protocol import (
+    AUTOCOMMIT_PROBE,
     CLOSE,
+    GET_AUTOCOMMIT,
+    BatchPlan,
+    CursorFold,
     batch_request,
     batch_result,
     describe_request,
     describe_result,
     execute_request,
     execute_result,
+    guarded_steps,
     ok_response,
     sequence_request,
+    skipped_in_transaction,
 )
-from tursotui.libsql.result import Description, ResultSet, Statement, StatementLike
+from tursotui.libsql.result import (
+    Description,
+    ResultSet,
+    Statement,
+    StatementLike,
+)
 from tursotui.libsql.values import Args, JsonDict
 
 if TYPE_CHECKING:
@@ -37,6 +55,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tursotui.libsql")
 
 TransactionMode: TypeAlias = Literal["deferred", "immediate", "exclusive"]
+
+
+@dataclass(frozen=True)
+class CursorResult:
+    """A statement read from ``/v3/cursor``: its first ``max_rows`` rows in ``result``, how many
+    rows were seen, and whether every row was read (False: reading stopped at ``stop_after``)."""
+
+    result: ResultSet
+    rows_seen: int
+    complete: bool
 
 
 class Stream:
@@ -51,6 +79,9 @@ class Stream:
         self._closed = False
         self._closed_by_server = False
         self._lock = asyncio.Lock()
+        self.autocommit: bool | None = None
+        """Outside a transaction (True), inside one (False), or not known yet (None), as of the
+        last answer that said (:meth:`run`, :meth:`cursor`, :meth:`is_autocommit`)."""
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("open" if self._started else "new")
@@ -71,32 +102,115 @@ class Stream:
     ) -> None:
         await self.close()
 
+    @property
+    def closed_by_server(self) -> bool:
+        """The server ended this stream (no baton in its answer): its state is gone."""
+        return self._closed_by_server
+
+    async def _exchange(
+        self,
+        call: Callable[[str | None, str | None], Awaitable[tuple[str | None, str | None]]],
+        *,
+        close: bool = False,
+    ) -> None:
+        """One request on this stream: ``call(baton, base_url)`` returns the next baton/base_url."""
+        if self._closed_by_server:
+            raise HranaError(
+                "the server closed this stream (it sent no baton): its state, including any "
+                "open transaction, is gone"
+            )
+        if self._closed:
+            raise HranaError("this stream is closed; open a new one")
+        try:
+            baton, base_url = await call(self._baton, self._base_url)
+        except BaseException:
+            # Unknown whether the server used the baton: this stream cannot continue.
+            self._closed = True
+            self.autocommit = None
+            raise
+        self._started = True
+        self._baton = baton
+        self._base_url = base_url or self._base_url
+        if baton is None:
+            self._closed = True
+            self._closed_by_server = not close
+
     async def send(self, requests: list[JsonDict], *, close: bool = False) -> list[Any]:
         """Send raw Hrana requests on this stream (``close`` appends a ``close`` request)."""
+        to_send = [*requests, CLOSE] if close else requests
+        answer: list[Any] = []
+
+        async def call(baton: str | None, base_url: str | None) -> tuple[str | None, str | None]:
+            new_baton, new_base, results = await self._client._pipeline(
+                to_send, baton=baton, base_url=base_url
+            )
+            answer.extend(results)
+            return new_baton, new_base
+
         async with self._lock:
-            if self._closed_by_server:
-                raise HranaError(
-                    "the server closed this stream (it sent no baton): its state, including any "
-                    "open transaction, is gone"
-                )
-            if self._closed:
-                raise HranaError("this stream is closed; open a new one")
-            to_send = [*requests, CLOSE] if close else requests
-            try:
-                baton, base_url, results = await self._client._pipeline(
-                    to_send, baton=self._baton, base_url=self._base_url
-                )
-            except BaseException:
-                # Unknown whether the server used the baton: this stream cannot continue.
-                self._closed = True
-                raise
-            self._started = True
-            self._baton = baton
-            self._base_url = base_url or self._base_url
-            if baton is None:
-                self._closed = True
-                self._closed_by_server = not close
-            return results[: len(requests)]
+            await self._exchange(call, close=close)
+        return answer[: len(requests)]
+
+    async def run(self, statement: StatementLike, *, in_transaction: bool = False) -> ResultSet:
+        """One statement, and the transaction state after it (:attr:`autocommit`), in one round
+        trip. ``in_transaction``: run it only if the connection is still inside a transaction
+        (a skipped statement raises ``TRANSACTION_CLOSED``)."""
+        steps = guarded_steps([statement], guard=in_transaction)
+        results = await self.send([{"type": "batch", "batch": {"steps": steps}}, GET_AUTOCOMMIT])
+        self._note_autocommit(results[1])
+        plan = BatchPlan(count=1, begin=False, commit=False, guarded=in_transaction)
+        return batch_result(results[0], plan, self._client._secrets)[0]
+
+    def _note_autocommit(self, result: Any) -> None:
+        """Read a ``get_autocommit`` answer; a server without it (Hrana 2) leaves it unknown."""
+        response = result.get("response") if isinstance(result, dict) else None
+        value = response.get("is_autocommit") if isinstance(response, dict) else None
+        self.autocommit = value if isinstance(value, bool) else None
+
+    async def cursor(
+        self,
+        statement: StatementLike,
+        *,
+        in_transaction: bool = False,
+        max_rows: int,
+        stop_after: int | None = None,
+    ) -> CursorResult:
+        """Run one statement through ``/v3/cursor``, keeping its first ``max_rows`` rows and
+        reading no further than ``stop_after`` rows (default: every row). The transaction state
+        after it is read from an :data:`AUTOCOMMIT_PROBE` step (no extra round trip)."""
+        if max_rows < 0:
+            raise ValueError("max_rows must be 0 or more")
+        limit = stop_after if stop_after is not None else 1 << 62
+        fold = CursorFold(max_rows=max_rows, stop_after=max(limit, max_rows, 1))
+        steps = [*guarded_steps([statement], guard=in_transaction), AUTOCOMMIT_PROBE]
+
+        async def call(baton: str | None, base_url: str | None) -> tuple[str | None, str | None]:
+            return await self._client._cursor(steps, fold, baton=baton, base_url=base_url)
+
+        async with self._lock:
+            await self._exchange(call)
+        complete = fold.ended or fold.error is not None
+        if complete:
+            self.autocommit = None if fold.probe_failed else fold.probe_ran
+        if fold.error is not None:
+            fold.error.step = None
+            raise fold.error
+        if not fold.step_began and in_transaction:
+            skipped = skipped_in_transaction(0)
+            skipped.step = None
+            raise skipped
+        if not fold.step_began:
+            raise HranaError("the server skipped the statement and said nothing about it")
+        result = ResultSet(
+            columns=fold.columns,
+            decltypes=fold.decltypes,
+            rows=tuple(fold.rows or ()),
+            affected_row_count=fold.affected_row_count,
+            last_insert_rowid=ResultSet.from_hrana(
+                {"last_insert_rowid": fold.last_insert_rowid}
+            ).last_insert_rowid,
+        )
+        return CursorResult(result, fold.seen, complete)
 
     async def execute(self, sql: str, args: Args | None = None) -> ResultSet:
         results = await self.send([execute_request(sql, args)])
@@ -188,9 +302,10 @@ class Transaction:
             except HranaError as exc:
                 exc.step = None
                 raise
-        results = await self._send([execute_request(sql, args)])
+        self._check_open()
         with self._note_timeout():
-            return execute_result(results[0], self._secrets)
+            # Guarded (D20): never run outside a transaction the server already rolled back.
+            return await self._stream.run(Statement(sql, args), in_transaction=True)
 
     async def batch(self, statements: Sequence[StatementLike]) -> list[ResultSet]:
         """Several statements in one round trip inside this transaction (stops at the first
@@ -199,8 +314,9 @@ class Transaction:
             return []
         if self._state == "new":
             return await self._begin_with(statements)
-        request, plan = batch_request(statements, transactional=False)
-        results = await self._send([request])
+        steps = guarded_steps(statements, guard=True)
+        results = await self._send([{"type": "batch", "batch": {"steps": steps}}])
+        plan = BatchPlan(count=len(steps), begin=False, commit=False, guarded=True)
         with self._note_timeout():
             return batch_result(results[0], plan, self._secrets)
 
@@ -243,9 +359,12 @@ class Transaction:
         if check:
             ok_response(results[0], "execute", self._secrets)
 
-    async def _send(self, requests: list[JsonDict]) -> list[Any]:
+    def _check_open(self) -> None:
         if self._state == "done":
             raise HranaError("this transaction is already committed or rolled back")
+
+    async def _send(self, requests: list[JsonDict]) -> list[Any]:
+        self._check_open()
         return await self._stream.send(requests)
 
     @contextmanager

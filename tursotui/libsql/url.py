@@ -3,6 +3,8 @@
 Rules:
 
 - ``libsql://host`` → ``https://host`` (``?tls=0`` → ``http://``, loopback only);
+- ``turso://host`` → ``https://host``, as the official serverless drivers accept it
+  (@tursodatabase/serverless ``normalizeUrl``, turso-serverless ``normalize_url``);
 - ``https://`` as is; ``wss://`` → ``https://``, ``ws://`` → ``http://``;
 - plain ``http://`` (or ``ws://``) only to a loopback host (127.0.0.0/8, ``localhost``, ``::1``):
   anything else would send the database token in clear text;
@@ -19,7 +21,14 @@ from urllib.parse import parse_qsl, urlsplit
 from tursotui.libsql.errors import InvalidUrlError
 from tursotui.support.loopback import is_loopback_host
 
-_SCHEMES = {"libsql": "https", "https": "https", "wss": "https", "http": "http", "ws": "http"}
+_SCHEMES = {
+    "libsql": "https",
+    "turso": "https",
+    "https": "https",
+    "wss": "https",
+    "http": "http",
+    "ws": "http",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ def parse_database_url(url: str) -> DatabaseUrl:
     scheme = parts.scheme.lower()
     if scheme not in _SCHEMES:
         raise InvalidUrlError(
-            f"unsupported scheme {scheme!r} in database URL; use libsql://, https:// "
+            f"unsupported scheme {scheme!r} in database URL; use libsql://, turso://, https:// "
             "(or http:// for a server on this machine)"
         )
     host = parts.hostname
@@ -64,7 +73,7 @@ def parse_database_url(url: str) -> DatabaseUrl:
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         if key == "authToken":
             token = value or None
-        elif key == "tls" and scheme == "libsql":
+        elif key == "tls" and scheme in ("libsql", "turso"):
             if value == "0":
                 http_scheme = "http"
             elif value != "1":
