@@ -14,6 +14,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -24,12 +25,72 @@ from tursotui.libsql.values import Args, local_args
 
 INTERNAL_TABLE_PREFIXES = ("sqlite_", "_litestream", "libsql_", "__turso_internal_")
 INTERNAL_TABLE_NAMES = frozenset({"turso_cdc", "turso_sync_last_change_id", "turso_cdc_version"})
+VECTOR_META_TABLE = "libsql_vector_meta_shadow"
+"""libSQL's table of vector index settings (hidden by the ``libsql_`` prefix)."""
+SCHEMA_OBJECTS = "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name"
+"""Every schema object, for :func:`user_tables` / :func:`internal_names` (the vector rule needs the
+indexes' SQL, not only the table names)."""
+
+_VECTOR_FUNCTION = re.compile(r"\blibsql_vector_idx\s*\(", re.IGNORECASE)
 
 
 def is_internal_table(name: str) -> bool:
-    """Tables SQLite, libSQL, Litestream and Turso sync keep for themselves: hide them."""
+    """Tables SQLite, libSQL, Litestream and Turso sync keep for themselves, by name alone.
+
+    A vector index's own tables (``<index>_shadow``) are internal only when that index exists:
+    see :func:`internal_names`, which every user-table listing goes through."""
     lowered = name.lower()
     return lowered in INTERNAL_TABLE_NAMES or lowered.startswith(INTERNAL_TABLE_PREFIXES)
+
+
+def is_vector_index_sql(sql: object) -> bool:
+    """``CREATE INDEX … (libsql_vector_idx(col …))``: a libSQL vector (DiskANN) index."""
+    return (
+        isinstance(sql, str)
+        and sql.lstrip()[:6].upper() == "CREATE"
+        and bool(_VECTOR_FUNCTION.search(sql))
+    )
+
+
+def vector_shadow_names(index: str) -> tuple[str, str]:
+    """The table libSQL keeps a vector index in, and that table's own index."""
+    return f"{index}_shadow", f"{index}_shadow_idx"
+
+
+def vector_indexes(schema: Iterable[Sequence[object]]) -> dict[str, str]:
+    """``{index: table}`` of the vector indexes among ``(type, name, tbl_name, sql)`` rows."""
+    return {
+        str(row[1]): str(row[2])
+        for row in schema
+        if row[0] == "index" and is_vector_index_sql(row[3])
+    }
+
+
+def internal_names(schema: Iterable[Sequence[object]]) -> frozenset[str]:
+    """Lower-cased names of the internal objects among ``(type, name, tbl_name, sql)`` rows:
+    :func:`is_internal_table` names, and for each existing vector index exactly
+    ``<index>_shadow`` (table) and ``<index>_shadow_idx`` (its index). A user table that merely
+    looks similar (``notes_shadowbox``, ``x_shadow`` with no vector index ``x``) stays visible."""
+    rows = list(schema)
+    hidden = {str(row[1]).lower() for row in rows if is_internal_table(str(row[1]))}
+    for index in vector_indexes(rows):
+        hidden.update(name.lower() for name in vector_shadow_names(index))
+    return frozenset(hidden)
+
+
+def user_tables(schema: Iterable[Sequence[object]]) -> list[str]:
+    """The user tables among ``(type, name, tbl_name, sql)`` rows (:data:`SCHEMA_OBJECTS`), in
+    their order: internal tables and vector indexes' shadow tables left out."""
+    rows = list(schema)
+    hidden = internal_names(rows)
+    return [str(r[1]) for r in rows if r[0] == "table" and str(r[1]).lower() not in hidden]
+
+
+def count_sql(table: str, vector_indexed: bool = False) -> str:
+    """``SELECT count(*)`` of ``table``. With ``vector_indexed`` it reads the table itself
+    (``NOT INDEXED``): plain SQLite would count a vector index's empty b-tree and say 0."""
+    hint = " NOT INDEXED" if vector_indexed else ""
+    return f"SELECT count(*) FROM {quote_identifier(table)}{hint}"  # noqa: S608 (quoted name)
 
 
 def quote_identifier(name: str) -> str:
@@ -142,9 +203,9 @@ class LocalDatabase:
                 raise self._error(exc) from None
 
     def tables(self) -> list[str]:
-        """User tables, sorted; internal ones (``sqlite_%``, ``libsql_%``, Turso sync...) hidden."""
-        result = self.execute("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        return [str(row[0]) for row in result.rows if not is_internal_table(str(row[0]))]
+        """User tables, sorted; internal ones (``sqlite_%``, ``libsql_%``, Turso sync, vector
+        indexes' ``<index>_shadow``...) hidden."""
+        return user_tables(self.execute(SCHEMA_OBJECTS).rows)
 
     def integrity_check(self, max_errors: int = 100) -> list[str]:
         """Problems ``PRAGMA integrity_check`` finds; an empty list means the file is intact."""
@@ -154,10 +215,11 @@ class LocalDatabase:
 
     def row_counts(self) -> dict[str, int]:
         """``{table: rows}`` for every user table."""
+        schema = self.execute(SCHEMA_OBJECTS).rows
+        indexed = {t.lower() for t in vector_indexes(schema).values()}
         counts: dict[str, int] = {}
-        for table in self.tables():
-            sql = f"SELECT count(*) FROM {quote_identifier(table)}"  # noqa: S608 (quoted name)
-            value = self.execute(sql).scalar()
+        for table in user_tables(schema):
+            value = self.execute(count_sql(table, table.lower() in indexed)).scalar()
             counts[table] = int(value) if isinstance(value, int) else 0
         return counts
 

@@ -2,10 +2,15 @@
 
 ``backup_database`` streams ``GET /dump`` into a temp file beside the target (never the whole
 dump in memory), loads it into a scratch SQLite (stdlib ``sqlite3``), runs
-``PRAGMA integrity_check`` and compares per-table row counts with the source database
-(``COUNT(*)`` of every user table over Hrana, in one read transaction). Only a backup that
-checks out is renamed to its final name; after any failure or cancellation nothing is left in
-the folder and the source database was only ever read.
+``PRAGMA integrity_check``, compares the user schema (tables, indexes, views, triggers) and
+per-table row counts with the source database (``COUNT(*)`` of every user table over Hrana, in
+one read transaction). Only a backup that checks out is renamed to its final name; after any
+failure or cancellation nothing is left in the folder and the source database was only ever read.
+
+A dump with libSQL vector indexes (``libsql_vector_idx``) is loaded with the libSQL engine
+instead (:mod:`tursotui.ops.vectors`): a ``.db`` backup then has working indexes, and each one is
+probed with ``vector_top_k``. Without that engine a ``.sql`` backup is verified except the vector
+index DDL (the result says so) and a ``.db`` backup is refused.
 
 Counting rows costs reads on Turso Cloud (about one row read per row): counts are taken once,
 before the dump, and again only when they disagree with the dump (the database may have changed
@@ -16,11 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
@@ -28,12 +31,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from tursotui.libsql import HranaClient, is_internal_table, quote_identifier
+from tursotui.libsql import HranaClient
+from tursotui.libsql.engine import available as libsql_engine_available
+from tursotui.libsql.errors import LocalDatabaseError
+from tursotui.libsql.local import SCHEMA_OBJECTS, internal_names, quote_identifier, user_tables
 from tursotui.ops._threads import run_cancellable, threadsafe
-from tursotui.ops.backups import PARTIAL_SUFFIX, BackupFormat
+from tursotui.ops.backup_files import (
+    fsync_directory,
+    prepare_target,
+    size_of,
+    temp_beside,
+    unlink_quietly,
+    write_error,
+)
+from tursotui.ops.backup_files import prepare_directory as prepare_directory  # re-exported
+from tursotui.ops.backups import BackupFormat
 from tursotui.ops.errors import InputError, OpsError, VerificationError
 from tursotui.ops.leftovers import scratch_dir as scratch_dir_for
 from tursotui.ops.sqlscript import integrity_problems, load_sql_file, open_scratch, row_counts
+from tursotui.ops.vectors import has_vector_index, load_and_check
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,10 @@ class VerifyReport:
     statements: int
     dump_bytes: int
     integrity: list[str] = field(default_factory=list)
+    objects: list[tuple[str, str]] = field(default_factory=list)
+    """``(type, name)`` of the user objects in the loaded backup."""
+    vector_indexes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,10 @@ class BackupResult:
     seconds: float
     source_changed: bool = False
     """The database changed while it was dumped; the dump matched its state at one moment."""
+    vector_indexes: tuple[str, ...] = ()
+    """libSQL vector indexes in the backup, each answering a ``vector_top_k`` probe."""
+    notes: tuple[str, ...] = ()
+    """What the verification could not check, or found worth saying (one line each)."""
 
     @property
     def rows(self) -> int:
@@ -85,6 +109,8 @@ class BackupResult:
             "tables": self.tables,
             "rows": self.rows,
             "source_changed": self.source_changed,
+            "vector_indexes": list(self.vector_indexes),
+            "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }
 
@@ -96,56 +122,11 @@ def _notify(
         progress(BackupProgress(phase, done, total))
 
 
-def write_error(exc: OSError, path: Path, written: int | None = None) -> OpsError:
-    """A clear message for a failed write: disk full (exit 1) or a directory we cannot write (2)."""
-    where = path.parent
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        after = f" after {written} bytes" if written is not None else ""
-        return OpsError(
-            f"no space left on the device of {where}{after}: nothing was kept; free some space "
-            "or choose another directory"
-        )
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return InputError(f"cannot write in {where}: {exc.strerror}")
-    return OpsError(f"cannot write {path}: {exc.strerror or exc}")
-
-
-def prepare_directory(directory: Path) -> None:
-    """Create ``directory`` if needed; bad paths are :class:`InputError`."""
-    if directory.exists() and not directory.is_dir():
-        raise InputError(f"{directory} is not a directory")
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # backups are copies of the data
-    except OSError as exc:
-        raise InputError(f"cannot create directory {directory}: {exc.strerror or exc}") from None
-
-
-def temp_beside(target: Path) -> Path:
-    """A new empty hidden temp file (mode 0600) next to ``target``:
-    ``.<name>.<pid>-<random>.partial`` (the pid: a later run removes it once this process is gone).
-    """
-    try:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{target.name}.{os.getpid()}-", suffix=PARTIAL_SUFFIX, dir=target.parent
-        )
-    except OSError as exc:
-        raise write_error(exc, target) from None
-    os.close(fd)
-    return Path(name)
-
-
-def _unlink(path: Path | None) -> None:
-    if path is not None:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
 async def source_row_counts(client: HranaClient) -> dict[str, int]:
-    """``{table: rows}`` of the database's user tables, counted in one read transaction."""
-    listing = await client.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
-    )
-    tables = [str(row[0]) for row in listing.rows if not is_internal_table(str(row[0]))]
+    """``{table: rows}`` of the database's user tables, counted in one read transaction
+    (internal tables and vector indexes' ``<index>_shadow`` tables left out)."""
+    listing = await client.execute(SCHEMA_OBJECTS)
+    tables = sorted(user_tables(listing.rows))
     if not tables:
         return {}
     results = await client.batch(
@@ -174,13 +155,13 @@ async def download_dump(
             fh.flush()
             await asyncio.to_thread(os.fsync, fh.fileno())
     except OSError as exc:
-        _unlink(temp)
+        unlink_quietly(temp)
         raise write_error(exc, target, written) from None
     except BaseException:
-        _unlink(temp)
+        unlink_quietly(temp)
         raise
     if written == 0:
-        _unlink(temp)
+        unlink_quietly(temp)
         raise VerificationError("the server sent an empty dump")
     return temp
 
@@ -199,13 +180,21 @@ async def verify_dump(
     is truncated (no final ``COMMIT``) or fails ``integrity_check`` raises
     :class:`VerificationError`.
     """
-    total = _size(dump)
+    total = size_of(dump)
     report_progress = threadsafe(
         None if progress is None else lambda n: _notify(progress, "verifying", n, total)
     )
 
     def fail(message: str) -> VerificationError:
         return VerificationError(f"the dump does not load: {message}")
+
+    vectors = await asyncio.to_thread(has_vector_index, dump)
+    if vectors and db_path is not None and not libsql_engine_available():
+        raise VerificationError(
+            "this database has libSQL vector indexes and the libSQL engine (Python package "
+            "libsql) is not installed, so a .db backup cannot be built with working indexes: "
+            "use --format sql, or install libsql"
+        )
 
     def work(cancel: threading.Event) -> VerifyReport:
         with contextlib.ExitStack() as stack:
@@ -216,6 +205,10 @@ async def verify_dump(
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             else:
                 path = db_path
+            if vectors:
+                return _verify_vectors(
+                    dump, path, db_path is not None, cancel, fail, report_progress
+                )
             try:
                 conn = open_scratch(path)
             except sqlite3.Error as exc:
@@ -231,6 +224,7 @@ async def verify_dump(
                     )
                 problems = integrity_problems(conn)
                 counts = row_counts(conn, cancel)
+                objects = user_objects(conn.execute(SCHEMA_OBJECTS).fetchall())
                 if db_path is not None:
                     conn.execute("PRAGMA journal_mode=DELETE")
             except sqlite3.OperationalError as exc:
@@ -244,9 +238,64 @@ async def verify_dump(
         if db_path is not None:
             with db_path.open("rb") as fh:
                 os.fsync(fh.fileno())
-        return VerifyReport(counts, stats.statements, stats.bytes_read, problems)
+        return VerifyReport(counts, stats.statements, stats.bytes_read, problems, objects)
 
     return await run_cancellable(work)
+
+
+def _verify_vectors(
+    dump: Path,
+    path: Path,
+    keep: bool,
+    cancel: threading.Event,
+    fail: Callable[[str], OpsError],
+    progress: Callable[[int], None] | None,
+) -> VerifyReport:
+    """:func:`verify_dump` of a dump with vector indexes (libSQL engine; see the module docs)."""
+    try:
+        loaded, checked = load_and_check(
+            dump, path, cancel=cancel, fail=fail, progress=progress, keep=keep
+        )
+    except LocalDatabaseError as exc:
+        if "full" in str(exc).lower():
+            raise OpsError(f"no space left for the scratch database in {path.parent}") from None
+        raise VerificationError(f"the scratch database failed: {exc}") from None
+    if not loaded.committed:
+        raise VerificationError("the dump does not end with COMMIT: it is truncated or incomplete")
+    if keep:
+        with path.open("rb") as fh:
+            os.fsync(fh.fileno())
+    return VerifyReport(
+        checked.tables,
+        loaded.statements,
+        loaded.bytes_read,
+        checked.integrity,
+        checked.objects,
+        checked.indexes,
+        checked.notes,
+    )
+
+
+def user_objects(schema: list[Any]) -> list[tuple[str, str]]:
+    """``(type, name)`` of the user objects among ``(type, name, tbl_name, sql)`` rows, sorted
+    (internal ones, vector indexes' shadow tables and automatic indexes left out)."""
+    hidden = internal_names(schema)
+    return sorted(
+        (str(r[0]), str(r[1]))
+        for r in schema
+        if r[3] is not None and str(r[1]).lower() not in hidden
+    )
+
+
+async def _check_schema(client: HranaClient, dumped: list[tuple[str, str]]) -> None:
+    """Raise unless the backup has the database's user tables, indexes, views and triggers."""
+    source = user_objects(list((await client.execute(SCHEMA_OBJECTS)).rows))
+    missing = sorted(set(source) - set(dumped))
+    extra = sorted(set(dumped) - set(source))
+    if missing or extra:
+        said = [f"{t} {n} is missing from the backup" for t, n in missing]
+        said += [f"{t} {n} is in the backup but not in the database" for t, n in extra]
+        raise VerificationError(f"the schema differs: {'; '.join(said[:5])}")
 
 
 def compare_counts(expected: Mapping[str, int], actual: Mapping[str, int]) -> list[str]:
@@ -295,7 +344,7 @@ async def backup_database(
     started = time.monotonic()
     if fmt not in ("sql", "db"):
         raise InputError(f"invalid backup format {fmt!r}: use sql or db")
-    _prepare_target(target)
+    prepare_target(target)
     _notify(progress, "counting")
     before = await source_row_counts(client)
     dump = await download_dump(client, target, progress)
@@ -311,45 +360,29 @@ async def backup_database(
                 f"integrity_check of the loaded dump failed: {'; '.join(report.integrity[:3])}"
             )
         changed = await _check_counts(client, before, report.tables)
+        await _check_schema(client, report.objects)
         _notify(progress, "finishing", report.dump_bytes, report.dump_bytes)
         final = db_file if db_file is not None else dump
         try:
             os.replace(final, target)
         except OSError as exc:
             raise write_error(exc, target) from None
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
     except BaseException:
-        _unlink(db_file)
-        _unlink(dump)
+        unlink_quietly(db_file)
+        unlink_quietly(dump)
         raise
     if db_file is not None:
-        _unlink(dump)
+        unlink_quietly(dump)
     return BackupResult(
         database=database,
         path=target,
         format=fmt,
-        size_bytes=_size(target),
+        size_bytes=size_of(target),
         dump_bytes=report.dump_bytes,
         tables=report.tables,
         seconds=time.monotonic() - started,
         source_changed=changed,
+        vector_indexes=tuple(report.vector_indexes),
+        notes=tuple(report.notes),
     )
-
-
-def _size(path: Path) -> int:
-    return path.stat().st_size
-
-
-def _prepare_target(target: Path) -> None:
-    prepare_directory(target.parent)
-    if target.exists():
-        raise InputError(f"{target} already exists; a backup never overwrites a file")
-
-
-def _fsync_directory(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
