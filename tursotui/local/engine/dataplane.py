@@ -21,6 +21,7 @@ from tursotui.local.engine.guard import close_data_dir, ensure_admin_key, ensure
 from tursotui.local.engine.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.engine.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.engine.sqld import PortTakenError, SqldError, SqldProcess, free_port
+from tursotui.local.engine.syncv2 import SyncServer
 from tursotui.local.engine.tls import GrpcTls, ensure_grpc_tls
 from tursotui.local.errors import ApiError, unavailable
 
@@ -76,6 +77,8 @@ class DataPlane:
     """The local Turso's data dir: closed to other users (0700/0600) at the first start."""
     grpc_tls: GrpcTls | None = None
     """Certificates of the gRPC replication port's mutual TLS (``<root>/tls``; made at the first start)."""
+    sync: SyncServer | None = None
+    """The sync-v2 endpoints of every database URL (stores under ``<root>/syncv2``; made at the first expose)."""
     _watchdog: asyncio.Task[None] | None = None
     _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -181,6 +184,11 @@ class DataPlane:
         node = self.nodes[location]
         proxy = NamespaceProxy(database, node.process.http_port, on_upload)
         proxy.upload_dir = self.root / "uploads"
+        if self.sync is None:
+            self.sync = SyncServer(
+                self.root / "syncv2", lambda: self.primary.process.http_port, self.http
+            )
+        proxy.sync = self.sync
         try:
             bound = await proxy.start(port)
         except OSError as exc:

@@ -3,8 +3,13 @@
 sqld's ``/dev/<namespace>/v<N>/pipeline`` authenticates against the namespace the proxy names in its
 header but serves the namespace in the path, so through an open path a group token of one group read
 and wrote a database of another. The proxy forwards only the routes of sqld 0.24.32's user router
-(``libsql-server/src/http/user/mod.rs``) that clients use, plus the legacy replication (gRPC-web) the
-embedded replica (libsql 0.1.8) syncs with; everything else gets a JSON 404 and is never forwarded.
+(``libsql-server/src/http/user/mod.rs``) that clients use; everything else gets a JSON 404 and is never forwarded.
+
+The embedded replica's sync "v2" routes (``GET /info``, ``GET /export/{g}``, ``GET|POST /sync/...``) pass the
+gate and are answered by the proxy itself (:mod:`tursotui.local.engine.syncv2`), never forwarded. The legacy
+replication on a database URL (gRPC-web ``/wal_log.ReplicationLog/*`` and ``/proxy.Proxy/*``, what libsql ≤
+0.1.8 falls back to) is refused as Turso Cloud refuses it: gRPC status Unimplemented with the cloud's text
+(libsql#2137). Replica sqld instances replicate from the primary sqld's own gRPC port, not through here.
 
 sqld accepts a JWT up to 60 s after its ``exp`` (its leeway); the proxy refuses it from ``exp`` on.
 The signature is left to sqld: an unsigned token claiming a later ``exp`` still meets sqld's check.
@@ -16,6 +21,7 @@ import base64
 import binascii
 import json
 import time
+import urllib.parse
 from collections.abc import Callable
 
 ROUTES: frozenset[tuple[bytes, bytes]] = frozenset(
@@ -25,7 +31,7 @@ ROUTES: frozenset[tuple[bytes, bytes]] = frozenset(
         (b"GET", b"/health"),
         (b"GET", b"/version"),
         (b"GET", b"/dump"),  # `turso db shell .dump`, tursotui backups
-        (b"GET", b"/info"),  # libsql's sync-v2 probe (sqld answers 404: the client falls back)
+        (b"GET", b"/info"),  # sync v2: answered by the proxy (syncv2), not forwarded
         (b"GET", b"/v1"),
         (b"POST", b"/v1/execute"),
         (b"POST", b"/v1/batch"),
@@ -41,14 +47,23 @@ ROUTES: frozenset[tuple[bytes, bytes]] = frozenset(
     }
 )
 """(method, path) pairs forwarded as they are (the query string aside)."""
+SYNC_PREFIXES = (b"/export/", b"/sync/")
+"""Sync v2's other routes (answered by the proxy; ``syncv2.is_sync_route`` checks their shape)."""
 RPC_PREFIXES = (b"/wal_log.ReplicationLog/", b"/proxy.Proxy/")
-"""gRPC-web services on sqld's HTTP port: the embedded replica's log pulls and its write delegation."""
+"""gRPC-web services on sqld's HTTP port (legacy embedded-replica sync): refused as Turso Cloud refuses them."""
+LEGACY_SYNC = (
+    "you are using a client with a deprecated version of sync, that is not supported in this platform. "
+    "Please upgrade your client"
+)
+"""Turso Cloud's words for the legacy replication handshake (libsql#2137), with gRPC status Unimplemented."""
+GRPC_UNIMPLEMENTED = 12
 
 REASONS = {
     400: b"Bad Request",
     401: b"Unauthorized",
     403: b"Forbidden",
     404: b"Not Found",
+    405: b"Method Not Allowed",
     408: b"Request Timeout",
     411: b"Length Required",
     413: b"Content Too Large",
@@ -89,7 +104,17 @@ def allowed(method: bytes, path: bytes) -> bool:
         return True
     if method == b"OPTIONS" and path in _PATHS:
         return True  # a browser's CORS preflight (no credentials; sqld answers it)
-    return method == b"POST" and path.startswith(RPC_PREFIXES) and path.count(b"/") == 2
+    return method in (b"GET", b"POST") and path.startswith(SYNC_PREFIXES)
+
+
+def legacy_sync_refusal() -> bytes:
+    """A gRPC(-web) "trailers-only" answer: status Unimplemented with Turso Cloud's text."""
+    message = urllib.parse.quote(LEGACY_SYNC, safe=" ,.").encode("ascii")
+    return (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/grpc-web+proto\r\n"
+        b"grpc-status: %d\r\ngrpc-message: %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        % (GRPC_UNIMPLEMENTED, message)
+    )
 
 
 def header(head: bytes, name: bytes) -> bytes | None:
@@ -125,6 +150,8 @@ def bearer_expired(authorization: bytes | None, now: Callable[[], float] = time.
 def refusal(head: bytes) -> bytes | None:
     """The answer to a request the proxy must not forward, or None to forward it."""
     method, path = request_line(head)
+    if path.startswith(RPC_PREFIXES):
+        return legacy_sync_refusal()
     if not allowed(method, path):
         return json_response(
             404,

@@ -6,8 +6,10 @@ nothing of namespaces, so each database gets its own 127.0.0.1 port: this proxy 
 header on every request of every keep-alive connection and pipes responses back byte for
 byte. WebSocket upgrades (Hrana over WebSocket) become a raw pipe after the rewritten head.
 
-Every request passes :mod:`tursotui.local.engine.gate` first (known routes only, unexpired tokens); a
-connection must send a whole request head within :data:`limits.HEADER_TIMEOUT`, may idle
+Every request passes :mod:`tursotui.local.engine.gate` first (known routes only, unexpired tokens). The
+embedded replica's sync "v2" requests (``/info``, ``/export``, ``/sync``) are answered here from the database's
+generation store (:mod:`tursotui.local.engine.syncv2`, shared by the database's primary and replica-location
+proxies), never forwarded. A connection must send a whole request head within :data:`limits.HEADER_TIMEOUT`, may idle
 :data:`limits.IDLE_TIMEOUT` between requests, and is refused with a 503 past the connection caps.
 The upstream sqld connection is opened only for a request that is forwarded.
 """
@@ -23,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tursotui.local.engine import limits
-from tursotui.local.engine.gate import json_response, refusal, request_line
+from tursotui.local.engine.gate import header, json_response, refusal, request_line
+from tursotui.local.engine.syncv2 import SyncServer, is_sync_route
 from tursotui.local.engine.upload_body import UploadHandler, receive_upload
 from tursotui.local.engine.wsgate import expired_answer, first_frame, hello_expired
 
@@ -106,6 +109,14 @@ async def _read_small(reader: asyncio.StreamReader, n: int, conn: _Connection) -
         parts.append(chunk)
         n -= len(chunk)
     return b"".join(parts)
+
+
+async def _discard(reader: asyncio.StreamReader, n: int, conn: _Connection) -> None:
+    while n > 0:
+        chunk = await _read(reader, min(n, 1 << 16), conn)
+        if not chunk:
+            raise ConnectionError("client closed in the middle of a body")
+        n -= len(chunk)
 
 
 async def _copy_exact(
@@ -212,6 +223,8 @@ class NamespaceProxy:
         self.admit: Callable[[bytes], bytes | None] | None = None
         """When set, asked with each request head after the route check: an answer refuses the
         request (never forwarded), None lets it through (an encrypted database's key check)."""
+        self.sync: SyncServer | None = None
+        """Answers the sync-v2 requests (set by the data plane); None: they are forwarded (sqld: 404)."""
         self._value = namespace_header(namespace)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -277,6 +290,22 @@ class NamespaceProxy:
                 if last is not None:
                     break  # never forwarded
                 new_head, length, chunked, upgrade = rewrite_head(head, self._value)
+                method, path = request_line(head)
+                if self.sync is not None and is_sync_route(method, path):
+                    if chunked:
+                        last = json_response(411, "a sync request needs a Content-Length")
+                        break
+                    await _discard(reader, length or 0, conn)
+                    if upstream is not None:  # its responses first: answers go out in order
+                        conn.ending = True
+                        await _finish(upstream, back)
+                        conn.ending = False
+                        upstream = back = None
+                    auth = header(head, b"authorization")
+                    client.write(await self.sync.answer(self.namespace, method, path, auth))
+                    await client.drain()
+                    conn.touch()
+                    continue
                 if self.on_upload is not None and request_line(head) == (b"POST", b"/v1/upload"):
                     if not await receive_upload(
                         self.on_upload,
