@@ -4,6 +4,11 @@
 then lists its user tables with row counts, its indexes, views and triggers: the preview shown
 before anything is written. ``prepare_upload_copy`` makes the file Turso's upload accepts (a
 consistent copy with 4096-byte pages, no auto-vacuum, UTF-8, WAL mode).
+
+A source with libSQL vector indexes (``libsql_vector_idx``) is checked and, for a dump, loaded with
+the libSQL engine (:mod:`tursotui.ops.vectors`); its indexes' own tables (``<index>_shadow``,
+``libsql_vector_meta_shadow``) are never imported as tables: the index itself is, and the target
+builds it again from the rows.
 """
 
 from __future__ import annotations
@@ -17,11 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tursotui.libsql.local import is_internal_table, quote_identifier
+from tursotui.libsql.engine import LibsqlFile, available
+from tursotui.libsql.errors import LocalDatabaseError
+from tursotui.libsql.local import (
+    SCHEMA_OBJECTS,
+    count_sql,
+    internal_names,
+    vector_indexes,
+)
 from tursotui.ops import leftovers
 from tursotui.ops._threads import check, run_cancellable, threadsafe
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.sqlscript import integrity_problems, load_sql_file, open_scratch
+from tursotui.ops.vectors import has_vector_index, load
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 UPLOAD_PAGE_SIZE = 4096
@@ -48,6 +61,12 @@ class SchemaObject:
     table: str
     sql: str
 
+    @property
+    def vector(self) -> bool:
+        return self.type == "index" and bool(
+            vector_indexes([(self.type, self.name, self.table, self.sql)])
+        )
+
 
 @dataclass
 class ImportSource:
@@ -59,6 +78,11 @@ class ImportSource:
     tables: list[SourceTable] = field(default_factory=list)
     objects: list[SchemaObject] = field(default_factory=list)
     _scratch: Path | None = None
+
+    @property
+    def vector_indexes(self) -> list[str]:
+        """libSQL vector indexes among the objects (rebuilt by the target from the rows)."""
+        return [o.name for o in self.objects if o.vector]
 
     @property
     def total_rows(self) -> int:
@@ -87,6 +111,7 @@ class ImportSource:
             "tables": {t.name: t.rows for t in self.tables},
             "rows": self.total_rows,
             "objects": [{"type": o.type, "name": o.name, "table": o.table} for o in self.objects],
+            "vector_indexes": self.vector_indexes,
         }
 
 
@@ -121,16 +146,22 @@ def _kinds(conn: sqlite3.Connection) -> dict[str, str]:
 def describe(
     conn: sqlite3.Connection, cancel: threading.Event
 ) -> tuple[list[SourceTable], list[SchemaObject]]:
-    """User tables (schema order) with row counts, and their indexes, views and triggers."""
+    """User tables (schema order) with row counts, and their indexes, views and triggers.
+
+    Internal tables are left out, vector indexes' shadow tables too (see
+    :func:`tursotui.libsql.local.internal_names`); a vector-indexed table is counted ``NOT INDEXED``
+    (plain SQLite would count the index's empty b-tree)."""
     kinds = _kinds(conn)
     tables: list[SourceTable] = []
     objects: list[SchemaObject] = []
     schema = conn.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid"
     ).fetchall()
+    hidden = internal_names(schema)
+    indexed = {t.lower() for t in vector_indexes(schema).values()}
     for kind, name, table, sql in schema:
         name, table, sql = str(name), str(table), str(sql)
-        if is_internal_table(name) or is_internal_table(table):
+        if name.lower() in hidden or table.lower() in hidden:
             continue
         if kind != "table":
             objects.append(SchemaObject(str(kind), name, table, sql))
@@ -138,7 +169,7 @@ def describe(
         check(cancel)
         info = conn.execute("SELECT name, hidden FROM pragma_table_xinfo(?)", (name,))
         columns = tuple(str(col) for col, hidden in info if not hidden)
-        count = conn.execute(f"SELECT count(*) FROM {quote_identifier(name)}").fetchone()[0]  # noqa: S608
+        count = conn.execute(count_sql(name, name.lower() in indexed)).fetchone()[0]
         virtual = kinds.get(name, "table") in ("virtual", "shadow")
         tables.append(SourceTable(name, int(count), sql, columns, virtual))
     return tables, objects
@@ -152,7 +183,7 @@ def _inspect_sqlite(
     except sqlite3.Error as exc:
         raise InputError(f"{path} cannot be opened as a SQLite database: {exc}") from None
     try:
-        problems = integrity_problems(conn)
+        problems = _integrity(path, conn)
         if problems:
             raise InputError(f"{path} fails integrity_check: {'; '.join(problems[:3])}")
         return describe(conn, cancel)
@@ -160,6 +191,32 @@ def _inspect_sqlite(
         raise InputError(f"{path} cannot be read as a SQLite database: {exc}") from None
     finally:
         conn.close()
+
+
+def _has_vector_index(conn: sqlite3.Connection) -> bool:
+    return bool(vector_indexes(conn.execute(SCHEMA_OBJECTS).fetchall()))
+
+
+def needs_engine(path: Path) -> InputError:
+    return InputError(
+        f"{path} has libSQL vector indexes: reading it needs the libSQL engine (Python package "
+        "libsql), which is not installed here"
+    )
+
+
+def _integrity(path: Path, conn: sqlite3.Connection) -> list[str]:
+    """``integrity_check`` problems; with vector indexes, checked by the libSQL engine (plain
+    SQLite stops at ``libsql_vector_idx``)."""
+    if not _has_vector_index(conn):
+        return integrity_problems(conn)
+    if not available():
+        raise needs_engine(path)
+    try:
+        with LibsqlFile(path, read_only=True) as db:
+            messages = [str(row[0]) for row in db.execute("PRAGMA integrity_check(20)")]
+    except LocalDatabaseError as exc:
+        raise InputError(f"{path} cannot be read with libSQL: {exc}") from None
+    return [] if messages == ["ok"] else messages
 
 
 def _check_path(path: Path) -> tuple[bool, int]:
@@ -209,6 +266,8 @@ async def open_source(
         )
 
     def work(cancel: threading.Event) -> tuple[list[SourceTable], list[SchemaObject]]:
+        if has_vector_index(path):
+            return _load_vector_dump(path, database, cancel, fail, report)
         conn = open_scratch(database)
         try:
             load_sql_file(path, conn, cancel=cancel, fail=fail, progress=report)
@@ -230,6 +289,33 @@ async def open_source(
     return ImportSource(path, "sql", database, size, tables, objects, scratch)
 
 
+def _load_vector_dump(
+    path: Path,
+    database: Path,
+    cancel: threading.Event,
+    fail: Callable[[str], InputError],
+    progress: Callable[[int], None] | None,
+) -> tuple[list[SourceTable], list[SchemaObject]]:
+    """A dump with vector indexes, loaded into ``database`` by the libSQL engine."""
+    if not available():
+        raise needs_engine(path)
+    try:
+        with LibsqlFile(database) as db:
+            db.execute("PRAGMA journal_mode=MEMORY")
+            db.execute("PRAGMA synchronous=OFF")
+            load(path, db, cancel=cancel, fail=fail, progress=progress)
+            db.execute("PRAGMA journal_mode=DELETE")
+    except LocalDatabaseError as exc:
+        raise OpsError(f"the scratch database for {path} failed: {exc}") from None
+    conn = connect_read_only(database)
+    try:
+        return describe(conn, cancel)
+    except sqlite3.Error as exc:
+        raise OpsError(f"the scratch database for {path} failed: {exc}") from None
+    finally:
+        conn.close()
+
+
 def prepare_upload_copy(source: Path, directory: Path) -> Path:
     """A consistent copy of ``source`` in the format Turso's upload takes (blocking: use a thread)."""
     out = directory / "upload.db"
@@ -237,6 +323,10 @@ def prepare_upload_copy(source: Path, directory: Path) -> Path:
         out.unlink()
     src = connect_read_only(source)
     try:
+        if _has_vector_index(src):
+            # VACUUM INTO cannot copy them: plain SQLite lacks libsql_vector_idx, and libSQL's
+            # copy duplicates libsql_vector_meta_shadow's rows. A page copy keeps them intact.
+            return _page_copy(source, src, out)
         src.execute("VACUUM INTO ?", (str(out),))
     except sqlite3.Error as exc:
         raise OpsError(f"cannot copy {source} for upload: {exc}") from None
@@ -261,4 +351,26 @@ def prepare_upload_copy(source: Path, directory: Path) -> Path:
         raise OpsError(f"cannot prepare {source} for upload: {exc}") from None
     finally:
         conn.close()
+    return out
+
+
+def _page_copy(source: Path, src: sqlite3.Connection, out: Path) -> Path:
+    """``source`` (with vector indexes) copied page by page, in the upload's format or refused."""
+    encoding, page_size, auto_vacuum = (
+        src.execute(f"PRAGMA {pragma}").fetchone()[0]
+        for pragma in ("encoding", "page_size", "auto_vacuum")
+    )
+    if encoding != "UTF-8" or page_size != UPLOAD_PAGE_SIZE or auto_vacuum != 0:
+        raise InputError(
+            f"{source} has libSQL vector indexes and {encoding} text, {page_size}-byte pages, "
+            f"auto_vacuum {auto_vacuum}: Turso's upload takes UTF-8, {UPLOAD_PAGE_SIZE}-byte pages "
+            "and no auto-vacuum, and such a file cannot be rewritten without breaking its indexes "
+            "(import a .sql dump of it instead)"
+        )
+    dst = sqlite3.connect(out, isolation_level=None)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=WAL")
+    finally:
+        dst.close()
     return out

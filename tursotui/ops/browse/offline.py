@@ -17,8 +17,8 @@ from tursotui.ops.browse.query import (
     TABLE_SQL,
     PageRequest,
     TableInfo,
-    hidden_table,
     table_info,
+    user_table_names,
 )
 from tursotui.ops.browse.session import Page
 
@@ -32,7 +32,7 @@ class OfflineReplica:
     def tables(self) -> list[tuple[str, int]]:
         """(name, number of columns) of every user table, sorted by name."""
         with replica.open_offline(self.path) as db:
-            names = [str(r[0]) for r in db.execute(LIST_TABLES).rows if not hidden_table(str(r[0]))]
+            names = user_table_names(db.execute(LIST_TABLES).rows)
             return [(name, len(db.execute(TABLE_COLUMNS, [name]).rows)) for name in names]
 
     def table_info(self, name: str) -> TableInfo:

@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tursotui.libsql.local import is_internal_table, quote_identifier
+from tursotui.libsql.local import (
+    SCHEMA_OBJECTS,
+    internal_names,
+    is_internal_table,
+    quote_identifier,
+)
 from tursotui.libsql.values import Value
 
 SEARCH_COLUMNS = ("email", "phone", "xswarm_phone", "stripe_customer_id")
@@ -23,7 +28,9 @@ NULL_WORD = "NULL"
 Direction = Literal["first", "next", "prev", "last"]
 SearchMode = Literal["exact", "prefix"]
 
-LIST_TABLES = "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
+LIST_TABLES = SCHEMA_OBJECTS
+"""Every schema object ``(type, name, tbl_name, sql)``: :func:`user_table_names` needs the indexes to
+hide a vector index's ``<index>_shadow`` table."""
 TABLE_COLUMNS = 'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid'
 INDEX_COLUMNS = (
     'SELECT il.name, ii.seqno, ii.name, il."unique", il.partial FROM pragma_index_list(?) AS il '
@@ -36,9 +43,22 @@ VALUE_SHOWN = 40
 
 
 def hidden_table(name: str) -> bool:
-    """Internal tables: sqlite_%, _litestream%, libsql_%, turso_%, __turso%."""
+    """Internal tables by name alone: sqlite_%, _litestream%, libsql_%, turso_%, __turso%."""
     lowered = name.lower()
     return is_internal_table(name) or lowered.startswith(("turso_", "__turso"))
+
+
+def hidden_names(schema: Sequence[Sequence[object]]) -> frozenset[str]:
+    """Lower-cased names the browser hides among ``(type, name, tbl_name, sql)`` rows: those of
+    :func:`hidden_table`, and each existing vector index's ``<index>_shadow`` table and its index."""
+    by_name = {str(row[1]).lower() for row in schema if hidden_table(str(row[1]))}
+    return internal_names(schema) | by_name
+
+
+def user_table_names(schema: Sequence[Sequence[object]]) -> list[str]:
+    """The tables the browser lists, in the rows' order (:data:`LIST_TABLES`: by name)."""
+    hidden = hidden_names(schema)
+    return [str(r[1]) for r in schema if r[0] == "table" and str(r[1]).lower() not in hidden]
 
 
 def q(name: str) -> str:

@@ -20,9 +20,10 @@ from tursotui.ops.browse.query import (
     PageRequest,
     Query,
     TableInfo,
-    hidden_table,
+    hidden_names,
     q,
     table_info,
+    user_table_names,
 )
 from tursotui.ops.sql.scan import FullScan, full_scan
 from tursotui.platform import PlatformClient
@@ -82,7 +83,7 @@ class SqlSession:
     ) -> SqlSession:
         """A session on ``name`` with the session's token for it; one minted here (a day) gets a session entry
         in ``ledger``, and later sessions on ``name`` reuse it."""
-        from tursotui.ops.access import mint_session_token
+        from tursotui.ops.access import mint_session_token, sql_client
 
         database = await platform.get_database(name)
         token = await mint_session_token(
@@ -93,7 +94,7 @@ class SqlSession:
             target=target,
             expiration=TOKEN_EXPIRATION,
         )
-        return cls(name, HranaClient(database.url, token), token, read_only=read_only)
+        return cls(name, sql_client(platform, database, token), token, read_only=read_only)
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -108,7 +109,7 @@ class SqlSession:
 
     async def tables(self) -> list[str]:
         result = await self.client.execute(LIST_TABLES)
-        return [str(row[0]) for row in result.rows if not hidden_table(str(row[0]))]
+        return user_table_names(result.rows)
 
     async def table_info(self, name: str) -> TableInfo:
         results = await self.client.batch(
@@ -144,8 +145,12 @@ class SqlSession:
     async def schema(self) -> list[tuple[str, str, str]]:
         """(type, name, sql) of every user object, for comparing two databases."""
         result = await self.client.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            " ORDER BY type, name"
         )
+        hidden = hidden_names(result.rows)
         return [
-            (str(r[0]), str(r[1]), str(r[2])) for r in result.rows if not hidden_table(str(r[1]))
+            (str(r[0]), str(r[1]), str(r[3]))
+            for r in result.rows
+            if str(r[1]).lower() not in hidden and str(r[2]).lower() not in hidden
         ]
