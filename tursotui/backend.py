@@ -73,13 +73,17 @@ class Backend:
             self.secrets.add(self.local.api_token)
         if self.attached is not None:
             self.secrets.add(self.attached.api_token)
+        from tursotui.libsql.keys import encryption_keys
         from tursotui.ops.session_tokens import register_session
 
+        keys = encryption_keys(self.settings)  # BYOK keys: TURSO_DB_REMOTE_ENCRYPTION_KEY[_<NAME>]
+        self.secrets.add(*keys.secrets())
         # SQL actions reuse TURSO_AUTH_TOKEN where it belongs to the database, else one token per database
         register_session(
             self.platform,
             auth_token=self.settings.auth_token,
             writes_allowed=not self.settings.read_only,
+            encryption=keys,
         )
 
 

@@ -78,7 +78,7 @@ def opens(monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """Tokens a database refuses (401) when the session checks a configured one with ``SELECT 1``."""
     refused: set[str] = set()
 
-    async def fake_opens(database: Database, token: str) -> bool:
+    async def fake_opens(database: Database, token: str, key: str | None = None) -> bool:
         return token not in refused
 
     monkeypatch.setattr("tursotui.ops.session_tokens._opens", fake_opens)

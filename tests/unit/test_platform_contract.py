@@ -108,6 +108,7 @@ OPERATIONS = {
     "database_stats": "getDatabaseStats",
     "database_queries": None,  # turso-cli's GET …/usage/queries: not in the spec (test_database_queries)
     "wakeup_database": None,  # turso-cli's POST …/wakeup: not in the spec (test_wakeup_database)
+    "upload_dump": None,  # turso-cli's POST …/databases/dumps: not in the spec (test_upload_dump)
     "create_database_token": "createDatabaseToken",
     "rotate_database_tokens": "invalidateDatabaseTokens",
     "list_groups": "listGroups",
@@ -277,6 +278,20 @@ async def test_create_database_for_upload(serve: Any) -> None:
     assert server.json_sent()["seed"] == {"type": "database_upload"}
 
 
+async def test_create_database_with_remote_encryption(serve: Any) -> None:
+    api, server = serve("createDatabase")
+    encryption = {
+        "encryption_key": "a2V5LWtleS1rZXkta2V5LWtleS1rZXkta2V5LWtleS0=",
+        "encryption_cipher": "aes256gcm",
+    }
+    await api.create_database("vault", "default", remote_encryption=encryption)
+    assert server.json_sent() == {
+        "name": "vault",
+        "group": "default",
+        "remote_encryption": encryption,
+    }
+
+
 async def test_get_database(serve: Any) -> None:
     api, server = serve("getDatabase")
     db = await api.get_database("my-db")
@@ -409,6 +424,31 @@ async def test_wakeup_database(validator: SpecValidator) -> None:
         f"/v1/organizations/{ORG}/databases/my-db/wakeup",
     )
     assert validator.operation_id(seen[0]) is None
+
+
+async def test_upload_dump(validator: SpecValidator, tmp_path: Any) -> None:
+    """turso-cli's ``UploadDump``: the dump as the multipart field ``file``, ``{"dump_url"}`` back."""
+    seen: list[httpx.Request] = []
+    dump = tmp_path / "data.sql"
+    dump.write_text("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCOMMIT;\n")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"dump_url": "https://dumps.example/abc"})
+
+    async with PlatformClient(
+        TOKEN, organization=ORG, transport=httpx.MockTransport(handler)
+    ) as api:
+        assert await api.upload_dump(dump) == "https://dumps.example/abc"
+    request = seen[0]
+    assert (request.method, request.url.path) == (
+        "POST",
+        f"/v1/organizations/{ORG}/databases/dumps",
+    )
+    assert request.headers["content-type"].startswith("multipart/form-data")
+    body = request.read()
+    assert b'name="file"' in body and b"BEGIN TRANSACTION;" in body
+    assert validator.operation_id(request) is None
 
 
 async def test_create_database_token(serve: Any) -> None:

@@ -127,6 +127,11 @@ async def _restore(ctx: Context) -> int:
     ctx.out(f"url    {db.url}")
     ctx.out(f"group  {db.group}")
     _report(ctx, source, new_name, verification)
+    if result.key_variable:
+        ctx.info(
+            f"{db.name} is encrypted with {source}'s key: set {result.key_variable} to it (in the "
+            "environment or .env) to reach it later"
+        )
     ctx.info(
         f"{source} is unchanged. To use the restored copy, mint a token "
         f"(tursotui token create {db.name} --write-env) and set [turso] database_url = "

@@ -19,8 +19,11 @@ from tursotui.ops.archived import archived_hint
 from tursotui.ops.session_tokens import (
     ACCESS_EXPIRATION,
     SessionTokens,
+    copy_key,
     register_session,
+    remote_encryption,
     session_tokens,
+    sql_client,
 )
 from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import Database, PlatformClient
@@ -29,10 +32,13 @@ __all__ = [
     "ACCESS_EXPIRATION",
     "DatabaseAccess",
     "SessionTokens",
+    "copy_key",
     "mint_session_token",
     "open_database",
     "register_session",
+    "remote_encryption",
     "session_tokens",
+    "sql_client",
 ]
 
 
@@ -81,7 +87,7 @@ async def open_database(
     token = await mint_session_token(
         platform, database, read_only=read_only, ledger=ledger, target=target
     )
-    client = HranaClient(database.url, token)
+    client = sql_client(platform, database, token)
     try:
         async with archived_hint(platform, database):  # a 502 of an archived group, said as such
             yield DatabaseAccess(database, client, token)

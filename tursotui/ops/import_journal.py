@@ -26,9 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
-from tursotui.ops.access import mint_session_token
+from tursotui.ops.access import mint_session_token, sql_client
 from tursotui.ops.errors import OpsError
 from tursotui.ops.leftovers import pid_alive, process_started
 from tursotui.ops.tokens import TokenLedger
@@ -165,7 +164,7 @@ async def is_empty(
         target=target,
         expiration=CHECK_EXPIRATION,
     )
-    async with HranaClient(database.url, token) as client:
+    async with sql_client(platform, database, token) as client:
         result = await client.execute("SELECT count(*) FROM sqlite_schema")
     return int(result.scalar() or 0) == 0
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from tursotui.libsql import HranaClient, quote_identifier
 from tursotui.libsql.errors import LibsqlError, TransactionTimeoutError
 from tursotui.ops._threads import uninterrupted
-from tursotui.ops.access import mint_session_token
+from tursotui.ops.access import mint_session_token, sql_client
 from tursotui.ops.backup import compare_counts, source_row_counts
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError, VerificationError
 from tursotui.ops.import_conflicts import TargetSchema, find_conflicts, read_target_schema
@@ -273,7 +273,7 @@ async def import_new(
                 database.http_url, token, copy, lambda n, t: _notify(progress, "uploading", n, t)
             )
         _notify(progress, "checking", plan.total_rows, plan.total_rows)
-        async with HranaClient(database.url, token) as client:
+        async with sql_client(platform, database, token) as client:
             counts = await source_row_counts(client)
         expected = {t.name: t.rows for t in source.tables}
         differences = compare_counts(expected, counts)

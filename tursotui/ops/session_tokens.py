@@ -30,6 +30,7 @@ from typing import Any
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
+from tursotui.libsql.keys import EncryptionKeys, RemoteEncryption
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.token_claims import Authorization, database_access, decode_claims
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
@@ -68,6 +69,8 @@ class SessionTokens:
     writes_allowed: bool = False
     """The session may write (not the console's read-only mode): a full-access token serves reads too."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    keys: EncryptionKeys = field(default_factory=EncryptionKeys, repr=False)
+    """The BYOK encryption keys of this session's databases (``tursotui.libsql.keys``)."""
     mints: int = 0
     """Tokens this session minted (the tests count them)."""
     held: dict[tuple[str, str, Authorization], HeldToken] = field(default_factory=dict)
@@ -159,7 +162,7 @@ class SessionTokens:
             return None
         if not _fresh(claims.expires_at, self.clock()):
             return None
-        if not await _opens(database, token):
+        if not await _opens(database, token, self.keys.key_for(database.name)):
             self._refused.add((org, database.name))
             return None
         self.held[(org, database.name, access)] = HeldToken(
@@ -216,11 +219,11 @@ async def _group_uuid(platform: Any, group: str) -> str:
         return ""
 
 
-async def _opens(database: Database, token: str) -> bool:
+async def _opens(database: Database, token: str, key: str | None) -> bool:
     """Whether ``database`` takes ``token`` (``SELECT 1``): only a 401/403 says no; a database that cannot
-    answer now (archived, blocked, unreachable) is left to the action to report."""
+    answer now (archived, blocked, unreachable, its encryption key missing) is left to the action to report."""
     try:
-        async with HranaClient(database.url, token) as client:
+        async with HranaClient(database.url, token, encryption_key=key) as client:
             await client.execute("SELECT 1")
     except (AuthError, PermissionDeniedError):
         return False
@@ -244,11 +247,43 @@ def session_tokens(platform: Any) -> SessionTokens:
 
 
 def register_session(
-    platform: Any, *, auth_token: str | None, writes_allowed: bool
+    platform: Any,
+    *,
+    auth_token: str | None,
+    writes_allowed: bool,
+    encryption: EncryptionKeys | None = None,
 ) -> SessionTokens:
-    """Declare ``platform``'s session: the configured ``TURSO_AUTH_TOKEN`` it may reuse, and whether it may
-    write (False in read-only mode). Called where the client is made (the backend; the console's services)."""
+    """Declare ``platform``'s session: the configured ``TURSO_AUTH_TOKEN`` it may reuse, whether it may
+    write (False in read-only mode) and the databases' encryption keys. Called where the client is made
+    (the backend; the console's services)."""
     tokens = session_tokens(platform)
     tokens.configured = auth_token or None
     tokens.writes_allowed = writes_allowed
+    if encryption is not None:
+        tokens.keys = encryption
     return tokens
+
+
+def sql_client(platform: Any, database: Database, token: str, **options: Any) -> HranaClient:
+    """THE way to open a Hrana client on ``database``: with ``token`` and, when the session knows one, the
+    database's encryption key (sent as ``x-turso-encryption-key`` on every request, as the official clients
+    do). ``options`` go to :class:`HranaClient` (``http``, ``timeout``). A test fails if tursotui makes a
+    HranaClient anywhere else (tests/unit/test_encryption_keys.py)."""
+    key = session_tokens(platform).keys.key_for(database.name)
+    return HranaClient(database.url, token, encryption_key=key, **options)
+
+
+def remote_encryption(platform: Any, database: str) -> RemoteEncryption | None:
+    """``database``'s ``remote_encryption`` (key and cipher) as this session knows it, or None."""
+    return session_tokens(platform).keys.encryption_for(database)
+
+
+def copy_key(platform: Any, source: str, copy: str) -> str | None:
+    """``copy`` (a branch or restore of ``source``) has ``source``'s key: the session uses it from now on.
+    Returns the variable to set for later sessions, or None when ``source`` has no key here."""
+    tokens = session_tokens(platform)
+    encryption = tokens.keys.encryption_for(source)
+    if encryption is None:
+        return None
+    tokens.keys = tokens.keys.adding(copy, encryption)
+    return tokens.keys.variable(copy)

@@ -19,7 +19,6 @@ from tursotui.config import read_env_file, update_config
 from tursotui.config.envfile import AUTH_TOKEN
 from tursotui.config.load import load_config
 from tursotui.config.point import point_at_database
-from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.access import DatabaseAccess, open_database
 from tursotui.ops.errors import InputError, OpsError
@@ -36,7 +35,7 @@ from tursotui.ops.locations import (
     wait_for_group_location,
 )
 from tursotui.ops.names import check_name
-from tursotui.ops.session_tokens import session_tokens
+from tursotui.ops.session_tokens import session_tokens, sql_client
 from tursotui.ops.setup_preview import expiry_words, pick_organization
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, Group, PlatformError
@@ -351,7 +350,7 @@ class Setup:
         if not self.state.token:
             raise OpsError("no database token to test the connection with")
         start = time.perf_counter()
-        async with HranaClient(db.url, self.state.token) as sql:
+        async with sql_client(self.platform, db, self.state.token) as sql:
             count = (await sql.execute("SELECT COUNT(*) FROM users")).rows[0][0]
         ms = (time.perf_counter() - start) * 1000
         return "done", f"connected to {db.url}: {count!r} users ({ms:.0f} ms)", []
@@ -397,7 +396,7 @@ class Setup:
 
     async def _works(self, db: Database, token: str) -> bool:
         try:
-            async with HranaClient(db.url, token) as sql:
+            async with sql_client(self.platform, db, token) as sql:
                 await sql.execute("SELECT 1")
         except LibsqlError:
             return False

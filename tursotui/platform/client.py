@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
+
+import httpx
 
 from tursotui.platform._core import segment
 from tursotui.platform._json import Obj, member, members
 from tursotui.platform.client_account import AccountClient
-from tursotui.platform.errors import ResponseFormatError
+from tursotui.platform.errors import ConnectionFailed, ResponseFormatError
 from tursotui.platform.local_ext import LocalExtensions
 from tursotui.platform.models import (
     CreatedDatabase,
@@ -117,20 +120,42 @@ class PlatformClient(AccountClient, LocalExtensions):
         *,
         seed: Seed | None = None,
         size_limit: str | int | None = None,
+        remote_encryption: dict[str, Any] | None = None,
         org: str | None = None,
     ) -> CreatedDatabase:
-        """Create a database in an existing ``group``. Restore = a new database with ``Seed.restore(...)``."""
+        """Create a database in an existing ``group``. Restore = a new database with ``Seed.restore(...)``.
+        ``remote_encryption`` (``{encryption_key, encryption_cipher}``): a BYOK-encrypted database, or the
+        key of an encrypted source a restore or branch copies (required then, the same key)."""
         body: dict[str, Any] = {"name": name, "group": group}
         if seed is not None:
             body["seed"] = seed.to_json()
         if size_limit is not None:
             body["size_limit"] = str(size_limit)
+        if remote_encryption is not None:
+            body["remote_encryption"] = remote_encryption
         return await self._call(
             "POST",
             f"/v1/organizations/{self._org(org)}/databases",
             lambda d: CreatedDatabase.from_json(member(d, "database")),
             json_body=body,
         )
+
+    async def upload_dump(self, path: Path, *, org: str | None = None) -> str:
+        """``POST …/databases/dumps`` of a SQL dump file (multipart ``file``, as turso-cli's ``db create
+        --from-dump``); returns the ``dump_url`` a new database is seeded from (``Seed.dump(url)``)."""
+        shown = f"/v1/organizations/{self._org(org)}/databases/dumps"
+        with path.open("rb") as fh:
+            try:
+                response = await self._http.post(
+                    shown, files={"file": (path.name, fh, "application/sql")}, auth=self._auth
+                )
+            except httpx.HTTPError as exc:
+                raise ConnectionFailed(
+                    self._snippet(str(exc)) or type(exc).__name__, method="POST", path=shown
+                ) from None
+        if not response.is_success:
+            raise self._http_error("POST", shown, response)
+        return Obj(self._decode("POST", shown, response), "dump").req_text("dump_url")
 
     async def get_database(self, name: str, *, org: str | None = None) -> Database:
         return await self._call(

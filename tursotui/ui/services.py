@@ -124,12 +124,17 @@ class Services:
         secrets: Secrets | None = None,
     ) -> Services:
         """``secrets``: the backend's, shared (the settings' tokens are added to it); None: a new one."""
+        from tursotui.libsql.keys import encryption_keys
         from tursotui.ops.backups import backup_directory
         from tursotui.ops.session_tokens import register_session
 
+        keys = encryption_keys(settings)  # BYOK keys: TURSO_DB_REMOTE_ENCRYPTION_KEY[_<NAME>]
         # SQL actions reuse the configured TURSO_AUTH_TOKEN where it belongs, else one token per database.
         register_session(
-            platform, auth_token=settings.auth_token, writes_allowed=not settings.read_only
+            platform,
+            auth_token=settings.auth_token,
+            writes_allowed=not settings.read_only,
+            encryption=keys,
         )
         organization = platform.organization or settings.organization
         tui = settings.config.tursotui
@@ -144,7 +149,7 @@ class Services:
             clock=clock,
             theme=tui.theme,
             latency_probe=latency_probe,
-            secrets=_with(secrets, settings.api_token, settings.auth_token),
+            secrets=_with(secrets, settings.api_token, settings.auth_token, *keys.secrets()),
             env_path=settings.env_path,
             config_path=settings.config_path,
             backup_dir=backup_directory(settings),

@@ -72,6 +72,7 @@ NEEDS: dict[str, Need] = {
     "list_recovery_points": Need("read", "db"),
     "get_group": Need("read", "group"),
     "create_database": Need("db:create", "new-db"),
+    "upload_dump": Need("db:create", "org"),
     "delete_database": Need("db:delete", "db"),
     "update_configuration": Need("db:configure", "db"),
     "take_recovery_point": Need("db:configure", "db"),

@@ -225,10 +225,12 @@ def _operator_routes(
     cp: ControlPlane, w: Callable[[Handler], Handler], db: str, group: str
 ) -> list[Route]:
     from tursotui.local.api.archive import ArchiveApi
+    from tursotui.local.api.dumps import DumpsApi
     from tursotui.local.api.queries import QueriesApi
 
-    archived, queries = ArchiveApi(cp), QueriesApi(cp)
+    archived, queries, dumps = ArchiveApi(cp), QueriesApi(cp), DumpsApi(cp)
     return [
+        Route(ORG + "/databases/dumps", w(dumps.upload_dump), methods=["POST"]),
         Route(db + "/usage/queries", w(queries.top_queries), methods=["GET"]),
         Route(db + "/wakeup", w(archived.wakeup), methods=["POST"]),
         Route(group + "/local-archive", w(archived.local_archive), methods=["POST"]),
@@ -278,7 +280,7 @@ def build_app(cp: ControlPlane, pitr: Pitr, billing: Billing) -> Starlette:
         Route(ORG + "/subscription", w(usage.subscription), methods=["GET"]),
     ]
     routes += account_routes(cp, api.access, w)  # issue 13: API tokens, audit log
-    routes += _operator_routes(cp, w, db, group)  # issue 13: top queries, archived groups
+    routes = _operator_routes(cp, w, db, group) + routes  # first: /databases/dumps is no {db}
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return JSONResponse(

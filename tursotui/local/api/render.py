@@ -66,6 +66,8 @@ def database(db: DatabaseState, g: GroupState, hostname: str, block: Block) -> d
         "schema": "",
         "parent": db.parent,
     }
+    if db.encryption:
+        body["encryption_cipher"] = db.encryption.get("cipher")  # turso-cli's db show reads it
     if db.broken:
         body["broken"] = db.broken  # local only: why this start does not serve it
     return body

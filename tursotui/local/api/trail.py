@@ -158,6 +158,7 @@ TRAIL: dict[str, Callable[[Done], list[Entry]]] = {
     "create_database_token": lambda d: _token("name", _database(d), d),
     "rotate_database_tokens": rotate_database_tokens,
     "take_recovery_point": take_recovery_point,
+    "upload_dump": lambda d: [("db-dump-upload", "uploaded a SQL dump for a new database", {})],
     "wakeup": lambda d: [
         ("db-aunrchive", f"woke up database {_database(d)}", {"name": _database(d)})
     ],

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tursotui.local.api import render
+from tursotui.local.api.dumps import is_uploaded_dump
 from tursotui.local.api.platform import json_body, ok
-from tursotui.local.control import refusals
+from tursotui.local.control import encryption, refusals, uploads
 from tursotui.local.control.billing import Billing
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.dbconfig import checked_size_limit
@@ -17,7 +19,6 @@ from tursotui.local.control.pitr import Pitr, point_json
 from tursotui.local.control.plans import RETENTION_DAYS, plan_table
 from tursotui.local.control.recovery import DAY, parse_timestamp
 from tursotui.local.control.state import DatabaseState
-from tursotui.local.control.uploads import seed_from_dump
 from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.errors import ApiError
 
@@ -37,8 +38,11 @@ class UsageApi:
             raise ApiError(400, "body must have a string 'name' (and 'group')")
         size_limit = checked_size_limit(body.get("size_limit"))
         seed = body.get("seed")
+        wanted = body.get("remote_encryption")  # checked per seed (control.encryption)
         if seed is None:
-            db = await self.cp.create_database(name, group, size_limit=size_limit)
+            db = await self.cp.create_database(
+                name, group, size_limit=size_limit, encrypted=encryption.for_new(wanted)
+            )
             await self.pitr.take_initial(name, reason="initial")
             return ok({"database": self._created(db)})
         if not isinstance(seed, dict):
@@ -50,18 +54,26 @@ class UsageApi:
                 raise ApiError(400, "seed.name (or seed.value) must name the source database")
             timestamp = seed.get("timestamp")
             if timestamp is None:
-                db = await self._fork(source, name, group)
+                db = await self._fork(source, name, group, wanted)
                 return ok({"database": self._created(db)})
             if not isinstance(timestamp, str):
                 raise ApiError(400, "seed.timestamp must be an RFC 3339 string")
             self._check_plan_window(timestamp)
-            db, point = await self.pitr.restore(source, timestamp, name, group)
+            encryption.for_copy(self.cp.database(source), wanted)  # refused before any work
+            db, point = await self.pitr.restore(
+                source, timestamp, name, group, remote_encryption=wanted
+            )
             created = self._created(db)
             created["recovery_point"] = point_json(point)
             return ok({"database": created})
         if kind == "database_upload":
+            pass  # PART-B
             db = await self.cp.create_database(
-                name, group, size_limit=size_limit, awaiting_upload=True
+                name,
+                group,
+                size_limit=size_limit,
+                awaiting_upload=True,
+                encrypted=encryption.for_new(wanted),
             )
             return ok({"database": self._created(db)})
         if kind == "dump":
@@ -70,9 +82,18 @@ class UsageApi:
                 raise ApiError(400, "seed.url must be the file:// URL of a .sql dump")
 
             async def from_dump(db: DatabaseState) -> None:
-                await seed_from_dump(self.cp, db, url)
+                await uploads.seed_from_dump(self.cp, db, url)
 
-            db = await self.cp.create_database(name, group, size_limit=size_limit, seed=from_dump)
+            db = await self.cp.create_database(
+                name,
+                group,
+                size_limit=size_limit,
+                seed=from_dump,
+                encrypted=encryption.for_new(wanted),
+            )
+            uploaded = Path(url.removeprefix("file://"))
+            if is_uploaded_dump(self.cp, uploaded):  # POST …/databases/dumps's file: used once
+                uploaded.unlink(missing_ok=True)  # noqa: ASYNC240 (one unlink)
             await self.pitr.take_initial(name, reason="seeded from dump")
             return ok({"database": self._created(db)})
         raise ApiError(
@@ -95,10 +116,13 @@ class UsageApi:
                 f"({days} day{'s' if days != 1 else ''}); the oldest restorable time is {oldest}",
             )
 
-    async def _fork(self, source: str, name: str, group: str) -> DatabaseState:
+    async def _fork(self, source: str, name: str, group: str, wanted: Any) -> DatabaseState:
         src = self.cp.database(source)
+        encryption.for_copy(src, wanted)  # refused before a point is taken
         point = await self.pitr.take(source, reason=f"copy to {name}")
-        db, _ = await self.pitr.restore(source, render.iso(point.taken_at + 0.5), name, group)
+        db, _ = await self.pitr.restore(
+            source, render.iso(point.taken_at + 0.5), name, group, remote_encryption=wanted
+        )
         db.parent = {"id": src.uuid, "name": src.name, "branched_at": render.iso(point.taken_at)}
         return db
 

@@ -40,6 +40,7 @@ LOCAL_CODES: dict[str, str] = {
     "user-token-revoke": "an API token revoked",
     "db-config-update": "a database's configuration changed (other than delete protection)",
     "local-recovery-point-create": "a recovery point taken on demand (a local-only endpoint)",
+    "db-dump-upload": "a SQL dump uploaded for a new database's dump seed (POST …/databases/dumps)",
     "local-group-archive": "a group archived on demand (a local-only endpoint)",
 }
 """Codes for actions the spec's ``AuditLog.code`` enum has none for."""

@@ -18,6 +18,7 @@ import httpx
 from tursotui.local.control import (
     archive,
     dbconfig,
+    encryption,
     groups,
     plans,
     platforms,
@@ -229,6 +230,7 @@ class ControlPlane:
             self.attach_replica(db, loc, warm=warm) for loc in self.replica_locations(group)
         )
         archive.mark(self, db)  # an archived group's URLs answer 502 (control.archive)
+        encryption.mark(self, db)  # an encrypted database's URLs want its key (control.encryption)
 
     async def attach_replica(self, db: DatabaseState, location: str, *, warm: bool = True) -> None:
         """Serve ``db`` at a replica location; ``warm``: replicate it now rather than on first use."""
@@ -302,6 +304,7 @@ class ControlPlane:
         parent: dict[str, Any] | None = None,
         seeded_from: dict[str, Any] | None = None,
         awaiting_upload: bool = False,
+        encrypted: dict[str, str] | None = None,
     ) -> DatabaseState:
         """Create a database; ``seed`` (async, given the new state) fills it before it goes live."""
         check_name("database", name)
@@ -318,6 +321,7 @@ class ControlPlane:
                 parent=parent,
                 seeded_from=seeded_from,
                 awaiting_upload=awaiting_upload,
+                encryption=encrypted,
             )
             await startup.clear_orphan(self, name)
             try:

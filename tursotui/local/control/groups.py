@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tursotui.local.control import archive
+from tursotui.local.control import archive, encryption
 from tursotui.local.control.state import GroupState
 from tursotui.local.errors import ApiError
 
@@ -52,6 +52,7 @@ async def add_location(cp: ControlPlane, group: GroupState, location: str) -> Gr
             if db.group == group.name and db.broken is None:
                 await cp.attach_replica(db, location)
                 archive.mark(cp, db)  # the new location of an archived group answers 502 too
+                encryption.mark(cp, db)  # and an encrypted database's wants its key
         cp.save()
     except (ApiError, OSError):
         group.locations.remove(location)

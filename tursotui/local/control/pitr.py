@@ -9,6 +9,7 @@ import shutil
 from typing import Any
 
 from tursotui.local.api.render import iso
+from tursotui.local.control import encryption
 from tursotui.local.control.controlplane import ControlPlane
 from tursotui.local.control.recovery import RecoveryPoints, place_database_file
 from tursotui.local.control.state import DatabaseState, RecoveryPoint
@@ -103,10 +104,18 @@ class Pitr:
             self._task = None
 
     async def restore(
-        self, source: str, timestamp: str, new_name: str, group: str
+        self,
+        source: str,
+        timestamp: str,
+        new_name: str,
+        group: str,
+        *,
+        remote_encryption: Any = None,
     ) -> tuple[DatabaseState, RecoveryPoint]:
-        """Seed NEW database ``new_name`` from the latest point of ``source`` at or before ``timestamp``."""
+        """Seed NEW database ``new_name`` from the latest point of ``source`` at or before ``timestamp``;
+        an encrypted source needs its key in ``remote_encryption`` (control.encryption)."""
         src = self.cp.database(source)
+        encrypted = encryption.for_copy(src, remote_encryption)
         point = self.points.choose(src, self.list(source), timestamp, self.cp.clock())
         point_file = self.points.file(point)
 
@@ -130,6 +139,7 @@ class Pitr:
                 "timestamp": timestamp,
                 "recovery_point": point.id,
             },
+            encrypted=encrypted,
         )
         await self.take_initial(new_name, reason="initial")
         return db, point

@@ -106,6 +106,8 @@ class DatabaseState:
     seeded_from: dict[str, Any] | None = None
     replica_ports: dict[str, int] = field(default_factory=dict)
     awaiting_upload: bool = False
+    encryption: dict[str, str] | None = None
+    """A BYOK-encrypted database's ``{cipher, key_sha256}`` (never the key: control.encryption)."""
     broken: str | None = field(default=None, compare=False)
     """Why this start could not serve the database (never saved: each start decides again)."""
 
@@ -129,7 +131,9 @@ class DatabaseState:
             check_size_limit(self.size_limit)
         except ValueError as exc:
             return str(exc)
-        return None
+        from tursotui.local.control.encryption import state_problem
+
+        return state_problem(self.encryption)
 
 
 @dataclass

@@ -22,6 +22,26 @@ UNLIMITED_UPLOAD = 2**62
 """The bound of an upload on a plan without a storage quota (enterprise)."""
 
 
+UPLOAD_ONLY_ON_AWS = (
+    "seed type database_upload is only available in groups on AWS (a primary location starting with "
+    "aws-), as turso-cli uploads a file only there"
+)
+
+
+def check_upload_group(cp: ControlPlane, name: str) -> None:
+    """A ``database_upload`` seed is for an AWS group only (turso-cli: cmd/db_create.go, group_flag.go):
+    elsewhere a file becomes a dump (``POST …/databases/dumps``) and the ``dump`` seed. An unknown group is
+    left to the create, which names it."""
+    group = cp.state.groups.get(name)
+    if group is not None and not group.primary.startswith("aws-"):
+        raise ApiError(
+            400,
+            f"{UPLOAD_ONLY_ON_AWS}: group {name}'s primary is {group.primary}; upload a SQL dump to "
+            f"POST /v1/organizations/{cp.state.slug}/databases/dumps and create the database with "
+            'seed {"type": "dump", "url": <its dump_url>}',
+        )
+
+
 def check_sqlite_file(path: Path) -> int:
     """Raise a clear 400 unless ``path`` is an intact SQLite database; returns its size."""
     try:

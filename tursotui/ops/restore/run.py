@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tursotui.ops.access import copy_key, remote_encryption
 from tursotui.ops.browse.session import SqlSession
 from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
@@ -29,6 +30,8 @@ class RestoreResult:
     database: Database
     point: RecoveryPoint | None = None
     """On the local Turso: the recovery point the copy was made from (from the new database's parent)."""
+    key_variable: str | None = None
+    """An encrypted source's copy has its key: the variable that gives it to later sessions."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,8 +65,18 @@ async def restore_database(
         chosen = (await platform.get_database(source)).group
     if not chosen:
         raise InputError(f"database {source} has no group: give --group")
-    await platform.create_database(new_name, chosen, seed=Seed.restore(source, timestamp))
-    return RestoreResult(source, timestamp, await platform.get_database(new_name))
+    # An encrypted (BYOK) source is restored only with its key: the session's, sent as remote_encryption.
+    encryption = remote_encryption(platform, source)
+    await platform.create_database(
+        new_name,
+        chosen,
+        seed=Seed.restore(source, timestamp),
+        remote_encryption=encryption.to_json() if encryption is not None else None,
+    )
+    variable = copy_key(platform, source, new_name)
+    return RestoreResult(
+        source, timestamp, await platform.get_database(new_name), key_variable=variable
+    )
 
 
 async def run_restore(platform: PlatformClient, plan: RestorePlan, new_name: str) -> RestoreResult:
@@ -76,7 +89,9 @@ async def run_restore(platform: PlatformClient, plan: RestorePlan, new_name: str
     branched = parent.branched if parent else None
     same = [p for p in plan.points if p.taken_at == branched]  # the last one wins a tie, as planned
     used = same[-1] if same else plan.point
-    return RestoreResult(result.source, result.timestamp, result.database, used)
+    return RestoreResult(
+        result.source, result.timestamp, result.database, used, key_variable=result.key_variable
+    )
 
 
 def used_point_note(plan: RestorePlan, result: RestoreResult) -> str | None:
