@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from tursotui.libsql.engine import LibsqlFile, available
+from tursotui.libsql.errors import LocalDatabaseError
+from tursotui.libsql.local import is_vector_index_sql
 from tursotui.local.errors import ApiError
 
 REFUSED_PREFIXES = ("/proc/", "/sys/", "/dev/")
@@ -87,12 +90,16 @@ def build_database(dump: Path, target: Path) -> int:
     except OSError as exc:
         raise ApiError(400, f"dump file {dump} cannot be read ({exc.strerror})") from None
     count = 0
+    vector_ddl: list[tuple[int, str]] = []
     conn = sqlite3.connect(target, isolation_level=None)
     try:
         conn.set_authorizer(_authorize)
         for count, sql in enumerate(statements(text), start=1):
             if sql.split(None, 1)[0].upper().rstrip(";") == "VACUUM":
                 raise ApiError(400, f"statement {count} of the dump: VACUUM is not allowed")
+            if is_vector_index_sql(sql):  # built by libSQL below, as Turso Cloud's sqld would
+                vector_ddl.append((count, sql))
+                continue
             try:
                 conn.execute(sql)
             except sqlite3.Error as exc:
@@ -101,6 +108,8 @@ def build_database(dump: Path, target: Path) -> int:
                 ) from None
         if conn.in_transaction:
             conn.execute("COMMIT")
+        conn.close()
+        _build_vector_indexes(target, vector_ddl)
     except BaseException:
         conn.close()
         target.unlink(missing_ok=True)
@@ -110,3 +119,23 @@ def build_database(dump: Path, target: Path) -> int:
         target.unlink(missing_ok=True)
         raise ApiError(400, f"dump file {dump} holds no SQL statement")
     return count
+
+
+def _build_vector_indexes(target: Path, statements: list[tuple[int, str]]) -> None:
+    """The dump's ``CREATE INDEX … libsql_vector_idx(…)``, which plain SQLite cannot run, with the
+    libSQL engine (it reuses the index tables the dump loaded)."""
+    if not statements:
+        return
+    if not available():
+        raise ApiError(400, "the dump has libSQL vector indexes, which need the libsql package")
+    try:
+        with LibsqlFile(target) as db:
+            for number, sql in statements:
+                try:
+                    db.execute(sql)
+                except LocalDatabaseError:
+                    raise ApiError(
+                        400, f"statement {number} of the dump (a vector index) could not be built"
+                    ) from None
+    except LocalDatabaseError as exc:
+        raise ApiError(400, f"the loaded dump cannot be opened with libSQL: {exc}") from None
