@@ -1,17 +1,22 @@
-"""One statement's outcome in the SQL console: its columns and rows, rows read/written, the rows it changed,
-the server's error (marked when read-only mode is why a write was refused) or that the operator cancelled it
-before a full scan; ``execute`` runs it on an open connection and ``summary`` is its line in the status. Also how
-a value shows in a results cell (NULL, blob sizes, newlines as ⏎, cut to ``CELL_WIDTH``)."""
+"""One statement's outcome in the SQL console and ``db shell``: its columns and rows (at most the row cap, with
+how many the statement returned), rows read/written, the rows it changed, its duration, the server's error
+(marked when read-only mode is why a write was refused) or that the operator cancelled it before a full scan;
+``summary`` is its line in the status. Also how a value shows in a results cell (NULL, blob sizes, newlines as
+⏎, cut to ``CELL_WIDTH``)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tursotui.libsql import HranaClient, LibsqlError
+from tursotui.libsql import HranaClient, LibsqlError, ResultSet
+from tursotui.libsql.errors import HranaError
 from tursotui.ops.sql.statements import is_read, strip_comments
 
 CELL_WIDTH = 60
+ROW_CAP = 10_000
+"""Rows one statement keeps for display or output; the rest are counted, not kept."""
 READ_ONLY_REFUSED = (
     "read-only mode: the console's token is read-only, so the server refused this write"
 )
@@ -27,22 +32,62 @@ class StatementOutcome:
     affected: int = 0
     error: str | None = None
     skipped: bool = False
+    line: int | None = None
+    """1-based line of the statement in the script or editor, when known."""
+    total_rows: int | None = None
+    """Rows the statement returned when more than ``rows`` kept (capped); None: ``len(rows)``."""
+    complete: bool = True
+    """False: reading stopped before the last row (``total_rows`` is then a lower bound)."""
+    last_insert_rowid: int | None = None
+    duration_ms: float | None = None
+    """The server's query duration when it reports one, else the round trip measured here."""
+    code: str | None = None
+    streamed: bool = False
+    """Read row by row from ``/v3/cursor`` (a result larger than one pipeline answer)."""
+
+    @property
+    def capped(self) -> bool:
+        return not self.complete or (self.total_rows or 0) > len(self.rows)
 
     async def execute(self, client: HranaClient, *, read_only: bool) -> None:
-        """Run ``sql`` on ``client``: the result, or the error, is recorded here."""
+        """Run ``sql`` on ``client`` in one request of its own: the result, or the error, is recorded here."""
+        started = time.perf_counter()
         try:
             result = await client.execute(self.sql)
         except LibsqlError as exc:
-            message = str(exc)
-            if read_only and (not is_read(self.sql) or _refused_for_read_only(message)):
-                message = f"{message} ({READ_ONLY_REFUSED})"
-            self.error = message
+            self.fail(exc, read_only=read_only)
             return
+        self.record(result, ROW_CAP, started)
+
+    def record(self, result: ResultSet, row_cap: int, started: float) -> None:
+        """Keep ``result`` (its first ``row_cap`` rows) and its counts."""
         self.columns = result.columns
-        self.rows = [tuple(r) for r in result.rows]
+        self.rows = [tuple(r) for r in result.rows[:row_cap]]
+        self.total_rows = len(result.rows)
         self.rows_read = result.rows_read
         self.rows_written = result.rows_written
         self.affected = result.affected_row_count
+        self.last_insert_rowid = result.last_insert_rowid
+        measured = (time.perf_counter() - started) * 1000
+        self.duration_ms = (
+            result.query_duration_ms if result.query_duration_ms is not None else measured
+        )
+
+    def fail(self, exc: LibsqlError, *, read_only: bool) -> None:
+        message = str(exc)
+        if read_only and (not is_read(self.sql) or _refused_for_read_only(message)):
+            message = f"{message} ({READ_ONLY_REFUSED})"
+        self.error = message
+        self.code = exc.code if isinstance(exc, HranaError) else None
+
+    @property
+    def rows_text(self) -> str:
+        """``3 rows``, or ``the first 10,000 of 50,000 rows`` when capped."""
+        kept = len(self.rows)
+        if not self.capped:
+            return f"{kept:,} row{'s' if kept != 1 else ''}"
+        total = f"{self.total_rows or kept:,}"
+        return f"the first {kept:,} of {total if self.complete else 'more than ' + total} rows"
 
     def summary(self, number: int) -> str:
         head = f"{number}. {short(strip_comments(self.sql), 40)}"
@@ -51,10 +96,17 @@ class StatementOutcome:
         if self.error is not None:
             return f"{head} — error: {self.error}"
         counts = f"read {_count(self.rows_read)} · written {_count(self.rows_written)}"
-        shape = f"{len(self.rows)} row{'s' if len(self.rows) != 1 else ''}" if self.columns else ""
+        shape = self.rows_text if self.columns else ""
         if not self.columns and self.affected:
             shape = f"{self.affected} changed"
-        return f"{head} — {shape + ' · ' if shape else ''}{counts}"
+        took = f" · {duration(self.duration_ms)}" if self.duration_ms is not None else ""
+        return f"{head} — {shape + ' · ' if shape else ''}{counts}{took}"
+
+
+def duration(ms: float | None) -> str:
+    if ms is None:
+        return "?"
+    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
 def _count(value: int | None) -> str:

@@ -41,17 +41,30 @@ def split_statements(text: str) -> list[str]:
     """The complete statements of ``text`` in order (a trailing one without ``;`` counts too).
 
     Each ``;`` is checked once (``sqlite3.complete_statement`` on the text since the last cut), so a long paste
-    with an unterminated string or comment stays quick; a NUL in the text is checked as a space."""
-    statements: list[str] = []
+    with an unterminated string or comment stays quick; a NUL in the text is checked as a space. A trigger's
+    ``BEGIN … END;`` body and ``;`` inside strings, quoted names and comments do not cut a statement."""
+    return [stmt for stmt, _ in split_with_lines(text)]
+
+
+def split_with_lines(text: str) -> list[tuple[str, int]]:
+    """:func:`split_statements` with each statement's 1-based line in ``text`` (where its SQL starts, after
+    any leading comments), for messages that point at a statement of a script."""
+    statements: list[tuple[str, int]] = []
     start = search = 0
+
+    def cut(end: int) -> None:
+        stmt = text[start:end].strip()
+        if _meaningful(stmt):
+            offset = start + (len(text[start:end]) - len(text[start:end].lstrip()))
+            offset += len(stmt) - len(strip_comments(stmt))
+            statements.append((stmt, text.count("\n", 0, offset) + 1))
+
     while (index := text.find(";", search)) >= 0:
         search = index + 1
         if sqlite3.complete_statement(text[start:search].replace("\x00", " ")):
-            stmt, start = text[start:search].strip(), search
-            if _meaningful(stmt):
-                statements.append(stmt)
-    if _meaningful(text[start:]):
-        statements.append(text[start:].strip())
+            cut(search)
+            start = search
+    cut(len(text))
     return statements
 
 
