@@ -9,6 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tursotui.libsql.engine import LibsqlFile
+from tursotui.libsql.errors import LocalDatabaseError
+from tursotui.libsql.local import vector_indexes
 from tursotui.local.control.dumps import build_database, checked_dump_path
 from tursotui.local.control.recovery import place_database_file
 from tursotui.local.engine.dataplane import PRIMARY
@@ -50,14 +53,27 @@ def check_sqlite_file(path: Path) -> int:
                 raise ApiError(400, "the upload is not a SQLite database file")
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            result = conn.execute("PRAGMA integrity_check").fetchone()
+            schema = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
+            vectors = bool(vector_indexes(schema))  # plain SQLite cannot check those: libSQL does
+            result = None if vectors else conn.execute("PRAGMA integrity_check").fetchone()
         finally:
             conn.close()
+        if vectors:
+            result = _libsql_integrity(path)
     except sqlite3.DatabaseError as exc:
         raise ApiError(400, f"the uploaded SQLite file cannot be read: {exc}") from None
     if result != ("ok",):
-        raise ApiError(400, f"the uploaded SQLite file fails integrity_check: {result[0]}")
+        said = result[0] if result else "no answer"
+        raise ApiError(400, f"the uploaded SQLite file fails integrity_check: {said}")
     return path.stat().st_size
+
+
+def _libsql_integrity(path: Path) -> tuple[str]:
+    try:
+        with LibsqlFile(path, read_only=True) as db:
+            return (str(db.execute("PRAGMA integrity_check(1)")[0][0]),)
+    except LocalDatabaseError as exc:
+        raise ApiError(400, f"the uploaded SQLite file cannot be read with libSQL: {exc}") from None
 
 
 def _authorize(cp: ControlPlane, db: DatabaseState, authorization: str | None) -> None:
