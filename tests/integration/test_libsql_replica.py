@@ -1,4 +1,4 @@
-"""The embedded replica (libsql 0.1.8 in a child process) against the local Turso on real sqld."""
+"""The embedded replica (libsql 0.1.11, sync v2, in a child process) against the local Turso on real sqld."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Replica pane end to end: a real embedded replica (libsql 0.1.8 in a child process) of a real database on
+"""The Replica pane end to end: a real embedded replica (libsql 0.1.11 in a child process) of a real database on
 the local Turso over sqld — sync now, catching up with the primary, reset behind a typed confirmation, offline
 browsing with the local Turso stopped, auto-sync that never overlaps, and honest reasons when it cannot sync."""
 
@@ -160,12 +160,9 @@ async def test_sync_now_builds_a_real_replica_that_follows_the_primary(
         assert local_rows(path) == await primary_rows(url, token)
         assert len(local_rows(path)) == USERS
         state = replica.status(path)
-        client = local_turso.platform_client()
-        try:
-            primary = (await client.local_replication(DATABASE))["sjc"].replication_index
-        finally:
-            await client.aclose()
-        assert state.frame_no == primary and state.frame_no is not None
+        primary = await replica.remote_position(url, token)  # the local Turso's sync position
+        assert state.frame_no == primary.frame_no and state.frame_no is not None
+        assert state.generation == primary.generation
         await until(pilot, lambda: "0 frames behind the primary" in info(pane))
         assert f"{'Frame':<10} {state.frame_no}" in info(pane)
         assert "✓ Synced in" in status(pane) and f"now at frame {state.frame_no}" in status(pane)
@@ -213,12 +210,12 @@ async def test_reset_asks_for_the_typed_name_then_rebuilds(
         dialog.query_one(Input).value = ""
         await pilot.press(*"users.db")
         assert not dialog.query_one("#confirm-ok", Button).disabled
-        # a companion file only the old replica has: gone after the reset
-        path.with_name("users.db-info").write_text("{}")
+        # a companion file only the old replica has (the legacy protocol's index): gone after the reset
+        path.with_name("users.db-client_wal_index").write_bytes(bytes(32))
         await pilot.press("enter")
         await until(pilot, lambda: pane.sync_count == 2 and not pane.syncing, seconds=60)
         assert "✓ Reset and synced" in status(pane)
-        assert not path.with_name("users.db-info").exists()
+        assert not path.with_name("users.db-client_wal_index").exists()
         rebuilt = replica.status(path)
         assert rebuilt.frame_no == first.frame_no
         assert rebuilt.frames == first.frames  # everything pulled again from the start

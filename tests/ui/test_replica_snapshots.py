@@ -1,13 +1,11 @@
 """Snapshots of the Replica pane at 80×24 and 120×36: never synced (auto-sync off), synced, the offline browse
 view and the reset confirmation. Deterministic: fixed clock, fake org (Turso Cloud), HOME in tmp_path, and a
-replica file made with sqlite3 plus a fixed meta file and libsql index file (fake data, snapshots only)."""
+replica file made with sqlite3 plus a fixed meta file and libsql -info file (fake data, snapshots only)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import struct
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -63,7 +61,7 @@ def settings(tmp_path: Path, *, enabled: bool) -> Settings:
 
 
 def synced_replica(tmp_path: Path) -> None:
-    """A replica file as a sync leaves it: the database, libsql's index (frame 42), tursotui's meta."""
+    """A replica file as a sync leaves it: the database, libsql's -info (frame 42), tursotui's meta."""
     path = replica_path(tmp_path)
     path.parent.mkdir(parents=True)
     db = sqlite3.connect(path)
@@ -81,9 +79,8 @@ def synced_replica(tmp_path: Path) -> None:
     )
     db.commit()
     db.close()
-    log_id = uuid.UUID("0823ebd2-fae0-6098-0d46-2c0a27dc9c45").int
-    index = log_id.to_bytes(16, "little") + struct.pack("<Q", 42) + bytes(8)
-    path.with_name("users.db-client_wal_index").write_bytes(index)
+    info = {"hash": 0, "version": 0, "durable_frame_num": 42, "generation": 1}
+    path.with_name("users.db-info").write_text(json.dumps(info))  # libsql's sync-v2 position
     meta = {"last_sync": NOW.timestamp() - 30, "ms": 12.5, "frames": 3, "url": URL}
     path.with_name("users.db.tursotui.json").write_text(json.dumps(meta))
 

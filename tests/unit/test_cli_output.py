@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import sqlite3
-import struct
 import tempfile
 import time
 from pathlib import Path
@@ -130,15 +129,15 @@ def test_config_check_names_both_missing_cloud_credentials(
 
 
 def synced_replica(path: Path, frame: int, *, seconds_ago: float) -> None:
-    """A replica file as a sync leaves it: the database, libsql's index (``frame``), tursotui's meta."""
+    """A replica file as a sync leaves it: the database, libsql's -info (``frame``), tursotui's meta."""
     path.parent.mkdir(parents=True)
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE users(id TEXT PRIMARY KEY)")
     db.executemany("INSERT INTO users VALUES (?)", [(f"u{i:04d}",) for i in range(200)])
     db.commit()
     db.close()
-    index = bytes(16) + struct.pack("<Q", frame) + bytes(8)
-    path.with_name(path.name + "-client_wal_index").write_bytes(index)
+    info = {"hash": 0, "version": 0, "durable_frame_num": frame, "generation": 1}
+    path.with_name(path.name + "-info").write_text(json.dumps(info))
     meta = {"last_sync": time.time() - seconds_ago, "ms": 12.5, "frames": 3, "url": URL}
     path.with_name(path.name + ".tursotui.json").write_text(json.dumps(meta))
 

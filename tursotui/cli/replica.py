@@ -63,9 +63,7 @@ async def _primary(ctx: Context) -> PrimaryFrame:
     try:
         async with ctx.backend() as backend:
             target = _target(ctx)
-            return await primary_frame(
-                backend.platform, local=backend.is_local, database=target.database
-            )
+            return await primary_frame(target, local=backend.is_local)
     except Exception as exc:
         if exit_code(exc) != FAILED:
             raise
@@ -97,9 +95,7 @@ async def _replica(ctx: Context) -> int:
             removed = replica.reset(path)
             ctx.info(f"removed {len(removed)} replica file(s)")
         state = await replica.sync(path, target.url, target.token)
-        primary = await primary_frame(
-            backend.platform, local=backend.is_local, database=target.database
-        )
+        primary = await primary_frame(target, local=backend.is_local)
     _describe(ctx, state, lag(target, state, primary, _now()))
     return OK
 

@@ -1,8 +1,13 @@
 """The local embedded replica (the guide's "Local Embedded Replica"): status, sync, reset, offline.
 
-Syncs with PyPI ``libsql==0.1.8`` — the version whose replication protocol sqld 0.24.32 serves —
-in a child process with a timeout (see :mod:`tursotui.libsql.replica_worker`). Reads of the
-replica file need no server: :func:`open_offline` opens it read-only with sqlite3.
+Syncs with PyPI ``libsql==0.1.11``, whose embedded-replica sync "v2" (``GET /info``, ``/export/{g}``,
+``/sync/{g}/{s}/{e}``) Turso Cloud and the local Turso serve, in a child process with a timeout (see
+:mod:`tursotui.libsql.replica_worker`). The replica's position is libsql's ``<file>-info``: the server's
+generation and the last frame of it applied (:func:`position`). A file made by the legacy protocol (libsql
+≤ 0.1.8: a ``<file>-client_wal_index``, no ``-info``) cannot be continued and is said as such.
+
+Reads of the replica file need no server: :func:`open_offline` opens it read-only with sqlite3 (``mode=ro``:
+it never checkpoints the WAL that libsql keeps frame for frame in step with the server).
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ import asyncio
 import contextlib
 import json
 import os
-import struct
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from tursotui.libsql.errors import LibsqlError
 from tursotui.libsql.local import LocalDatabase
@@ -24,7 +30,11 @@ from tursotui.support.atomic import atomic_write
 
 DEFAULT_TIMEOUT = 60.0
 _COMPANIONS = ("-wal", "-shm", "-info", "-client_wal_index")
-_NO_FRAME = 2**64 - 1
+LEGACY = (
+    "made by the legacy sync protocol (libsql 0.1.8), which this libsql and Turso Cloud no longer "
+    "speak: reset it (`tursotui replica reset`, or r in the Replica tab) to re-sync"
+)
+INFO_TIMEOUT = 10.0
 
 
 class ReplicaError(LibsqlError):
@@ -42,7 +52,11 @@ class ReplicaStatus:
     """Frames the last sync pulled."""
     url: str | None
     frame_no: int | None = None
-    """The primary's replication index (frame number) the replica has applied; None: never synced."""
+    """The last frame of :attr:`generation` the replica has applied; None: never synced."""
+    generation: int | None = None
+    """The server's sync generation the replica is in (libsql's ``-info``)."""
+    legacy: bool = False
+    """Made by the legacy sync protocol: it must be reset before it can sync again."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +68,8 @@ class ReplicaStatus:
             "frames": self.frames,
             "url": self.url,
             "frame_no": self.frame_no,
+            "generation": self.generation,
+            "legacy": self.legacy,
         }
 
 
@@ -61,20 +77,31 @@ def _meta_path(path: Path) -> Path:
     return path.with_name(path.name + ".tursotui.json")
 
 
-def frame_no(path: Path) -> int | None:
-    """The frame libsql last committed, from its ``<file>-client_wal_index``.
+def _companion(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
 
-    libsql-replication's ``WalIndexMetaData``: log id (u128 LE), committed frame no (u64 LE; all ones
-    means none yet), 8 bytes of padding. It is the primary's replication index, as sqld reports it.
+
+def position(path: Path) -> tuple[int, int] | None:
+    """(generation, durable frame number) from libsql's ``<file>-info`` (sync v2), None when absent.
+
+    libsql writes ``{"hash", "version", "durable_frame_num", "generation"}`` atomically after each commit
+    frame it applies; frame k of a generation is frame k of the replica's own WAL.
     """
     try:
-        raw = path.with_name(path.name + "-client_wal_index").read_bytes()
-    except OSError:
+        info = json.loads(_companion(path, "-info").read_text(encoding="utf-8"))
+        generation, frame = int(info["generation"]), int(info["durable_frame_num"])
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if len(raw) < 24:
-        return None
-    (value,) = struct.unpack_from("<Q", raw, 16)
-    return None if value == _NO_FRAME else int(value)
+    return (generation, frame) if generation > 0 and frame >= 0 else None
+
+
+def is_legacy(path: Path) -> bool:
+    """A replica file the legacy protocol made: ``-client_wal_index`` and no ``-info``."""
+    return (
+        path.exists()
+        and _companion(path, "-client_wal_index").exists()
+        and not _companion(path, "-info").exists()
+    )
 
 
 def status(path: Path) -> ReplicaStatus:
@@ -86,6 +113,7 @@ def status(path: Path) -> ReplicaStatus:
         for p in [path, *(path.with_name(path.name + s) for s in _COMPANIONS[:1])]
         if p.exists()
     )
+    at = position(path)
     return ReplicaStatus(
         path=path,
         exists=path.exists(),
@@ -94,7 +122,9 @@ def status(path: Path) -> ReplicaStatus:
         last_sync_ms=meta.get("ms"),
         frames=meta.get("frames"),
         url=meta.get("url"),
-        frame_no=frame_no(path),
+        frame_no=None if at is None else at[1],
+        generation=None if at is None else at[0],
+        legacy=is_legacy(path),
     )
 
 
@@ -102,8 +132,10 @@ async def sync(
     path: Path, url: str, token: str | None, *, limit: float = DEFAULT_TIMEOUT
 ) -> ReplicaStatus:
     """Sync the replica at ``path`` from ``url``; a hang is killed after ``limit`` seconds."""
+    if is_legacy(path):
+        raise ReplicaError(f"the replica file {path} was {LEGACY}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    before = frame_no(path)
+    before = position(path)
     env = {**os.environ, "TURSOTUI_REPLICA_TOKEN": token or ""}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tursotui.libsql.replica_worker", str(path), url,
@@ -130,8 +162,11 @@ async def sync(
         ) from None
     if not answer.get("ok"):
         raise ReplicaError(f"replica sync from {url} failed: {answer.get('error')}")
-    after = frame_no(path)
-    pulled = None if after is None else after - (before if before is not None else -1)
+    after = position(path)
+    pulled = None
+    if after is not None:  # frames since the base (a new replica) or since the last sync
+        same = before is not None and before[0] == after[0]
+        pulled = after[1] - before[1] if same and before is not None else after[1]
     meta = {
         "last_sync": time.time(),
         "ms": answer.get("ms"),
@@ -154,6 +189,39 @@ def reset(path: Path) -> list[Path]:
             candidate.unlink()
             removed.append(candidate)
     return removed
+
+
+@dataclass(frozen=True)
+class RemotePosition:
+    """What a sync server's ``GET /info`` says: its current generation and, from the local Turso, how many
+    frames each generation it keeps has (the last one's count is where the primary is)."""
+
+    generation: int
+    frame_no: int | None
+    generations: dict[int, int]
+
+
+async def remote_position(
+    url: str, token: str | None, *, limit: float = INFO_TIMEOUT
+) -> RemotePosition:
+    """Ask the server at ``url`` (the database URL) where it is: ``GET /info``, no SQL, no rows read."""
+    base = "https://" + url.removeprefix("libsql://") if url.startswith("libsql://") else url
+    headers = {"authorization": f"Bearer {token or ''}"}
+    try:
+        async with httpx.AsyncClient(timeout=limit) as http:
+            response = await http.get(base.rstrip("/") + "/info", headers=headers)
+    except httpx.HTTPError as exc:
+        raise ReplicaError(f"GET /info of {url}: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise ReplicaError(f"GET /info of {url}: HTTP {response.status_code}")
+    try:
+        body = response.json()
+        generation = int(body["current_generation"])
+        frame = body.get("current_frame_no")
+        counts = {int(g): int(n) for g, n in (body.get("generations") or {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ReplicaError(f"GET /info of {url}: not a sync server's answer") from None
+    return RemotePosition(generation, None if frame is None else int(frame), counts)
 
 
 def open_offline(path: Path) -> LocalDatabase:

@@ -1,9 +1,12 @@
 """The local embedded replica of ``[turso.local_replica]``, headless: what it syncs, why it cannot, how far behind
 the primary it is. The console's Replica tab and ``tursotui replica status`` show the same numbers from here.
 
-Nothing here reads the remote database: the primary's frame number comes from the local Turso's
-``local-replication`` endpoint (sqld's admin stats, :meth:`PlatformClient.local_replication`), so watching the lag
-spends no rows read. Turso Cloud has no such endpoint: its lag in frames is "n/a".
+Nothing here reads the remote database: the primary's position comes from the sync server's own ``GET /info`` on
+the database URL (:func:`tursotui.libsql.replica.remote_position`; no SQL, so watching the lag spends no rows read).
+Positions are sync-v2 frames within a generation, the numbers the replica's ``-info`` holds: the local Turso's
+``/info`` names its current generation, its last frame, and the frame count of every generation it keeps, so a
+replica a few generations behind is counted exactly. Turso Cloud's ``/info`` says the generation only: its lag in
+frames is "n/a".
 """
 
 from __future__ import annotations
@@ -13,10 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from tursotui.libsql.replica import ReplicaStatus
-from tursotui.platform import PlatformClient, PlatformError
+from tursotui.libsql.replica import LEGACY, ReplicaError, ReplicaStatus, remote_position
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
@@ -78,26 +78,28 @@ class ReplicaTarget:
 
 @dataclass(frozen=True)
 class PrimaryFrame:
-    """The primary's replication index, or why it is not known."""
+    """The primary's sync position (last frame of its current generation), or why it is not known."""
 
     index: int | None
     reason: str = ""
+    generation: int | None = None
+    generations: dict[int, int] = field(default_factory=dict)
+    """Frames of each generation the server keeps (to count the frames of a replica generations behind)."""
 
 
-async def primary_frame(platform: PlatformClient, *, local: bool, database: str) -> PrimaryFrame:
-    """Ask the local Turso (Platform API, no SQL) for the primary's replication index."""
+async def primary_frame(target: ReplicaTarget, *, local: bool) -> PrimaryFrame:
+    """Ask the local Turso's sync endpoint (``GET /info``, no SQL) where the primary is."""
     if not local:
         return PrimaryFrame(None, CLOUD_LAG)
-    if not database:
-        return PrimaryFrame(None, "n/a: no [turso] database_name to ask the local Turso about")
+    if target.cannot_sync:
+        return PrimaryFrame(None, f"n/a: {target.cannot_sync}")
     try:
-        instances = await platform.local_replication(database)
-    except (PlatformError, httpx.HTTPError) as exc:
+        found = await remote_position(target.url, target.token)
+    except ReplicaError as exc:
         return PrimaryFrame(None, f"n/a: the local Turso did not say ({exc})")
-    primary = next((i for i in instances.values() if i.type == "primary"), None)
-    if primary is None or primary.replication_index is None:
-        return PrimaryFrame(None, f"n/a: the local Turso reports no frame number for {database}")
-    return PrimaryFrame(primary.replication_index)
+    if found.frame_no is None:
+        return PrimaryFrame(None, f"n/a: the local Turso reports no frame number for {target.url}")
+    return PrimaryFrame(found.frame_no, "", found.generation, found.generations)
 
 
 @dataclass(frozen=True)
@@ -134,10 +136,31 @@ def lag(
         return Lag(since, None, None, state.frame_no, ASKING)
     if primary.index is None:
         return Lag(since, None, None, state.frame_no, primary.reason)
+    if state.legacy:
+        return Lag(since, None, primary.index, None, f"n/a: the replica file was {LEGACY}")
     if state.frame_no is None:
         why = f"unknown (the primary is at frame {primary.index})"
         return Lag(since, None, primary.index, None, why)
-    return Lag(since, max(0, primary.index - state.frame_no), primary.index, state.frame_no)
+    behind = _behind(primary.index, primary, state.frame_no, state.generation)
+    if isinstance(behind, str):
+        return Lag(since, None, primary.index, state.frame_no, behind)
+    return Lag(since, behind, primary.index, state.frame_no)
+
+
+def _behind(index: int, primary: PrimaryFrame, frame: int, generation: int | None) -> int | str:
+    """Frames from the replica's position to the primary's, across generations; or why not known."""
+    if generation is None or primary.generation is None or generation == primary.generation:
+        return max(0, index - frame)
+    if generation > primary.generation:
+        return (
+            f"n/a: the replica is in generation {generation}, past the primary's "
+            f"{primary.generation}: reset it"
+        )
+    counts = primary.generations
+    if generation not in counts:
+        return f"n/a: the primary no longer keeps the replica's generation {generation}: reset it"
+    between = sum(counts.get(g, 0) for g in range(generation + 1, primary.generation))
+    return max(0, counts[generation] - frame) + between + index
 
 
 def _rounder(whole: int) -> str:

@@ -154,9 +154,7 @@ class ReplicaPane(Vertical):
     @work(exclusive=True, group="replica-primary", exit_on_error=False)
     async def _primary(self) -> None:
         assert self.target is not None
-        self.primary = await primary_frame(
-            self.services.platform, local=self.services.local_turso, database=self.target.database
-        )
+        self.primary = await primary_frame(self.target, local=self.services.local_turso)
         self._show_info()
 
     # -- sync -----------------------------------------------------------------------------------------------
