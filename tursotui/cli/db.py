@@ -1,4 +1,4 @@
-"""``tursotui db list|show NAME|usage [NAME]|config NAME|inspect NAME``."""
+"""``tursotui db list|show NAME|usage [NAME]|config NAME|inspect NAME|shell NAME [SQL]``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Any
 
-from tursotui.cli import db_config, db_inspect
+from tursotui.cli import db_config, db_inspect, shell
 from tursotui.cli.context import OK, Context, run
 from tursotui.ops.names import check_name
 from tursotui.platform import (
@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     usage.add_argument("name", metavar="NAME", nargs="?")
     db_config.add_arguments(actions, common)
     db_inspect.add_arguments(actions, common)
+    shell.add_arguments(actions, common)
 
 
 def database_json(db: Database) -> dict[str, Any]:
@@ -213,5 +214,6 @@ def main(args: argparse.Namespace) -> int:
         "usage": _usage,
         "config": db_config.config_command,
         "inspect": db_inspect.inspect_command,
+        "shell": shell.shell_command,
     }[args.db_command]
     return run(args, body)

@@ -50,7 +50,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("config", "tursotui.cli.config", "inspect the configuration"),
     Command("local", "tursotui.cli.local", "the local Turso (Platform API over a real sqld)"),
-    Command("db", "tursotui.cli.db", "list databases, show one, usage, config, inspect"),
+    Command("db", "tursotui.cli.db", "list databases, show one, usage, config, inspect, shell"),
     Command(
         "restore",
         "tursotui.cli.restore",

@@ -45,7 +45,8 @@ def resolve_export_path(text: str, base: Path) -> tuple[Path, ExportFormat]:
     return path, "csv" if suffix == ".csv" else "json"
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A result value as JSON holds it: a blob as ``{"base64": ...}``, a non-finite float as text."""
     if isinstance(value, bytes):
         return {"base64": base64.b64encode(value).decode("ascii")}
     if isinstance(value, float) and not math.isfinite(value):
@@ -68,7 +69,7 @@ def render(fmt: ExportFormat, columns: Sequence[str], rows: Sequence[Sequence[An
         writer.writerow(columns)
         writer.writerows([_csv_value(v) for v in row] for row in rows)
         return buffer.getvalue().encode("utf-8")
-    records = [{col: _json_value(v) for col, v in zip(columns, row, strict=False)} for row in rows]
+    records = [{col: json_value(v) for col, v in zip(columns, row, strict=False)} for row in rows]
     return (json.dumps(records, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
