@@ -120,7 +120,8 @@ def test_vector_database_backs_up_verified_and_imports_with_the_same_neighbours(
 
     as_db = run(env, capsys, "backup", "app", "--format", "db", "--dir", str(env.root / "db"))
     assert as_db.code == 0, as_db.err
-    assert "rows match" in as_db.out
+    assert "4 tables, 201 rows match" in as_db.out
+    assert "vectors   movies_idx: vector_top_k answers in the backup" in as_db.out
     [db_file] = list((env.root / "db").iterdir())
     conn = libsql.connect(str(db_file))
     try:

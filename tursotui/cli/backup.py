@@ -111,6 +111,10 @@ async def _backup(ctx: Context) -> int:
         f"verified  integrity ok; {len(result.tables)} tables, {result.rows:,} rows match "
         f"the database ({counts})"
     )
+    if result.vector_indexes:
+        ctx.out(f"vectors   {', '.join(result.vector_indexes)}: vector_top_k answers in the backup")
+    for note in result.notes:
+        ctx.out(f"note      {note}")
     if result.source_changed:
         ctx.out("note      the database changed during the backup; the dump matched one moment")
     if pruned:
