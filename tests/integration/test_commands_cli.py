@@ -254,7 +254,7 @@ def test_import_new_and_into_with_conflicts(env: Env, capsys: pytest.CaptureFixt
 
     created = run(env, capsys, "import", str(old), "--new", "migrated", "--yes", "--json")
     assert created.code == 0, created.err
-    assert created.json()["tables"] == {"users": 30} and created.json()["method"] == "upload"
+    assert created.json()["tables"] == {"users": 30} and created.json()["method"] == "dump"
 
     preview = run(env, capsys, "import", str(old), "--into", "app", "--dry-run")
     assert preview.code == 0 and "users  30    append  120" in preview.out

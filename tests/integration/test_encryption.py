@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -20,8 +21,12 @@ from fixtures.local_turso import started_org
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import HttpError
-from tursotui.libsql.keys import RemoteEncryption, variable_for
+from tursotui.libsql.keys import EncryptionKeys, RemoteEncryption, variable_for
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.ops.import_source import open_source
+from tursotui.ops.importer import import_new, plan_new
+from tursotui.ops.session_tokens import register_session
 from tursotui.platform import PlatformClient, Seed
 from tursotui.platform.errors import BadRequest
 
@@ -208,3 +213,45 @@ def test_the_cli_sends_the_key_from_env_and_never_prints_it(
     assert variable_for("vault-again") in restored.err  # how to reach the copy later
     for result in (without, backup, restored):
         assert KEY not in result.out + result.err
+
+
+@pytest.mark.parametrize("platform_kind", ["fly", "aws"])
+async def test_an_import_into_a_new_database_is_encrypted_with_its_key(
+    tmp_path: Path, sqld_binary: Path, platform_kind: str
+) -> None:
+    """``TURSO_DB_REMOTE_ENCRYPTION_KEY_<NEW>`` makes ``import --new`` create an encrypted database: the dump
+    seed with remote_encryption (Fly), or the upload with turso-cli's cipher headers (AWS)."""
+    source_file = tmp_path / "old.db"
+    with sqlite3.connect(source_file) as conn:
+        conn.execute("create table t(x)")
+        conn.executemany("insert into t values (?)", [(i,) for i in range(30)])
+    conn.close()
+    primary = "aws-us-east-1" if platform_kind == "aws" else "sjc"
+    async with started_org(
+        tmp_path / "org",
+        sqld_binary,
+        groups={"default": [primary]},
+        databases=[],
+        profile=ProfileChoice(platform=platform_kind),
+    ) as turso:
+        platform = turso.platform_client(max_retries=0)
+        keys = EncryptionKeys.from_sources([("environment", {variable_for("imported"): KEY})])
+        register_session(platform, auth_token=None, writes_allowed=True, encryption=keys)
+        try:
+            with await open_source(source_file) as source:
+                plan = await plan_new(platform, source, "imported")
+                assert plan.method == ("upload" if platform_kind == "aws" else "dump")
+                assert any("will be encrypted (aes256gcm)" in n for n in plan.notes)
+                result = await import_new(platform, plan)
+            assert result.tables == {"t": 30}
+            assert turso.cp.database("imported").encryption == {
+                "cipher": "aes256gcm",
+                "key_sha256": hashlib.sha256(RAW).hexdigest(),
+            }
+            created = await platform.get_database("imported")
+            token = (await platform.create_database_token("imported")).jwt
+            async with HranaClient(created.url, token) as sql:
+                with pytest.raises(HttpError, match="is encrypted"):
+                    await sql.execute("select 1")
+        finally:
+            await platform.aclose()

@@ -13,8 +13,11 @@ import httpx
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import HranaError
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import LocalTurso
 from tursotui.platform.models import Seed
+
+AWS = ProfileChoice(platform="aws")
 
 
 def _open_to_others(root: Path) -> tuple[list[str], int]:
@@ -37,6 +40,9 @@ def _open_to_others(root: Path) -> tuple[list[str], int]:
 async def _use_everything(turso: LocalTurso, tmp_path: Path) -> None:
     """Databases, replicas, queries, recovery points and an upload."""
     platform = turso.platform_client(max_retries=0)
+    turso.cp.legacy_groups = (
+        True  # a Fly-era group with a replica, in an org on AWS (uploads served)
+    )
     await platform.create_group("default", "sjc")
     await platform.add_location("default", "fra")
     created = await platform.create_database("app", "default")
@@ -71,7 +77,7 @@ async def test_nothing_in_the_data_dir_is_open_to_group_or_others(
 ) -> None:
     data_dir = tmp_path / "local"
     before = os.umask(0o022)  # a usual user umask: what the local Turso writes must not follow it
-    turso = await LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary).start()
+    turso = await LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary, profile=AWS).start()
     try:
         await _use_everything(turso, tmp_path)
         found, checked = _open_to_others(data_dir)

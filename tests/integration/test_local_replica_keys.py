@@ -11,11 +11,13 @@ from pathlib import Path
 
 import httpx
 
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import LocalTurso
 from tursotui.platform import PlatformClient, Seed
 
 SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT 1"}}, {"type": "close"}]}
 KINDS = ("plain", "copied", "restored", "uploaded", "dumped")
+AWS = ProfileChoice(platform="aws")
 FRESH = httpx.Limits(max_keepalive_connections=0)  # no reuse of a connection the proxy closed idle
 
 
@@ -105,8 +107,10 @@ async def test_every_instance_url_enforces_its_database_key(
     tmp_path: Path, sqld_binary: Path
 ) -> None:
     data_dir = tmp_path / "org"
-    turso = LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary)
+    # Uploads are served under the aws profile (refused under fly); its Fly-era groups take replicas.
+    turso = LocalTurso(data_dir, recovery_interval=0, binary=sqld_binary, profile=AWS)
     await turso.start()
+    turso.cp.legacy_groups = True
     try:
         client = turso.platform_client(max_retries=0)  # "dump" is a local extension of the spec
         await _build(client, turso, tmp_path)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.local_turso import checked_org
 
 from tursotui.libsql import HranaClient
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
 from tursotui.platform import PlatformClient, Seed
 from tursotui.platform.errors import BadRequest, Conflict
@@ -197,33 +199,38 @@ async def test_restore_at_a_listed_taken_at_works(
 
 
 async def test_a_database_seeded_by_upload_gets_a_recovery_point(
-    platform: PlatformClient, local_turso: LocalTurso, tmp_path: Path
+    tmp_path: Path, sqld_binary: Path
 ) -> None:
-    await platform.create_group("default", "sjc")
-    created = await platform.create_database("uploaded", "default", seed=Seed.upload())
-    assert local_turso.pitr.list("uploaded") == []
-    token = (await platform.create_database_token("uploaded")).jwt
-    source = tmp_path / "up.db"
-    conn = sqlite3.connect(source)
-    conn.execute("create table t(x)")
-    conn.execute("insert into t values (42)")
-    conn.commit()
-    conn.close()
-    async with httpx.AsyncClient(base_url=created.url) as http:
-        done = await http.post(
-            "/v1/upload", content=source.read_bytes(), headers={"Authorization": f"Bearer {token}"}
+    """Uploads are served under the aws profile (under fly a file is imported as a dump)."""
+    aws = ProfileChoice(platform="aws")
+    async with checked_org(tmp_path / "org", sqld_binary, profile=aws) as (local_turso, platform):
+        await platform.create_group("default", "aws-us-east-1")
+        created = await platform.create_database("uploaded", "default", seed=Seed.upload())
+        assert local_turso.pitr.list("uploaded") == []
+        token = (await platform.create_database_token("uploaded")).jwt
+        source = tmp_path / "up.db"
+        conn = sqlite3.connect(source)
+        conn.execute("create table t(x)")
+        conn.execute("insert into t values (42)")
+        conn.commit()
+        conn.close()
+        async with httpx.AsyncClient(base_url=created.url) as http:
+            done = await http.post(
+                "/v1/upload",
+                content=source.read_bytes(),
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert done.status_code == 200, done.text
+        for _ in range(100):
+            if local_turso.pitr.list("uploaded"):
+                break
+            await asyncio.sleep(0.05)
+        [point] = local_turso.pitr.list("uploaded")
+        assert point.reason == "seeded by upload"
+        restored = await platform.create_database(
+            "uploaded-again", "default", seed=Seed.restore("uploaded", rfc3339(datetime.now(UTC)))
         )
-        assert done.status_code == 200, done.text
-    for _ in range(100):
-        if local_turso.pitr.list("uploaded"):
-            break
-        await asyncio.sleep(0.05)
-    [point] = local_turso.pitr.list("uploaded")
-    assert point.reason == "seeded by upload"
-    restored = await platform.create_database(
-        "uploaded-again", "default", seed=Seed.restore("uploaded", rfc3339(datetime.now(UTC)))
-    )
-    async with HranaClient(
-        restored.url, (await platform.create_database_token("uploaded-again")).jwt
-    ) as sql:
-        assert (await sql.execute("select x from t")).rows == ((42,),)
+        async with HranaClient(
+            restored.url, (await platform.create_database_token("uploaded-again")).jwt
+        ) as sql:
+            assert (await sql.execute("select x from t")).rows == ((42,),)

@@ -13,6 +13,7 @@ from fixtures.local_turso import started_org
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError, PermissionDeniedError
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import LocalTurso
 from tursotui.platform.errors import BadRequest
 from tursotui.platform.models import Seed
@@ -23,8 +24,9 @@ async def org(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
     async with started_org(
         tmp_path / "local",
         sqld_binary,
-        groups={"default": ["sjc"]},
+        groups={"default": ["aws-us-east-1"]},  # uploads are served under the aws profile
         databases=[("app", "default"), ("ledger", "default"), ("seeded", "default", Seed.upload())],
+        profile=ProfileChoice(platform="aws"),
     ) as turso:
         yield turso
 

@@ -18,6 +18,7 @@ import pytest
 from fixtures.local_turso import started_org
 
 from tursotui.local.control import plans
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.engine import limits
 from tursotui.local.host.service import LocalTurso
 from tursotui.platform.models import Seed
@@ -30,12 +31,13 @@ async def org(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
     async with started_org(
         tmp_path / "local",
         sqld_binary,
-        groups={"default": ["sjc"], "g2": ["sjc"]},
+        groups={"default": ["aws-us-east-1"], "g2": ["aws-us-east-1"]},
         databases=[
             ("target", "default", Seed.upload()),
             ("plain", "default"),
             ("other", "g2", Seed.upload()),
         ],
+        profile=ProfileChoice(platform="aws"),  # uploads are served under the aws profile
     ) as turso:
         yield turso
 

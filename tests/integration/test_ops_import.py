@@ -1,15 +1,18 @@
-"""Import end to end on the local Turso (real sqld): preview, new databases (upload and dump
-seeds), existing ones (conflicts first, one transaction, cancel and failure leave it unchanged)."""
+"""Import end to end on the local Turso (real sqld): preview, new databases (the upload seed in an AWS group,
+the dump seed elsewhere, as turso-cli), existing ones (conflicts first, one transaction, cancel and failure
+leave it unchanged)."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from tursotui.libsql import HranaClient
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops import importer
 from tursotui.ops.backup import source_row_counts
@@ -22,7 +25,7 @@ from tursotui.ops.importer import (
     plan_into,
     plan_new,
 )
-from tursotui.platform import NotFound, PlatformClient
+from tursotui.platform import NotFound, PlatformClient, PlatformError, Seed
 
 
 def sqlite_file(path: Path, users: int = 50, start: int = 0) -> Path:
@@ -60,9 +63,25 @@ def dump_of(db: Path, out: Path) -> Path:
 
 @pytest.fixture
 async def client(local_turso: LocalTurso) -> PlatformClient:
-    platform = local_turso.platform_client(max_retries=0)  # seed "dump" is a local extension
+    """A legacy (Fly) group: new databases come from a SQL dump (seed "dump", not in the spec)."""
+    platform = local_turso.platform_client(max_retries=0)
     await platform.create_group("default", "sjc")
     return platform
+
+
+@pytest.fixture
+async def aws_client(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[PlatformClient]:
+    """An AWS group (the aws profile): new databases are uploaded (seed database_upload)."""
+    profile = ProfileChoice(platform="aws")
+    async with LocalTurso(
+        tmp_path / "aws", recovery_interval=0, binary=sqld_binary, profile=profile
+    ) as turso:
+        platform = turso.platform_client(max_retries=0)
+        await platform.create_group("default", "aws-us-east-1")
+        try:
+            yield platform
+        finally:
+            await platform.aclose()
 
 
 async def _counts(platform: PlatformClient, name: str) -> dict[str, int]:
@@ -112,35 +131,68 @@ async def test_bad_sources_are_input_errors(
         await open_source(path)
 
 
-async def test_import_a_sqlite_file_into_a_new_database_by_upload(
-    client: PlatformClient, tmp_path: Path
+@pytest.mark.parametrize("where", ["aws", "fly"])
+async def test_import_a_sqlite_file_into_a_new_database(
+    client: PlatformClient, aws_client: PlatformClient, tmp_path: Path, where: str
 ) -> None:
+    """Uploaded into an AWS group, sent as a dump elsewhere: the same database either way."""
+    platform = aws_client if where == "aws" else client
     db = sqlite_file(tmp_path / "old.db", users=300)
     seen: list[ImportProgress] = []
     with await open_source(db) as source:
-        plan = await plan_new(client, source, "migrated", local=True)
-        assert plan.method == "upload" and plan.group == "default" and not plan.conflicts
-        result = await import_new(client, plan, progress=seen.append)
-    assert result.tables == {"users": 300, "notes": 150}
-    assert await _counts(client, "migrated") == {"users": 300, "notes": 150}
-    assert any(p.phase == "uploading" and p.done == p.total for p in seen)
-    async with await _access(client, "migrated") as sql:
+        plan = await plan_new(platform, source, "migrated", local=True)
+        assert plan.group == "default" and not plan.conflicts
+        assert plan.method == ("upload" if where == "aws" else "dump")
+        assert any(("is on AWS" if where == "aws" else "not on AWS") in n for n in plan.notes)
+        result = await import_new(platform, plan, progress=seen.append)
+    assert result.tables == {"users": 300, "notes": 150} and result.method == plan.method
+    assert await _counts(platform, "migrated") == {"users": 300, "notes": 150}
+    if where == "aws":
+        assert any(p.phase == "uploading" and p.done == p.total for p in seen)
+    async with await _access(platform, "migrated") as sql:
         names = {r[0] for r in (await sql.execute("select name from sqlite_schema")).rows}
         assert {"users_n", "user_emails", "notes_guard"} <= names
         row = (await sql.execute("select twice, n from users where id = 'u7'")).rows
         assert row == ((14, 7),)
+        body = (await sql.execute("select body from notes where id = 3")).rows
+        assert body == ((b"\x00note\n" * 3,),)
 
 
-@pytest.mark.parametrize("local", [True, False], ids=["dump-seed", "scratch-upload"])
+@pytest.mark.parametrize("where", ["fly", "aws"], ids=["dump-seed", "scratch-upload"])
 async def test_import_a_dump_into_a_new_database(
-    client: PlatformClient, tmp_path: Path, local: bool
+    client: PlatformClient, aws_client: PlatformClient, tmp_path: Path, where: str
 ) -> None:
+    platform = aws_client if where == "aws" else client
     dump = dump_of(sqlite_file(tmp_path / "old.db", users=80), tmp_path / "data.sql")
     with await open_source(dump) as source:
-        plan = await plan_new(client, source, "from-dump", local=local)
-        assert plan.method == ("dump" if local else "upload")
-        await import_new(client, plan)
-    assert await _counts(client, "from-dump") == {"users": 80, "notes": 40}
+        plan = await plan_new(platform, source, "from-dump", local=True)
+        assert plan.method == ("dump" if where == "fly" else "upload")
+        await import_new(platform, plan)
+    assert await _counts(platform, "from-dump") == {"users": 80, "notes": 40}
+
+
+async def test_the_local_turso_refuses_an_upload_seed_outside_aws(client: PlatformClient) -> None:
+    """turso-cli never uploads into a non-AWS group; the local Turso refuses it, naming the dump seed."""
+    with pytest.raises(PlatformError, match="only available in groups on AWS") as refused:
+        await client.create_database("up", "default", seed=Seed.upload())
+    assert "databases/dumps" in str(refused.value)
+    with pytest.raises(NotFound):
+        await client.get_database("up")
+
+
+async def test_an_imported_database_has_a_recovery_point_at_a_restorable_time(
+    client: PlatformClient, local_turso: LocalTurso, tmp_path: Path
+) -> None:
+    with await open_source(sqlite_file(tmp_path / "old.db", users=20)) as source:
+        await import_new(client, await plan_new(client, source, "imported", local=True))
+    [point] = local_turso.pitr.list("imported")
+    assert point.reason == "seeded from dump"
+    assert not list((local_turso.cp.data_dir / "dumps").iterdir())  # the uploaded dump is used once
+    [listed] = (await client.local_recovery_points("imported")).points  # as --list-points lists it
+    await client.create_database(
+        "imported-again", "default", seed=Seed.restore("imported", listed.taken_at)
+    )
+    assert await _counts(client, "imported-again") == {"users": 20, "notes": 10}
 
 
 async def test_new_database_name_taken_is_a_conflict(
@@ -156,18 +208,18 @@ async def test_new_database_name_taken_is_a_conflict(
 
 
 async def test_failed_upload_leaves_no_database(
-    client: PlatformClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    aws_client: PlatformClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def refused(*args: object, **kwargs: object) -> None:
         raise OpsError("the upload was refused (500): boom")
 
     monkeypatch.setattr(importer, "upload_database_file", refused)
     with await open_source(sqlite_file(tmp_path / "old.db")) as source:
-        plan = await plan_new(client, source, "half-made", local=True)
+        plan = await plan_new(aws_client, source, "half-made", local=True)
         with pytest.raises(OpsError, match="refused"):
-            await import_new(client, plan)
+            await import_new(aws_client, plan)
     with pytest.raises(NotFound):
-        await client.get_database("half-made")
+        await aws_client.get_database("half-made")
 
 
 async def test_cancelled_while_creating_leaves_no_database(

@@ -63,7 +63,7 @@ def _method(plan: ImportPlan) -> str:
     if plan.method == "upload":
         return "upload of a SQLite file (atomic: the database appears complete or not at all)"
     if plan.method == "dump":
-        return "the local Turso loading the SQL dump (atomic)"
+        return "a SQL dump the new database is seeded from (atomic: complete or not at all)"
     return "one transaction (all or nothing; cancel rolls back)"
 
 

@@ -1,9 +1,11 @@
 """Import a SQLite file or a ``.sql`` dump into a NEW database or into an EXISTING one.
 
-New database: the file is uploaded (``seed: database_upload`` then ``POST /v1/upload``), a dump
-first becoming a scratch SQLite, except on the local Turso where a dump seeds the database
-directly (``seed: dump``). Either way the new database is checked (row counts) and deleted
-again if anything fails or the import is cancelled.
+New database, as turso-cli makes one from a file (:mod:`tursotui.ops.import_dump`): in a group on AWS
+the file is uploaded (``seed: database_upload`` then ``POST /v1/upload``, a dump first becoming a
+scratch SQLite); elsewhere the source goes as a SQL dump (``POST …/databases/dumps``, then ``seed:
+dump``). A key in ``TURSO_DB_REMOTE_ENCRYPTION_KEY_<NEW>`` makes it a BYOK-encrypted database. Either
+way the new database is checked (row counts) and deleted again if anything fails or the import is
+cancelled.
 
 Existing database: conflicts (tables or views in the way, columns the table lacks, rows whose
 primary key or unique key already exists) are reported before anything is written. The load
@@ -31,11 +33,13 @@ from typing import Any, Literal
 
 from tursotui.libsql import HranaClient, quote_identifier
 from tursotui.libsql.errors import LibsqlError, TransactionTimeoutError
+from tursotui.libsql.keys import DEFAULT_CIPHER, RemoteEncryption
 from tursotui.ops._threads import uninterrupted
-from tursotui.ops.access import mint_session_token, sql_client
+from tursotui.ops.access import mint_session_token, remote_encryption, sql_client
 from tursotui.ops.backup import compare_counts, source_row_counts
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError, VerificationError
 from tursotui.ops.import_conflicts import TargetSchema, find_conflicts, read_target_schema
+from tursotui.ops.import_dump import method_note, new_database_method, write_dump
 from tursotui.ops.import_journal import ImportJournal, Leftover, find_leftover
 from tursotui.ops.import_source import ImportSource, connect_read_only, prepare_upload_copy
 from tursotui.ops.leftovers import remove_scratch, scratch_dir
@@ -166,15 +170,22 @@ async def plan_new(
     local: bool = False,
     data_dir: Path | None = None,
 ) -> ImportPlan:
-    """Import into a new database ``name`` (``local``: the backend is the local Turso).
+    """Import into a new database ``name`` (``local``: the backend is the local Turso): uploaded in an
+    AWS group, sent as a SQL dump elsewhere (:mod:`tursotui.ops.import_dump`).
 
     With ``data_dir`` the database being created is journaled there, and an empty database a
     killed import left under ``name`` is found and recreated (:mod:`import_journal`).
     """
     check_name(name, "new database")
     chosen = await choose_group(platform, group)
-    method: Method = "dump" if source.kind == "sql" and local else "upload"
+    method: Method = await new_database_method(platform, chosen)
     plan = ImportPlan(source, name, "new", method, group=chosen)
+    plan.notes.append(method_note(method, chosen))
+    encryption = remote_encryption(platform, name)
+    if encryption is not None:
+        plan.notes.append(
+            f"{name} will be encrypted ({encryption.cipher or DEFAULT_CIPHER}) with its key"
+        )
     plan.tables = [TablePlan(t.name, t.rows, "create") for t in source.tables]
     plan.notes += await _remove_scratch()
     if data_dir is not None:
@@ -248,8 +259,12 @@ async def import_new(
     created = False
     try:
         copy: Path | None = None
+        encryption = remote_encryption(platform, plan.target)
         if plan.method == "dump":
-            seed = Seed.dump(source.path.resolve().as_uri())
+            dump = await uninterrupted(
+                asyncio.to_thread(write_dump, source, workdir / "import.sql")
+            )
+            seed = Seed.dump(await platform.upload_dump(dump))
         else:
             copy = await uninterrupted(
                 asyncio.to_thread(prepare_upload_copy, source.database, workdir)
@@ -257,7 +272,17 @@ async def import_new(
             seed = Seed.upload()
         # Cancelled while the create is in flight: let it finish, so a database it made is known
         # (and deleted below) instead of left behind.
-        create = asyncio.ensure_future(platform.create_database(plan.target, plan.group, seed=seed))
+        wanted = None
+        if encryption is not None:
+            wanted = RemoteEncryption(encryption.key, encryption.cipher or DEFAULT_CIPHER)
+        create = asyncio.ensure_future(
+            platform.create_database(
+                plan.target,
+                plan.group,
+                seed=seed,
+                remote_encryption=wanted.to_json() if wanted is not None else None,
+            )
+        )
         try:
             await uninterrupted(create)
         finally:
@@ -270,7 +295,11 @@ async def import_new(
         )
         if copy is not None:
             await upload_database_file(
-                database.http_url, token, copy, lambda n, t: _notify(progress, "uploading", n, t)
+                database.http_url,
+                token,
+                copy,
+                lambda n, t: _notify(progress, "uploading", n, t),
+                headers=wanted.upload_headers() if wanted is not None else None,
             )
         _notify(progress, "checking", plan.total_rows, plan.total_rows)
         async with sql_client(platform, database, token) as client:

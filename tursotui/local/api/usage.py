@@ -67,7 +67,7 @@ class UsageApi:
             created["recovery_point"] = point_json(point)
             return ok({"database": created})
         if kind == "database_upload":
-            pass  # PART-B
+            uploads.check_upload_group(self.cp, group)
             db = await self.cp.create_database(
                 name,
                 group,

@@ -32,11 +32,15 @@ UPLOAD_ONLY_ON_AWS = (
 
 
 def check_upload_group(cp: ControlPlane, name: str) -> None:
-    """A ``database_upload`` seed is for an AWS group only (turso-cli: cmd/db_create.go, group_flag.go):
-    elsewhere a file becomes a dump (``POST …/databases/dumps``) and the ``dump`` seed. An unknown group is
-    left to the create, which names it."""
+    """Under the legacy (``fly``) profile a ``database_upload`` seed is refused: turso-cli uploads only into
+    a group on AWS (cmd/db_create.go, group_flag.go) and makes a file a dump (``POST …/databases/dumps``, the
+    ``dump`` seed) anywhere else, which an org of the Fly era has. Under the ``aws`` profile uploads are
+    served (its legacy groups too: what the cloud does there is unverified). An unknown group is left to the
+    create, which names it."""
     group = cp.state.groups.get(name)
-    if group is not None and not group.primary.startswith("aws-"):
+    if cp.profile.platform == "aws" or group is None:
+        return
+    if not group.primary.startswith("aws-"):
         raise ApiError(
             400,
             f"{UPLOAD_ONLY_ON_AWS}: group {name}'s primary is {group.primary}; upload a SQL dump to "

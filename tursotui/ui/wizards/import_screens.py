@@ -40,7 +40,7 @@ def method_text(plan: ImportPlan) -> str:
     if plan.method == "upload":
         return "upload of a SQLite file (the database appears complete or not at all)"
     if plan.method == "dump":
-        return "the local Turso loading the SQL dump (the database appears complete or not at all)"
+        return "a SQL dump it is seeded from (the database appears complete or not at all)"
     return "one transaction: all or nothing; esc rolls back"
 
 
