@@ -13,6 +13,7 @@ from fixtures.sync_v2 import check_copy, database, info, replica, rows
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql import replica as replica_files
+from tursotui.local.control import archive
 from tursotui.local.control.keys import SigningKey
 from tursotui.local.engine.gate import LEGACY_SYNC
 from tursotui.local.engine.syncv2.server import PUSH_REFUSED
@@ -171,3 +172,29 @@ async def test_legacy_replication_is_refused_as_turso_cloud_refuses_it(
     assert "Please upgrade your client" in LEGACY_SYNC
     # The database still syncs the current way.
     assert (await replica(Path(local_turso.data_dir) / "r.db", url, token, ["sync"]))["ok"]
+
+
+async def test_a_replica_location_serves_the_same_generations_and_archived_stays_502(
+    local_turso: LocalTurso, tmp_path: Path
+) -> None:
+    url, token = await database(local_turso)
+    await _users(url, token, 20)
+    client = local_turso.platform_client(max_retries=0)
+    try:
+        await client.add_location("default", "iad")
+        urls = {i.region: i.url for i in await client.list_instances("app")}
+    finally:
+        await client.aclose()
+    assert urls["sjc"] == url and urls["iad"] != url
+    near = tmp_path / "near" / "app.db"
+    synced = await replica(near, urls["iad"], token, ["sync"], ["query", COUNT])
+    assert synced["ok"] and synced["rows"] == [[[20]]]
+    # One store for the database: the primary's URL continues the replica the iad URL made.
+    more = await replica(near, url, token, ["sync"], ["query", COUNT])
+    assert more["ok"] and more["rows"] == [[[20]]]
+
+    await archive.archive(local_turso.cp, "default")
+    async with httpx.AsyncClient(timeout=30) as http:
+        for each in urls.values():
+            answer = await http.get(f"{each}/info", headers={"authorization": f"Bearer {token}"})
+            assert answer.status_code == 502 and "is archived" in answer.json()["error"]
