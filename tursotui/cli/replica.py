@@ -44,7 +44,9 @@ def _describe(ctx: Context, state: replica.ReplicaStatus, found: Lag) -> None:
         when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(state.last_sync))
         ctx.out(f"last sync  {when} ({ago(found.since_sync or 0.0)}, {state.last_sync_ms} ms, "
                 f"{state.frames} frames pulled)")  # fmt: skip
-        ctx.out(f"frame      {state.frame_no} (the primary's replication index it has applied)")
+        ctx.out(
+            f"frame      {state.frame_no} (the last frame of sync generation {state.generation} it has applied)"
+        )
         ctx.out(f"lag        {since_text(found)}")
         ctx.out(f"behind     {behind_text(found)}")
     else:

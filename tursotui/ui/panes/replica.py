@@ -2,7 +2,7 @@
 sync now, reset (typed confirmation, then delete and sync again) and read-only browsing of the file with no
 server (the guide's "offline support").
 
-Each sync runs libsql 0.1.8 in a child process with a timeout (its ``sync()`` can hang: libsql#1224), in one
+Each sync runs libsql 0.1.11 (sync v2) in a child process with a timeout (its ``sync()`` can hang: libsql#1224), in one
 worker at a time. Auto-sync (when enabled) is a one-shot timer re-armed only after the sync finished, so syncs
 never overlap. Nothing here reads the remote database except the sync itself.
 """
