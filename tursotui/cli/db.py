@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Any
 
-from tursotui.cli import db_config, db_inspect, shell
+from tursotui.cli import db_branch, db_config, db_inspect, shell
 from tursotui.cli.context import OK, Context, run
 from tursotui.ops.names import check_name
 from tursotui.platform import (
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     db_config.add_arguments(actions, common)
     db_inspect.add_arguments(actions, common)
     shell.add_arguments(actions, common)
+    db_branch.add_arguments(actions, common)
 
 
 def database_json(db: Database) -> dict[str, Any]:
@@ -215,5 +216,6 @@ def main(args: argparse.Namespace) -> int:
         "config": db_config.config_command,
         "inspect": db_inspect.inspect_command,
         "shell": shell.shell_command,
+        "branch": db_branch.branch_command,
     }[args.db_command]
     return run(args, body)
