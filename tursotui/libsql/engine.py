@@ -40,17 +40,6 @@ def available() -> bool:
     return engine() is not None
 
 
-def version() -> str:
-    """The installed ``libsql`` package version, for messages ("" when unknown)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
-
-    try:
-        return dist_version("libsql")
-    except PackageNotFoundError:
-        return ""
-
-
 class LibsqlFile:
     """One local file through the libSQL engine, in autocommit mode (``BEGIN``/``COMMIT`` as typed).
 

@@ -28,6 +28,7 @@ from tursotui.libsql.local import (
     SCHEMA_OBJECTS,
     count_sql,
     internal_names,
+    is_vector_index_sql,
     vector_indexes,
 )
 from tursotui.ops import leftovers
@@ -63,9 +64,8 @@ class SchemaObject:
 
     @property
     def vector(self) -> bool:
-        return self.type == "index" and bool(
-            vector_indexes([(self.type, self.name, self.table, self.sql)])
-        )
+        """A libSQL vector index (``libsql_vector_idx``): the target builds it from the rows."""
+        return self.type == "index" and is_vector_index_sql(self.sql)
 
 
 @dataclass
