@@ -159,7 +159,11 @@ class Stream:
         results = await self.send([{"type": "batch", "batch": {"steps": steps}}, GET_AUTOCOMMIT])
         self._note_autocommit(results[1])
         plan = BatchPlan(count=1, begin=False, commit=False, guarded=in_transaction)
-        return batch_result(results[0], plan, self._client._secrets)[0]
+        try:
+            return batch_result(results[0], plan, self._client._secrets)[0]
+        except HranaError as exc:
+            exc.step = None  # one statement: no position to name
+            raise
 
     def _note_autocommit(self, result: Any) -> None:
         """Read a ``get_autocommit`` answer; a server without it (Hrana 2) leaves it unknown."""

@@ -40,7 +40,7 @@ class StatementOutcome:
     """False: reading stopped before the last row (``total_rows`` is then a lower bound)."""
     last_insert_rowid: int | None = None
     duration_ms: float | None = None
-    """The server's query duration when it reports one, else the round trip measured here."""
+    """The server's query duration (``query_duration_ms``); for a streamed result, the time measured here."""
     code: str | None = None
     streamed: bool = False
     """Read row by row from ``/v3/cursor`` (a result larger than one pipeline answer)."""
@@ -59,8 +59,11 @@ class StatementOutcome:
             return
         self.record(result, ROW_CAP, started)
 
-    def record(self, result: ResultSet, row_cap: int, started: float) -> None:
-        """Keep ``result`` (its first ``row_cap`` rows) and its counts."""
+    def record(
+        self, result: ResultSet, row_cap: int, started: float, *, measured: bool = False
+    ) -> None:
+        """Keep ``result`` (its first ``row_cap`` rows) and its counts; its duration is the server's, or
+        (``measured``, for a result the server does not time, as ``/v3/cursor``'s) the time since ``started``."""
         self.columns = result.columns
         self.rows = [tuple(r) for r in result.rows[:row_cap]]
         self.total_rows = len(result.rows)
@@ -68,10 +71,9 @@ class StatementOutcome:
         self.rows_written = result.rows_written
         self.affected = result.affected_row_count
         self.last_insert_rowid = result.last_insert_rowid
-        measured = (time.perf_counter() - started) * 1000
-        self.duration_ms = (
-            result.query_duration_ms if result.query_duration_ms is not None else measured
-        )
+        self.duration_ms = result.query_duration_ms
+        if self.duration_ms is None and measured:
+            self.duration_ms = (time.perf_counter() - started) * 1000
 
     def fail(self, exc: LibsqlError, *, read_only: bool) -> None:
         message = str(exc)
@@ -81,13 +83,18 @@ class StatementOutcome:
         self.code = exc.code if isinstance(exc, HranaError) else None
 
     @property
+    def returned_text(self) -> str:
+        """How many rows the statement returned: ``40``, or ``more than 1,010,000`` when reading stopped."""
+        total = f"{self.total_rows if self.total_rows is not None else len(self.rows):,}"
+        return total if self.complete else f"more than {total}"
+
+    @property
     def rows_text(self) -> str:
         """``3 rows``, or ``the first 10,000 of 50,000 rows`` when capped."""
         kept = len(self.rows)
         if not self.capped:
             return f"{kept:,} row{'s' if kept != 1 else ''}"
-        total = f"{self.total_rows or kept:,}"
-        return f"the first {kept:,} of {total if self.complete else 'more than ' + total} rows"
+        return f"the first {kept:,} of {self.returned_text} rows"
 
     def summary(self, number: int) -> str:
         head = f"{number}. {short(strip_comments(self.sql), 40)}"

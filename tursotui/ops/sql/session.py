@@ -148,7 +148,7 @@ class SqlSession:
         except LibsqlError as exc:
             outcome.fail(exc, read_only=self.read_only)
             return
-        outcome.record(read.result, self.row_cap, started)
+        outcome.record(read.result, self.row_cap, started, measured=True)
         outcome.total_rows = read.rows_seen
         outcome.complete = read.complete
         outcome.rows_read = outcome.rows_written = None

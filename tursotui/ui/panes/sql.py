@@ -1,7 +1,13 @@
 """The SQL console: a multi-statement editor for the selected (or configured) database, paged results,
-rows read/written per statement, EXPLAIN QUERY PLAN on demand and before full scans, the seed's index
-check, history and CSV/JSON export. Every database call is a worker; errors show the server's message.
-A statement's outcome (its rows, counts or error, and how it runs) is ``StatementOutcome`` in sqlconsole/."""
+rows read/written and duration per statement, EXPLAIN QUERY PLAN on demand and before full scans, the seed's
+index check, history and CSV/JSON export. Every database call is a worker; errors show the server's message.
+
+One run (f5) is one stream (``tursotui.ops.sql.session``): ``BEGIN … COMMIT`` is one transaction, a PRAGMA
+holds for the rest of the run, and while a transaction is open a line above the results says so with Turso's
+limits (5 s write lock, 10 s idle stream), counting the seconds (e.g. while a full-scan question waits). A run
+that ends inside a transaction is rolled back and says so. A statement keeps at most ``row_cap`` rows (a
+larger result is read from ``/v3/cursor``); the results' subtitle says when rows were left out.
+A statement's outcome (its rows, counts or error) is ``StatementOutcome`` in ops/sql/."""
 
 from __future__ import annotations
 
@@ -15,19 +21,22 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Static, TextArea
 
-from tursotui.libsql import HranaClient, LibsqlError
+from tursotui.libsql import LibsqlError
 from tursotui.ops.errors import OpsError
 from tursotui.ops.sql.export import EXPORTS_DIR, default_export_path, export_results
 from tursotui.ops.sql.history import SqlHistory
-from tursotui.ops.sql.outcome import StatementOutcome, cell, short
-from tursotui.ops.sql.scan import full_scan, query_plan
+from tursotui.ops.sql.outcome import ROW_CAP, StatementOutcome, cell, short
+from tursotui.ops.sql.scan import Executes, full_scan, query_plan
+from tursotui.ops.sql.session import SqlSession
 from tursotui.ops.sql.statements import (
     INDEX_CHECK,
     explainable,
     plan_text,
     split_statements,
+    split_with_lines,
     strip_comments,
     unindexed_scans,
 )
@@ -40,6 +49,7 @@ from tursotui.ui.dialogs.sql import (
     ScanWarningScreen,
 )
 from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.panes.sql_transaction import TransactionIndicator
 from tursotui.ui.services import Services
 
 PAGE_SIZE = 100
@@ -87,7 +97,10 @@ class SqlConsolePane(Vertical):
         self.shown: StatementOutcome | None = None
         self.page = 0
         self.running = False
+        self.row_cap = ROW_CAP
+        """Rows one statement keeps (tests lower it)."""
         self._history_loaded = False
+        self._ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="sql-target", markup=False)
@@ -95,12 +108,14 @@ class SqlConsolePane(Vertical):
         editor.border_title = "SQL (f5 run · f2 plan · f3 indexes · f4 history · f8 export)"
         yield editor
         yield Static("", id="sql-status", markup=False)
+        yield TransactionIndicator()
         table: DataTable[Text] = DataTable(id="sql-results", zebra_stripes=True, cursor_type="row")
         table.border_title = "Results"
         yield table
 
     def on_mount(self) -> None:
         self.update_target()
+        self._ticker = self.set_interval(1.0, self.indicator.refresh_state, pause=True)
 
     def on_show(self) -> None:
         self.update_target()
@@ -126,6 +141,19 @@ class SqlConsolePane(Vertical):
     @property
     def results(self) -> DataTable[Text]:
         return self.query_one("#sql-results", DataTable)
+
+    @property
+    def indicator(self) -> TransactionIndicator:
+        return self.query_one(TransactionIndicator)
+
+    def _follow(self, session: SqlSession | None) -> None:
+        """The transaction line follows ``session``; its clock ticks only while a transaction is open."""
+        self.indicator.follow(session)
+        if self._ticker is not None:
+            if self.indicator.open:
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
 
     def update_target(self) -> None:
         name = self.database or "no database selected"
@@ -168,7 +196,8 @@ class SqlConsolePane(Vertical):
             table.add_row(*(Text(cell(v)) for v in row))  # Text: data is never markup
         total = len(outcome.rows)
         shown = f"rows {start + 1}–{start + len(chunk)} of {total:,}" if total else "no rows"
-        table.border_subtitle = f"{shown} · page {self.page + 1}/{pages}"
+        capped = f" (capped: {outcome.returned_text} returned)" if outcome.capped else ""
+        table.border_subtitle = f"{shown}{capped} · page {self.page + 1}/{pages}"
 
     def _show_run(self, outcomes: list[StatementOutcome], note: str = "") -> None:
         self.outcomes = outcomes
@@ -276,26 +305,34 @@ class SqlConsolePane(Vertical):
 
     @work(exclusive=True, group="sql", exit_on_error=False)
     async def _run(self, text: str, database: str) -> None:
-        statements = split_statements(text)
+        statements = split_with_lines(text)
         await asyncio.to_thread(self._remember, text)
         outcomes: list[StatementOutcome] = []
-        note = ""
+        notes: list[str] = []
         self._status(f"Running {len(statements)} statement{'s' if len(statements) != 1 else ''}…")
+        read_only = self.services.read_only
         try:
-            async with self.services.open_sql(database, self.services.read_only) as client:
-                for stmt in statements:
-                    outcome = StatementOutcome(stmt)
+            async with (
+                self.services.open_sql(database, read_only) as client,
+                SqlSession(client, row_cap=self.row_cap, read_only=read_only) as session,
+            ):
+                notes = session.notes
+                for stmt, line in statements:
+                    outcome = StatementOutcome(stmt, line=line)
                     outcomes.append(outcome)
-                    if not await self._scan_check(client, stmt, outcome):
+                    if not await self._scan_check(session, stmt, outcome):
                         break
-                    await outcome.execute(client, read_only=self.services.read_only)
+                    await session.run(outcome)
+                    self._follow(session)
                     if outcome.error is not None:
                         break
         except (PlatformError, LibsqlError, OSError, httpx.HTTPError) as exc:
-            note = f"Cannot open {database}: {exc}"
+            notes = [*notes, f"Cannot open {database}: {exc}"]
             self.post_message(ErrorOccurred(f"Cannot open {database}", str(exc)))
         finally:
             self.running = False
+            self._follow(None)
+        note = "\n".join(notes)
         errors = [o for o in outcomes if o.error is not None]
         if errors:
             self.notify(
@@ -307,8 +344,9 @@ class SqlConsolePane(Vertical):
             )
         self._show_run(outcomes, note)
 
-    async def _scan_check(self, client: HranaClient, stmt: str, outcome: StatementOutcome) -> bool:
-        """EXPLAIN QUERY PLAN first; a full scan asks the operator. False: stop here."""
+    async def _scan_check(self, client: Executes, stmt: str, outcome: StatementOutcome) -> bool:
+        """EXPLAIN QUERY PLAN first (on the run's stream: it sees the run's own uncommitted tables); a full
+        scan asks the operator. False: stop here."""
         try:
             scan = await full_scan(client, stmt)
         except LibsqlError as exc:
