@@ -35,6 +35,7 @@ from tursotui.local.engine.syncv2.database import DatabaseSync
 from tursotui.local.engine.syncv2.follower import Follower, LogReset
 from tursotui.local.engine.syncv2.grpcweb import GrpcError, ReplicationLogClient, SqldUnreachable
 from tursotui.local.engine.syncv2.store import GenerationStore, Policy, StoreError
+from tursotui.local.errors import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +147,11 @@ class SyncServer:
             except (SqldUnreachable, LogReset) as exc:
                 return error(503, f"the database server is restarting, retry soon ({exc})")
             except (CodecError, StoreError, OSError) as exc:
+                sync.store = None  # read again from disk next time: what was published stays
                 log.error("%s: sync store failed: %s", namespace, exc)
                 return error(503, f"the sync store of {namespace} failed: {exc}")
-            except Exception as exc:  # an ApiError 503 from the port lookup while sqld restarts
-                if getattr(exc, "status", None) == 503:
-                    return error(503, "the database server is restarting, retry soon")
-                raise
+            except ApiError as exc:  # the primary sqld is restarting: no port to read from
+                return error(exc.status, exc.message)
             return await self._route(store, method, path)
 
     async def _route(self, store: GenerationStore, method: bytes, path: bytes) -> bytes:

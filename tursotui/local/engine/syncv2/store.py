@@ -188,21 +188,30 @@ class GenerationStore:
         """Append committed transactions ((pages, size_after) each) to the current generation and
         move the cursor; returns how many frames were added. Durable before it returns."""
         encoded = bytearray()
-        added = 0
+        kept: list[tuple[Sequence[Page], int]] = []
         for pages, size_after in transactions:
             if not pages:
                 continue
             for i, (page_no, page) in enumerate(pages):
                 last = i == len(pages) - 1
                 encoded += v2_frame(page_no, size_after if last else 0, page)
-            added += len(pages)
-            apply(self.mirror, pages, size_after)
+            kept.append((pages, size_after))
+        added = len(encoded) // V2_FRAME
         if added:
-            with self._path(self.current, "frames.bin").open("ab") as fh:
-                fh.write(encoded)
-                fh.flush()
-                os.fsync(fh.fileno())
-            self.counts[self.current] += added
+            count = self.counts[self.current]
+            with self._path(self.current, "frames.bin").open("r+b") as fh:
+                try:  # at the named end, so a failed write earlier never shifts positions
+                    fh.seek(count * V2_FRAME)
+                    fh.write(encoded)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                except BaseException:
+                    with contextlib.suppress(OSError):
+                        fh.truncate(count * V2_FRAME)
+                    raise
+            self.counts[self.current] = count + added
+            for pages, size_after in kept:  # the mirror follows only what is on disk
+                apply(self.mirror, pages, size_after)
         if added or cursor != self.cursor:
             self.cursor = cursor
             self._save()
