@@ -103,3 +103,11 @@ def test_sync_routes_and_the_legacy_refusal() -> None:
     assert LEGACY_SYNC.replace(" ", "")[:30].encode() in answer.replace(b" ", b"")
     assert refusal(b"POST /proxy.Proxy/Execute HTTP/1.1\r\n\r\n") == legacy_sync_refusal()
     assert refusal(b"GET /sync/1/1/129 HTTP/1.1\r\n\r\n") is None  # answered by the proxy
+
+
+def test_only_well_formed_sync_paths_pass_the_gate() -> None:
+    for path in (b"/sync/1/1", b"/sync/a/1/2", b"/export/1/2", b"/export/", b"/sync/1/1/2/x/y"):
+        answer = refusal(b"GET " + path + b" HTTP/1.1\r\n\r\n")
+        assert answer is not None and answer.startswith(b"HTTP/1.1 404 "), path
+    assert refusal(b"GET /export/12 HTTP/1.1\r\n\r\n") is None
+    assert refusal(b"DELETE /export/12 HTTP/1.1\r\n\r\n") is not None

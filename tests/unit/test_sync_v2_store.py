@@ -126,10 +126,10 @@ def test_a_damaged_meta_file_is_named(tmp_path: Path) -> None:
 
 
 def test_files_are_private(tmp_path: Path) -> None:
-    store = GenerationStore.create(tmp_path / "db", image(1), Cursor("log", 1))
+    store = GenerationStore.create(tmp_path / "syncv2" / "db", image(1), Cursor("log", 1))
     store.publish([([(1, page(2))], 1)], Cursor("log", 2))
     store.rotate(Policy())
-    for path in [tmp_path / "db", *(tmp_path / "db").rglob("*")]:
+    for path in [tmp_path / "syncv2", *(tmp_path / "syncv2").rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), path
 

@@ -24,6 +24,8 @@ import time
 import urllib.parse
 from collections.abc import Callable
 
+from tursotui.local.engine.syncv2.server import is_sync_route
+
 ROUTES: frozenset[tuple[bytes, bytes]] = frozenset(
     {
         (b"GET", b"/"),  # Hrana over WebSocket (upgrade)
@@ -47,8 +49,6 @@ ROUTES: frozenset[tuple[bytes, bytes]] = frozenset(
     }
 )
 """(method, path) pairs forwarded as they are (the query string aside)."""
-SYNC_PREFIXES = (b"/export/", b"/sync/")
-"""Sync v2's other routes (answered by the proxy; ``syncv2.is_sync_route`` checks their shape)."""
 RPC_PREFIXES = (b"/wal_log.ReplicationLog/", b"/proxy.Proxy/")
 """gRPC-web services on sqld's HTTP port (legacy embedded-replica sync): refused as Turso Cloud refuses them."""
 LEGACY_SYNC = (
@@ -104,7 +104,7 @@ def allowed(method: bytes, path: bytes) -> bool:
         return True
     if method == b"OPTIONS" and path in _PATHS:
         return True  # a browser's CORS preflight (no credentials; sqld answers it)
-    return method in (b"GET", b"POST") and path.startswith(SYNC_PREFIXES)
+    return is_sync_route(method, path)  # /export/{g}, /sync/{g}/{s}/{e}: answered by the proxy
 
 
 def legacy_sync_refusal() -> bytes:

@@ -113,6 +113,7 @@ class GenerationStore:
     @classmethod
     def create(cls, directory: Path, image: bytes, cursor: Cursor) -> GenerationStore:
         """A new store whose first generation's base is ``image`` (never a number used before)."""
+        _private_dir(directory.parent)  # mkdir(parents=True) would make it with the umask's mode
         _private_dir(directory)
         first = max(1, int(time.time()))
         store = cls(directory, cls._meta(first, {first: 0}, cursor), bytearray(image))
