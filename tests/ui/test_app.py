@@ -139,7 +139,7 @@ async def test_help_lists_the_focused_pane_first(make_app: AppFactory, fake: Fak
         titles = list(sections)
         assert titles[0] == "Databases pane" and titles[-1] == "Everywhere"
         pane_keys = [k for k, _ in sections["Databases pane"]]
-        assert pane_keys == ["a", "x", "c", "u", "i"]
+        assert pane_keys == ["a", "x", "c", "u", "B", "i"]
         assert ("^r", "Refresh: Fetch everything again now") in sections["Everywhere"]
         assert any(d.startswith("Cursor down") for _, d in sections["Navigation"])
         await pilot.press("escape")

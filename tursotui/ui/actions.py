@@ -99,6 +99,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
         writes=True,
     ),
     ActionSpec(
+        "databases.branch",
+        "Branch",
+        "A NEW database copied from the selected one, now or as of a time (turso db branch)",
+        "branch",
+        "B",
+        "databases",
+        show=False,
+        writes=True,
+    ),
+    ActionSpec(
         "databases.focus_instances",
         "Instances",
         "Move between the databases and the instances",

@@ -287,6 +287,17 @@ class DatabasesPane(Vertical):
                 highlighted = self.instances.get(key or "")
             self._remove_location(highlighted)
 
+    def action_branch(self) -> None:
+        if self._writable("branching a database") and self._target() is not None:
+            self._branch()
+
+    @work(exclusive=True, group="branch")
+    async def _branch(self) -> None:
+        from tursotui.ui.dialogs.branch import branch_selected  # the dialog, when first asked for
+
+        if (db := self.selected_database) is not None:
+            await branch_selected(self, self.services, db)
+
     def action_unarchive(self) -> None:
         if not self._writable("unarchiving a group"):
             return
