@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import os
 from pathlib import Path
 
 import httpx
@@ -138,3 +139,26 @@ async def test_sql_client_sends_the_key_of_that_database_only() -> None:
                 assert await client.version() == "sqld 0.24.32"
     assert seen[0].get(KEY_HEADER) == KEY
     assert KEY_HEADER not in seen[1]
+
+
+def test_config_check_shows_the_keys_masked_and_names_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tursotui.entry import main
+
+    for name in [n for n in os.environ if n.startswith("TURSO_DB_REMOTE_ENCRYPTION")]:
+        monkeypatch.delenv(name)
+    config = tmp_path / "config.toml"
+    config.write_text('[turso]\ndatabase_name = "vault"\n')
+    env = tmp_path / ".env"
+    env.write_text(f"TURSO_DB_REMOTE_ENCRYPTION_KEY={KEY}\n")
+    assert main(["--config", str(config), "config", "check"]) == 0
+    shown = capsys.readouterr()
+    assert "TURSO_DB_REMOTE_ENCRYPTION_KEY a2tr…(44 chars)" in shown.out
+    assert KEY not in shown.out + shown.err
+
+    env.write_text(f"{variable_for('vault')}=abc!\nTURSO_DB_REMOTE_ENCRYPTION_KEY={KEY}\n")
+    assert main(["--config", str(config), "config", "check", "--json"]) == 2
+    shown = capsys.readouterr()
+    assert "TURSO_DB_REMOTE_ENCRYPTION_KEY_VAULT" in shown.out and "not valid base64" in shown.out
+    assert KEY not in shown.out + shown.err

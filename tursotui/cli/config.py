@@ -2,7 +2,8 @@
 
 Every problem found is named (a broken config.toml does not hide a broken .env, a missing API token does not
 hide a missing organization), each on its own line on stderr, or in ``problems`` with ``--json``; exit code 2
-when there is any. Tokens are shown masked.
+when there is any. Tokens and BYOK encryption keys (``TURSO_DB_REMOTE_ENCRYPTION_KEY[_<NAME>]``) are shown
+masked.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tursotui.config import (
     read_env_file,
     resolve,
 )
+from tursotui.libsql.keys import KEY_VARIABLE, EncryptionKeys, encryption_keys
 from tursotui.support.redact import Secrets, mask
 
 
@@ -38,6 +40,7 @@ class Check:
     options: CliOptions
     settings: Settings | None = None
     problems: list[ConfigError] = field(default_factory=list)
+    keys: EncryptionKeys = field(default_factory=EncryptionKeys)
 
     @property
     def config_path(self) -> str:
@@ -66,6 +69,10 @@ def check(options: CliOptions) -> Check:
                 found.problems.append(env_problem)
         return found
     settings = found.settings
+    try:
+        found.keys = encryption_keys(settings)
+    except ConfigError as exc:
+        found.problems.append(exc)
     if settings.target == "cloud":
         try:
             settings.require_cloud_credentials()
@@ -94,8 +101,17 @@ def _problem(error: ConfigError) -> dict[str, Any]:
     }
 
 
-def _used(settings: Settings) -> dict[str, Any]:
+def _keys(keys: EncryptionKeys) -> dict[str, str]:
+    """Each encryption key variable set, masked (the cipher variables as they are)."""
     return {
+        name: mask(value) if name.startswith(KEY_VARIABLE) else value
+        for name, value in sorted(keys.keys.items())
+    }
+
+
+def _used(settings: Settings, keys: EncryptionKeys) -> dict[str, Any]:
+    return {
+        "encryption_keys": _keys(keys),
         "config_found": settings.config_path.exists(),
         "env_found": settings.env_path.exists(),
         "data_dir": str(settings.data_dir),
@@ -109,7 +125,8 @@ def _used(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _table(settings: Settings) -> list[str]:
+def _table(settings: Settings, keys: EncryptionKeys) -> list[str]:
+    shown = ", ".join(f"{k} {v}" for k, v in _keys(keys).items())
     config = settings.config_path
     env = settings.env_path
     local = " (local Turso)" if settings.target == "local" else ""
@@ -124,6 +141,7 @@ def _table(settings: Settings) -> list[str]:
         f"read-only     {'yes' if settings.read_only else 'no'}",
         f"api token     {mask(settings.api_token)}",
         f"auth token    {mask(settings.auth_token)}",
+        f"encryption    {shown or f'none ({KEY_VARIABLE}_<NAME> in the environment or .env)'}",
     ]
 
 
@@ -131,6 +149,7 @@ def main(args: argparse.Namespace) -> int:
     found = check(CliOptions.from_args(args))
     settings = found.settings
     secrets = Secrets([settings.api_token, settings.auth_token] if settings else [])
+    secrets.add(*found.keys.secrets())
     messages = [" ".join(secrets.scrub(str(p)).split()) for p in found.problems]
     if args.json:
         body: dict[str, Any] = {
@@ -138,13 +157,13 @@ def main(args: argparse.Namespace) -> int:
             "problems": [_problem(p) for p in found.problems],
             "config_file": found.config_path,
             "env_file": found.env_path,
-            **(_used(settings) if settings else {}),
+            **(_used(settings, found.keys) if settings else {}),
         }
         if messages:  # as every command's --json failure, plus the list above
             body |= {"error": "; ".join(messages), "exit_code": BAD_INPUT}
         print(json.dumps(secrets.scrub_json(body), indent=2, sort_keys=True))
     elif settings is not None:
-        for line in _table(settings):
+        for line in _table(settings, found.keys):
             print(secrets.scrub(line))
     for message in messages:
         print(f"tursotui: {message}", file=sys.stderr)
