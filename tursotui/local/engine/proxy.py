@@ -35,6 +35,8 @@ __all__ = ["NamespaceProxy", "ProxyProtocolError", "UploadHandler", "namespace_h
 _HOP = (b"x-namespace-bin",)
 SMALL_BODY = 1 << 20
 """Request bodies up to this size are read whole before they are forwarded with their head."""
+SYNC_BODY = 1 << 20
+"""A sync push (refused, its body read and dropped) carries at most 128 frames of 4120 bytes."""
 UNAVAILABLE = json_response(503, "the database server is restarting, retry soon")
 
 
@@ -294,6 +296,11 @@ class NamespaceProxy:
                 if self.sync is not None and is_sync_route(method, path):
                     if chunked:
                         last = json_response(411, "a sync request needs a Content-Length")
+                        break
+                    if (length or 0) > SYNC_BODY:
+                        last = json_response(
+                            413, f"a sync request body is at most {SYNC_BODY} bytes"
+                        )
                         break
                     await _discard(reader, length or 0, conn)
                     if upstream is not None:  # its responses first: answers go out in order
