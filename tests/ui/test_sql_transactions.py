@@ -71,6 +71,8 @@ async def test_begin_commit_script_shows_the_transaction_while_open(
         text = str(indicator.render())
         assert "TRANSACTION OPEN" in text and "10 s idle" in text and "5 s" in text
         assert hrana.db.in_transaction
+        warning = str(app.screen.query_one("#scan-warning", Static).render())
+        assert "A transaction is open: answer within 10 s" in warning
         await pilot.press("y")
         await settle(pilot)
         assert not indicator.open and not indicator.display

@@ -31,7 +31,8 @@ class ScanWarningScreen(ModalScreen[bool]):
     """EXPLAIN QUERY PLAN found a full table scan: True to go on anyway (run the statement, or search).
 
     ``what`` says what scans (``This statement``, ``Searching phone``), ``proceed`` names the choice that goes on,
-    ``index`` suggests the index that would avoid the scan (a generic hint when empty)."""
+    ``index`` suggests the index that would avoid the scan (a generic hint when empty), ``warning`` (when given)
+    is said first, e.g. that a transaction is open and the server will not wait long for the answer."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -48,8 +49,10 @@ class ScanWarningScreen(ModalScreen[bool]):
         what: str = "This statement",
         proceed: str = "Run anyway",
         index: str = "",
+        warning: str = "",
     ) -> None:
         super().__init__()
+        self.warning = warning
         self.statement = statement
         self.tables = list(tables)
         self.plan = plan
@@ -61,6 +64,10 @@ class ScanWarningScreen(ModalScreen[bool]):
         names = ", ".join(self.tables)
         with Vertical(classes="dialog", id="scan-dialog"):
             yield Label("Full table scan", classes="dialog-title", markup=False)
+            if self.warning:
+                yield Static(
+                    self.warning, markup=False, id="scan-warning", classes="dialog-warning"
+                )
             yield Static(
                 f"{self.what} scans {names} without an index: every row is read "
                 "(and counted as rows read on Turso Cloud).",

@@ -53,6 +53,9 @@ from tursotui.ui.panes.sql_transaction import TransactionIndicator
 from tursotui.ui.services import Services
 
 PAGE_SIZE = 100
+TRANSACTION_WAITS = (
+    "A transaction is open: answer within 10 s, or the server drops the stream and rolls it back."
+)
 EDITING_HINT = "esc: leave the editor (then 1–6 switch tabs)"
 LEFT_HINT = "shift+tab or click: back to the editor"
 
@@ -354,7 +357,12 @@ class SqlConsolePane(Vertical):
             return False
         if scan is None:
             return True
-        proceed = await self.app.push_screen_wait(ScanWarningScreen(stmt, scan.tables, scan.plan))
+        warning = ""
+        if isinstance(client, SqlSession) and client.in_transaction:
+            warning = TRANSACTION_WAITS
+        proceed = await self.app.push_screen_wait(
+            ScanWarningScreen(stmt, scan.tables, scan.plan, warning=warning)
+        )
         if not proceed:
             outcome.skipped = True
             return False
