@@ -22,9 +22,11 @@ import pytest
 
 from tursotui.entry import main
 from tursotui.libsql import HranaClient
+from tursotui.local.control.profile import ProfileChoice
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import source_row_counts
 
+AWS = ProfileChoice(platform="aws")
 BIG_ROWS = 1500
 BLOB = 8192
 
@@ -45,10 +47,11 @@ class Env:
 
 
 async def _seed(directory: Path, binary: Path, big_rows: int) -> None:
-    """Group ``default`` with ``app`` (a table of ``big_rows`` 8 KiB rows) and an empty ``other``."""
-    async with LocalTurso(directory, recovery_interval=0, binary=binary) as turso:
+    """Group ``default`` with ``app`` (a table of ``big_rows`` 8 KiB rows) and an empty ``other``. An AWS
+    group (the aws profile): ``import --new`` creates, then uploads, so a kill can fall in between."""
+    async with LocalTurso(directory, recovery_interval=0, binary=binary, profile=AWS) as turso:
         platform = turso.platform_client(max_retries=0)
-        await platform.create_group("default", "sjc")
+        await platform.create_group("default", "aws-us-east-1")
         created = await platform.create_database("app", "default")
         await platform.create_database("other", "default")
         token = (await platform.create_database_token("app")).jwt
@@ -66,7 +69,9 @@ async def _seed(directory: Path, binary: Path, big_rows: int) -> None:
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     config = tmp_path / "config.toml"
-    config.write_text('[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\n')
+    config.write_text(
+        '[turso]\ndatabase_name = "app"\n\n[tursotui]\ntarget = "local"\nlocal_platform = "aws"\n'
+    )
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
