@@ -151,6 +151,8 @@ class SqlConsolePane(Vertical):
 
     def _follow(self, session: SqlSession | None) -> None:
         """The transaction line follows ``session``; its clock ticks only while a transaction is open."""
+        if not self.is_attached:  # the app is closing while a run ends
+            return
         self.indicator.follow(session)
         if self._ticker is not None:
             if self.indicator.open:
