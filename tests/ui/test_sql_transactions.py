@@ -1,11 +1,13 @@
 """The SQL console's runs on one stream, over the fake Hrana endpoint (sqlite3 behind it): a BEGIN … COMMIT
 script is one transaction and the transaction line shows while it is open (here: while a full-scan question
 waits in the middle of it); a run ending inside a transaction is rolled back and says so; a statement's rows
-past the row cap are left out and the results say so (with a snapshot at 80×24)."""
+past the row cap are left out and the results say so (with a snapshot at 80×24); and one run on the local
+Turso's real sqld."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,13 +15,15 @@ from fixtures.fake_org import FakeHrana, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
+from tursotui.local.host.demo import DEMO_DATABASE, ensure_demo_org
+from tursotui.local.host.service import LocalTurso
 from tursotui.ops.sql.session import ENDED_IN_TRANSACTION
 from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.sql import ScanWarningScreen
 from tursotui.ui.panes.sql import SqlConsolePane
 from tursotui.ui.panes.sql_transaction import TransactionIndicator
 
-from .helpers import AppFactory, ready
+from .helpers import AppFactory, local_app, ready
 
 SnapCompare = Callable[..., bool]
 
@@ -138,3 +142,35 @@ def test_sql_capped_result_snapshot(
 ) -> None:
     app = make_app(fake, sql_opener=FakeHrana.users(40).opener())
     assert snap_compare(app, terminal_size=size, run_before=capped_run(25))
+
+
+async def test_console_run_on_real_sqld_is_one_transaction(
+    local_turso: LocalTurso, tmp_path: Path
+) -> None:
+    """The same on the local Turso's real sqld: the run's rows are seen inside its transaction and gone
+    after ROLLBACK; the table it created before BEGIN stays."""
+    await ensure_demo_org(
+        local_turso, config_path=tmp_path / "config.toml", env_path=tmp_path / ".env", users=5
+    )
+    app = local_app(local_turso, tmp_path, database_name=DEMO_DATABASE)
+    script = (
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n"
+        "BEGIN;\n"
+        "INSERT INTO notes (id, body) VALUES (1, 'draft');\n"
+        "SELECT body FROM notes WHERE id = 1;\n"
+        "ROLLBACK;\n"
+        "SELECT body FROM notes WHERE id = 1;\n"
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        console = await open_console(pilot, script)
+        await pilot.press("f5")
+        for _ in range(500):
+            await pilot.pause(0.02)
+            if console.outcomes and not console.running:
+                break
+        await settle(pilot)
+        outcomes = console.outcomes
+        assert [o.error for o in outcomes] == [None] * 6, status(app)
+        assert outcomes[3].rows == [("draft",)] and outcomes[5].rows == []
+        assert outcomes[2].duration_ms is not None, "sqld reports each statement's duration"
+        assert not console.query_one(TransactionIndicator).open
