@@ -199,6 +199,7 @@ def test_the_cli_sends_the_key_from_env_and_never_prints_it(
 ) -> None:
     without = run(env, capsys, "backup", "vault", "--json")
     assert without.code == 1 and "database vault is encrypted" in without.out + without.err
+    assert f"set {variable_for('vault')} to its key" in without.out + without.err
 
     (env.root / ".env").write_text(f"{variable_for('vault')}={KEY}\n")
     backup = run(env, capsys, "backup", "vault", "--json")

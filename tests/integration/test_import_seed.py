@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import stat
 from pathlib import Path
 
+import httpx
 import pytest
 from fixtures.cli import Env, local_env, run
 from fixtures.local_turso import started_org
 
 from tursotui.local.control.profile import ProfileChoice
+from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.platform import PlatformError, Seed
 
 PRIMARY = {"fly": "sjc", "aws": "aws-us-east-1"}
 
@@ -80,3 +84,39 @@ def test_import_new_picks_the_seed_by_group_then_restores_at_a_listed_point(
     assert {"table": "users", "source_now": 42, "restored": 42} in data["verification"][
         "row_counts"
     ]
+
+
+async def test_the_dumps_endpoint_takes_a_multipart_file_once(local_turso: LocalTurso) -> None:
+    """``POST …/databases/dumps`` as turso-cli sends it; its file serves one create, made or refused."""
+    platform = local_turso.platform_client(max_retries=0)
+    dumps = local_turso.cp.data_dir / "dumps"
+    path = f"/v1/organizations/{local_turso.organization}/databases/dumps"
+    try:
+        await platform.create_group("default", "sjc")
+        async with httpx.AsyncClient(
+            transport=local_turso.transport(),
+            base_url=IN_PROCESS_BASE_URL,
+            headers={"Authorization": f"Bearer {local_turso.api_token}"},
+        ) as http:
+            for kwargs, words in (
+                ({"content": b"create table t(x);"}, "multipart/form-data"),
+                ({"files": {"other": ("d.sql", b"create table t(x);")}}, "no 'file' field"),
+                ({"files": {"file": ("d.sql", b"  ")}}, "is empty"),
+            ):
+                refused = await http.post(path, **kwargs)  # type: ignore[arg-type]
+                assert refused.status_code == 400 and words in refused.json()["error"]
+        dump = local_turso.cp.data_dir.parent / "d.sql"
+        dump.write_text(
+            "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t(x);\nCOMMIT;\n"
+        )
+        url = await platform.upload_dump(dump)
+        assert url.startswith("file://") and [p.suffix for p in dumps.iterdir()] == [".sql"]
+        assert stat.S_IMODE(next(dumps.iterdir()).stat().st_mode) == 0o600
+        with pytest.raises(PlatformError, match="invalid"):
+            await platform.create_database("Bad Name", "default", seed=Seed.dump(url))
+        assert list(dumps.iterdir()) == []  # refused: the dump is gone, a retry uploads again
+        url = await platform.upload_dump(dump)
+        await platform.create_database("from-dump", "default", seed=Seed.dump(url))
+        assert list(dumps.iterdir()) == []
+    finally:
+        await platform.aclose()

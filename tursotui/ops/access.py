@@ -14,7 +14,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from tursotui.libsql import HranaClient
-from tursotui.libsql.errors import AuthError
+from tursotui.libsql.errors import AuthError, HttpError
+from tursotui.libsql.keys import variable_for
 from tursotui.ops.archived import archived_hint
 from tursotui.ops.session_tokens import (
     ACCESS_EXPIRATION,
@@ -33,6 +34,7 @@ __all__ = [
     "DatabaseAccess",
     "SessionTokens",
     "copy_key",
+    "key_hint",
     "mint_session_token",
     "open_database",
     "register_session",
@@ -94,5 +96,19 @@ async def open_database(
     except AuthError:
         session_tokens(platform).forget(platform.organization or "", database.name, token)
         raise
+    except HttpError as exc:
+        hinted = key_hint(exc, database.name)
+        if hinted is exc:
+            raise
+        raise hinted from None
     finally:
         await client.aclose()
+
+
+def key_hint(exc: HttpError, database: str) -> HttpError:
+    """A refusal for a missing or wrong encryption key (a BYOK database), with the variable that gives the
+    key to tursotui; any other error as it is."""
+    if exc.status != 400 or "x-turso-encryption-key" not in exc.message:
+        return exc
+    hint = f"set {variable_for(database)} to its key (base64) in the environment or .env"
+    return HttpError(f"{exc.message} — {hint}", exc.code, status=exc.status)

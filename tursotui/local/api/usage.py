@@ -84,16 +84,18 @@ class UsageApi:
             async def from_dump(db: DatabaseState) -> None:
                 await uploads.seed_from_dump(self.cp, db, url)
 
-            db = await self.cp.create_database(
-                name,
-                group,
-                size_limit=size_limit,
-                seed=from_dump,
-                encrypted=encryption.for_new(wanted),
-            )
-            uploaded = Path(url.removeprefix("file://"))
-            if is_uploaded_dump(self.cp, uploaded):  # POST …/databases/dumps's file: used once
-                uploaded.unlink(missing_ok=True)  # noqa: ASYNC240 (one unlink)
+            try:
+                db = await self.cp.create_database(
+                    name,
+                    group,
+                    size_limit=size_limit,
+                    seed=from_dump,
+                    encrypted=encryption.for_new(wanted),
+                )
+            finally:  # POST …/databases/dumps's file serves one create, made or refused
+                uploaded = Path(url.removeprefix("file://"))
+                if is_uploaded_dump(self.cp, uploaded):
+                    uploaded.unlink(missing_ok=True)  # noqa: ASYNC240 (one unlink)
             await self.pitr.take_initial(name, reason="seeded from dump")
             return ok({"database": self._created(db)})
         raise ApiError(
