@@ -28,7 +28,12 @@ from tursotui.support.humanize import size
 
 
 def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
-    parser.description = "Preview, check conflicts, then import FILE (SQLite database or SQL dump)."
+    parser.description = (
+        "Preview, check conflicts, then import FILE (SQLite database or SQL dump). A new database is "
+        "uploaded in a group on AWS and seeded from a SQL dump elsewhere, as turso-cli does; with "
+        "TURSO_DB_REMOTE_ENCRYPTION_KEY_<NEW> (and TURSO_DB_REMOTE_ENCRYPTION_CIPHER_<NEW>, default aes256gcm) in the "
+        "environment or .env it is created encrypted (BYOK)."
+    )
     parser.add_argument("file", metavar="FILE")
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--new", metavar="NAME", help="create database NAME from FILE")

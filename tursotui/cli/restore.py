@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     parser.description = (
         "Restore SOURCE as it was at a moment into a new database (never in place): the time is "
         "checked against the plan's window first, the recovery point used is named (local Turso), "
-        "and the copy is verified (schema and row counts) afterwards."
+        "and the copy is verified (schema and row counts) afterwards. An encrypted (BYOK) SOURCE is "
+        "restored with its key, from TURSO_DB_REMOTE_ENCRYPTION_KEY_<SOURCE> (or "
+        "TURSO_DB_REMOTE_ENCRYPTION_KEY for the configured database) in the environment or .env."
     )
     parser.add_argument("source", metavar="SOURCE", help="the database to restore from")
     parser.add_argument(
