@@ -42,7 +42,7 @@ class LoadStats:
 
 
 @dataclass(frozen=True)
-class _Statement:
+class Statement:
     sql: str
     line: int
 
@@ -61,11 +61,11 @@ def _control(sql: str) -> str | None:
     return None
 
 
-def _statements(
+def complete_statements(
     fh: BinaryIO,
     fail: Callable[[str], OpsError],
     progress: Callable[[int], None] | None,
-) -> Iterator[_Statement]:
+) -> Iterator[Statement]:
     """Complete statements; an unfinished tail raises ``fail``."""
     parts: list[str] = []
     start_line = 1
@@ -87,7 +87,7 @@ def _statements(
         text = line if len(parts) == 1 else "".join(parts)
         if sqlite3.complete_statement(text):
             parts = []
-            yield _Statement(text, start_line)
+            yield Statement(text, start_line)
         if progress is not None and done - reported >= PROGRESS_EVERY:
             reported = done
             progress(done)
@@ -101,7 +101,7 @@ def _statements(
 
 
 def _run_chunk(
-    conn: sqlite3.Connection, chunk: list[_Statement], fail: Callable[[str], OpsError]
+    conn: sqlite3.Connection, chunk: list[Statement], fail: Callable[[str], OpsError]
 ) -> None:
     if not chunk:
         return
@@ -145,10 +145,10 @@ def load_sql_file(
     """
     began = committed = False
     count = 0
-    chunk: list[_Statement] = []
+    chunk: list[Statement] = []
     size = 0
     with source.open("rb") as fh:
-        for statement in _statements(fh, fail, progress):
+        for statement in complete_statements(fh, fail, progress):
             count += 1
             kind = _control(statement.sql)
             if kind == "rollback":

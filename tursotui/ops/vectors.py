@@ -35,12 +35,11 @@ from tursotui.libsql.local import (
 )
 from tursotui.ops._threads import check
 from tursotui.ops.errors import OpsError
-from tursotui.ops.sqlscript import open_scratch
+from tursotui.ops.sqlscript import Statement, complete_statements, open_scratch
 
 MARKER = b"libsql_vector_idx"
 SCAN_CHUNK = 1 << 20
 CHUNK_STATEMENTS = 2000
-PROGRESS_EVERY = 1 << 20
 PROBE_K = 3
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)", re.DOTALL)
@@ -94,12 +93,6 @@ def vector_column(sql: str) -> str | None:
 # -- statements ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Statement:
-    sql: str
-    line: int
-
-
 def _split(text: str, line: int) -> Iterator[Statement]:
     """One complete chunk of text (``sqlite3.complete_statement``) as single statements: the
     libSQL engine runs only the first statement of a string and drops the rest silently."""
@@ -118,33 +111,8 @@ def statements(
     fh: BinaryIO, fail: Callable[[str], OpsError], progress: Callable[[int], None] | None
 ) -> Iterator[Statement]:
     """Single statements of a SQL file with their first line; an unfinished tail raises ``fail``."""
-    parts: list[str] = []
-    start_line = line_no = done = reported = 0
-    for raw in fh:
-        line_no += 1
-        done += len(raw)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise fail(f"line {line_no} is not UTF-8 text") from None
-        if not parts:
-            start_line = line_no
-            if not text.strip():
-                continue
-        parts.append(text)
-        joined = text if len(parts) == 1 else "".join(parts)
-        if sqlite3.complete_statement(joined):
-            parts = []
-            yield from _split(joined, start_line)
-        if progress is not None and done - reported >= PROGRESS_EVERY:
-            reported = done
-            progress(done)
-    if _COMMENTS.sub("", "".join(parts)).strip():
-        raise fail(
-            f"it ends in the middle of a statement (line {start_line}): the file is truncated"
-        )
-    if progress is not None:
-        progress(done)
+    for chunk in complete_statements(fh, fail, progress):
+        yield from _split(chunk.sql, chunk.line)
 
 
 def _bare(sql: str) -> str:
