@@ -23,6 +23,7 @@ import hmac
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tursotui.libsql.keys import CIPHER_KEY_BYTES
 from tursotui.local.engine.gate import json_response
 from tursotui.local.errors import ApiError
 
@@ -32,18 +33,8 @@ if TYPE_CHECKING:
 
 KEY_HEADER = b"x-turso-encryption-key"
 CIPHER_HEADER = b"x-turso-encryption-cipher"
-KEY_BYTES: dict[str, int] = {
-    "aes256gcm": 32,
-    "aes128gcm": 16,
-    "chacha20poly1305": 32,
-    "aegis128l": 16,
-    "aegis128x2": 16,
-    "aegis128x4": 16,
-    "aegis256": 32,
-    "aegis256x2": 32,
-    "aegis256x4": 32,
-}
-"""The spec's ``encryption_cipher`` enum and each one's key size."""
+KEY_BYTES = CIPHER_KEY_BYTES
+"""The spec's ``encryption_cipher`` enum and each one's key size (one table, the client's)."""
 REFUSED_STATUS = 400
 
 
