@@ -78,6 +78,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("plan", "tursotui.cli.plan", "the plan, overages, quotas and usage against them"),
     Command("api-tokens", "tursotui.cli.api_tokens", "Platform API tokens: list, create, revoke"),
     Command("org", "tursotui.cli.org", "the organization: its audit log"),
+    Command(
+        "doctor", "tursotui.cli.doctor", "check a database (or --all) and say the fix", shared=True
+    ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

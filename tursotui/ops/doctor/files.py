@@ -1,0 +1,106 @@
+"""config.toml and .env agree: ``[turso] database_url`` is the URL of ``[turso] database_name``, and
+``TURSO_AUTH_TOKEN`` is a token of the database the URL points at; .env holds secrets and must be mode 0600."""
+
+from __future__ import annotations
+
+import contextlib
+import stat
+from pathlib import Path
+
+from tursotui.ops.doctor.connection import token_fix, url_host
+from tursotui.ops.doctor.model import Check, fail, ok, skip
+from tursotui.ops.errors import InputError
+from tursotui.ops.token_claims import TokenPermissions, database_access, decode_claims
+from tursotui.platform import Database, PlatformClient, PlatformError
+
+
+def env_mode(path: Path | None) -> Check:
+    if path is None or not path.exists():
+        where = f"no {path}" if path is not None else "no .env"
+        return ok("env-mode", f"{where}: secrets come from the environment")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        return fail(
+            "env-mode",
+            f"{path} is mode {mode:04o}: other users of this machine can read its tokens",
+            f"`chmod 600 {path}`",
+            mode=f"{mode:04o}",
+        )
+    return ok("env-mode", f"{path} is mode {mode:04o}", mode=f"{mode:04o}")
+
+
+async def _hosts(platform: PlatformClient, db: Database) -> set[str]:
+    hosts = {db.hostname}
+    with contextlib.suppress(
+        PlatformError
+    ):  # the database's own hostname is enough to compare with
+        hosts |= {i.hostname for i in await platform.list_instances(db.name)}
+    return {h for h in hosts if h}
+
+
+async def config_match(
+    platform: PlatformClient,
+    db: Database,
+    url: str,
+    token: str | None,
+    config_path: Path | None,
+    group_uuid: str = "",
+) -> Check:
+    """The URL names ``db`` (the configured database) and the token belongs to it."""
+    where = str(config_path) if config_path is not None else "config.toml"
+    if not url:
+        return skip(
+            "config-match", f"[turso] database_url is not set in {where}", "`tursotui setup`"
+        )
+    host = url_host(url)
+    if host and host not in await _hosts(platform, db):
+        other = await _owner(platform, host)
+        names = f"database {other}" if other else "no database of this organization"
+        return fail(
+            "config-match",
+            f"[turso] database_url ({host}) is {names}, but database_name is {db.name}",
+            f"set database_url to {db.url} in {where} (`tursotui db show {db.name}`)",
+            url_host=host,
+        )
+    if not token:
+        return ok("config-match", f"database_url is {db.name}'s; no TURSO_AUTH_TOKEN to compare")
+    try:
+        claims = decode_claims(token)
+    except InputError:
+        return skip("config-match", "TURSO_AUTH_TOKEN is not a JWT (see Database token)")
+    if database_access(claims, names=(db.name, db.db_id), groups=(db.group, group_uuid)) is None:
+        other = await _token_owner(platform, claims.database_id, claims.permissions)
+        return fail(
+            "config-match",
+            f"database_url points at {db.name} but TURSO_AUTH_TOKEN is for {other or 'another database'}",
+            token_fix(db.name),
+        )
+    return ok("config-match", f"database_url and TURSO_AUTH_TOKEN are both {db.name}'s")
+
+
+async def _owner(platform: PlatformClient, host: str) -> str:
+    try:
+        for found in await platform.list_databases():
+            if found.hostname == host:
+                return found.name
+    except PlatformError:
+        return ""
+    return ""
+
+
+async def _token_owner(
+    platform: PlatformClient, db_id: str, permissions: TokenPermissions | None
+) -> str:
+    """The database(s) a token names: ``p``'s, else the one whose id is ``id``."""
+    if permissions is not None:
+        names = [n for listed in permissions.namespaces.values() for n in listed]
+        return ", ".join(dict.fromkeys(names))
+    if not db_id:
+        return ""
+    try:
+        for found in await platform.list_databases():
+            if found.db_id == db_id:
+                return found.name
+    except PlatformError:
+        return ""
+    return f"database id {db_id}"
