@@ -104,7 +104,7 @@ async def run_fleet(
             CheckSummary.of(skip(c, NEEDS_API), "organization") for c in ("organization", "quota")
         ]
         return FleetReport(inputs.organization, inputs.target, 0, tuple(org_wide))
-    (org, _), view, databases, groups = await asyncio.gather(
+    (org, organization), view, databases, groups = await asyncio.gather(
         platform_checks.organization(platform),
         fetch_plan_view(platform, now),
         platform.list_databases(),
@@ -114,7 +114,10 @@ async def run_fleet(
         CheckSummary.of(org, "organization"),
         CheckSummary.of(platform_checks.quota(view), "organization"),
     ]
-    states = [(db.name, platform_checks.group_state(db, groups.get(db.group))) for db in databases]
+    states = [
+        (db.name, platform_checks.group_state(db, groups.get(db.group), organization))
+        for db in databases
+    ]
     tokens = GroupTokens(inputs)
     archived = {
         name for name, check in states if check.state == "fail" and "archived" in check.detail

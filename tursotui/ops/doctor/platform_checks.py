@@ -49,10 +49,10 @@ async def organization(platform: PlatformClient) -> tuple[Check, Organization | 
     try:
         org = await platform.get_organization()
     except PlatformError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             return fail(
                 "organization",
-                f"organization {slug!r} does not exist (or this token cannot see it)",
+                f"organization {slug!r} does not exist or this token is not a member ({exc.status})",
                 "set [turso] organization in config.toml to your org slug (`turso org list`)",
             ), None
         return fail("organization", f"could not be read: {exc}", "run the doctor again (r)"), None
@@ -74,8 +74,9 @@ async def database(platform: PlatformClient, name: str) -> tuple[Check, Database
     return ok("database", f"{db.name} in {where}, primary {db.primary_region or '?'}"), db
 
 
-def group_state(db: Database, group: Group | None) -> Check:
-    """Archived (its URLs answer 502 until unarchived) or reads/writes blocked on the database."""
+def group_state(db: Database, group: Group | None, org: Organization | None = None) -> Check:
+    """Archived (its URLs answer 502 until unarchived) or reads/writes blocked on the database: by its own
+    configuration, or by the plan (the organization is blocked: a quota is used up, the Quota check says)."""
     if db.archived or db.sleeping or (group is not None and group.archived):
         return fail(
             "group",
@@ -83,6 +84,13 @@ def group_state(db: Database, group: Group | None) -> Check:
             f"`{unarchive_command(db.group)}` (console: u on the Databases tab)",
         )
     blocked = [w for w, on in (("reads", db.block_reads), ("writes", db.block_writes)) if on]
+    by_plan = org is not None and (org.blocked_reads or org.blocked_writes)
+    if blocked and by_plan:
+        return fail(
+            "group",
+            f"{' and '.join(blocked)} are blocked on {db.name} by the plan: a quota is used up",
+            "see the Quota check (`tursotui plan show`)",
+        )
     if blocked:
         flags = " ".join(f"--block-{w} off" for w in blocked)
         return fail(

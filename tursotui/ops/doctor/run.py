@@ -63,11 +63,13 @@ async def _with_platform(
     inputs: DoctorInputs, name: str, configured: bool, now: datetime, reach: Check | None
 ) -> list[Check]:
     platform = inputs.platform
-    (org, _), (found, db), view = await asyncio.gather(
+    (org, organization), (found, db), view = await asyncio.gather(
         platform_checks.organization(platform),
         platform_checks.database(platform, name),
         _plan(inputs, now),
     )
+    if org.state == "fail":
+        found, db = skip("database", f"not checked: {org.detail}"), None
     checks = [org, found, view]
     if db is None:
         why = f"not checked: {found.detail}"
@@ -75,7 +77,7 @@ async def _with_platform(
         checks.append(reach or skip("reachable", why))
         return checks
     group = await _group(inputs, db)
-    state = platform_checks.group_state(db, group)
+    state = platform_checks.group_state(db, group, organization)
     uuid = group.uuid if group is not None else ""
     checks.append(state)
     checks += await asyncio.gather(
