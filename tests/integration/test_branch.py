@@ -96,7 +96,7 @@ def test_bad_branches_are_refused_before_anything_is_made(
     refused = run(env, capsys, "db", "branch", *args, "--yes")
     assert refused.code == code, refused.out + refused.err
     assert words.lower() in refused.err.lower()
-    names = [d["name"] for d in run(env, capsys, "db", "list", "--json").json()["databases"]]
+    names = [d["name"] for d in run(env, capsys, "db", "list", "--json").databases()]
     assert names == ["app", "vault"]
 
 

@@ -41,7 +41,7 @@ def env(tmp_path: Path, sqld_binary: Path) -> Env:
 
 
 def names(env: Env, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    listed = run(env, capsys, "db", "list", "--json").json()["databases"]
+    listed = run(env, capsys, "db", "list", "--json").databases()
     return [d["name"] for d in listed]
 
 

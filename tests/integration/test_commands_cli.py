@@ -49,9 +49,9 @@ async def _with_turso(env: Env, sqld_binary: Path, name: str, token: str) -> dic
 def test_db_list_show_usage_json(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     listed = run(env, capsys, "db", "list", "--json")
     assert listed.code == 0
-    data = listed.json()
-    assert data["organization"] == "local" and data["target"] == "local"
-    [db] = data["databases"]  # type: ignore[misc]
+    summary = listed.lines()[-1]["summary"]
+    assert summary["organization"] == "local" and summary["target"] == "local"
+    [db] = listed.databases()
     assert (
         db["name"] == "app"
         and db["group"] == "default"
@@ -236,7 +236,7 @@ def test_restore_creates_a_new_database(
     assert done.code == 0, done.err
     data = done.json()
     assert data["name"] == "app-restored" and data["source"] == "app" and data["group"] == "default"
-    names = [d["name"] for d in run(env, capsys, "db", "list", "--json").json()["databases"]]  # type: ignore[union-attr]
+    names = [d["name"] for d in run(env, capsys, "db", "list", "--json").databases()]
     assert names == ["app", "app-restored"]
     again = run(env, capsys, "restore", "app", "-t", "now", "--name", "app-restored", "--yes")
     assert again.code == 1 and "already exists" in again.err
@@ -268,8 +268,8 @@ def test_import_new_and_into_with_conflicts(env: Env, capsys: pytest.CaptureFixt
     assert "30 row(s) already exist with the same primary key (id)" in str(
         clash.json()["conflicts"]
     )
-    listed = run(env, capsys, "db", "list", "--json").json()
-    assert sorted(d["name"] for d in listed["databases"]) == ["app", "migrated"]  # type: ignore[union-attr]
+    listed = run(env, capsys, "db", "list", "--json").databases()
+    assert sorted(d["name"] for d in listed) == ["app", "migrated"]
     usage = run(env, capsys, "backup", "app", "--json", "--no-prune").json()
     assert usage["tables"] == {"users": 150, "events": 40}
 

@@ -49,7 +49,7 @@ def test_commands_attach_to_a_running_local_serve(
     pids = sqld_pids(setup.local_dir)
     listed = setup.run("db", "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    assert [d["name"] for d in json.loads(listed.stdout)["databases"]] == ["xswarm-users"]
+    assert [d["name"] for d in map(json.loads, listed.stdout.splitlines()[:-1])] == ["xswarm-users"]
     backup = setup.run("backup", "xswarm-users", "--dir", str(setup.root / "backups"), "--json")
     assert backup.returncode == 0, backup.stderr
     assert list((setup.root / "backups").glob("xswarm-users-*.sql"))
@@ -81,7 +81,7 @@ def test_after_the_server_stops_commands_start_their_own_again(
     assert not (setup.local_dir / DISCOVERY_FILE).exists()  # withdrawn at stop
     listed = setup.run("db", "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    assert [d["name"] for d in json.loads(listed.stdout)["databases"]] == ["xswarm-users"]
+    assert [d["name"] for d in map(json.loads, listed.stdout.splitlines()[:-1])] == ["xswarm-users"]
     assert sqld_pids(setup.local_dir) == []  # it started its own and stopped them
 
 
@@ -126,7 +126,9 @@ async def test_the_consoles_local_turso_publishes_and_commands_attach(tmp_path: 
         assert (running.pid, running.port) == (child.process.pid, child.port)
         listed = await asyncio.to_thread(setup.run, "db", "list", "--json")
         assert listed.returncode == 0, listed.stderr
-        assert [d["name"] for d in json.loads(listed.stdout)["databases"]] == ["xswarm-users"]
+        assert [d["name"] for d in map(json.loads, listed.stdout.splitlines()[:-1])] == [
+            "xswarm-users"
+        ]
     finally:
         await child.close()
     assert not (setup.local_dir / DISCOVERY_FILE).exists()
@@ -185,7 +187,7 @@ def test_a_command_waits_while_another_command_holds_the_data_dir(tmp_path: Path
         holder.stdin.flush()
         out, _ = command.communicate(timeout=120)
         assert command.returncode == 0
-        assert [d["name"] for d in json.loads(out)["databases"]] == ["xswarm-users"]
+        assert [d["name"] for d in map(json.loads, out.splitlines()[:-1])] == ["xswarm-users"]
     finally:
         holder.kill()
         holder.wait(timeout=30)

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,12 @@ def test_a_cli_error_holding_a_token_and_a_jwt_prints_neither(
             path="/v1/organizations/acme/databases",
         )
 
+    async def refused_pages(self: PlatformClient, **_: Any) -> AsyncIterator[None]:
+        await refused(self)
+        yield None
+
     monkeypatch.setattr(PlatformClient, "list_databases", refused)
+    monkeypatch.setattr(PlatformClient, "database_pages", refused_pages)
     for argv in (["db", "list"], ["db", "list", "--json"]):
         code, out, err = run(capsys, *cloud(tmp_path), *argv)
         assert code == 1

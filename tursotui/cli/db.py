@@ -7,11 +7,12 @@ import asyncio
 from dataclasses import asdict
 from typing import Any
 
-from tursotui.cli import db_branch, db_config, db_inspect, shell
+from tursotui.cli import db_branch, db_config, db_inspect, db_list, shell
 from tursotui.cli.context import OK, Context, run
+from tursotui.cli.db_list import database_json
+from tursotui.cli.db_list import flags as _flags
 from tursotui.ops.names import check_name
 from tursotui.platform import (
-    Database,
     DatabaseUsage,
     OrganizationUsage,
     PlatformClient,
@@ -22,7 +23,7 @@ from tursotui.support.humanize import size
 
 def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    actions.add_parser("list", parents=[common], help="databases of the organization")
+    db_list.add_arguments(actions, common)
     show = actions.add_parser("show", parents=[common], help="one database: URL, instances, config")
     show.add_argument("name", metavar="NAME")
     usage = actions.add_parser(
@@ -35,53 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     db_branch.add_arguments(actions, common)
 
 
-def database_json(db: Database) -> dict[str, Any]:
-    body = asdict(db)
-    body["regions"] = list(db.regions)
-    body["url"] = db.url
-    body["http_url"] = db.http_url
-    return body
-
-
 def _counters(usage: UsageCounters) -> dict[str, int]:
     return asdict(usage)
-
-
-async def _list(ctx: Context) -> int:
-    async with ctx.backend() as backend:
-        databases = await backend.platform.list_databases()
-        organization = backend.platform.organization
-    databases.sort(key=lambda d: d.name)
-    ctx.emit(
-        {
-            "organization": organization,
-            "target": ctx.settings.target,
-            "databases": [database_json(d) for d in databases],
-        }
-    )
-    if not databases:
-        ctx.out(f"no databases in organization {organization}")
-        return OK
-    ctx.table(
-        ["NAME", "GROUP", "PRIMARY", "URL", "FLAGS"],
-        ([d.name, d.group or "-", d.primary_region or "-", d.url, _flags(d)] for d in databases),
-    )
-    return OK
-
-
-def _flags(db: Database) -> str:
-    flags = []
-    if db.block_reads:
-        flags.append("reads-blocked")
-    if db.block_writes:
-        flags.append("writes-blocked")
-    if db.delete_protection:
-        flags.append("delete-protected")
-    if db.archived or db.sleeping:
-        flags.append("archived" if db.archived else "sleeping")
-    if db.parent is not None:
-        flags.append(f"from:{db.parent.name}")
-    return ",".join(flags) or "-"
 
 
 async def _show(ctx: Context) -> int:
@@ -210,7 +166,7 @@ def _show_value(key: str, value: int) -> str:
 
 def main(args: argparse.Namespace) -> int:
     body = {
-        "list": _list,
+        "list": db_list.list_command,
         "show": _show,
         "usage": _usage,
         "config": db_config.config_command,

@@ -13,7 +13,8 @@ neither is set. ``transport=`` plugs in anything speaking httpx (the local Turso
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,16 @@ Authorization = Literal["full-access", "read-only"]
 
 MAX_DATABASE_PAGES = 1000
 """Safety stop for the undocumented database-list pagination."""
+
+
+@dataclass(frozen=True)
+class DatabasePage:
+    """One page of the database list: its number (1 for the first) and its databases."""
+
+    number: int
+    databases: tuple[Database, ...]
+    last: bool
+    """No page follows (the server gave no ``pagination.next``)."""
 
 
 def format_expiration(expiration: str | timedelta) -> str:
@@ -85,8 +96,29 @@ class PlatformClient(AccountClient, LocalExtensions):
         page_size: int | None = None,
         org: str | None = None,
     ) -> list[Database]:
-        """All databases, following the undocumented ``?limit=&cursor=`` / ``pagination.next`` paging if the
-        server uses it (``page_size`` is sent as ``limit``); a response without ``pagination`` is complete."""
+        """All databases, in one list (:meth:`database_pages` holds one page at a time)."""
+        databases: list[Database] = []
+        async for page in self.database_pages(
+            group=group, parent=parent, page_size=page_size, org=org
+        ):
+            databases.extend(page.databases)
+        return databases
+
+    async def database_pages(
+        self,
+        *,
+        group: str | None = None,
+        parent: str | None = None,
+        page_size: int | None = None,
+        org: str | None = None,
+    ) -> AsyncGenerator[DatabasePage, None]:
+        """The databases page by page as they arrive, following the undocumented ``?limit=&cursor=`` /
+        ``pagination.next`` paging if the server uses it (``page_size`` is sent as ``limit``); a response
+        without ``pagination`` is the last page. A failing page raises its PlatformError when it is reached
+        (the pages before it were yielded); a repeated cursor or more than :data:`MAX_DATABASE_PAGES` pages
+        raise ResponseFormatError."""
+        if page_size is not None and page_size < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
         path = f"/v1/organizations/{self._org(org)}/databases"
         base: dict[str, str | int] = {}
         if group:
@@ -95,15 +127,14 @@ class PlatformClient(AccountClient, LocalExtensions):
             base["parent"] = parent
         if page_size is not None:
             base["limit"] = page_size
-        databases: list[Database] = []
         seen: set[str] = set()
         cursor: str | None = None
-        for _ in range(MAX_DATABASE_PAGES):
+        for number in range(1, MAX_DATABASE_PAGES + 1):
             params = dict(base) if cursor is None else {**base, "cursor": cursor}
-            page, cursor = await self._call("GET", path, _database_page, params=params)
-            databases.extend(page)
+            databases, cursor = await self._call("GET", path, _database_page, params=params)
+            yield DatabasePage(number, tuple(databases), last=not cursor)
             if not cursor:
-                return databases
+                return
             if cursor in seen:
                 raise ResponseFormatError(
                     f"pagination cursor {cursor!r} repeated", method="GET", path=path
