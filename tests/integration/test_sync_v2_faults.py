@@ -62,7 +62,7 @@ async def test_sqld_restarted_then_killed(local_turso: LocalTurso, tmp_path: Pat
     await _write(url, token, "after restart")
     await _consistent(path, url, token, tmp_path / "copy1")
 
-    store = sync.databases["app"].store
+    store = sync.databases[local_turso.cp.database("app").uuid].store
     assert store is not None
     log_id, frames = store.cursor.log_id, store.frame_count(store.current)
     node.process.kill()  # a crash: sqld recreates its replication log on the way back
@@ -92,9 +92,8 @@ async def test_a_restarted_local_turso_keeps_its_generations(
         await _consistent(path, url, token, tmp_path / "copy")
         assert info(path)["generation"] == at["generation"]
         assert info(path)["durable_frame_num"] > at["durable_frame_num"]  # continued, not rebuilt
-        assert (
-            turso.data_dir / "sqld" / "syncv2" / "app" / "meta.json"
-        ).stat().st_mode & 0o077 == 0
+        store = turso.data_dir / "sqld" / "syncv2" / turso.cp.database("app").uuid
+        assert (store / "meta.json").stat().st_mode & 0o077 == 0
 
 
 async def test_generations_rotate_and_a_pruned_one_is_gone(
@@ -102,7 +101,7 @@ async def test_generations_rotate_and_a_pruned_one_is_gone(
 ) -> None:
     url, token = await database(local_turso)
     sync = local_turso.cp.dataplane.sync
-    assert sync is not None and "app" not in sync.databases  # nothing synced yet
+    assert sync is not None and not sync.databases  # nothing synced yet
     sync.policy = Policy(min_frames=1, max_frames=1, keep=2)  # every catch-up with frames rotates
     await _table(url, token)
     behind, following = tmp_path / "behind" / "app.db", tmp_path / "following" / "app.db"

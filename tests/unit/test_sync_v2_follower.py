@@ -133,7 +133,7 @@ def sqld_image(log: FakeLog) -> bytes:
 
 def database(tmp_path: Path, log: FakeLog) -> DatabaseSync:
     client: Any = log
-    return DatabaseSync("app", tmp_path / "app", Follower(client))
+    return DatabaseSync("app", tmp_path / "3f1c2a9e-app", Follower(client))
 
 
 async def test_catch_up_follows_restarts_compaction_and_a_log_reset(tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ async def test_catch_up_follows_restarts_compaction_and_a_log_reset(tmp_path: Pa
     log.restart(crash=False)  # graceful: NO_HELLO, same log id
     log.commit({1: page(6)}, 4)
     await sync.fresh(b"Bearer t")
-    assert log.calls.count("hello") == 2
+    assert log.calls.count("hello") == 3  # one per catch-up: the new session before any batch
     replica.pull(sync)
     assert bytes(replica.image) == sqld_image(log)
 

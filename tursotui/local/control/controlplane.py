@@ -25,6 +25,7 @@ from tursotui.local.control import (
     querylog,
     rotation,
     startup,
+    syncauth,
 )
 from tursotui.local.control import profile as profiles
 from tursotui.local.control.billing import Block, effective
@@ -231,6 +232,7 @@ class ControlPlane:
         )
         archive.mark(self, db)  # an archived group's URLs answer 502 (control.archive)
         encryption.mark(self, db)  # an encrypted database's URLs want its key (control.encryption)
+        syncauth.mark(self, db)  # its sync store, read only with its own tokens (control.syncauth)
 
     async def attach_replica(self, db: DatabaseState, location: str, *, warm: bool = True) -> None:
         """Serve ``db`` at a replica location; ``warm``: replicate it now rather than on first use."""
@@ -354,6 +356,7 @@ class ControlPlane:
                 await primary.delete_namespace_if_exists(name)
             else:
                 await primary.delete_namespace(name)
+            await syncauth.forget(self, db)  # its sync store goes too (control.syncauth)
             del self.state.databases[name]
             self.state.recovery_points.pop(name, None)
             self.save()

@@ -309,8 +309,8 @@ class NamespaceProxy:
                         conn.ending = False
                         upstream = back = None
                     auth = header(head, b"authorization")
-                    client.write(await self.sync.answer(self.namespace, method, path, auth))
-                    await client.drain()
+                    reply = await self.sync.answer(self.namespace, method, path, auth)
+                    await reply.send(client)  # an export streams from its file
                     conn.touch()
                     continue
                 if self.on_upload is not None and request_line(head) == (b"POST", b"/v1/upload"):

@@ -2,7 +2,7 @@
 
 :meth:`Follower.catch_up` runs before every sync answer (read-your-writes), one at a time per database:
 
-1. ``Hello`` when there is no session yet (or sqld said ``NO_HELLO``: it restarted).
+1. ``Hello`` on every catch-up (and again when sqld says ``NO_HELLO``: it restarted).
 2. ``BatchLogEntries`` from the store's cursor until a batch comes back empty; ``NEED_SNAPSHOT`` (sqld
    compacted its log) → ``Snapshot`` from the same offset, retried while sqld says it is being made.
 3. Each committed sqld transaction becomes one sync-v2 transaction (its pages, last version wins).
@@ -144,8 +144,9 @@ class Follower:
             await asyncio.sleep(SNAPSHOT_WAIT)
         raise GrpcError(UNAVAILABLE, f"sqld had no snapshot for offset {offset}")
 
-    async def image(self, authorization: bytes) -> tuple[bytes, Cursor]:
-        """The whole database read from the start of the log (a new store, or after a log reset)."""
+    async def image(self, authorization: bytes) -> tuple[bytearray, Cursor]:
+        """The whole database read from the start of the log (a new store, or after a log reset); the
+        bytearray is handed over (a new store takes it as its mirror, uncopied)."""
         for _ in range(3):
             await self.hello(authorization)
             image = bytearray()
@@ -153,5 +154,5 @@ class Follower:
                 cursor = await self.read(0, authorization, partial(_apply, image))
             except LogReset:
                 continue
-            return bytes(image), cursor
+            return image, cursor
         raise LogReset("sqld's replication log kept changing while it was read")

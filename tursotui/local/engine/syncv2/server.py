@@ -1,178 +1,183 @@
 """The embedded-replica sync "v2" endpoints every database URL of the local Turso answers itself.
 
 Turso Cloud serves them, and ``libsql`` ≥ 0.1.9 speaks nothing else; sqld 0.24.32 does not serve them, so the
-database's proxy answers them from the database's generation store (sync-v2-protocol.md §3, §8.3):
+database's proxy answers them from the database's generation store (sync-v2-protocol.md §3, §8.3; the answers:
+:mod:`.answers`).
 
-* ``GET /info`` → ``{"current_generation": g, "current_frame_no": n, "generations": {"<g>": frames, ...}}``
-  (the client reads only the first; the others let tursotui say how far a replica is behind);
-* ``GET /export/{g}`` → generation g's base image (404 unless kept);
-* ``GET /sync/{g}/{s}/{e}`` → frames s … e-1 of generation g (200); ``400 {"generation": current}`` when s is
-  one past g's last frame (the end of g); 409 past that (the replica has frames this server never had); 410 for
-  a generation no longer kept;
-* ``POST /sync/...`` (offline writes) → 405 with a JSON reason: sqld cannot take pages pushed into a primary.
-  Never a 5xx, which the client retries for about 6 s.
+Who may read: the control plane says, per database, which id its store is kept under and who may read it
+(:meth:`SyncServer.grant`, a :class:`SyncAccess`). A request with no grant gets 404; one whose token the grant
+refuses gets 401, before anything is read: sqld's replication RPCs check only a token's signature and expiry,
+not the database it names, and every database of a group trusts the group's key. The store catches up with sqld
+with the requester's own token too, so sqld checks it as well.
 
-Before each answer the store catches up with sqld (read-your-writes), one catch-up at a time per database,
-authenticated by sqld with the requester's own token: none or a refused one gets 401. sqld unreachable
-(restarting) gets 503, which the client retries.
+Stores are kept by database id (``<root>/<id>``), never by name: a database deleted and created again under
+its name starts a new store, and :meth:`SyncServer.forget` deletes a deleted database's store. Before each answer
+the store catches up with sqld (read-your-writes), one catch-up at a time per database; sqld unreachable
+(restarting) or a failing store gets 503, which the client retries. Mirrors (a database's image in memory) stay
+loaded within :attr:`SyncServer.budget` bytes, least recently used first out, and are read again from disk when
+needed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from tursotui.local.engine.syncv2.answers import PUSH_REFUSED, Reply, error, is_sync_route, route
+from tursotui.local.engine.syncv2.answers import frames_answer as _frames
 from tursotui.local.engine.syncv2.codec import CodecError
-from tursotui.local.engine.syncv2.database import DatabaseSync
+from tursotui.local.engine.syncv2.database import DatabaseSync, settled
+from tursotui.local.engine.syncv2.files import remove_tree
 from tursotui.local.engine.syncv2.follower import Follower, LogReset
 from tursotui.local.engine.syncv2.grpcweb import GrpcError, ReplicationLogClient, SqldUnreachable
-from tursotui.local.engine.syncv2.store import GenerationStore, Policy, StoreError
+from tursotui.local.engine.syncv2.store import Policy, StoreError
 from tursotui.local.errors import ApiError
 
+__all__ = ["PUSH_REFUSED", "SyncAccess", "SyncServer", "_frames", "is_sync_route"]
+
 log = logging.getLogger(__name__)
-
-_SYNC = re.compile(rb"^/sync/(\d{1,10})/(\d{1,10})/(\d{1,10})(?:/[A-Za-z0-9_.~-]{1,200})?$")
-_EXPORT = re.compile(rb"^/export/(\d{1,10})$")
-PUSH_REFUSED = (
-    "offline writes cannot be pushed to this server: the local Turso's sqld takes writes only through "
-    "Hrana; keep offline=False (the default), so writes go to the primary and the replica pulls them"
-)
-REASONS = {
-    200: b"OK",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    404: b"Not Found",
-    405: b"Method Not Allowed",
-    409: b"Conflict",
-    410: b"Gone",
-    500: b"Internal Server Error",
-    503: b"Service Unavailable",
-}
+MIRROR_BUDGET = 256 << 20
+"""Bytes of mirrors kept in memory across databases (the one just used stays, whatever its size)."""
+_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
 
 
-def is_sync_route(method: bytes, path: bytes) -> bool:
-    """A request this module answers (the proxy never forwards it)."""
-    if method == b"GET" and (path == b"/info" or _EXPORT.match(path)):
-        return True
-    return method in (b"GET", b"POST") and _SYNC.match(path) is not None
+@dataclass(frozen=True)
+class SyncAccess:
+    """What the control plane says of one database: the id its store is kept under, and who may read it."""
 
-
-def answer(status: int, body: bytes, content_type: bytes = b"application/json") -> bytes:
-    head = b"HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %d\r\n" % (
-        status,
-        REASONS.get(status, b"Error"),
-        content_type,
-        len(body),
-    )
-    if status == 405:
-        head += b"allow: GET\r\n"
-    return head + b"\r\n" + body
-
-
-def error(status: int, message: str) -> bytes:
-    return answer(status, json.dumps({"error": message}).encode("utf-8"))
-
-
-def _frames(store: GenerationStore, g: int, start: int, end: int) -> bytes:
-    count = store.frame_count(g)
-    if count is None:
-        if g < store.oldest:
-            return error(
-                410,
-                f"generation {g} is no longer kept (the oldest is {store.oldest}): "
-                "delete the replica file and its -wal, -shm and -info files, then sync again",
-            )
-        return error(
-            409, f"generation {g} was never served here (the current one is {store.current})"
-        )
-    if start > count + 1:
-        return error(
-            409,
-            f"the replica has frames this server never had: generation {g} ends at frame {count}, "
-            f"the replica asks from {start}; delete the replica and sync again",
-        )
-    if start == count + 1:
-        return answer(400, json.dumps({"generation": store.current}).encode())
-    return answer(200, store.frames(g, start, end), b"application/octet-stream")
+    database_id: str
+    authorize: Callable[[bytes | None], str | None]
+    """Given the request's ``Authorization`` header: None when it may read this database, else why not."""
 
 
 @dataclass
 class SyncServer:
-    """The sync-v2 endpoints of every database of one local Turso; stores under ``root/<database>``."""
+    """The sync-v2 endpoints of every database of one local Turso; stores under ``root/<database id>``."""
 
     root: Path
     primary_port: Callable[[], int]
     """The primary sqld's HTTP port (raises while it is restarting)."""
     http: httpx.AsyncClient
     policy: Policy = field(default_factory=Policy)
+    budget: int = MIRROR_BUDGET
     databases: dict[str, DatabaseSync] = field(default_factory=dict)
+    """By database id: the databases with a store loaded, or a request in flight."""
+    access: dict[str, SyncAccess] = field(default_factory=dict)
+    """By namespace (database name): the grants of the databases served now."""
 
-    def database(self, name: str) -> DatabaseSync:
-        found = self.databases.get(name)
+    # --- what the control plane says ---
+
+    def grant(self, namespace: str, access: SyncAccess) -> None:
+        """Serve ``namespace`` under ``access`` (again at every attach: the latest grant holds)."""
+        if not _ID.match(access.database_id):
+            raise ValueError(f"not a database id: {access.database_id!r}")
+        self.access[namespace] = access
+
+    async def forget(self, namespace: str, database_id: str) -> None:
+        """A deleted database: no sync answer any more, its state dropped and its store deleted from disk
+        (after a request in flight has its answer)."""
+        held = self.access.get(namespace)
+        if held is not None and held.database_id == database_id:
+            del self.access[namespace]
+        sync = self.databases.get(database_id)
+        if sync is not None:
+            async with sync.lock:
+                sync.gone = True
+                sync.store = None
+                if self.databases.get(database_id) is sync:
+                    del self.databases[database_id]
+        if _ID.match(database_id):
+            await settled(remove_tree, self.root / database_id)
+
+    # --- answers ---
+
+    def database(self, namespace: str, database_id: str) -> DatabaseSync:
+        found = self.databases.get(database_id)
         if found is None:
-            if not name or "/" in name or name.startswith("."):
-                raise ValueError(f"not a database name: {name!r}")
-            value = base64.b64encode(name.encode("utf-8")).rstrip(b"=")
+            value = base64_name(namespace)
             client = ReplicationLogClient(self.http, 0, value)
-            found = DatabaseSync(name, self.root / name, Follower(client), self.policy)
-            self.databases[name] = found
+            found = DatabaseSync(namespace, self.root / database_id, Follower(client), self.policy)
+            self.databases[database_id] = found
         return found
 
     async def answer(
         self, namespace: str, method: bytes, path: bytes, authorization: bytes | None
-    ) -> bytes:
-        """The whole HTTP answer to one sync request of database ``namespace``."""
-        sync = self.database(namespace)
-        async with sync.lock:
-            try:
-                sync.follower.client.port = self.primary_port()
-                store = await sync.fresh(authorization or b"")
-            except GrpcError as exc:
-                if exc.unauthorized:
-                    return error(401, f"the token was refused for database {namespace}")
-                if "NAMESPACE_DOESNT_EXIST" in exc.message:
-                    return error(404, f"database {namespace} does not exist")
-                log.warning("%s: sync catch-up failed: %s", namespace, exc)
-                return error(
-                    503, f"the database server could not be read, retry soon ({exc.message})"
-                )
-            except (SqldUnreachable, LogReset) as exc:
-                return error(503, f"the database server is restarting, retry soon ({exc})")
-            except (CodecError, StoreError, OSError) as exc:
-                sync.store = None  # read again from disk next time: what was published stays
-                log.error("%s: sync store failed: %s", namespace, exc)
-                return error(503, f"the sync store of {namespace} failed: {exc}")
-            except ApiError as exc:  # the primary sqld is restarting: no port to read from
-                return error(exc.status, exc.message)
-            return await self._route(store, method, path)
+    ) -> Reply:
+        """The answer to one sync request of database ``namespace`` (:meth:`Reply.send` writes it)."""
+        access = self.access.get(namespace)
+        if access is None:
+            return Reply(error(404, f"database {namespace} is not served here"))
+        why = access.authorize(authorization)
+        if why is not None:
+            return Reply(error(401, why))
+        sync = self.database(namespace, access.database_id)
+        sync.users += 1
+        try:
+            async with sync.lock:
+                if sync.gone:
+                    return Reply(error(404, f"database {namespace} was deleted"))
+                return await self._answer(sync, method, path, authorization or b"")
+        finally:
+            sync.users -= 1
+            sync.used = time.monotonic()
+            self._trim(sync)
 
-    async def _route(self, store: GenerationStore, method: bytes, path: bytes) -> bytes:
-        if path == b"/info":
-            body = {
-                "current_generation": store.current,
-                "current_frame_no": store.frame_count(store.current),
-                "generations": {str(g): n for g, n in sorted(store.counts.items())},
-            }
-            return answer(200, json.dumps(body).encode())
-        if method == b"POST":
-            return error(405, PUSH_REFUSED)
-        if matched := _EXPORT.match(path):
-            g = int(matched.group(1))
-            base = await asyncio.to_thread(store.base, g)
-            if base is None:
-                return error(404, f"generation {g} is not kept here (current: {store.current})")
-            return answer(200, base, b"application/octet-stream")
-        matched = _SYNC.match(path)
-        assert matched is not None
-        g, start, end = (int(x) for x in matched.groups())
-        if start < 1 or end <= start:
-            return error(404, f"no frames {start}…{end - 1}: frames are numbered from 1")
-        return await asyncio.to_thread(_frames, store, g, start, end)
+    async def _answer(
+        self, sync: DatabaseSync, method: bytes, path: bytes, authorization: bytes
+    ) -> Reply:
+        name = sync.name
+        try:
+            sync.follower.client.port = self.primary_port()
+            store = await sync.fresh(authorization)
+            return await route(store, method, path)
+        except GrpcError as exc:
+            if exc.unauthorized:
+                return Reply(error(401, f"the token was refused for database {name}"))
+            if "NAMESPACE_DOESNT_EXIST" in exc.message:
+                return Reply(error(404, f"database {name} does not exist"))
+            log.warning("%s: sync catch-up failed: %s", name, exc)
+            return Reply(
+                error(503, f"the database server could not be read, retry soon ({exc.message})")
+            )
+        except (SqldUnreachable, LogReset) as exc:
+            return Reply(error(503, f"the database server is restarting, retry soon ({exc})"))
+        except (CodecError, StoreError, OSError) as exc:
+            sync.store = None  # read again from disk next time: what was published stays
+            log.error("%s: sync store failed: %s", name, exc)
+            return Reply(error(503, f"the sync store of {name} failed, retry soon: {exc}"))
+        except ApiError as exc:  # the primary sqld is restarting: no port to read from
+            return Reply(error(exc.status, exc.message))
+
+    def _trim(self, keep: DatabaseSync) -> None:
+        """Unload the least recently used mirrors until the loaded ones fit :attr:`budget`; entries with no
+        store and no request are dropped (a follower is made again in a moment)."""
+        idle = sorted(
+            (d.used, key, d)
+            for key, d in self.databases.items()
+            if d is not keep and not d.users and not d.lock.locked()
+        )
+        loaded = sum(len(d.store.mirror) for d in self.databases.values() if d.store is not None)
+        for _used, key, d in idle:
+            if d.store is not None:
+                if loaded <= self.budget:
+                    continue
+                loaded -= len(d.store.mirror)
+            del self.databases[key]
+
+    def loaded_bytes(self) -> int:
+        """Bytes of the mirrors in memory now."""
+        return sum(len(d.store.mirror) for d in self.databases.values() if d.store is not None)
+
+
+def base64_name(namespace: str) -> bytes:
+    """``x-namespace-bin``: the unpadded base64 of the name."""
+    if not namespace or "/" in namespace or namespace.startswith("."):
+        raise ValueError(f"not a database name: {namespace!r}")
+    return base64.b64encode(namespace.encode("utf-8")).rstrip(b"=")

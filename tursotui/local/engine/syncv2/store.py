@@ -3,8 +3,8 @@
 A generation is an immutable base image plus an append-only list of 4120-byte frames (sync-v2 WAL
 frames, 1-based within the generation). The store keeps the invariants the client relies on
 (sync-v2-protocol.md §6): a frame once served never changes; ``base(g+1) == base(g) + frames(g)``; generation
-numbers are never reused (a new store starts from the clock, later ones count up); old generations are kept
-for replicas that are behind (:class:`Policy`), and a pruned one is said as such.
+numbers are never reused (one persisted counter per sync root, :mod:`.files`); old generations are kept for
+replicas that are behind (:class:`Policy`: by count and by bytes), and a pruned one is said as such.
 
 Layout (dirs 0700, files 0600)::
 
@@ -12,9 +12,10 @@ Layout (dirs 0700, files 0600)::
     <dir>/gen-<g>/base.db    base image of generation g
     <dir>/gen-<g>/frames.bin its frames, appended and fsynced before meta.json names them
 
-The mirror (the published image, ``base(current) + frames(current)``) is rebuilt in memory on load. Frames past
-the count meta.json names (a crash between the append and the meta write) are cut off on load. The methods are
-synchronous (file I/O): the service calls them in a thread, one at a time per database.
+The mirror (the published image, ``base(current) + frames(current)``) is rebuilt in memory on load (the server
+keeps only the recently used mirrors loaded, within a byte budget). Frames past the count meta.json names (a crash
+between the append and the meta write) are cut off on load. The methods are synchronous (file I/O): the service
+calls them in a thread, one at a time per database.
 """
 
 from __future__ import annotations
@@ -23,19 +24,27 @@ import contextlib
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tursotui.local.engine.syncv2.codec import PAGE_SIZE, V2_FRAME, parse_v2_frame, v2_frame
-from tursotui.support.atomic import atomic_write
+from tursotui.local.engine.syncv2.files import (
+    Buffer,
+    claim_generation,
+    durable_write,
+    fsync_dir,
+    note_generation,
+    private_dir,
+)
 
 META = "meta.json"
 FORMAT = 1
 Page = tuple[int, bytes]
 """(page number, 4096-byte page)."""
+READ_FRAMES = 1024
+"""Frames read from disk at a time when a mirror is rebuilt (about 4 MB)."""
 
 
 class StoreError(Exception):
@@ -44,7 +53,13 @@ class StoreError(Exception):
 
 @dataclass(frozen=True)
 class Policy:
-    """When a generation ends, and how many are kept (sync-v2-protocol.md §8.4)."""
+    """When a generation ends, and how many are kept (sync-v2-protocol.md §8.4).
+
+    Retention: the newest generations are kept while there are at most :attr:`keep` of them and their files
+    (base images and frames) add up to at most :attr:`keep_bytes`; the byte bound never cuts below two (the
+    current one and the one before it, so a replica at the end of the last generation steps into the new one). A database of
+    100 MB keeps 8 generations; one of 1 GB keeps the newest two or three: about 2.5 GB of disk at most.
+    """
 
     min_frames: int = 1000
     """A generation ends once it has this many frames, or twice the database's pages if that is more..."""
@@ -52,9 +67,24 @@ class Policy:
     """...but never later than this (about 100 MB of client WAL)."""
     keep: int = 8
     """Generations kept for replicas that are behind; older ones answer 410."""
+    keep_bytes: int = 2 << 30
+    """The most disk the kept generations of one database take (the newest two are kept in any case)."""
 
     def full(self, frames: int, pages: int) -> bool:
         return frames >= min(max(self.min_frames, 2 * pages), self.max_frames)
+
+    def kept(self, sizes: Sequence[tuple[int, int]]) -> list[int]:
+        """The generations kept of ``sizes`` ((generation, bytes) each)."""
+        kept: list[int] = []
+        total = 0
+        for g, size in sorted(sizes, reverse=True):
+            if len(kept) >= max(self.keep, 1):
+                break
+            if len(kept) >= 2 and total + size > self.keep_bytes:
+                break
+            kept.append(g)
+            total += size
+        return sorted(kept)
 
 
 @dataclass(frozen=True)
@@ -63,19 +93,6 @@ class Cursor:
 
     log_id: str
     next_offset: int
-
-
-def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def apply(image: bytearray, transaction: Sequence[Page], size_after: int) -> None:
@@ -111,13 +128,15 @@ class GenerationStore:
     # --- opening ---
 
     @classmethod
-    def create(cls, directory: Path, image: bytes, cursor: Cursor) -> GenerationStore:
-        """A new store whose first generation's base is ``image`` (never a number used before)."""
-        _private_dir(directory.parent)  # mkdir(parents=True) would make it with the umask's mode
-        _private_dir(directory)
-        first = max(1, int(time.time()))
-        store = cls(directory, cls._meta(first, {first: 0}, cursor), bytearray(image))
-        store._write_generation(first, image)
+    def create(cls, directory: Path, image: Buffer, cursor: Cursor) -> GenerationStore:
+        """A new store whose first generation's base is ``image`` (a number never used in the root before). A
+        bytearray ``image`` becomes the store's mirror (not copied): the caller lets go of it."""
+        private_dir(directory.parent)  # mkdir(parents=True) would make it with the umask's mode
+        private_dir(directory)
+        first = claim_generation(directory.parent)
+        mirror = image if isinstance(image, bytearray) else bytearray(image)
+        store = cls(directory, cls._meta(first, {first: 0}, cursor), mirror)
+        store._write_generation(first, memoryview(mirror))
         store._save()
         return store
 
@@ -138,6 +157,9 @@ class GenerationStore:
         except (KeyError, TypeError, ValueError) as exc:
             raise StoreError(f"{path}: a field is missing or wrong ({exc})") from None
         store.mirror = store._rebuild_mirror()
+        note_generation(
+            directory.parent, max(store.counts)
+        )  # a store older than the counter raises it
         return store
 
     def _rebuild_mirror(self) -> bytearray:
@@ -145,18 +167,21 @@ class GenerationStore:
         image = bytearray(self._path(g, "base.db").read_bytes())
         frames = self._path(g, "frames.bin")
         count = self.counts[g]
+        pending: list[Page] = []
         with frames.open("r+b") as fh:
             fh.truncate(count * V2_FRAME)  # frames a crash appended but never named
-            data = fh.read()
-        if len(data) != count * V2_FRAME:
-            raise StoreError(f"{frames}: {len(data)} bytes for {count} frames")
-        pending: list[Page] = []
-        for k in range(count):
-            page_no, size_after, page = parse_v2_frame(data[k * V2_FRAME : (k + 1) * V2_FRAME])
-            pending.append((page_no, page))
-            if size_after:
-                apply(image, pending, size_after)
-                pending = []
+            done = 0
+            while done < count:
+                data = fh.read(min(READ_FRAMES, count - done) * V2_FRAME)
+                if not data or len(data) % V2_FRAME:
+                    raise StoreError(f"{frames}: cut short at frame {done + 1} of {count}")
+                for k in range(0, len(data), V2_FRAME):
+                    page_no, size_after, page = parse_v2_frame(data[k : k + V2_FRAME])
+                    pending.append((page_no, page))
+                    if size_after:
+                        apply(image, pending, size_after)
+                        pending = []
+                done += len(data) // V2_FRAME
         return image
 
     # --- reading (what the handlers serve) ---
@@ -172,6 +197,18 @@ class GenerationStore:
         if generation not in self.counts:
             return None
         return self._path(generation, "base.db").read_bytes()
+
+    def open_base(self, generation: int) -> tuple[BinaryIO, int] | None:
+        """Generation ``generation``'s base image opened for reading, and its size (None: not kept). The open
+        file stays readable after a rotation prunes the generation: the answer streams it outside the lock."""
+        if generation not in self.counts:
+            return None
+        fh = self._path(generation, "base.db").open("rb")
+        try:
+            return fh, os.fstat(fh.fileno()).st_size
+        except BaseException:
+            fh.close()
+            raise
 
     def frames(self, generation: int, start: int, end: int) -> bytes:
         """Frames ``start`` … ``end - 1`` (1-based, within what the generation has)."""
@@ -226,11 +263,13 @@ class GenerationStore:
         return True
 
     def rotate(self, policy: Policy) -> int:
-        following = self.current + 1
-        self._write_generation(following, bytes(self.mirror))
+        following = self.current + 1  # the client steps one at a time: never another number
+        note_generation(self.directory.parent, following)
+        self._write_generation(following, memoryview(self.mirror))
         self.counts[following] = 0
         self.current = following
-        gone = sorted(self.counts)[: max(0, len(self.counts) - policy.keep)]
+        kept = set(policy.kept([(g, self._size(g)) for g in self.counts]))
+        gone = sorted(g for g in self.counts if g not in kept)
         for g in gone:
             del self.counts[g]
         self._save()
@@ -238,21 +277,30 @@ class GenerationStore:
             shutil.rmtree(self.directory / f"gen-{g}", ignore_errors=True)
         return following
 
+    def _size(self, generation: int) -> int:
+        """Bytes of a generation on disk (its base and its named frames)."""
+        try:
+            base = self._path(generation, "base.db").stat().st_size
+        except FileNotFoundError:
+            base = 0
+        return base + self.counts[generation] * V2_FRAME
+
     # --- files ---
 
     def _path(self, generation: int, name: str) -> Path:
         return self.directory / f"gen-{generation}" / name
 
-    def _write_generation(self, generation: int, image: bytes) -> None:
+    def _write_generation(self, generation: int, image: Buffer) -> None:
         folder = self.directory / f"gen-{generation}"
-        _private_dir(folder)
-        atomic_write(folder / "base.db", image, mode=0o600)
+        private_dir(folder)
+        durable_write(folder / "base.db", image)
         frames = folder / "frames.bin"
         with contextlib.suppress(FileNotFoundError):
             frames.unlink()  # a generation number is never reused: a leftover is from a failed rotation
         fd = os.open(frames, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-        _fsync_dir(folder)
+        fsync_dir(folder)
+        fsync_dir(self.directory)
 
     @staticmethod
     def _meta(current: int, counts: dict[int, int], cursor: Cursor) -> dict[str, Any]:
@@ -266,4 +314,4 @@ class GenerationStore:
 
     def _save(self) -> None:
         meta = self._meta(self.current, self.counts, self.cursor)
-        atomic_write(self.directory / META, json.dumps(meta).encode("utf-8"), mode=0o600)
+        durable_write(self.directory / META, json.dumps(meta).encode("utf-8"))
