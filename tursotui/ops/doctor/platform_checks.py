@@ -117,12 +117,17 @@ def quota(view: PlanView) -> Check:
     used_up = [
         f"{r.resource}: {r.state}"
         for r in view.rows
-        if r.state.startswith(("used up", "quota reached", "over the limit"))
+        if r.state.startswith(("used up", "quota reached"))
     ]
     if used_up:
         return fail("quota", "; ".join(used_up), upgrade)
     if not view.quotas_known:
         return skip("quota", "; ".join(view.notes) or "quotas unknown", "`tursotui plan show`")
+    over = [
+        f"{r.resource}: {r.state} ({r.show(r.used)} of {r.show(r.limit)})"
+        for r in view.rows
+        if r.state == "over the limit"
+    ]
     billed = [
         f"{r.resource}: {r.show(r.billed_excess)} billed" for r in view.rows if r.billed_excess
     ]
@@ -134,6 +139,8 @@ def quota(view: PlanView) -> Check:
         and r.percent >= ERROR_AT
         and not r.billed_excess
     ]
-    if close or billed:
-        return warn("quota", "; ".join([*close, *billed]), "`tursotui plan show` (console: 2)")
+    if close or billed or over:
+        return warn(
+            "quota", "; ".join([*over, *close, *billed]), "`tursotui plan show` (console: 2)"
+        )
     return ok("quota", f"plan {view.label}: every quota below {ERROR_AT:.0f} %, resets {reset}")
