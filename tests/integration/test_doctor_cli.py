@@ -32,7 +32,8 @@ def _names() -> list[str]:
     return ["app", *(f"t{n:02d}" for n in range(1, FLEET))]
 
 
-async def _seed(directory: Path, binary: Path, env_file: Path, config: Path) -> None:
+async def _org(directory: Path, binary: Path) -> tuple[str, str]:
+    """The fleet; returns app's URL and a token of it."""
     databases = [(name, "default" if n % 2 == 0 else "tenants") for n, name in enumerate(_names())]
     async with started_org(
         directory, binary, groups={"default": ["sjc"], "tenants": ["sjc"]}, databases=databases
@@ -46,17 +47,23 @@ async def _seed(directory: Path, binary: Path, env_file: Path, config: Path) -> 
             token = (await platform.create_database_token("app", expiration="30d")).jwt
         finally:
             await platform.aclose()
-    config.write_text(
-        f'[turso]\ndatabase_name = "app"\ndatabase_url = "{app.url}"\n\n[tursotui]\ntarget = "local"\n'
+    return app.url, token
+
+
+def _seed(env: Env) -> None:
+    """The fleet, config.toml naming app and its URL, .env (0600) with a token of app."""
+    url, token = asyncio.run(_org(env.turso_dir, env.binary))
+    env.config.write_text(
+        f'[turso]\ndatabase_name = "app"\ndatabase_url = "{url}"\n\n[tursotui]\ntarget = "local"\n'
     )
-    env_file.write_text(f"TURSO_AUTH_TOKEN={token}\n")
-    env_file.chmod(0o600)
+    (env.root / ".env").write_text(f"TURSO_AUTH_TOKEN={token}\n")
+    (env.root / ".env").chmod(0o600)
 
 
 @pytest.fixture
 def env(tmp_path: Path, sqld_binary: Path) -> Env:
     found = Env(tmp_path, sqld_binary)
-    asyncio.run(_seed(found.turso_dir, sqld_binary, tmp_path / ".env", found.config))
+    _seed(found)
     return found
 
 
@@ -117,8 +124,16 @@ def test_all_summarises_each_check_across_the_fleet(
     checks = _by_id(body)
     assert [c["id"] for c in body["checks"]] == [cid for cid, _ in CHECKS]
     tenants = FLEET // 2
-    assert checks["group"]["counts"] == {"ok": FLEET - tenants, "warn": 0, "fail": tenants, "skip": 0}
-    assert checks["group"]["fix"] == "`tursotui group unarchive tenants` (console: u on the Databases tab)"
+    assert checks["group"]["counts"] == {
+        "ok": FLEET - tenants,
+        "warn": 0,
+        "fail": tenants,
+        "skip": 0,
+    }
+    assert (
+        checks["group"]["fix"]
+        == "`tursotui group unarchive tenants` (console: u on the Databases tab)"
+    )
     assert {f["database"] for f in checks["group"]["findings"]} == {
         n for i, n in enumerate(_names()) if i % 2 == 1
     }
@@ -153,7 +168,7 @@ async def test_all_asks_the_platform_api_the_same_whatever_the_fleet_size(
     tmp_path: Path, sqld_binary: Path
 ) -> None:
     env = Env(tmp_path, sqld_binary)
-    await _seed(env.turso_dir, sqld_binary, tmp_path / ".env", env.config)
+    await _org(env.turso_dir, sqld_binary)
     async with LocalTurso(env.turso_dir, recovery_interval=0, binary=sqld_binary) as turso:
         checked = SpecValidator.default().wrap(turso.transport())
         platform = PlatformClient(
