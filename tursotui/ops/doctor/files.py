@@ -12,21 +12,22 @@ from tursotui.ops.doctor.model import Check, fail, ok, skip
 from tursotui.ops.errors import InputError
 from tursotui.ops.token_claims import TokenPermissions, database_access, decode_claims
 from tursotui.platform import Database, PlatformClient, PlatformError
+from tursotui.support.humanize import home_path
 
 
 def env_mode(path: Path | None) -> Check:
+    shown = home_path(path) if path is not None else ".env"
     if path is None or not path.exists():
-        where = f"no {path}" if path is not None else "no .env"
-        return ok("env-mode", f"{where}: secrets come from the environment")
+        return ok("env-mode", f"no {shown}: secrets come from the environment")
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         return fail(
             "env-mode",
-            f"{path} is mode {mode:04o}: other users of this machine can read its tokens",
-            f"`chmod 600 {path}`",
+            f"{shown} is mode {mode:04o}: other users of this machine can read its tokens",
+            f"`chmod 600 {shown}`",
             mode=f"{mode:04o}",
         )
-    return ok("env-mode", f"{path} is mode {mode:04o}", mode=f"{mode:04o}")
+    return ok("env-mode", f"{shown} is mode {mode:04o}", mode=f"{mode:04o}")
 
 
 async def _hosts(platform: PlatformClient, db: Database) -> set[str]:
@@ -47,7 +48,7 @@ async def config_match(
     group_uuid: str = "",
 ) -> Check:
     """The URL names ``db`` (the configured database) and the token belongs to it."""
-    where = str(config_path) if config_path is not None else "config.toml"
+    where = home_path(config_path) if config_path is not None else "config.toml"
     if not url:
         return skip(
             "config-match", f"[turso] database_url is not set in {where}", "`tursotui setup`"

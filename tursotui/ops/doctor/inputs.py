@@ -4,13 +4,15 @@ configured database, its URL and token, .env and config.toml, the embedded repli
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tursotui.ops.latency import LatencyProbe
 from tursotui.ops.replica import ReplicaTarget
+from tursotui.ops.sql.scan import Executes
 from tursotui.ops.tokens import TokenLedger
 from tursotui.platform import PlatformClient
 
@@ -34,6 +36,11 @@ class DoctorInputs:
     ledger: TokenLedger | None = None
     """Where a token the doctor mints (``--all``'s one per group) is recorded."""
     target: str = ""
+    open_sql: Callable[[str], AbstractAsyncContextManager[Executes]] | None = field(
+        default=None, repr=False
+    )
+    """How the index check opens SQL on a database (read-only): the console's own opener; None: the session's
+    token through :func:`tursotui.ops.access.open_database`."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
@@ -50,8 +57,9 @@ class DoctorInputs:
         local: bool,
         ledger: TokenLedger | None = None,
         clock: Callable[[], datetime] | None = None,
+        open_sql: Callable[[str], AbstractAsyncContextManager[Executes]] | None = None,
     ) -> DoctorInputs:
-        return cls(
+        found = cls(
             platform=platform,
             probe=probe,
             local=local,
@@ -63,8 +71,9 @@ class DoctorInputs:
             replica=ReplicaTarget.from_settings(settings),
             ledger=ledger,
             target=settings.target,
-            **({"clock": clock} if clock is not None else {}),
+            open_sql=open_sql,
         )
+        return found if clock is None else replace(found, clock=clock)
 
     def is_configured(self, database: str) -> bool:
         """Whether ``database`` is the configured one (its URL, token and replica are in the settings)."""

@@ -149,6 +149,9 @@ async def _indexes(inputs: DoctorInputs, db: Database, group: Check) -> Check:
     if group.state == "fail" and "archived" in group.detail:
         return skip("indexes", f"not checked: {group.detail}")
     try:
+        if inputs.open_sql is not None:
+            async with inputs.open_sql(db.name) as client:
+                return await indexes.check(client, db.name)
         async with open_database(
             inputs.platform, db.name, read_only=True, ledger=inputs.ledger, target=inputs.target
         ) as access:
