@@ -4,91 +4,15 @@ replica applies on top of what it already has."""
 
 from __future__ import annotations
 
-import struct
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from fixtures.sync_v2_log import PAGE, FakeLog, page
 
 from tursotui.local.engine.syncv2 import codec
 from tursotui.local.engine.syncv2.database import DatabaseSync
 from tursotui.local.engine.syncv2.follower import Follower
-from tursotui.local.engine.syncv2.grpcweb import FAILED_PRECONDITION, GrpcError
 from tursotui.local.engine.syncv2.store import apply
-
-PAGE = codec.PAGE_SIZE
-
-
-def page(fill: int) -> bytes:
-    """A page; bytes 18-19 at 2/2, as sqld's page 1 has them (the follower publishes page 1 so)."""
-    return bytes([fill]) * 18 + b"\x02\x02" + bytes([fill]) * (PAGE - 20)
-
-
-@dataclass
-class FakeLog:
-    """sqld's replication log as the follower sees it: frames, a session, compaction, a log id."""
-
-    log_id: str = "log-1"
-    session: bytes = b"s1"
-    frames: list[tuple[int, int, bytes]] = field(default_factory=list)  # (page, size_after, page)
-    compacted: int = 0
-    """Frames below this offset are only in the snapshot."""
-    batch_size: int = 2
-    calls: list[str] = field(default_factory=list)
-
-    def commit(self, pages: dict[int, bytes], size: int) -> None:
-        items = sorted(pages.items())
-        for i, (n, data) in enumerate(items):
-            self.frames.append((n, size if i == len(items) - 1 else 0, data))
-
-    def raw(self, frame_no: int) -> bytes:
-        n, size, data = self.frames[frame_no]
-        return struct.pack("<QQII", frame_no, 0, n, size) + data
-
-    def restart(self, *, crash: bool) -> None:
-        self.session += b"'"
-        if (
-            crash
-        ):  # the log is recreated: the whole database as one transaction, frame numbers from 0
-            image = bytearray()
-            pending: list[tuple[int, bytes]] = []
-            for n, size, data in self.frames:
-                pending.append((n, data))
-                if size:
-                    apply(image, pending, size)
-                    pending = []
-            self.log_id += "'"
-            self.frames, self.compacted = [], 0
-            self.commit(
-                {i // PAGE + 1: bytes(image[i : i + PAGE]) for i in range(0, len(image), PAGE)},
-                len(image) // PAGE,
-            )
-
-    async def hello(self, authorization: bytes) -> codec.Hello:
-        self.calls.append("hello")
-        return codec.Hello(self.log_id, self.session, len(self.frames))
-
-    async def batch(self, offset: int, authorization: bytes, session: bytes) -> list[bytes]:
-        self.calls.append(f"batch {offset}")
-        if session != self.session:
-            raise GrpcError(FAILED_PRECONDITION, "NO_HELLO")
-        if offset < self.compacted:
-            raise GrpcError(FAILED_PRECONDITION, "NEED_SNAPSHOT")
-        return [self.raw(i) for i in range(offset, min(offset + self.batch_size, len(self.frames)))]
-
-    async def snapshot(self, offset: int, authorization: bytes, session: bytes) -> list[bytes]:
-        self.calls.append(f"snapshot {offset}")
-        seen: set[int] = set()
-        out = []
-        for frame_no in range(self.compacted - 1, offset - 1, -1):  # newest first, each page once
-            n, _, data = self.frames[frame_no]
-            if n not in seen:
-                seen.add(n)
-                out.append(struct.pack("<QQII", frame_no, 0, n, 0) + data)
-        size = max(s for _, s, _ in self.frames[: self.compacted] if s)
-        last = bytearray(out[-1])
-        last[20:24] = struct.pack("<I", size)
-        out[-1] = bytes(last)
-        return out
 
 
 class Replica:

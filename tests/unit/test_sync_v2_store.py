@@ -4,6 +4,7 @@ file modes, and what the endpoints answer from it."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tursotui.local.engine.syncv2.codec import PAGE_SIZE, V2_FRAME, parse_v2_frame
+from tursotui.local.engine.syncv2.files import COUNTER, claim_generation
 from tursotui.local.engine.syncv2.server import _frames
 from tursotui.local.engine.syncv2.store import (
     META,
@@ -159,3 +161,53 @@ def test_an_exported_base_is_a_database_sqlite_opens(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM t").fetchone() == (500,)
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     db.close()
+
+
+def test_generation_numbers_are_never_used_twice_in_a_root(tmp_path: Path) -> None:
+    root = tmp_path / "syncv2"
+    store = GenerationStore.create(root / "a", image(1), Cursor("log", 1))
+    first = store.current
+    store.publish([([(1, page(2))], 1)], Cursor("log", 2))
+    store.rotate(Policy())
+    store.rotate(Policy())  # a busy store runs ahead of the clock
+    assert store.current == first + 2
+    assert int((root / COUNTER).read_text()) == first + 2
+    shutil.rmtree(root / "a")  # the database deleted; one of its name made in the same second
+    again = GenerationStore.create(root / "a", image(3), Cursor("other", 1))
+    assert again.current == first + 3
+    assert claim_generation(root, now=1.0) == first + 4  # a clock stepped back changes nothing
+    (root / COUNTER).unlink()  # a store from before the counter raises it when it is opened
+    GenerationStore.open(root / "a")
+    assert int((root / COUNTER).read_text()) == first + 3
+
+
+def test_retention_keeps_fewer_generations_when_they_are_large(tmp_path: Path) -> None:
+    policy = Policy(keep=8, keep_bytes=3 * PAGE_SIZE)
+    assert policy.kept([(1, 10), (2, 10), (3, 10)]) == [1, 2, 3]
+    assert policy.kept([(g, PAGE_SIZE) for g in range(1, 6)]) == [3, 4, 5]
+    assert policy.kept([(g, 100 * PAGE_SIZE) for g in range(1, 6)]) == [4, 5]  # never under two
+    assert Policy(keep=3).kept([(g, 1) for g in range(1, 9)]) == [6, 7, 8]
+    store = GenerationStore.create(tmp_path / "db", image(1, 2), Cursor("log", 1))
+    for fill in range(3, 7):
+        store.publish([([(1, page(fill))], 2)], Cursor("log", fill))
+        store.rotate(policy)
+    assert (
+        len(store.counts) == 2
+    )  # each generation is a 2-page base and one frame: 3 pages > the bound
+    assert sorted(p.name for p in (tmp_path / "db").glob("gen-*")) == [
+        f"gen-{g}" for g in sorted(store.counts)
+    ]
+
+
+def test_an_open_base_stays_readable_after_its_generation_is_pruned(tmp_path: Path) -> None:
+    store = GenerationStore.create(tmp_path / "db", image(1, 2), Cursor("log", 1))
+    g = store.current
+    opened = store.open_base(g)
+    assert opened is not None and store.open_base(g + 5) is None
+    fh, size = opened
+    with fh:
+        for fill in (3, 4):
+            store.publish([([(1, page(fill))], 2)], Cursor("log", fill))
+            store.rotate(Policy(keep=1))
+        assert g not in store.counts and not (tmp_path / "db" / f"gen-{g}").exists()
+        assert size == 2 * PAGE_SIZE and fh.read() == image(1, 2)
