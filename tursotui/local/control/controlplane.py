@@ -42,7 +42,6 @@ from tursotui.local.control.tokens import GroupKeys, parse_authorization, parse_
 from tursotui.local.engine.dataplane import PRIMARY, DataPlane
 from tursotui.local.engine.proxy import namespace_header
 from tursotui.local.engine.settle import settle
-from tursotui.local.engine.sqld import free_port
 from tursotui.local.errors import ApiError, not_found
 from tursotui.support.loopback import loopback_only_tls
 from tursotui.support.names import name_problem
@@ -127,9 +126,15 @@ class ControlPlane:
             await querylog.record(self)  # sqld keeps its top queries in memory only
         await self.dataplane.close()
         await self.http.aclose()
+        try:
+            self.store.compact(self.state)  # a large org's journal folded into state.json
+        except OSError as exc:
+            log.warning("%s was left to the next start: %s", self.store.journal.path, exc)
 
-    def save(self) -> None:
-        self.store.save(self.state)
+    def save(self, *databases: str) -> None:
+        """Save the state; ``databases``: the only ones this change touched (a large org then appends
+        them to its journal instead of rewriting state.json: control.state.StateStore)."""
+        self.store.save(self.state, databases or None)
 
     # --- lookups ---
 
@@ -233,6 +238,7 @@ class ControlPlane:
         archive.mark(self, db)  # an archived group's URLs answer 502 (control.archive)
         encryption.mark(self, db)  # an encrypted database's URLs want its key (control.encryption)
         syncauth.mark(self, db)  # its sync store, read only with its own tokens (control.syncauth)
+        syncauth.mark(self, db)  # its sync store, read only with its own tokens (control.syncauth)
 
     async def attach_replica(self, db: DatabaseState, location: str, *, warm: bool = True) -> None:
         """Serve ``db`` at a replica location; ``warm``: replicate it now rather than on first use."""
@@ -318,7 +324,7 @@ class ControlPlane:
             db = DatabaseState(
                 name=name,
                 group=group_name,
-                port=free_port(),
+                port=0,  # a stable port, given by the data plane
                 size_limit=size_limit,
                 parent=parent,
                 seeded_from=seeded_from,
@@ -331,7 +337,9 @@ class ControlPlane:
                     await seed(db)
                 await self.attach(db, create=seed is None, warm=False)
                 self.state.databases[name] = db
-                self.save()  # a full disk refuses here: the namespace goes too, the name stays free
+                self.save(
+                    name
+                )  # a full disk refuses here: the namespace goes too, the name stays free
             except Exception:
                 self.state.databases.pop(name, None)
                 await self.dataplane.unexpose(name)
@@ -359,7 +367,7 @@ class ControlPlane:
             await syncauth.forget(self, db)  # its sync store goes too (control.syncauth)
             del self.state.databases[name]
             self.state.recovery_points.pop(name, None)
-            self.save()
+            self.save(name)
             return db
 
     async def update_configuration(self, name: str, changes: dict[str, Any]) -> DatabaseState:

@@ -116,7 +116,7 @@ async def apply(cp: ControlPlane, db: DatabaseState, wanted: dict[str, Any]) -> 
     try:
         if set(wanted) - set(ALLOW_RULES):  # the allow lists are the control plane's alone
             await cp.apply_config(db)
-        cp.save()
+        cp.save(db.name)
     except BaseException:
         for name, value in before.items():
             setattr(db, name, value)

@@ -58,7 +58,7 @@ class Pitr:
             if name in self.cp.state.databases:
                 points = [*self.cp.state.recovery_points.get(name, []), point]
                 self.cp.state.recovery_points[name] = self.points.prune(points, self.cp.clock())
-                self.cp.save()
+                self.cp.save(name)
         return point
 
     async def take_initial(self, name: str, reason: str) -> None:

@@ -158,7 +158,7 @@ async def accept_upload(
     async with cp.lock:
         await _replace_namespace(cp, db, path)
         db.awaiting_upload = False
-        cp.save()
+        cp.save(db.name)
     return {"database": name, "size_bytes": size}
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from tursotui.local.engine import limits
 from tursotui.local.engine.admin import SqldAdmin
 from tursotui.local.engine.guard import close_data_dir, ensure_admin_key, ensure_seal_key
 from tursotui.local.engine.pidfiles import StaleSqld, reap_stale_sqld
@@ -42,6 +44,12 @@ SQLD_EXTRA = (
     str(MAX_ACTIVE_NAMESPACES),
 )
 PRIMARY = "primary"
+STABLE_PORTS = (12000, 32768)
+"""Where database instances get their ports: below Linux's ephemeral range (32768-60999), from which
+outgoing connections and ``free_port`` draw, so that no client socket takes a stopped org's port and
+its URLs keep working after a restart. 20,768 ports: more than the instances one process can hold."""
+STABLE_ATTEMPTS = 64
+"""Ports tried for a new instance before giving up (each taken by another program)."""
 PORT_ATTEMPTS = 3
 """Starts of a new sqld on fresh ports when another program took one of them first (a race free_port can lose)."""
 
@@ -79,6 +87,7 @@ class DataPlane:
     """Certificates of the gRPC replication port's mutual TLS (``<root>/tls``; made at the first start)."""
     sync: SyncServer | None = None
     """The sync-v2 endpoints of every database URL (stores under ``<root>/syncv2``; made at the first expose)."""
+    _cursor: int | None = None
     _watchdog: asyncio.Task[None] | None = None
     _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -176,11 +185,18 @@ class DataPlane:
     async def expose(
         self, database: str, location: str, port: int, on_upload: UploadHandler | None = None
     ) -> int:
-        """Serve ``database`` at ``location`` on 127.0.0.1:``port`` (0 = pick one)."""
+        """Serve ``database`` at ``location`` on 127.0.0.1:``port`` (0: a new stable port)."""
         key = (database, location)
         existing = self.proxies.get(key)
         if existing is not None:
             return existing.port or 0
+        if limits.max_listeners() <= limits.LISTENERS:
+            raise ApiError(
+                507,
+                f"the local Turso serves at most {limits.max_listeners():,} database instances on this "
+                f"machine (one listening port each, within the open-file limit of {limits.fd_limit():,}): "
+                f"{database} ({location}) is not served; delete databases or replica locations first",
+            )
         node = self.nodes[location]
         proxy = NamespaceProxy(database, node.process.http_port, on_upload)
         proxy.upload_dir = self.root / "uploads"
@@ -189,22 +205,58 @@ class DataPlane:
                 self.root / "syncv2", lambda: self.primary.process.http_port, self.http
             )
         proxy.sync = self.sync
+        if not port:
+            bound = await self._bind_stable(proxy, database, location)
+        else:
+            bound = await self._bind_kept(proxy, database, location, port)
+        self.reserved.add(bound)
+        self.proxies[key] = proxy
+        return bound
+
+    def _next_stable(self) -> int:
+        """The next port of :data:`STABLE_PORTS` none of this org's instances has, from where this
+        data dir's scan last stopped (each data dir starts at its own place in the range, so two local
+        Turso processes rarely reach for the same ports)."""
+        low, high = STABLE_PORTS
+        if self._cursor is None:
+            self._cursor = zlib.crc32(str(self.root.absolute()).encode("utf-8")) % (high - low)
+        for _ in range(high - low):
+            port = low + self._cursor
+            self._cursor = (self._cursor + 1) % (high - low)
+            if port not in self.reserved:
+                return port
+        raise ApiError(507, f"every port of 127.0.0.1:{low}-{high - 1} is given to a database")
+
+    async def _bind_stable(self, proxy: NamespaceProxy, database: str, location: str) -> int:
+        last: OSError | None = None
+        for _ in range(STABLE_ATTEMPTS):
+            port = self._next_stable()
+            try:
+                return await proxy.start(port)
+            except OSError as exc:  # another program listens there: the next one
+                last = exc
+        reason = last.strerror if last is not None else "none free"
+        raise ApiError(
+            500,
+            f"no port for {database} ({location}) on 127.0.0.1 within {STABLE_ATTEMPTS} tries of "
+            f"{STABLE_PORTS[0]}-{STABLE_PORTS[1] - 1}: {reason}",
+        )
+
+    async def _bind_kept(
+        self, proxy: NamespaceProxy, database: str, location: str, port: int
+    ) -> int:
         try:
-            bound = await proxy.start(port)
+            return await proxy.start(port)
         except OSError as exc:
-            if not port:
-                raise ApiError(
-                    500, f"no port for {database} ({location}) on 127.0.0.1: {exc.strerror}"
-                ) from None
             # Another program took the stable port while the local Turso was stopped: serve the
             # database on a new one rather than not at all, and say so (its URL changes).
             try:
-                bound = await proxy.start(free_port(self.reserved))
-            except OSError as again:
+                bound = await self._bind_stable(proxy, database, location)
+            except ApiError as again:
                 raise ApiError(
                     500,
                     f"port 127.0.0.1:{port} for {database} ({location}) is taken "
-                    f"({exc.strerror}) and no other port could be bound ({again.strerror})",
+                    f"({exc.strerror}) and no other port could be bound ({again.message})",
                 ) from None
             note = (
                 f"{database} ({location}): 127.0.0.1:{port} is held by another program; "
@@ -212,12 +264,13 @@ class DataPlane:
             )
             log.warning("%s", note)
             self.moved.append(note)
-        self.proxies[key] = proxy
-        return bound
+            return bound
 
     async def unexpose(self, database: str, location: str | None = None) -> None:
         for key in [k for k in self.proxies if k[0] == database and location in (None, k[1])]:
-            await self.proxies.pop(key).stop()
+            proxy = self.proxies.pop(key)
+            self.reserved.discard(proxy.port or 0)
+            await proxy.stop()
 
     # --- watchdog ---
 

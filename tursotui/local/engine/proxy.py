@@ -25,8 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tursotui.local.engine import limits
+from tursotui.local.engine.answers import (
+    MISSING_BACKOFF,
+    MISSING_TRIES,
+    is_eviction,
+    read_answer,
+    relay_body,
+    small_body,
+)
 from tursotui.local.engine.gate import header, json_response, refusal, request_line
 from tursotui.local.engine.syncv2 import SyncServer, is_sync_route
+from tursotui.local.engine.tally import RowScanner, Tally
 from tursotui.local.engine.upload_body import UploadHandler, receive_upload
 from tursotui.local.engine.wsgate import expired_answer, first_frame, hello_expired
 
@@ -159,10 +168,13 @@ async def _pipe(
     conn: _Connection,
     *,
     close: bool = True,
+    scanner: RowScanner | None = None,
 ) -> None:
     try:
         while data := await reader.read(1 << 16):
             conn.touch()
+            if scanner is not None:  # sqld's WebSocket frames are unmasked: Hrana JSON as sent
+                scanner.feed(data)
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError):
@@ -227,6 +239,10 @@ class NamespaceProxy:
         request (never forwarded), None lets it through (an encrypted database's key check)."""
         self.sync: SyncServer | None = None
         """Answers the sync-v2 requests (set by the data plane); None: they are forwarded (sqld: 404)."""
+        self.tally = Tally()
+        """Requests, rows read and written (counted from sqld's answers) and bytes synced."""
+        self.evictions_retried = 0
+        """Requests sent again after sqld's eviction 404 (engine.answers)."""
         self._value = namespace_header(namespace)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -238,10 +254,12 @@ class NamespaceProxy:
             self._handle, "127.0.0.1", port, limit=limits.MAX_HEAD
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
+        limits.LISTENERS += 1
         return self.port
 
     async def stop(self) -> None:
         if self._server is not None:
+            limits.LISTENERS -= 1
             self._server.close()
             for task in list(self._tasks):
                 task.cancel()
@@ -279,7 +297,7 @@ class NamespaceProxy:
         self, reader: asyncio.StreamReader, client: asyncio.StreamWriter, slot: limits.Slot
     ) -> None:
         conn = _Connection(slot)
-        upstream: asyncio.StreamWriter | None = None
+        link = _Link()
         back: asyncio.Task[None] | None = None
         last: bytes | None = None  # an answer written after every earlier response
         try:
@@ -293,6 +311,7 @@ class NamespaceProxy:
                     break  # never forwarded
                 new_head, length, chunked, upgrade = rewrite_head(head, self._value)
                 method, path = request_line(head)
+                self.tally.requests += 1
                 if self.sync is not None and is_sync_route(method, path):
                     if chunked:
                         last = json_response(411, "a sync request needs a Content-Length")
@@ -303,17 +322,13 @@ class NamespaceProxy:
                         )
                         break
                     await _discard(reader, length or 0, conn)
-                    if upstream is not None:  # its responses first: answers go out in order
-                        conn.ending = True
-                        await _finish(upstream, back)
-                        conn.ending = False
-                        upstream = back = None
                     auth = header(head, b"authorization")
                     reply = await self.sync.answer(self.namespace, method, path, auth)
-                    await reply.send(client)  # an export streams from its file
+                    self.tally.bytes_synced += len(reply.data) + reply.size
+                    await reply.send(client)
                     conn.touch()
                     continue
-                if self.on_upload is not None and request_line(head) == (b"POST", b"/v1/upload"):
+                if self.on_upload is not None and (method, path) == (b"POST", b"/v1/upload"):
                     if not await receive_upload(
                         self.on_upload,
                         self.namespace,
@@ -331,36 +346,130 @@ class NamespaceProxy:
                 body = b""
                 if length and not chunked and not upgrade and length <= SMALL_BODY:
                     body = await _read_small(reader, length, conn)
-                if upstream is None:
-                    try:
-                        up_reader, upstream = await asyncio.open_connection(
-                            "127.0.0.1", self.upstream_port
-                        )
-                    except OSError:
+                if upgrade:  # Hrana over WebSocket: its token is in the first message
+                    if not await link.open(self.upstream_port):
                         last = UNAVAILABLE
                         break
-                    back = asyncio.create_task(_pipe(up_reader, client, conn, close=False))
-                upstream.write(new_head + body)
-                await upstream.drain()
-                if upgrade:  # Hrana over WebSocket: its token is in the first message
+                    assert link.reader is not None and link.writer is not None
+                    scanner = RowScanner(self.tally)
+                    back = asyncio.create_task(
+                        _pipe(link.reader, client, conn, close=False, scanner=scanner)
+                    )
+                    link.writer.write(new_head)
+                    await link.writer.drain()
                     frame, payload = await first_frame(reader)
                     if hello_expired(payload):
                         last = expired_answer()
                         break
-                    upstream.write(frame)
-                    await _pipe(reader, upstream, conn)
+                    link.writer.write(frame)
+                    await _pipe(reader, link.writer, conn)
                     return
-                if chunked:
-                    await _copy_chunked(reader, upstream, conn)
-                elif length and not body:
-                    await _copy_exact(reader, upstream, length, conn)
+                wants_close = b"close" in (header(head, b"connection") or b"").lower()
+                request = _Request(new_head, body, length, chunked, method == b"HEAD", wants_close)
+                outcome = await self._exchange(link, reader, client, conn, request)
+                if outcome is not None:
+                    last = outcome or None
+                    break
         finally:
             conn.ending = True
-            if upstream is not None:
-                await _finish(upstream, back)
+            if link.writer is not None:
+                await _finish(link.writer, back)
             if last is not None and not client.is_closing():
                 client.write(last)
                 await client.drain()
+
+    async def _exchange(
+        self,
+        link: _Link,
+        reader: asyncio.StreamReader,
+        client: asyncio.StreamWriter,
+        conn: _Connection,
+        request: _Request,
+    ) -> bytes | None:
+        """Forward one request and relay sqld's answer. None: the connection goes on; an answer to
+        write last, or b"" to end the connection (sqld closed it)."""
+        held = b""  # the eviction 404 of the try before: the answer if no other comes
+        for attempt in range(1, MISSING_TRIES + 1):
+            if not await link.open(self.upstream_port):
+                return held or UNAVAILABLE
+            assert link.reader is not None and link.writer is not None
+            sent = True
+            try:
+                link.writer.write(request.head + request.body)
+                await link.writer.drain()
+                if request.chunked:
+                    await _copy_chunked(reader, link.writer, conn)
+                elif request.length and not request.body:
+                    await _copy_exact(reader, link.writer, request.length, conn)
+            except (BrokenPipeError, ConnectionResetError):
+                sent = False  # sqld answered early (a refusal) and closed: its answer follows
+            answer = await read_answer(link.reader, head_request=request.head_only)
+            if answer is None:
+                return held  # sqld closed without an answer (stopped, or restarting)
+            conn.touch()
+            known: bytes | None = None
+            if answer.status == 404 and request.whole:
+                known = await small_body(link.reader, answer)
+                if known is not None and is_eviction(answer, known) and attempt < MISSING_TRIES:
+                    self.evictions_retried += 1
+                    held = answer.head + known
+                    link.close()  # a fresh connection: this one may be closing (Connection: close)
+                    await asyncio.sleep(MISSING_BACKOFF[attempt - 1])
+                    continue
+            if known is not None:
+                client.write(answer.head + known)
+                await client.drain()
+                reusable = True
+            else:
+                client.write(answer.head)
+                reusable = await relay_body(
+                    link.reader, client, answer, RowScanner(self.tally), conn.touch
+                )
+            if not (reusable and sent) or answer.close or request.close:
+                return b""
+            return None
+        raise AssertionError("unreachable")
+
+
+@dataclass
+class _Request:
+    """A request as forwarded: its rewritten head, and its body when read whole."""
+
+    head: bytes
+    body: bytes
+    length: int | None
+    chunked: bool
+    head_only: bool
+    close: bool
+    """The client asked for ``Connection: close``: sqld closes after its answer."""
+
+    @property
+    def whole(self) -> bool:
+        """Held whole by the proxy: it can be sent again."""
+        return not self.chunked and (not self.length or bool(self.body))
+
+
+@dataclass
+class _Link:
+    """The sqld connection of one client connection, opened for its first forwarded request."""
+
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+
+    async def open(self, port: int) -> bool:
+        if self.writer is not None and not self.writer.is_closing():
+            return True
+        try:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        self.reader = self.writer = None
 
 
 async def _close_gently(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
