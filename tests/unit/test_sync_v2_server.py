@@ -68,6 +68,23 @@ async def test_no_grant_or_a_refused_token_reads_nothing(tmp_path: Path) -> None
         server.grant("app", SyncAccess("../x", lambda auth: None))
 
 
+async def test_stores_kept_by_name_by_an_older_tursotui_are_swept_once(tmp_path: Path) -> None:
+    server = _server(tmp_path)
+    for name in ("app", "notes"):
+        (server.root / name).mkdir(parents=True)
+        (server.root / name / "meta.json").write_text("{}")
+    (server.root / "keep-me").mkdir()  # not a store
+    server.grant("app", _allow(b"t"))
+    server.grant(
+        "notes", SyncAccess("notes", lambda auth: None)
+    )  # an id that is not a UUID: served
+    log = FakeLog()
+    log.commit({1: page(1)}, 1)
+    _follow(server, "app", APP, log)
+    assert _status(await server.answer("app", b"GET", b"/info", b"t")) == 200
+    assert sorted(p.name for p in server.root.iterdir() if p.is_dir()) == [APP, "keep-me", "notes"]
+
+
 async def test_every_catch_up_says_hello_and_a_new_log_id_is_published_as_a_diff(
     tmp_path: Path,
 ) -> None:

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 MIRROR_BUDGET = 256 << 20
 """Bytes of mirrors kept in memory across databases (the one just used stays, whatever its size)."""
 _ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class SyncServer:
     """By database id: the databases with a store loaded, or a request in flight."""
     access: dict[str, SyncAccess] = field(default_factory=dict)
     """By namespace (database name): the grants of the databases served now."""
+    _swept: bool = False
 
     # --- what the control plane says ---
 
@@ -117,6 +119,11 @@ class SyncServer:
         why = access.authorize(authorization)
         if why is not None:
             return Reply(error(401, why))
+        if (
+            not self._swept
+        ):  # once: the stores an older tursotui kept by name, served by nothing now
+            self._swept = True
+            await settled(sweep_by_name, self.root, {a.database_id for a in self.access.values()})
         sync = self.database(namespace, access.database_id)
         sync.users += 1
         try:
@@ -157,18 +164,24 @@ class SyncServer:
 
     def _trim(self, keep: DatabaseSync) -> None:
         """Unload the least recently used mirrors until the loaded ones fit :attr:`budget`; entries with no
-        store and no request are dropped (a follower is made again in a moment)."""
+        store and no request are dropped (a follower is made again in a moment). ``keep`` (just used) stays."""
+        loaded = 0
+        for key, d in list(self.databases.items()):
+            if d.store is not None:
+                loaded += len(d.store.mirror)
+            elif d is not keep and not d.users and not d.lock.locked():
+                del self.databases[key]
+        if loaded <= self.budget:
+            return
         idle = sorted(
             (d.used, key, d)
             for key, d in self.databases.items()
-            if d is not keep and not d.users and not d.lock.locked()
+            if d is not keep and d.store is not None and not d.users and not d.lock.locked()
         )
-        loaded = sum(len(d.store.mirror) for d in self.databases.values() if d.store is not None)
         for _used, key, d in idle:
-            if d.store is not None:
-                if loaded <= self.budget:
-                    continue
-                loaded -= len(d.store.mirror)
+            if loaded <= self.budget:
+                break
+            loaded -= len(d.store.mirror) if d.store is not None else 0
             del self.databases[key]
 
     def loaded_bytes(self) -> int:
@@ -181,3 +194,22 @@ def base64_name(namespace: str) -> bytes:
     if not namespace or "/" in namespace or namespace.startswith("."):
         raise ValueError(f"not a database name: {namespace!r}")
     return base64.b64encode(namespace.encode("utf-8")).rstrip(b"=")
+
+
+def sweep_by_name(root: Path, served: set[str]) -> int:
+    """Delete the stores kept by database name (tursotui before stores were kept by id): nothing serves them,
+    and a replica of one gets 410 and is made again. Returns how many went."""
+    gone = 0
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        if entry.name in served or _UUID.match(entry.name) or not entry.is_dir():
+            continue
+        if (entry / "meta.json").exists():
+            remove_tree(entry)
+            gone += 1
+    if gone:
+        log.info("%s: %d sync stores kept by database name removed", root, gone)
+    return gone
