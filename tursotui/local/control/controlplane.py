@@ -238,7 +238,6 @@ class ControlPlane:
         archive.mark(self, db)  # an archived group's URLs answer 502 (control.archive)
         encryption.mark(self, db)  # an encrypted database's URLs want its key (control.encryption)
         syncauth.mark(self, db)  # its sync store, read only with its own tokens (control.syncauth)
-        syncauth.mark(self, db)  # its sync store, read only with its own tokens (control.syncauth)
 
     async def attach_replica(self, db: DatabaseState, location: str, *, warm: bool = True) -> None:
         """Serve ``db`` at a replica location; ``warm``: replicate it now rather than on first use."""
