@@ -1,9 +1,12 @@
 """What the organization used this billing period, and what the plan's quotas block.
 
 Turso Cloud counts rows read, rows written and bytes synced per calendar month (UTC: the quota resets on
-the 1st, as turso-cli's ``plan show`` says) and storage as it stands. The period's usage comes out of sqld's
-cumulative counters through a meter per instance (:mod:`tursotui.local.control.meters`); ``billing.json``
-(0600) holds the period, the meters and the block.
+the 1st, as turso-cli's ``plan show`` says) and storage as it stands. Rows are counted in each database
+instance's proxy from sqld's answers (engine.tally) and added to a meter per instance
+(:mod:`tursotui.local.control.meters`); storage is read from the database file only for databases written to
+since it was last read. No sqld is asked for stats: at 10,000 databases that took ~15 s per check and
+evicted the busy namespaces (sqld-namespaces.md §6). ``billing.json`` (0600) holds the period, the meters and
+the block.
 
 Without overages, a quota passed blocks the organization as the docs say (help/usage-and-billing: "any
 query that exceeds these limits will result in a failure, indicated by the ``BLOCKED`` error code"): the
@@ -21,14 +24,13 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tursotui.local.control.meters import Meters
-from tursotui.local.control.plans import add_usage, limit, usage_object
-from tursotui.local.control.querylog import _loaded as loaded
+from tursotui.local.control.plans import add_usage, limit
 from tursotui.local.control.state import StateError
 from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.engine.filesize import database_bytes
@@ -49,8 +51,6 @@ log = logging.getLogger(__name__)
 BILLING_FILE = "billing.json"
 SAVE_EVERY = 10.0
 """Seconds between two saves of meters that only moved (a new period or a block is saved at once)."""
-STOP_READ_TIMEOUT = 5.0
-"""Seconds the last reading of the meters may take when the local Turso stops."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,13 @@ def effective(db: DatabaseState, block: Block) -> dict[str, Any]:
         "block_writes": db.block_writes or block.writes,
         "block_reason": block.reason if block.reads or block.writes else None,
     }
+
+
+def instance_uuid(db: DatabaseState, location: str) -> str:
+    """The uuid ``GET …/instances`` gives the instance of ``db`` at ``location`` (ControlPlane.instances)."""
+    if location == PRIMARY:
+        return db.uuid
+    return str(uuid.uuid5(uuid.UUID(db.uuid), location))
 
 
 def period_of(moment: float) -> str:
@@ -129,6 +136,8 @@ class Billing:
         self.terms: dict[str, Any] | None = None
         """The profile and plan overrides the recorded block was decided on."""
         self._saved_at = 0.0
+        self._storage: dict[str, int] = {}
+        """Each database's size as last measured (dropped when the proxy sees a write)."""
         self._measuring = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
@@ -208,90 +217,87 @@ class Billing:
                 log.exception("quota check failed unexpectedly; the next one runs as planned")
 
     async def stop(self) -> None:
-        """Stop checking; read the meters one last time (sqld saves its counters only every 5 s)."""
+        """Stop checking; keep what the proxies counted since the last check."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if not self.meters.meters or not self.cp.dataplane.nodes:
-            return
-        try:
-            async with asyncio.timeout(STOP_READ_TIMEOUT), self._measuring:
-                for db in list(self.cp.state.databases.values()):
-                    if db.broken is None and db.uuid in self.meters.meters:
-                        await self._database_usage(db)
+        self._collect()
+        if self.meters.changed:
+            try:
                 self._save_readings(now=True)
-        except (TimeoutError, ApiError, OSError) as exc:
-            log.warning("the last reading of the usage meters was cut short: %s", exc)
+            except OSError as exc:
+                log.warning("the last reading of the usage meters was not saved: %s", exc)
 
-    # --- measuring ---
+    # --- measuring: counted by the proxies, never asked of sqld ---
 
-    async def _instances(
-        self, db: DatabaseState
-    ) -> list[tuple[dict[str, Any], dict[str, int], dict[str, int] | None]]:
-        """Each instance of ``db``, its storage, and sqld's counters (None when sqld did not answer)."""
-        out = []
-        for instance in self.cp.instances(db):
-            location = PRIMARY if instance["type"] == "primary" else instance["region"]
-            stats: dict[str, Any] | None = {}
-            if location == PRIMARY or loaded(self.cp, db, location):
-                try:
-                    stats = await self.cp.stats(db, location)
-                except ApiError:
-                    stats = None
-            # else: a replica that never loaded ``db`` counted nothing of it, and asking it would
-            # make it load the namespace (every replica, every database, every check).
-            node = self.cp.dataplane.nodes.get(location)
-            directory = (
-                node.process.db_path / "dbs" / db.name if node is not None else Path("/nonexistent")
-            )
-            raw = usage_object(stats or {}, database_bytes(directory))
-            out.append((instance, raw, raw if stats is not None else None))
-        return out
+    def _collect(self) -> None:
+        """Move what each instance's proxy counted into its meter. Databases that were written to get
+        their storage measured again at the next usage answer; no sqld is asked anything (a stats call
+        loads the namespace and evicts busy ones: sqld-namespaces.md §6)."""
+        for (name, location), proxy in list(self.cp.dataplane.proxies.items()):
+            tally = proxy.tally
+            if not (tally.rows_read or tally.rows_written or tally.bytes_synced):
+                continue
+            db = self.cp.state.databases.get(name)
+            if db is None:
+                continue
+            if tally.rows_written:
+                self._storage.pop(name, None)
+            self.meters.add(instance_uuid(db, location), tally.take())
 
-    async def _roll_over_if_due(self) -> None:
+    def _storage_of(self, db: DatabaseState) -> int:
+        """The database's size: its primary file's pages in use, kept until the next write through it."""
+        size = self._storage.get(db.name)
+        if size is None:
+            size = database_bytes(self.cp.namespace_file(db.name).parent)
+            self._storage[db.name] = size
+        return size
+
+    def _database_usage(self, db: DatabaseState) -> dict[str, Any]:
+        instances = []
+        total: dict[str, int] = {}
+        group = self.cp.state.groups.get(db.group)
+        locations = [PRIMARY, *(self.cp.replica_locations(group) if group else [])]
+        storage = self._storage_of(db)
+        for location in locations:
+            usage: dict[str, int] = {
+                **self.meters.usage_of(instance_uuid(db, location)),
+                "storage_bytes": storage if location == PRIMARY else 0,
+            }
+            instances.append({"uuid": instance_uuid(db, location), "usage": usage})
+            total = add_usage(total, usage)
+        # Rows add up over the instances; storage is the database's, counted once (the primary's), as
+        # Turso Cloud bills it, not once per replica.
+        total["storage_bytes"] = storage
+        return {"uuid": db.uuid, "instances": instances, "total": total}
+
+    def _roll_over_if_due(self) -> None:
         period = period_of(self.cp.clock())
         if period == self.period:
             return
-        readings: dict[str, dict[str, int] | None] = {}
-        for db in list(self.cp.state.databases.values()):
-            for instance, _, raw in await self._instances(db):
-                readings[instance["uuid"]] = raw
         self.period = period
-        self.meters.start_period(readings)
+        self.meters.new_period()
         self.save()
-
-    async def _database_usage(self, db: DatabaseState) -> dict[str, Any]:
-        instances = []
-        total: dict[str, int] = {}
-        primary_storage = 0
-        for instance, measured, raw in await self._instances(db):
-            usage = {**measured, **self.meters.read(instance["uuid"], raw)}
-            instances.append({"uuid": instance["uuid"], "usage": usage})
-            total = add_usage(total, usage)
-            if instance["type"] == "primary":
-                primary_storage = usage["storage_bytes"]
-        # Rows add up over the instances; storage is the database's, counted once (the primary's), as
-        # Turso Cloud bills it, not once per replica.
-        total["storage_bytes"] = primary_storage
-        return {"uuid": db.uuid, "instances": instances, "total": total}
 
     async def database_usage(self, db: DatabaseState) -> dict[str, Any]:
         """``GET …/databases/{d}/usage``'s ``database``: this period's usage of ``db``."""
         async with self._measuring:
-            await self._roll_over_if_due()
-            usage = await self._database_usage(db)
+            self._collect()
+            self._roll_over_if_due()
+            usage = await asyncio.to_thread(self._database_usage, db)
             self._save_readings()
             return usage
 
     async def organization_usage(self) -> dict[str, Any]:
-        """``GET …/usage``'s ``organization``; the block it earns is applied to every database."""
+        """``GET …/usage``'s ``organization``; the block it earns is applied to every database. O(N) in
+        memory (plus a file read for each database written to since it was last measured)."""
         async with self._measuring:
-            await self._roll_over_if_due()
-            databases = [
-                await self._database_usage(db) for db in list(self.cp.state.databases.values())
-            ]
+            self._collect()
+            self._roll_over_if_due()
+            live = list(self.cp.state.databases.values())
+            databases = await asyncio.to_thread(lambda: [self._database_usage(db) for db in live])
             self._save_readings()
         total: dict[str, int] = {}
         for usage in databases:

@@ -91,6 +91,8 @@ class ControlPlane:
         """Called (as a task, after the lock is released) once an upload has seeded a database:
         :class:`Pitr` takes its first recovery point."""
         self._seeding: set[asyncio.Task[None]] = set()
+        self.failed_creates: set[str] = set()
+        """Names whose create failed in this run: sqld may hold them (startup.clear_orphan)."""
 
     # --- lifecycle ---
 
@@ -340,6 +342,7 @@ class ControlPlane:
                     name
                 )  # a full disk refuses here: the namespace goes too, the name stays free
             except Exception:
+                self.failed_creates.add(name)
                 self.state.databases.pop(name, None)
                 await self.dataplane.unexpose(name)
                 # With sqld down (killed mid-create) this fails: the next create of the name clears it.

@@ -1,4 +1,8 @@
-"""Per-instance meters: a billing period's usage out of sqld's counters.
+"""Per-instance meters: a billing period's usage, counted by the proxies (:meth:`Meters.add`).
+
+The local Turso counts rows read and written from sqld's answers in each instance's proxy (engine.tally) and
+adds them here; :meth:`Meters.read` (sqld's own cumulative counters, which go back after a restart) is the
+earlier way and stays for a meter file written by it.
 
 sqld counts rows read, rows written and replicated frames per namespace, cumulatively, and keeps the counts
 in the namespace's ``stats.json`` every 5 seconds: a restarted sqld starts again from its last saved counts,
@@ -63,6 +67,27 @@ class Meters:
             meter.seen = now
             self.changed = True
         return meter.usage()
+
+    def add(self, uuid: str, moved: Counts) -> None:
+        """Counts the proxy saw for instance ``uuid`` since the last :meth:`add` (engine.tally)."""
+        meter = self.meters.get(uuid)
+        if meter is None:
+            meter = self.meters[uuid] = Meter()
+            self.pending.discard(uuid)
+        for c in COUNTERS:
+            meter.seen[c] += int(moved.get(c, 0))
+        self.changed = True
+
+    def usage_of(self, uuid: str) -> Counts:
+        meter = self.meters.get(uuid)
+        return meter.usage() if meter is not None else zero()
+
+    def new_period(self) -> None:
+        """Every meter starts the period at zero (its counts so far belong to the last period)."""
+        for meter in self.meters.values():
+            meter.base = {c: meter.seen[c] + meter.carry[c] for c in COUNTERS}
+        self.pending.clear()
+        self.changed = True
 
     def start_period(self, readings: dict[str, dict[str, int] | None]) -> None:
         """A new period from ``readings`` (every instance now; None: sqld did not answer)."""

@@ -70,13 +70,24 @@ class Pitr:
             log.warning("no recovery point of new database %s yet: %s", name, exc.message)
 
     async def take_if_changed(self) -> None:
+        """A point of each database written to through its URL since its last point (at most every
+        :attr:`interval`), or that has none yet. The proxies say which were written to
+        (engine.tally): the others are not asked anything, so a fleet of idle databases costs nothing
+        here (asking sqld for an index loads the namespace)."""
+        proxies = self.cp.dataplane.proxies
         for name, db in list(self.cp.state.databases.items()):
             if db.broken:
                 continue
+            proxy = proxies.get((name, PRIMARY))
             points = self.cp.state.recovery_points.get(name, [])
+            written = proxy is not None and proxy.tally.written
+            if points and not written:
+                continue
             last = max(points, key=lambda p: p.taken_at, default=None)
             if last is not None and self.cp.clock() - last.taken_at < self.interval:
                 continue
+            if proxy is not None:
+                proxy.tally.written = False
             index = await self._replication_index(db)
             if last is None or index is None or index != last.replication_index:
                 await self.take(name, reason="changed" if last else "initial")

@@ -153,10 +153,17 @@ async def record(cp: ControlPlane) -> None:
         if found:
             runs.append({"database": db.uuid, "until": now, "queries": found})
 
+    # Only databases that had requests in this run counted anything: the others are not asked (asking
+    # loads a namespace; a fleet of 10,000 idle ones would take minutes and evict the busy ones).
+    used = {name for (name, _), proxy in cp.dataplane.proxies.items() if proxy.tally.requests}
     try:
         async with asyncio.timeout(READ_TIMEOUT):
             await asyncio.gather(
-                *(one(db) for db in list(cp.state.databases.values()) if db.broken is None)
+                *(
+                    one(db)
+                    for db in list(cp.state.databases.values())
+                    if db.broken is None and db.name in used
+                )
             )
     except TimeoutError:
         log.info("the top queries of this run were read only in part (%.0f s)", READ_TIMEOUT)

@@ -120,9 +120,13 @@ async def clear_orphan(cp: ControlPlane, name: str) -> None:
     (it gets every create); a replica can only hold a dir, made by a query."""
     for node in list(cp.dataplane.nodes.values()):
         directory = node.process.db_path / "dbs" / name
-        if node.primary:
+        exists = await asyncio.to_thread(directory.exists)
+        if node.primary and (exists or name in cp.failed_creates):
+            # Only a create that failed in this run can leave a name in sqld's memory with no dir:
+            # every other create of a fleet skips this admin call.
             await cp.dataplane.node(node.location).admin.delete_namespace_if_exists(name)
-        elif not await asyncio.to_thread(directory.exists):
+            cp.failed_creates.discard(name)
+        elif not exists:
             continue
         if await asyncio.to_thread(directory.exists):
             log.warning("removing namespace %s left by a failed create (%s)", name, directory)

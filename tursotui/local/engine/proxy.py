@@ -41,7 +41,9 @@ from tursotui.local.engine.wsgate import expired_answer, first_frame, hello_expi
 
 __all__ = ["NamespaceProxy", "ProxyProtocolError", "UploadHandler", "namespace_header"]
 
-_HOP = (b"x-namespace-bin",)
+_HOP = (b"x-namespace-bin", b"accept-encoding")
+"""Dropped from every request: the namespace is the proxy's to name, and answers come uncompressed (on
+loopback compression only costs CPU, and the proxy counts rows in the answers: engine.tally)."""
 SMALL_BODY = 1 << 20
 """Request bodies up to this size are read whole before they are forwarded with their head."""
 SYNC_BODY = 1 << 20

@@ -27,6 +27,8 @@ class Tally:
     rows_written: int = 0
     bytes_synced: int = 0
     """Bytes of sync-v2 answers (frames and snapshots) sent to embedded replicas."""
+    written: bool = False
+    """A statement wrote rows since the last recovery point looked (control.pitr clears it)."""
 
     def take(self) -> dict[str, int]:
         """The counts since the last take (then zero): the billing meters add them up."""
@@ -55,8 +57,9 @@ class RowScanner:
                 break
             if match.group(1) == b"read":
                 self.tally.rows_read += int(match.group(2))
-            else:
-                self.tally.rows_written += int(match.group(2))
+            elif count := int(match.group(2)):
+                self.tally.rows_written += count
+                self.tally.written = True
             keep_from = max(keep_from, match.end())
         self._tail = buf[keep_from:]
 
