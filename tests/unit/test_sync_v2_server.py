@@ -67,6 +67,13 @@ async def test_no_grant_or_a_refused_token_reads_nothing(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="not a database id"):
         server.grant("app", SyncAccess("../x", lambda auth: None))
 
+    def choke(auth: bytes | None) -> str | None:
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "a token the checker cannot read")
+
+    server.grant("app", SyncAccess(APP, choke))
+    choked = await server.answer("app", b"GET", b"/info", b"Bearer \xff")
+    assert _status(choked) == 401 and "could not be checked" in _body(choked)["error"]
+
 
 async def test_stores_kept_by_name_by_an_older_tursotui_are_swept_once(tmp_path: Path) -> None:
     server = _server(tmp_path)

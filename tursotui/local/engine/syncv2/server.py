@@ -116,12 +116,14 @@ class SyncServer:
         access = self.access.get(namespace)
         if access is None:
             return Reply(error(404, f"database {namespace} is not served here"))
-        why = access.authorize(authorization)
+        try:
+            why = access.authorize(authorization)
+        except Exception as exc:  # a token the checker chokes on is a refused token
+            log.warning("%s: a sync token could not be checked: %s", namespace, type(exc).__name__)
+            why = f"the token could not be checked for database {namespace}"
         if why is not None:
             return Reply(error(401, why))
-        if (
-            not self._swept
-        ):  # once: the stores an older tursotui kept by name, served by nothing now
+        if not self._swept:  # once: stores an older tursotui kept by name
             self._swept = True
             await settled(sweep_by_name, self.root, {a.database_id for a in self.access.values()})
         sync = self.database(namespace, access.database_id)
