@@ -224,6 +224,8 @@ async def test_a_quota_used_up_fails_and_names_the_block(tmp_path: Path, sqld_bi
     directory.mkdir()
     (directory / "plan-overrides.json").write_text(json.dumps({"starter": {"rowsWritten": 5}}))
     async with doctor_org(tmp_path, sqld_binary) as org:
+        rows = [("INSERT INTO events VALUES (?)", [n]) for n in range(20)]
+        await fill(org.turso, "other", ["CREATE TABLE events(n)", *rows])  # 20 rows past 5
         await org.platform.organization_usage()  # measures, and applies the block it earned
         report = await org.doctor()
         quota = report.get("quota")

@@ -122,6 +122,12 @@ def _inspect(ctx: PaneContext) -> Widget:
     return InspectPane(ctx.services, ctx.org)
 
 
+def _doctor(ctx: PaneContext) -> Widget:
+    from tursotui.ui.panes.doctor import DoctorPane
+
+    return DoctorPane(ctx.services, ctx.probe, ctx.org)
+
+
 TABS: tuple[TabSpec, ...] = (
     TabSpec("databases", "Databases", "1", "Show databases & replicas", _databases, "#databases-table",
             deferred=False, wants_snapshot=True, follows_selection=True),
@@ -138,6 +144,7 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec("inspect", "Inspect", "7", "Inspect the selected database: configuration, instances, top queries",
             _inspect, "InspectPane", follows_selection=True),
     TabSpec("audit", "Audit", "8", "Show the organization's audit log", _audit, "#audit-table"),
+    TabSpec("doctor", "Doctor", "9", "Run the troubleshooting checks on the database", _doctor, "#doctor-table", follows_selection=True),
 )  # fmt: skip
 """In the order the tabs are shown. The SQL console reads the Databases pane's highlighted row (the selection);
 the Replica tab is the configured database's local replica and does not follow the selection."""

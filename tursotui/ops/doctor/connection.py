@@ -16,7 +16,7 @@ from tursotui.ops.doctor.model import Check, fail, ok, skip, warn
 from tursotui.ops.errors import InputError
 from tursotui.ops.latency import LatencyProbe
 from tursotui.ops.session_tokens import sql_client
-from tursotui.ops.token_claims import database_access, decode_claims
+from tursotui.ops.token_claims import TokenClaims, database_access, decode_claims
 from tursotui.platform import Database, PlatformClient
 
 SLOW_MS = 500.0
@@ -60,6 +60,18 @@ async def reachable(probe: LatencyProbe, url: str, *, configured: bool) -> Check
     return ok("reachable", f"{host} answers in {ms:.0f} ms from here", **data)
 
 
+def named(claims: TokenClaims) -> str:
+    """Whom a token is for, as its claims say: the databases ``p`` lists, else its ``id`` or ``gid``."""
+    if claims.permissions is not None:
+        listed = [n for names in claims.permissions.namespaces.values() for n in names]
+        return ", ".join(dict.fromkeys(listed)) or "no database"
+    if claims.database_id:
+        return f"database id {claims.database_id}"
+    if claims.group_id:
+        return f"group id {claims.group_id}"
+    return "no database"
+
+
 def token_fix(database: str) -> str:
     return f"`tursotui token create {database} --write-env` (console: 4, n)"
 
@@ -80,14 +92,9 @@ async def db_token(
     if claims.expired(now):
         return fail("db-token", f"TURSO_AUTH_TOKEN {when}", fix, **data)
     if access is None:
-        said = (
-            claims.database_id
-            or claims.group_id
-            or ", ".join(claims.permissions.lines() if claims.permissions else [])
-        )
         return fail(
             "db-token",
-            f"TURSO_AUTH_TOKEN is not for {db.name} (it names {said or 'no database'})",
+            f"TURSO_AUTH_TOKEN is not for {db.name} (it is for {named(claims)})",
             fix,
             **data,
         )

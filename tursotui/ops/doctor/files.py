@@ -7,10 +7,10 @@ import contextlib
 import stat
 from pathlib import Path
 
-from tursotui.ops.doctor.connection import token_fix, url_host
+from tursotui.ops.doctor.connection import named, token_fix, url_host
 from tursotui.ops.doctor.model import Check, fail, ok, skip
 from tursotui.ops.errors import InputError
-from tursotui.ops.token_claims import TokenPermissions, database_access, decode_claims
+from tursotui.ops.token_claims import TokenClaims, database_access, decode_claims
 from tursotui.platform import Database, PlatformClient, PlatformError
 from tursotui.support.humanize import home_path
 
@@ -70,10 +70,10 @@ async def config_match(
     except InputError:
         return skip("config-match", "TURSO_AUTH_TOKEN is not a JWT (see Database token)")
     if database_access(claims, names=(db.name, db.db_id), groups=(db.group, group_uuid)) is None:
-        other = await _token_owner(platform, claims.database_id, claims.permissions)
+        other = await _token_owner(platform, claims)
         return fail(
             "config-match",
-            f"database_url points at {db.name} but TURSO_AUTH_TOKEN is for {other or 'another database'}",
+            f"database_url points at {db.name} but TURSO_AUTH_TOKEN is for {other}",
             token_fix(db.name),
         )
     return ok("config-match", f"database_url and TURSO_AUTH_TOKEN are both {db.name}'s")
@@ -89,19 +89,11 @@ async def _owner(platform: PlatformClient, host: str) -> str:
     return ""
 
 
-async def _token_owner(
-    platform: PlatformClient, db_id: str, permissions: TokenPermissions | None
-) -> str:
-    """The database(s) a token names: ``p``'s, else the one whose id is ``id``."""
-    if permissions is not None:
-        names = [n for listed in permissions.namespaces.values() for n in listed]
-        return ", ".join(dict.fromkeys(names))
-    if not db_id:
-        return ""
-    try:
-        for found in await platform.list_databases():
-            if found.db_id == db_id:
-                return found.name
-    except PlatformError:
-        return ""
-    return f"database id {db_id}"
+async def _token_owner(platform: PlatformClient, claims: TokenClaims) -> str:
+    """The database a token is for, by name: its ``id`` looked up in the database list when ``p`` names none."""
+    if claims.permissions is None and claims.database_id:
+        with contextlib.suppress(PlatformError):
+            for found in await platform.list_databases():
+                if found.db_id == claims.database_id:
+                    return found.name
+    return named(claims)
