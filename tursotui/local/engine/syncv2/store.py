@@ -58,7 +58,8 @@ class Policy:
     Retention: the newest generations are kept while there are at most :attr:`keep` of them and their files
     (base images and frames) add up to at most :attr:`keep_bytes`; the byte bound never cuts below two (the
     current one and the one before it, so a replica at the end of the last generation steps into the new one). A database of
-    100 MB keeps 8 generations; one of 1 GB keeps the newest two or three: about 2.5 GB of disk at most.
+    100 MB keeps 8 generations (a base and up to ~100 MB of frames each: ~1.6 GB); one of 1 GB keeps the newest
+    two (~2.2 GB).
     """
 
     min_frames: int = 1000
