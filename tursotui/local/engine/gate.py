@@ -12,7 +12,9 @@ replication on a database URL (gRPC-web ``/wal_log.ReplicationLog/*`` and ``/pro
 (libsql#2137). Replica sqld instances replicate from the primary sqld's own gRPC port, not through here.
 
 sqld accepts a JWT up to 60 s after its ``exp`` (its leeway); the proxy refuses it from ``exp`` on.
-The signature is left to sqld: an unsigned token claiming a later ``exp`` still meets sqld's check.
+For forwarded routes the signature is left to sqld: an unsigned token claiming a later ``exp`` still meets
+sqld's check. The sync routes, answered here, check signature and claims themselves
+(:mod:`tursotui.local.control.syncauth`): sqld's replication RPC checks only the signature.
 """
 
 from __future__ import annotations
