@@ -7,6 +7,10 @@ lists the databases and groups; the organization, its usage and its plan come on
 (ctrl+r) and then at most every ``slow_interval`` seconds (ops/snapshot.py, cloud-fidelity D5). Each
 refresh goes to the panes that want it; a change of the selected database (``DatabaseSelected``, posted by the
 Databases pane, or by the app after a setup or restore pointed config at a database) to the panes that follow it.
+
+The first frame shows the last known snapshot of the target at once (``first_frame.py``), marked "cached · as of
+HH:MM" under the banner until the first live refresh replaces it; a failed first refresh leaves it, marked, and
+says so. Each full refresh is saved for the next start.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from tursotui.ops.snapshot import (
 from tursotui.ops.token_alerts import token_alerts
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
+from tursotui.ui.main.first_frame import CachedMark, LastKnown
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.services import Services, banner_text
 from tursotui.ui.tabs import TABS, FollowsSelection, PaneContext, ShowsSnapshot, TabSpec, tab
@@ -91,12 +96,16 @@ class MainScreen(Screen[None]):
         """What the panes show while no refresh has succeeded yet: "unavailable", the reason."""
         self._pending = False
         self._alerted: tuple[str, ...] = ()
+        self.last_known = LastKnown(services)
+        self._cached: OrgSnapshot | None = None
+        """The last known snapshot (``ops/snapshot_cache.py``) shown, marked, until a live refresh lands."""
 
     def compose(self) -> ComposeResult:
         # Hidden tabs are imported and mounted when first shown (Deferred): the dashboard shows sooner.
         s = self.services
         context = PaneContext(s, self.probe, self)
         yield Banner(s.banner, s.target, s.refresh_interval, read_only=s.read_only)
+        yield CachedMark()
         with TabbedContent(initial=TABS[0].id):
             for spec in TABS:
                 with TabPane(spec.title, id=spec.id):
@@ -112,7 +121,21 @@ class MainScreen(Screen[None]):
         self.query_one(TABS[0].focus).focus()
         if self._first is not None:  # fetched while the console started: in the very first frame
             self._show(self._first, self.services.clock())
+        else:  # the last known snapshot, marked as such, until the first refresh replaces it
+            self._show_cached(self.last_known.load())
         self.refresh_now()
+
+    def _show_cached(self, cached: OrgSnapshot | None) -> None:
+        if cached is None:
+            return
+        now = self.services.clock()
+        self._cached = cached
+        self.query_one(CachedMark).show_cached(cached.fetched_at, now, len(cached.databases))
+        if self.selected is None:
+            self.selected = cached.first_database
+        for spec, pane in self.built_panes():
+            if spec.wants_snapshot:
+                _shows(spec, pane).show_snapshot(cached, self.history.samples, now)
 
     # -- tabs ------------------------------------------------------------------------------------------------
 
@@ -129,7 +152,7 @@ class MainScreen(Screen[None]):
         for deferred in tab_pane.query_children(Deferred):
             await deferred.load()
             pane = _pane_in(tab_pane)
-            shown = self.snapshot or self._unavailable
+            shown = self.snapshot or self._cached or self._unavailable
             if spec.wants_snapshot and shown is not None:
                 _shows(spec, pane).show_snapshot(shown, self.history.samples, self.services.clock())
             if spec.follows_selection:
@@ -258,6 +281,7 @@ class MainScreen(Screen[None]):
         ):  # on screen already; the Usage tab shows it (and its sample) when first shown
             self._account_at = time.monotonic()
             await self._record(first, now)
+            await self.last_known.keep(first)
             return
         started = time.monotonic()
         slow = (
@@ -277,6 +301,8 @@ class MainScreen(Screen[None]):
             self._account_at, self._account_of = started, self.services.history_key
             await self._record(snapshot, now)
         self._show(snapshot, now, serial)
+        if snapshot.full:
+            await self.last_known.keep(snapshot)
 
     async def _record(self, snapshot: OrgSnapshot, now: datetime) -> None:
         if self.history.key != self.services.history_key:  # another organization (setup wizard)
@@ -306,13 +332,17 @@ class MainScreen(Screen[None]):
             self.post_message(ErrorOccurred(f"Cannot use {host}", text))
         if self.snapshot is not None or not self.is_attached:
             return
+        if self._cached is not None:  # the cached data stays, marked, and says the refresh failed
+            self.query_one(CachedMark).refresh_failed(text)
+            return
         self._unavailable = unavailable_snapshot(now, text)
         for spec, pane in self.built_panes():
             if spec.wants_snapshot:
                 _shows(spec, pane).show_snapshot(self._unavailable, self.history.samples, now)
 
     def _show(self, snapshot: OrgSnapshot, now: datetime, serial: int = 0) -> None:
-        self._failure = self._unavailable = None
+        self._failure = self._unavailable = self._cached = None
+        self.query_one(CachedMark).clear()
         self.snapshot = snapshot
         banner = self.query_one(Banner)
         banner.show_target(banner_text(self.services.target, self.services.organization))

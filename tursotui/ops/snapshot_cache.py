@@ -1,0 +1,194 @@
+"""The last known snapshot of an organization, kept so the console's first frame shows data at once.
+
+One file per target in ``<data_dir>/cache/`` (``snapshot-<hash of the key>.json``, 0600 in a 0700 directory,
+written atomically): the key is the local Turso's organization (its data dir is where the file lives) or the
+Turso Cloud API host and organization, so one org never shows another's databases. It holds only what the
+Databases and Usage panes show: the databases, groups, the organization's record and usage totals, and each
+database's usage this period; no token, key or secret is in any of them (nothing else is written).
+
+A missing file is nothing to say; a corrupt one, one of another version or of another key is ignored with a
+log line (and overwritten by the next save). The console marks what it loads here as "as of HH:MM" until a
+live refresh replaces it (``ui/main/screen.py``); nothing here is ever shown as live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import types
+import typing
+from dataclasses import MISSING, asdict, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from tursotui.ops.snapshot import OrgSnapshot
+from tursotui.platform import (
+    Database,
+    Group,
+    Organization,
+    OrganizationUsage,
+    OrganizationUsageTotals,
+    UsageCounters,
+)
+from tursotui.platform.models import parse_timestamp
+from tursotui.support.atomic import atomic_write
+
+VERSION = 1
+DIR_NAME = "cache"
+
+log = logging.getLogger("tursotui.ops.snapshot_cache")
+T = TypeVar("T")
+
+
+class CacheError(ValueError):
+    """The file is not a snapshot this version wrote for this key (what is wrong, where)."""
+
+
+def cache_key(target: str, organization: str, base_url: str = "") -> str:
+    """``local:ORG`` (the file lives in that local Turso's data dir), ``cloud:HOST:ORG`` on Turso Cloud."""
+    if target == "local":
+        return f"local:{organization}"
+    host = urlsplit(base_url).hostname or "api.turso.tech"
+    return f"{target}:{host}:{organization}"
+
+
+def cache_path(data_dir: Path, key: str) -> Path:
+    digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+    return data_dir / DIR_NAME / f"snapshot-{digest}.json"
+
+
+def save(data_dir: Path, key: str, snapshot: OrgSnapshot) -> Path:
+    """Write ``snapshot`` as the last known state of ``key`` (atomic, 0600). Raises OSError."""
+    path = cache_path(data_dir, key)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    atomic_write(
+        path, json.dumps(to_json(key, snapshot), separators=(",", ":")).encode(), mode=0o600
+    )
+    return path
+
+
+def load(data_dir: Path, key: str) -> OrgSnapshot | None:
+    """The snapshot last saved for ``key``; None when there is none or it cannot be used (said in the log)."""
+    path = cache_path(data_dir, key)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("ignoring the cached snapshot %s: %s", path, exc.strerror or exc)
+        return None
+    try:
+        return from_json(json.loads(raw), key)
+    except (
+        CacheError,
+        ValueError,
+    ) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        log.warning("ignoring the cached snapshot %s: %s", path, exc)
+        return None
+
+
+def to_json(key: str, snapshot: OrgSnapshot) -> dict[str, Any]:
+    usage = snapshot.usage
+    return {
+        "version": VERSION,
+        "key": key,
+        "fetched_at": snapshot.fetched_at.isoformat(),
+        "databases": [asdict(db) for db in snapshot.databases],
+        "groups": [asdict(g) for g in snapshot.groups.values()],
+        "groups_known": snapshot.groups_known,
+        "organization": asdict(snapshot.organization) if snapshot.organization else None,
+        "usage": {"uuid": usage.uuid, "usage": asdict(usage.usage)} if usage else None,
+        "db_usage": {name: asdict(u) for name, u in snapshot.db_usage.items()},
+    }
+
+
+def from_json(data: object, key: str) -> OrgSnapshot:
+    """The snapshot in ``data``; :class:`CacheError` naming the first thing that is wrong."""
+    body = _obj(data, "the file")
+    if body.get("version") != VERSION:
+        raise CacheError(
+            f"version {body.get('version')!r}, not {VERSION} (written by another tursotui)"
+        )
+    if body.get("key") != key:
+        raise CacheError(f"it is the snapshot of {body.get('key')!r}, not of {key!r}")
+    stamp = body.get("fetched_at")
+    fetched_at = parse_timestamp(stamp) if isinstance(stamp, str) else None
+    if fetched_at is None or fetched_at.tzinfo is None:
+        raise CacheError(f"fetched_at {stamp!r} is not a time with a zone")
+    usage = body.get("usage")
+    organization = body.get("organization")
+    groups = [_build(Group, g, "groups[]") for g in _list(body.get("groups"), "groups")]
+    return OrgSnapshot(
+        fetched_at=fetched_at,
+        databases=tuple(
+            _build(Database, d, "databases[]") for d in _list(body.get("databases"), "databases")
+        ),
+        groups={g.name: g for g in groups},
+        groups_known=body.get("groups_known") is True,
+        organization=None
+        if organization is None
+        else _build(Organization, organization, "organization"),
+        usage=None if usage is None else _usage(usage),
+        db_usage={
+            name: _build(UsageCounters, u, f"db_usage[{name!r}]")
+            for name, u in _obj(body.get("db_usage"), "db_usage").items()
+        },
+        account_at=fetched_at,
+    )
+
+
+def _usage(data: object) -> OrganizationUsage:
+    o = _obj(data, "usage")
+    uuid = o.get("uuid")
+    if not isinstance(uuid, str):
+        raise CacheError("usage.uuid is not text")
+    return OrganizationUsage(uuid, _build(OrganizationUsageTotals, o.get("usage"), "usage.usage"))
+
+
+def _obj(data: object, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise CacheError(f"{where} is not an object")
+    return data
+
+
+def _list(data: object, where: str) -> list[Any]:
+    if not isinstance(data, list):
+        raise CacheError(f"{where} is not a list")
+    return data
+
+
+def _build(cls: type[T], data: object, where: str) -> T:
+    """A dataclass from its ``asdict`` form, every field checked against its annotation."""
+    o = _obj(data, where)
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]  # cls is one of the dataclasses above
+        if f.name not in o:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise CacheError(f"{where}.{f.name} is missing")
+            continue
+        values[f.name] = _value(hints[f.name], o[f.name], f"{where}.{f.name}")
+    unknown = set(o) - {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    if unknown:
+        raise CacheError(f"{where} has unknown fields {sorted(unknown)}")
+    return cls(**values)
+
+
+def _value(hint: Any, value: object, where: str) -> object:
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        if option is type(None) and value is None:
+            return None
+        if option in (str, int, bool) and type(value) is option:
+            return value
+        if (
+            typing.get_origin(option) is tuple
+            and isinstance(value, list)
+            and all(isinstance(item, str) for item in value)
+        ):
+            return tuple(value)
+        if is_dataclass(option) and isinstance(value, dict):
+            return _build(option, value, where)  # type: ignore[arg-type]
+    raise CacheError(f"{where} is {value!r}, not {hint}")
