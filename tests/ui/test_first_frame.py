@@ -5,10 +5,12 @@ refresh keeps it, marked, and says why; another organization's cache is never sh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ from fixtures.fake_org import TOKEN, FakeOrg
 from tursotui.ops import snapshot_cache
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.platform import Database, PlatformClient, UsageCounters
+from tursotui.ui import launch
 from tursotui.ui.app import TursoApp
 from tursotui.ui.main.first_frame import CachedMark
 
@@ -155,3 +158,42 @@ def test_the_cached_refreshing_state(
 
     app = make_app(FakeOrg.acme(), platform=gated(FakeOrg.acme(), gate))
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+@pytest.mark.parametrize("has_cache", [True, False])
+async def test_on_turso_cloud_a_cache_starts_the_console_without_waiting_for_the_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_cache: bool
+) -> None:
+    """ui/launch.py fetches the first snapshot before the console draws (up to 6 s) only when there is no
+    last known snapshot of that organization to draw at once."""
+    if has_cache:
+        snapshot_cache.save(tmp_path, KEY, cached_org())
+    platform = PlatformClient(TOKEN, organization="acme")
+    fetched: list[str] = []
+    started: list[object] = []
+
+    @contextlib.asynccontextmanager
+    async def backend(_: object) -> AsyncIterator[object]:
+        yield SimpleNamespace(platform=platform, secrets=None)
+
+    async def first_snapshot(_: PlatformClient) -> str:
+        fetched.append("fetched")
+        return "live snapshot"
+
+    async def run_app(app: object, _: object) -> None:
+        started.append(app)
+
+    class Services:
+        @classmethod
+        def from_settings(cls, *_: object, **__: object) -> str:
+            return "services"
+
+    monkeypatch.setattr("tursotui.backend.open_backend", backend)
+    monkeypatch.setattr(launch, "_first_snapshot", first_snapshot)
+    monkeypatch.setattr(launch, "_run_app", run_app)
+    console: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    console.set_result((lambda services, first: (services, first), Services))
+    await launch._run_cloud(SimpleNamespace(data_dir=tmp_path), None, console)  # type: ignore[arg-type]
+    await platform.aclose()
+    assert started == [("services", None if has_cache else "live snapshot")]
+    assert fetched == ([] if has_cache else ["fetched"])

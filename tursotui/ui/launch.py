@@ -106,9 +106,14 @@ async def _run_cloud(
     console: asyncio.Future[tuple[type[TursoApp], type[Services]]],
 ) -> None:
     from tursotui.backend import open_backend
+    from tursotui.ops import snapshot_cache
 
     async with open_backend(settings) as backend:
-        first = await _first_snapshot(backend.platform)
+        platform = backend.platform
+        key = snapshot_cache.cache_key("cloud", platform.organization or "", str(platform.base_url))
+        # A last known snapshot paints the first frame at once (marked cached): no waiting for the network.
+        cached = snapshot_cache.cache_path(settings.data_dir, key).exists()
+        first = None if cached else await _first_snapshot(platform)
         app_class, services_class = await console
         services = services_class.from_settings(settings, backend.platform, secrets=backend.secrets)
         await _run_app(app_class(services, first), signals)
