@@ -16,6 +16,14 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
     serve.add_argument(
         "--demo-users", type=int, default=3000, help="generated users in a new demo org"
     )
+    serve.add_argument(
+        "--fleet",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first make sure the org holds N tenant databases (tenant-00000…, 4 groups, the guide's "
+        "schema and a few rows each; existing ones are kept): ~10,000 in a few minutes",
+    )
     # The profile: which of Turso Cloud's varieties to reproduce. Left out: what the data dir recorded
     # ([tursotui] local_plan, local_overages, local_platform first), else starter, no overages, fly.
     serve.add_argument(
@@ -61,8 +69,14 @@ def _serve(args: argparse.Namespace) -> int:
             key="--overages",
             expected="a paid --plan: developer, scaler, pro or enterprise",
         )
+    from tursotui.local.host.fleet import MAX_FLEET
+
+    if not 0 <= args.fleet <= MAX_FLEET:
+        raise ConfigError(
+            None, "invalid fleet size", key="--fleet", expected=f"0 to {MAX_FLEET:,} databases"
+        )
     profile = ProfileChoice(plan=args.plan, overages=args.overages, platform=args.platform)
-    return serve(resolve(options), args.port, args.demo_users, profile=profile)
+    return serve(resolve(options), args.port, args.demo_users, profile=profile, fleet=args.fleet)
 
 
 def main(args: argparse.Namespace) -> int:

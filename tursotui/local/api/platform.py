@@ -116,12 +116,14 @@ class LocalApi:
             and (not parent or (db.parent or {}).get("id") == parent)
         ]
         names, pagination = page(names, request.query_params)
+        await self.cp.ready(*names)  # a URL reported is a URL that answers (control.binding)
         body: dict[str, Any] = {"databases": [self._db_body(name) for name in names]}
         if pagination is not None:
             body["pagination"] = pagination
         return ok(body)
 
     async def get_database(self, request: Request) -> Response:
+        await self.cp.ready(request.path_params["db"])
         return ok({"database": self._db_body(request.path_params["db"])})
 
     async def delete_database(self, request: Request) -> Response:
@@ -136,10 +138,12 @@ class LocalApi:
         return ok(render.configuration(db))
 
     async def list_instances(self, request: Request) -> Response:
+        await self.cp.ready(request.path_params["db"])
         return ok({"instances": self.cp.instances(self.cp.database(request.path_params["db"]))})
 
     async def get_instance(self, request: Request) -> Response:
         wanted = request.path_params["instance"]
+        await self.cp.ready(request.path_params["db"])
         for instance in self.cp.instances(self.cp.database(request.path_params["db"])):
             if instance["name"] == wanted:
                 return ok({"instance": instance})
@@ -147,6 +151,7 @@ class LocalApi:
 
     async def create_database_token(self, request: Request) -> Response:
         db = self.cp.database(request.path_params["db"])
+        await self.cp.ready(db.name)
         jwt = await self.cp.create_token(
             group=db.group,
             database=db,

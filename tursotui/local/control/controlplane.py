@@ -29,6 +29,7 @@ from tursotui.local.control import (
 )
 from tursotui.local.control import profile as profiles
 from tursotui.local.control.billing import Block, effective
+from tursotui.local.control.binding import Binder
 from tursotui.local.control.keys import SigningKey
 from tursotui.local.control.state import (
     DatabaseState,
@@ -91,6 +92,8 @@ class ControlPlane:
         """Called (as a task, after the lock is released) once an upload has seeded a database:
         :class:`Pitr` takes its first recovery point."""
         self._seeding: set[asyncio.Task[None]] = set()
+        self.binder = Binder(self)
+        """Binds the databases' listeners at start (a fleet's after it: control.binding)."""
         self.failed_creates: set[str] = set()
         """Names whose create failed in this run: sqld may hold them (startup.clear_orphan)."""
 
@@ -105,6 +108,10 @@ class ControlPlane:
         self.notices.extend(notes)
         self.plan_overrides = profiles.load_plan_overrides(self.data_dir)
         await startup.serve_all(self)
+
+    async def ready(self, *names: str) -> None:
+        """Return once the listeners of ``names`` are bound (at once, but for a fleet just started)."""
+        await self.binder.ready(names)
 
     def seeded(self, name: str) -> None:
         """Database ``name`` now holds its seed: run :attr:`on_seeded` once the lock is free."""
@@ -121,6 +128,7 @@ class ControlPlane:
         startup.mark_broken(self, db, reason)
 
     async def close(self) -> None:
+        await self.binder.close()
         for task in list(self._seeding):
             task.cancel()
         await asyncio.gather(*self._seeding, return_exceptions=True)
@@ -353,6 +361,7 @@ class ControlPlane:
         return db
 
     async def delete_database(self, name: str) -> DatabaseState:
+        await self.ready(name)  # a listener still to be bound at start is bound, then closed here
         async with self.lock:
             db = self.database(name)
             dbconfig.check_deletable(db)

@@ -18,6 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tursotui.local.control import binding
 from tursotui.local.engine.dataplane import PRIMARY
 from tursotui.local.engine.settle import settle
 from tursotui.local.errors import ApiError
@@ -27,9 +28,6 @@ if TYPE_CHECKING:
     from tursotui.local.control.state import DatabaseState
 
 log = logging.getLogger(__name__)
-
-ATTACH_CONCURRENCY = 8
-"""Databases made live side by side at start (each: proxies, a warm-up query per replica)."""
 
 
 async def serve_all(cp: ControlPlane) -> None:
@@ -48,8 +46,8 @@ async def serve_all(cp: ControlPlane) -> None:
     await attach_all(cp)
     await finish_rotations(cp)
     await remove_orphans(cp)
-    if cp.dataplane.moved:
-        cp.save()  # the new ports, so the URLs stay stable from now on
+    if cp.dataplane.moved and cp.binder.task is None:
+        cp.save()  # the new ports, so the URLs stay stable from now on (else: once all are bound)
     cp.dataplane.start_watchdog()
 
 
@@ -76,25 +74,23 @@ def stored_problem(cp: ControlPlane, db: DatabaseState) -> str | None:
     return None
 
 
-async def attach_all(cp: ControlPlane) -> None:
-    """Serve every database that can be served; mark the others broken."""
-    for db in cp.state.databases.values():
+def _problems(cp: ControlPlane) -> list[tuple[DatabaseState, str]]:
+    out = []
+    for db in list(cp.state.databases.values()):
         db.broken = None
-        problem = await asyncio.to_thread(stored_problem, cp, db)
+        problem = stored_problem(cp, db)
         if problem is not None:
-            cp.mark_broken(db, problem)
-    limit = asyncio.Semaphore(ATTACH_CONCURRENCY)
+            out.append((db, problem))
+    return out
 
-    async def attach(db: DatabaseState) -> None:
-        async with limit:
-            try:
-                await cp.attach(db, create=False, warm=False)  # replicas load on first use
-            except (ApiError, OSError) as exc:
-                await cp.dataplane.unexpose(db.name)
-                reason = exc.message if isinstance(exc, ApiError) else str(exc)
-                cp.mark_broken(db, f"could not be served: {reason}")
 
-    await settle(attach(db) for db in cp.state.databases.values() if db.broken is None)
+async def attach_all(cp: ControlPlane) -> None:
+    """Serve every database that can be served (a fleet's in the background: control.binding); mark
+    the others broken. Their files are checked in one thread: 10,000 checks take ~0.1 s."""
+    for db, problem in await asyncio.to_thread(_problems, cp):
+        cp.mark_broken(db, problem)
+    servable = [db for db in cp.state.databases.values() if db.broken is None]
+    await cp.binder.bind_all(servable, background=len(servable) > binding.BACKGROUND_FROM)
 
 
 async def finish_rotations(cp: ControlPlane) -> None:

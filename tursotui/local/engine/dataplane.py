@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,8 +234,9 @@ class DataPlane:
             port = self._next_stable()
             try:
                 return await proxy.start(port)
-            except OSError as exc:  # another program listens there: the next one
-                last = exc
+            except OSError as exc:  # another program listens there (maybe a whole run of ports: a
+                last = exc  # fleet of another data dir), go on from a random place in the range
+                self._cursor = random.randrange(STABLE_PORTS[1] - STABLE_PORTS[0])
         reason = last.strerror if last is not None else "none free"
         raise ApiError(
             500,

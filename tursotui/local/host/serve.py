@@ -20,6 +20,7 @@ from tursotui.local.control.state import StateError
 from tursotui.local.engine.lock import LocalTursoBusy
 from tursotui.local.host.demo import DEFAULT_USERS, DemoOrg, ensure_demo_org, files_are_ours
 from tursotui.local.host.discovery import find_running, publish, withdraw
+from tursotui.local.host.fleet import build_fleet
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.tokens import TokenLedger
 from tursotui.stopsignals import run_stoppable
@@ -167,12 +168,23 @@ async def serve_api(
 
 
 async def _serve(
-    settings: Settings, sock: socket.socket, users: int, out: TextIO, profile: ProfileChoice | None
+    settings: Settings,
+    sock: socket.socket,
+    users: int,
+    out: TextIO,
+    profile: ProfileChoice | None,
+    fleet: int = 0,
 ) -> int:
     port = int(sock.getsockname()[1])
     started = await start_local_turso(settings, demo=True, users=users, profile=profile)
     turso = started.turso
     try:
+        if fleet:
+            print(f"Building a fleet of {fleet:,} tenant databases…", file=out, flush=True)
+            report = await build_fleet(
+                turso, fleet, progress=lambda line: print(line, file=out, flush=True)
+            )
+            print(report.describe(), file=out)
         base_url = f"http://{LOOPBACK}:{port}"
         if turso.cp.api_token_created:
             print(token_notice(turso, base_url), file=out)
@@ -205,9 +217,11 @@ def serve(
     users: int = DEFAULT_USERS,
     out: TextIO = sys.stdout,
     profile: ProfileChoice | None = None,
+    fleet: int = 0,
 ) -> int:
     """Serve until stopped: 0 when uvicorn stops by itself, 128 + signum after a stop signal (every sqld
-    stopped first). ``profile``: the ``--plan``/``--overages``/``--platform`` flags, over the config's keys."""
+    stopped first). ``profile``: the ``--plan``/``--overages``/``--platform`` flags, over the config's keys;
+    ``fleet``: first make sure the org holds that many tenant databases (:mod:`tursotui.local.host.fleet`)."""
     running = find_running(local_data_dir(settings))
     if running is not None:
         raise LocalTursoBusy(
@@ -216,7 +230,7 @@ def serve(
         )
     sock = listen(port)  # before anything is created or printed: a busy port is said first
     try:
-        return run_stoppable(_serve(settings, sock, users, out, profile))
+        return run_stoppable(_serve(settings, sock, users, out, profile, fleet))
     finally:
         sock.close()
 
