@@ -19,7 +19,9 @@ from tursotui.cli.context import Context
 from tursotui.config import Settings
 from tursotui.entry import main
 from tursotui.platform import PlatformClient
+from tursotui.support.redact import mask
 
+STRANGER = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzb21lb25lIn0.dW5rbm93bi1zaWduYXR1cmU"
 NAMES = [f"tenant-{i:02d}" for i in range(12)]
 """The org: 12 databases, groups alternating, size growing with the number (tenant-11 the largest)."""
 
@@ -32,6 +34,7 @@ def database(name: str) -> dict[str, Any]:
         "Hostname": f"{name}-acme.aws-us-east-1.turso.io",
         "primaryRegion": "aws-us-east-1" if index % 3 else "aws-eu-west-1",
         "group": "even" if index % 2 == 0 else "odd",
+        "schema": STRANGER if index == 3 else "",  # a server echoing a token: never printed
     }
 
 
@@ -121,6 +124,7 @@ def test_json_lines_one_database_per_line_then_the_summary() -> None:
         rows[0]["url"] == "libsql://tenant-00-acme.aws-us-east-1.turso.io"
         and "usage" not in rows[0]
     )
+    assert STRANGER not in out and rows[3]["schema"] == mask(STRANGER)
     assert last == {
         "summary": {
             "organization": "acme",

@@ -15,6 +15,7 @@ import argparse
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
+from dataclasses import asdict, fields
 from typing import Any
 
 from tursotui.cli.context import FAILED, OK, Context
@@ -27,7 +28,7 @@ from tursotui.support.humanize import size
 DEFAULT_PAGE_SIZE = 100
 """Databases asked per page (``limit``): what memory holds while streaming."""
 MAX_PAGE_SIZE = 1000
-WINDOW = 1000
+WINDOW = 2500
 """Records held at once while a sorted listing is printed: each window is one more read of the pages."""
 
 COSTS = f"""\
@@ -107,10 +108,10 @@ def _positive(flag: str, most: int | None = None) -> Callable[[str], int]:
 
 
 def database_json(db: Database) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    body = asdict(db)
+    """The record as ``db show --json`` has it (``asdict``'s shape, built without its deep copy)."""
+    body = {f.name: getattr(db, f.name) for f in fields(db)}
     body["regions"] = list(db.regions)
+    body["parent"] = None if db.parent is None else asdict(db.parent)
     body["url"] = db.url
     body["http_url"] = db.http_url
     return body
@@ -168,8 +169,8 @@ class _Out:
         self.batch.append(row)
 
     def line(self, body: dict[str, Any]) -> None:
-        clean = self.ctx.secrets.scrub_json(json.loads(json.dumps(body, default=str)))
-        self.ctx.stdout.write(json.dumps(clean, sort_keys=True) + "\n")
+        # Scrubbed as text: a mask has no quote or backslash, so the line stays the same JSON.
+        self.ctx.stdout.write(self.ctx.scrub(json.dumps(body, sort_keys=True, default=str)) + "\n")
 
     def flush(self) -> None:
         if self.batch:
