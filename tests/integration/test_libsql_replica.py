@@ -51,10 +51,13 @@ async def test_sync_with_a_bad_token_or_dead_server_is_a_clear_error(
     local_turso: LocalTurso, tmp_path: Path
 ) -> None:
     url, _ = await _database(local_turso)
-    with pytest.raises(replica.ReplicaError, match=r"failed|did not finish"):
+    with pytest.raises(replica.ReplicaError) as refused:
         await replica.sync(tmp_path / "r.db", url, "not-a-token", limit=15)
-    with pytest.raises(replica.ReplicaError):
+    assert refused.value.kind == "token" and "401 Unauthorized on GET /info" in str(refused.value)
+    assert "the server said:" in str(refused.value)
+    with pytest.raises(replica.ReplicaError) as dead:
         await replica.sync(tmp_path / "r2.db", "http://127.0.0.1:9", None, limit=15)
+    assert dead.value.kind == "unreachable" and "connection refused" in str(dead.value)
 
 
 async def test_a_hanging_sync_is_stopped(tmp_path: Path) -> None:

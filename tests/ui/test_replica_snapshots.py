@@ -16,6 +16,8 @@ from textual.pilot import Pilot
 
 from tursotui.config import Settings
 from tursotui.config.schema import Config, LocalReplicaConfig, TursoConfig
+from tursotui.libsql.replica import RemotePosition
+from tursotui.libsql.replica_meta import Origin
 from tursotui.ui.app import TursoApp
 
 from .helpers import NOW, AppFactory, write_screenshot
@@ -31,6 +33,13 @@ DB_TOKEN = "eyJhbGciOiJFZERTQSJ9.snapshot-database-token.not-a-real-signature"
 @pytest.fixture(autouse=True)
 def _home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))  # the replica path shows as ~/replica/users.db
+
+    async def cloud_info(url: str, token: str | None) -> RemotePosition:
+        return RemotePosition(
+            1, None, {}
+        )  # what Turso Cloud's GET /info documents: the generation only
+
+    monkeypatch.setattr("tursotui.ops.replica.remote_position", cloud_info)
 
 
 def replica_path(tmp_path: Path) -> Path:
@@ -83,6 +92,15 @@ def synced_replica(tmp_path: Path) -> None:
     path.with_name("users.db-info").write_text(json.dumps(info))  # libsql's sync-v2 position
     meta = {"last_sync": NOW.timestamp() - 30, "ms": 12.5, "frames": 3, "url": URL}
     path.with_name("users.db.tursotui.json").write_text(json.dumps(meta))
+
+
+def from_another_database(tmp_path: Path) -> None:
+    """The synced replica, recorded as a copy of another database (config was repointed since)."""
+    synced_replica(tmp_path)
+    other = Origin("libsql://ux-setup-acme.turso.io", "ux-setup", "", "acme")
+    meta = {"last_sync": NOW.timestamp() - 30, "ms": 12.5, "frames": 3, "url": other.url}
+    path = replica_path(tmp_path).with_name("users.db.tursotui.json")
+    path.write_text(json.dumps(meta | {"origin": other.to_json()}))
 
 
 def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -> RunBefore:
@@ -170,6 +188,22 @@ def test_replica_reset_confirm(
     console = app(make_app, fake, tmp_path, enabled=True)
     run = keys("r", wait_for="ConfirmReplicaResetScreen", value="users.db")
     assert snap_compare(console, terminal_size=size, run_before=run)
+
+
+def test_replica_refused_another_database_80x24(
+    snap_compare: SnapCompare, make_app: AppFactory, fake: FakeOrg, tmp_path: Path
+) -> None:
+    """s on a file that came from another database: refused before anything is sent, naming both, r the fix."""
+    from_another_database(tmp_path)
+    console = app(make_app, fake, tmp_path, enabled=False)
+    press = keys("s")
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await press(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(console, terminal_size=(80, 24), run_before=run)
 
 
 async def test_readme_screenshot(make_app: AppFactory, fake: FakeOrg, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from tursotui.cli.db import _show_value
 from tursotui.entry import main
+from tursotui.libsql.replica import RemotePosition
 from tursotui.ops.replica import CLOUD_LAG
 from tursotui.platform import PlatformClient, PlatformError
 from tursotui.support.redact import mask
@@ -149,8 +150,13 @@ def synced_replica(path: Path, frame: int, *, seconds_ago: float) -> None:
 
 
 def test_replica_status_says_the_lag_in_frames_is_na_on_turso_cloud(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    async def cloud_info(url: str, token: str | None) -> RemotePosition:
+        assert url == URL and token == AUTH
+        return RemotePosition(1, None, {})  # Turso Cloud's /info: the generation only
+
+    monkeypatch.setattr("tursotui.ops.replica.remote_position", cloud_info)
     replica = tmp_path / "replica" / "users.db"
     argv = cloud(tmp_path, f'\n[turso.local_replica]\nlocal_db_path = "{replica}"\n')
     code, out, _ = run(capsys, *argv, "replica", "status", "--json")
@@ -165,9 +171,12 @@ def test_replica_status_says_the_lag_in_frames_is_na_on_turso_cloud(
     lines = dict(line.split(maxsplit=1) for line in out.splitlines() if line[:10].strip())
     assert lines["frame"].startswith("42 ")
     assert lines["lag"].startswith("13") and lines["lag"].endswith("s since the last sync (2 min)")
-    assert lines["behind"] == CLOUD_LAG
+    both = f"{CLOUD_LAG} (both in generation 1)"
+    assert lines["behind"] == both
+    assert lines["protocol"] == "sync v2 (/info, /export, /sync) — the protocol Turso Cloud serves"
     body = json.loads(run(capsys, *argv, "replica", "status", "--json")[1])
-    assert body["lag"]["replica_frame"] == 42 and body["lag"]["note"] == CLOUD_LAG
+    assert body["lag"]["replica_frame"] == 42 and body["lag"]["note"] == both
+    assert body["protocol"].startswith("sync v2") and body["configured"]["database"] == "app"
 
 
 # -- sizes: decimal units everywhere the CLI prints one --------------------------------------------------

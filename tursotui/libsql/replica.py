@@ -6,6 +6,10 @@ Syncs with PyPI ``libsql==0.1.11``, whose embedded-replica sync "v2" (``GET /inf
 generation and the last frame of it applied (:func:`position`). A file made by the legacy protocol (libsql
 ≤ 0.1.8: a ``<file>-client_wal_index``, no ``-info``) cannot be continued and is said as such.
 
+Every sync first checks that the file came from the database config names now (:mod:`tursotui.libsql.replica_meta`)
+and refuses, naming both, when it did not; a failed sync says what is wrong and what to do, with the server's own
+refusal verbatim (:mod:`tursotui.libsql.replica_errors`).
+
 Reads of the replica file need no server: :func:`open_offline` opens it read-only with sqlite3 (``mode=ro``:
 it never checkpoints the WAL that libsql keeps frame for frame in step with the server).
 """
@@ -24,9 +28,13 @@ from typing import Any
 
 import httpx
 
+from tursotui.libsql import replica_meta
 from tursotui.libsql.errors import LibsqlError
 from tursotui.libsql.local import LocalDatabase
-from tursotui.support.atomic import atomic_write
+from tursotui.libsql.replica_errors import PROTOCOL, SyncFailure, explain
+from tursotui.libsql.replica_meta import Origin
+from tursotui.support.humanize import home_path
+from tursotui.support.redact import redact
 
 DEFAULT_TIMEOUT = 60.0
 _COMPANIONS = ("-wal", "-shm", "-info", "-client_wal_index")
@@ -38,7 +46,29 @@ INFO_TIMEOUT = 10.0
 
 
 class ReplicaError(LibsqlError):
-    """A replica sync failed or timed out; the message says why."""
+    """A replica sync failed or timed out; the message says why (``kind``: :class:`SyncFailure`'s word)."""
+
+    def __init__(self, message: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class ReplicaMismatch(ReplicaError):
+    """The file came from another database than the one config names: refused, never switched in silence."""
+
+    def __init__(self, path: Path, recorded: Origin, wanted: Origin) -> None:
+        self.recorded, self.wanted = recorded, wanted
+        super().__init__(mismatch_text(path, recorded, wanted), "other-database")
+
+
+def mismatch_text(path: Path, recorded: Origin, wanted: Origin) -> str:
+    """Both databases named (with their ids only when the names and URLs alike: a re-created database)."""
+    ids = recorded.describe(ids=False) == wanted.describe(ids=False)
+    return (
+        f"the replica file {home_path(path)} holds {recorded.describe(ids=ids)}, but config now names "
+        f"{wanted.describe(ids=ids)}: a replica never switches databases — `tursotui replica reset` deletes the "
+        f"file (r in the Replica tab) and the next sync bootstraps {wanted.database or wanted.url}"
+    )
 
 
 @dataclass(frozen=True)
@@ -57,6 +87,8 @@ class ReplicaStatus:
     """The server's sync generation the replica is in (libsql's ``-info``)."""
     legacy: bool = False
     """Made by the legacy sync protocol: it must be reset before it can sync again."""
+    origin: Origin | None = None
+    """The database the file came from (tursotui's record beside it); None: not recorded."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,11 +102,9 @@ class ReplicaStatus:
             "frame_no": self.frame_no,
             "generation": self.generation,
             "legacy": self.legacy,
+            "origin": None if self.origin is None else self.origin.to_json(),
+            "protocol": PROTOCOL,
         }
-
-
-def _meta_path(path: Path) -> Path:
-    return path.with_name(path.name + ".tursotui.json")
 
 
 def _companion(path: Path, suffix: str) -> Path:
@@ -104,10 +134,13 @@ def is_legacy(path: Path) -> bool:
     )
 
 
+def _count(value: Any) -> int | None:
+    """A recorded frame count; an older tursotui's negative one (walkthrough defect 7) is not known."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def status(path: Path) -> ReplicaStatus:
-    meta: dict[str, Any] = {}
-    with contextlib.suppress(OSError, ValueError):
-        meta = json.loads(_meta_path(path).read_text())
+    meta = replica_meta.read(path)
     size = sum(
         p.stat().st_size
         for p in [path, *(path.with_name(path.name + s) for s in _COMPANIONS[:1])]
@@ -120,20 +153,57 @@ def status(path: Path) -> ReplicaStatus:
         size_bytes=size,
         last_sync=meta.get("last_sync"),
         last_sync_ms=meta.get("ms"),
-        frames=meta.get("frames"),
+        frames=_count(meta.get("frames")),
         url=meta.get("url"),
         frame_no=None if at is None else at[1],
         generation=None if at is None else at[0],
         legacy=is_legacy(path),
+        origin=replica_meta.origin(path) if path.exists() else None,
     )
 
 
+def frames_pulled(
+    before: tuple[int, int] | None, after: tuple[int, int] | None, counts: dict[int, int]
+) -> int | None:
+    """Frames a sync applied, from the ``-info`` positions before and after it; None when not known.
+
+    A new replica counts from its generation's base. Across generations the frames left in each one come from
+    the server's counts (the local Turso's ``/info``); without them, or if the position went back (another file),
+    the number is not known: never a negative or a guessed one.
+    """
+    if after is None:
+        return None
+    if before is None:
+        return after[1]
+    (g0, f0), (g1, f1) = before, after
+    if g1 == g0:
+        return f1 - f0 if f1 >= f0 else None
+    if g1 < g0 or any(g not in counts for g in range(g0, g1)) or counts[g0] < f0:
+        return None
+    return counts[g0] - f0 + sum(counts[g] for g in range(g0 + 1, g1)) + f1
+
+
+def check_origin(path: Path, wanted: Origin) -> None:
+    """Refuse (:class:`ReplicaMismatch`) when the file at ``path`` came from another database than ``wanted``."""
+    recorded = replica_meta.origin(path) if path.exists() else None
+    if recorded is not None and replica_meta.mismatch(recorded, wanted):
+        raise ReplicaMismatch(path, recorded, wanted)
+
+
 async def sync(
-    path: Path, url: str, token: str | None, *, limit: float = DEFAULT_TIMEOUT
+    path: Path,
+    url: str,
+    token: str | None,
+    *,
+    limit: float = DEFAULT_TIMEOUT,
+    origin: Origin | None = None,
 ) -> ReplicaStatus:
-    """Sync the replica at ``path`` from ``url``; a hang is killed after ``limit`` seconds."""
+    """Sync the replica at ``path`` from ``url`` (the database ``origin`` names; default: the URL alone); a hang
+    is killed after ``limit`` seconds. Refused before anything is sent when the file came from another database."""
+    wanted = origin or Origin(url)
     if is_legacy(path):
-        raise ReplicaError(f"the replica file {path} was {LEGACY}")
+        raise ReplicaError(f"the replica file {path} was {LEGACY}", "legacy")
+    check_origin(path, wanted)
     path.parent.mkdir(parents=True, exist_ok=True)
     before = position(path)
     env = {**os.environ, "TURSOTUI_REPLICA_TOKEN": token or ""}
@@ -152,7 +222,8 @@ async def sync(
         await proc.wait()
         raise ReplicaError(
             f"replica sync from {url} did not finish in {limit:g}s and was stopped "
-            "(libsql's sync() can hang: libsql#1224); the replica file is as it was"
+            "(libsql's sync() can hang: libsql#1224); the replica file is as it was",
+            "timeout",
         ) from None
     try:
         answer = json.loads(out.decode().strip().splitlines()[-1])
@@ -161,19 +232,21 @@ async def sync(
             f"replica sync from {url} gave no answer (exit {proc.returncode})"
         ) from None
     if not answer.get("ok"):
-        raise ReplicaError(f"replica sync from {url} failed: {answer.get('error')}")
+        failure = explain(redact(str(answer.get("error")), [token]), url)
+        raise ReplicaError(f"replica sync from {url} failed: {failure.message}", failure.kind)
     after = position(path)
-    pulled = None
-    if after is not None:  # frames since the base (a new replica) or since the last sync
-        same = before is not None and before[0] == after[0]
-        pulled = after[1] - before[1] if same and before is not None else after[1]
+    counts: dict[int, int] = {}
+    if before is not None and after is not None and after[0] > before[0]:  # across generations
+        with contextlib.suppress(ReplicaError):
+            counts = (await remote_position(url, token)).generations
     meta = {
         "last_sync": time.time(),
         "ms": answer.get("ms"),
-        "frames": pulled,
+        "frames": frames_pulled(before, after, counts),
         "url": url,
+        "origin": wanted.to_json(),
     }
-    atomic_write(_meta_path(path), json.dumps(meta).encode())
+    replica_meta.write(path, meta)
     return status(path)
 
 
@@ -183,7 +256,7 @@ def reset(path: Path) -> list[Path]:
     for candidate in [
         path,
         *(path.with_name(path.name + s) for s in _COMPANIONS),
-        _meta_path(path),
+        replica_meta.meta_path(path),
     ]:
         if candidate.exists():
             candidate.unlink()
@@ -211,9 +284,10 @@ async def remote_position(
         async with httpx.AsyncClient(timeout=limit) as http:
             response = await http.get(base.rstrip("/") + "/info", headers=headers)
     except httpx.HTTPError as exc:
-        raise ReplicaError(f"GET /info of {url}: {type(exc).__name__}") from None
+        raise ReplicaError(f"GET /info of {url}: {type(exc).__name__}", "unreachable") from None
     if response.status_code != 200:
-        raise ReplicaError(f"GET /info of {url}: HTTP {response.status_code}")
+        failure = _info_failure(url, response)
+        raise ReplicaError(failure.message, failure.kind)
     try:
         body = response.json()
         generation = int(body["current_generation"])
@@ -222,6 +296,12 @@ async def remote_position(
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ReplicaError(f"GET /info of {url}: not a sync server's answer") from None
     return RemotePosition(generation, None if frame is None else int(frame), counts)
+
+
+def _info_failure(url: str, response: httpx.Response) -> SyncFailure:
+    """A refused ``GET /info`` said as a sync would say it (the same request libsql bootstraps with)."""
+    body = response.text[:2000]
+    return explain(f"failed to pull db export: status={response.status_code}, error={body}", url)
 
 
 def open_offline(path: Path) -> LocalDatabase:

@@ -6,7 +6,8 @@ this one. ``connect()`` bootstraps a new replica (``GET /info``, ``GET /export/{
 the frames since. Writes are never made here; the replica stays ``offline=False`` (libsql's default), so a
 write through it would go to the primary, never be pushed. The token comes in the environment
 (``TURSOTUI_REPLICA_TOKEN``), never on the command line. Prints one JSON object:
-``{"ok": true, "tables": ..., "ms": ...}`` or ``{"ok": false, "error": ...}``.
+``{"ok": true, "tables": ..., "ms": ...}`` or ``{"ok": false, "error": ...}`` with libsql's text as it is: the
+parent says what it means (:func:`tursotui.libsql.replica_errors.explain`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import json
 import os
 import sys
 import time
-
-INVALID_STATE = "invalid local state"
 
 
 def main(argv: list[str]) -> int:
@@ -33,10 +32,7 @@ def main(argv: list[str]) -> int:
         ).fetchone()[0]
         conn.close()
     except Exception as exc:
-        text = f"{type(exc).__name__}: {exc}"
-        if INVALID_STATE in str(exc):
-            text += " (the replica's files do not belong together: reset it to re-sync)"
-        print(json.dumps({"ok": False, "error": text}))
+        print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}))
         return 1
     elapsed = (time.perf_counter() - started) * 1000
     print(json.dumps({"ok": True, "tables": tables, "ms": round(elapsed, 1)}))

@@ -5,21 +5,26 @@ Nothing here reads the remote database: the primary's position comes from the sy
 the database URL (:func:`tursotui.libsql.replica.remote_position`; no SQL, so watching the lag spends no rows read).
 Positions are sync-v2 frames within a generation, the numbers the replica's ``-info`` holds: the local Turso's
 ``/info`` names its current generation, its last frame, and the frame count of every generation it keeps, so a
-replica a few generations behind is counted exactly. Turso Cloud's ``/info`` says the generation only: its lag in
-frames is "n/a".
+replica a few generations behind is counted exactly. Turso Cloud's ``/info`` documents the generation only: its
+lag in frames is "n/a" (with the generations, when they say something), never a guessed number.
+
+The target is re-read when config.toml or .env change under a running console (:func:`reread`): the setup and
+restore wizards repoint them, and the Replica tab must then show, and sync, the new database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tursotui.libsql.replica import LEGACY, ReplicaError, ReplicaStatus, remote_position
+from tursotui.libsql.replica_meta import Origin, mismatch
 
 if TYPE_CHECKING:
     from tursotui.config import Settings
+    from tursotui.platform import PlatformClient
 
 NO_SETTINGS = (
     "this console was started without resolved settings (config.toml and .env), so the replica's "
@@ -34,11 +39,9 @@ NEEDS_AUTH = (
     "no database token: set TURSO_AUTH_TOKEN in the environment or .env "
     "(`tursotui token create --write-env`)"
 )
-CLOUD_LAG = (
-    "n/a on Turso Cloud: no API gives the primary's frame number (a query would spend rows read)"
-)
-OTHER_URL = "n/a: the file came from another URL"
-ASKING = "asking the local Turso…"
+CLOUD_LAG = "n/a on Turso Cloud: its /info gives the generation, not a frame number"
+OTHER_URL = "n/a: the file came from another database"
+ASKING = "asking the database's sync endpoint (GET /info)…"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class ReplicaTarget:
     url: str
     database: str
     token: str | None = field(default=None, repr=False)
+    organization: str = ""
+    database_id: str = ""
+    """The Platform API's id of the database, when it was asked (a sync records it beside the file)."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> ReplicaTarget | None:
@@ -64,7 +70,13 @@ class ReplicaTarget:
             url=settings.database_url,
             database=settings.config.turso.database_name,
             token=settings.auth_token,
+            organization=settings.organization,
         )
+
+    @property
+    def origin(self) -> Origin:
+        """The database this target syncs from, as the record beside the file names it."""
+        return Origin(self.url, self.database, self.database_id, self.organization)
 
     @property
     def cannot_sync(self) -> str:
@@ -74,6 +86,21 @@ class ReplicaTarget:
         if not self.token:
             return NEEDS_AUTH
         return ""
+
+
+async def identify(target: ReplicaTarget, platform: PlatformClient) -> ReplicaTarget:
+    """``target`` with its database's id from the Platform API (no SQL), so that a database deleted and
+    re-created under the same name and URL is told apart; unchanged when it cannot be asked."""
+    from tursotui.platform import PlatformError
+
+    if not target.database:
+        return target
+    try:
+        found = await platform.get_database(target.database)
+    except (PlatformError, OSError):
+        return target
+    organization = platform.organization or target.organization
+    return replace(target, database_id=found.db_id, organization=organization)
 
 
 @dataclass(frozen=True)
@@ -88,17 +115,21 @@ class PrimaryFrame:
 
 
 async def primary_frame(target: ReplicaTarget, *, local: bool) -> PrimaryFrame:
-    """Ask the local Turso's sync endpoint (``GET /info``, no SQL) where the primary is."""
-    if not local:
-        return PrimaryFrame(None, CLOUD_LAG)
+    """Ask the database's sync endpoint (``GET /info``, no SQL, no rows read) where the primary is."""
     if target.cannot_sync:
         return PrimaryFrame(None, f"n/a: {target.cannot_sync}")
+    where = "the local Turso" if local else "Turso Cloud"
     try:
         found = await remote_position(target.url, target.token)
     except ReplicaError as exc:
-        return PrimaryFrame(None, f"n/a: the local Turso did not say ({exc})")
+        return PrimaryFrame(None, f"n/a: {where} did not say ({exc})")
     if found.frame_no is None:
-        return PrimaryFrame(None, f"n/a: the local Turso reports no frame number for {target.url}")
+        why = (
+            CLOUD_LAG
+            if not local
+            else f"n/a: the local Turso reports no frame number for {target.url}"
+        )
+        return PrimaryFrame(None, why, found.generation)
     return PrimaryFrame(found.frame_no, "", found.generation, found.generations)
 
 
@@ -130,12 +161,13 @@ def lag(
     """The replica's lag now; ``primary`` None: not asked yet."""
     since = None if state.last_sync is None else max(0.0, now.timestamp() - state.last_sync)
     index = None if primary is None else primary.index
-    if state.url and state.url != target.url:
-        return Lag(since, None, index, state.frame_no, OTHER_URL)
+    other = other_database(target, state)
+    if other:
+        return Lag(since, None, index, state.frame_no, other)
     if primary is None:
         return Lag(since, None, None, state.frame_no, ASKING)
     if primary.index is None:
-        return Lag(since, None, None, state.frame_no, primary.reason)
+        return Lag(since, None, None, state.frame_no, _generations_only(primary, state))
     if state.legacy:
         return Lag(since, None, primary.index, None, f"n/a: the replica file was {LEGACY}")
     if state.frame_no is None:
@@ -145,6 +177,34 @@ def lag(
     if isinstance(behind, str):
         return Lag(since, None, primary.index, state.frame_no, behind)
     return Lag(since, behind, primary.index, state.frame_no)
+
+
+def other_database(target: ReplicaTarget, state: ReplicaStatus) -> str:
+    """Why the file is not the configured database's replica ("" when it is, or nothing says otherwise)."""
+    if state.origin is None or not target.url or not mismatch(state.origin, target.origin):
+        return ""
+    ids = state.origin.describe(ids=False) == target.origin.describe(ids=False)
+    return (
+        f"{OTHER_URL}: {state.origin.describe(ids=ids)}, not {target.origin.describe(ids=ids)} — a sync "
+        "is refused until `tursotui replica reset` (r in the Replica tab): reset it"
+    )
+
+
+def _generations_only(primary: PrimaryFrame, state: ReplicaStatus) -> str:
+    """The lag when the server gives its generation but no frame number (Turso Cloud): what is known."""
+    if primary.generation is None or state.generation is None:
+        return primary.reason
+    if state.generation < primary.generation:
+        return (
+            f"{primary.reason}; the replica is in generation {state.generation}, the primary in "
+            f"{primary.generation}: behind by at least the rest of a generation"
+        )
+    if state.generation == primary.generation:
+        return f"{primary.reason} (both in generation {primary.generation})"
+    return (
+        f"n/a: the replica is in generation {state.generation}, past the primary's {primary.generation}: "
+        "reset it"
+    )
 
 
 def _behind(index: int, primary: PrimaryFrame, frame: int, generation: int | None) -> int | str:
@@ -192,6 +252,36 @@ def behind_text(found: Lag) -> str:
         return found.reason
     gap = found.frames_behind
     return f"{gap:,} frame{'s' if gap != 1 else ''} behind the primary (at frame {found.primary_frame})"
+
+
+def config_stamp(settings: Settings) -> tuple[float | None, float | None]:
+    """When config.toml and .env last changed (None: absent), to notice a wizard repointing them."""
+
+    def mtime(path: Path) -> float | None:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return None
+
+    return mtime(settings.config_path), mtime(settings.env_path)
+
+
+def reread(settings: Settings) -> Settings | None:
+    """The settings as config.toml and .env say now (resolved again from the same files, the environment still
+    first); None when they cannot be read: the caller keeps what it had (never a half-read target)."""
+    from tursotui.config import CliOptions, ConfigError, resolve
+
+    options = CliOptions(
+        config=str(settings.config_path),
+        env_file=str(settings.env_path),
+        data_dir=str(settings.data_dir),
+        target=settings.target,
+        read_only=settings.read_only or None,
+    )
+    try:
+        return resolve(options)
+    except (ConfigError, OSError):
+        return None
 
 
 def first_delay(target: ReplicaTarget, state: ReplicaStatus, now: datetime) -> float:

@@ -4,7 +4,9 @@ server (the guide's "offline support").
 
 Each sync runs libsql 0.1.11 (sync v2) in a child process with a timeout (its ``sync()`` can hang: libsql#1224), in one
 worker at a time. Auto-sync (when enabled) is a one-shot timer re-armed only after the sync finished, so syncs
-never overlap. Nothing here reads the remote database except the sync itself.
+never overlap. Nothing here reads the remote database except the sync itself. A file that came from another
+database than the configured one is refused (naming both) until r resets it; when a wizard repoints config.toml
+or .env, the tab re-reads them and shows (and syncs) the new database.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker
 
+from tursotui.config import Settings
 from tursotui.libsql import LibsqlError, replica
-from tursotui.libsql.replica import ReplicaStatus
+from tursotui.libsql.replica import ReplicaError, ReplicaStatus
 from tursotui.ops.browse.offline import OfflineReplica
 from tursotui.ops.browse.query import PageRequest, TableInfo
 from tursotui.ops.browse.session import Page
@@ -31,8 +34,11 @@ from tursotui.ops.replica import (
     NO_SETTINGS,
     PrimaryFrame,
     ReplicaTarget,
+    config_stamp,
     first_delay,
+    identify,
     primary_frame,
+    reread,
 )
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
@@ -47,12 +53,9 @@ HINT = "s sync now · r reset · o browse the file offline (read-only, no server
 TABLE_HINT = "o picks a table · pgdn/pgup pages"
 
 
-def hint_for(error: str, file_exists: bool) -> str:
-    """What to do about a failed sync."""
-    lowered = error.lower()
-    if "incompatible" in lowered or "wal_index" in lowered:
-        return " — the file belongs to another database or log: r resets it"
-    if file_exists:
+def hint_for(kind: str, file_exists: bool) -> str:
+    """What else there is to do about a failed sync of ``kind`` (the message already says the fix)."""
+    if file_exists and kind != "other-database":
         return " — o still browses the last synced copy offline"
     return ""
 
@@ -67,7 +70,11 @@ class ReplicaPane(Vertical):
     def __init__(self, services: Services) -> None:
         super().__init__(id="replica-pane")
         self.services = services
+        self.settings: Settings | None = services.settings
         self.target = ReplicaTarget.from_settings(services.settings)
+        self._stamp: tuple[float | None, float | None] | None = (
+            None if self.settings is None else config_stamp(self.settings)
+        )
         self.state: ReplicaStatus | None = None
         self.primary: PrimaryFrame | None = None
         self.sync_worker: Worker[None] | None = None
@@ -99,8 +106,34 @@ class ReplicaPane(Vertical):
 
     def on_show(self) -> None:
         if not self.syncing:
+            self.follow_config()
             self.reload()
             self.ask_primary()
+
+    def follow_config(self) -> bool:
+        """Re-read config.toml and .env when they changed (a wizard repointed them); True when the target did."""
+        if self.settings is None or self.syncing:
+            return False
+        stamp = config_stamp(self.settings)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        fresh = reread(self.settings)
+        target = ReplicaTarget.from_settings(fresh)
+        if fresh is None or target is None or target == self.target:
+            return False
+        before = self.target
+        self.settings, self.target = fresh, target
+        self.primary = None
+        self.last_error = self._auto_error = None
+        if before is None or (before.url, before.database) != (target.url, target.database):
+            self._status(f"config.toml or .env changed: the replica now syncs from {target.url}")
+        self.reload()
+        self._arm_auto(
+            first_delay(target, self.state, self.services.clock()) if self.state else None
+        )
+        self.ask_primary()
+        return True
 
     # -- the status block -----------------------------------------------------------------------------------
 
@@ -133,6 +166,8 @@ class ReplicaPane(Vertical):
     def _tick(self) -> None:
         """Every second while shown: the "N s ago" times, the elapsed sync, the primary's frame now and then."""
         if not self.is_on_screen:
+            return
+        if self.follow_config():
             return
         if self._sync_started is not None and self.target is not None:
             spent = time.monotonic() - self._sync_started
@@ -191,17 +226,22 @@ class ReplicaPane(Vertical):
         self._status(f"Syncing from {target.url}… (stopped after {self.SYNC_TIMEOUT:g} s)")
         cancelled = False
         try:
+            target = await identify(target, self.services.platform)
             if reset_first:
                 removed = await asyncio.to_thread(replica.reset, target.path)
                 self._status(f"Reset: removed {len(removed)} file(s); syncing from {target.url}…")
             state = await replica.sync(
-                target.path, target.url, target.token, limit=self.SYNC_TIMEOUT
+                target.path,
+                target.url,
+                target.token,
+                limit=self.SYNC_TIMEOUT,
+                origin=target.origin,
             )
         except asyncio.CancelledError:
             cancelled = True
             raise
         except (LibsqlError, OSError) as exc:
-            self._failed(str(exc), auto)
+            self._failed(str(exc), exc.kind if isinstance(exc, ReplicaError) else "other", auto)
         else:
             self._synced(state, reset_first)
         finally:
@@ -225,15 +265,31 @@ class ReplicaPane(Vertical):
         if self.page is not None:
             self._load(PageRequest(self.page.request.table, self.PAGE_ROWS, "first"))
 
-    def _failed(self, error: str, auto: bool) -> None:
+    def _failed(self, error: str, kind: str, auto: bool) -> None:
         text = self.services.secrets.scrub(error)
         exists = self.target is not None and self.target.path.exists()
-        text += hint_for(text, exists)
+        text += hint_for(kind, exists)
         self.last_error = text
-        self._status(f"✗ Sync failed: {text}")
+        refused = kind == "other-database"
+        if refused:  # the Refused row above names both databases
+            self._status(
+                "✗ Sync refused: the file holds another database than config names (see Refused); "
+                "r resets it, then syncs the configured one"
+            )
+        else:
+            self._status(f"✗ Sync failed: {text}")
         if auto and text == self._auto_error:
             return  # the same failure again on the timer: already said
         self._auto_error = text if auto else None
+        if refused:  # the status line and the Refused row say it whole
+            self.notify(
+                "The file holds another database: r resets it",
+                title="Replica sync refused",
+                severity="error",
+                timeout=6,
+                markup=False,
+            )
+            return
         self.post_message(ErrorOccurred("Replica sync failed", text))
 
     def action_cancel_sync(self) -> None:

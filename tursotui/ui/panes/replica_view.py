@@ -8,14 +8,17 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-from tursotui.libsql.replica import ReplicaStatus
+from tursotui.libsql.replica import LEGACY, ReplicaStatus
+from tursotui.libsql.replica_errors import PROTOCOL
 from tursotui.ops.replica import (
     HOW_TO_ENABLE,
+    OTHER_URL,
     PrimaryFrame,
     ReplicaTarget,
     ago,
     behind_text,
     lag,
+    other_database,
     since_text,
 )
 from tursotui.support import humanize as fmt
@@ -51,17 +54,31 @@ def lines(
         ("Auto-sync", auto),
         ("File", f"{home_path(target.path)} · {size}"),
         ("Remote", f"{target.url or 'not set'} · token {mask(target.token)}"),
+        ("Protocol", PROTOCOL),
     ]
     if target.cannot_sync:
         rows.append(("Sync", f"cannot sync: {target.cannot_sync}"))
-    if state.url and target.url and state.url != target.url:
-        rows.append(("Warning", f"the file was synced from {state.url}: r resets it"))
+    other = bool(other_database(target, state)) and state.origin is not None
+    if other and state.origin is not None:
+        rows.append(
+            (
+                "Refused",
+                f"the file holds {state.origin.describe(ids=False)}, not "
+                f"{target.database or target.url}: s refuses to sync it; r resets it, then syncs "
+                f"{target.database or 'the configured database'}",
+            )
+        )
     found = lag(target, state, primary, now)
     if state.last_sync is None:
         rows += [("Last sync", "never"), ("Frame", "none yet"), ("Lag", since_text(found))]
         return rows
     took = f" · took {state.last_sync_ms:g} ms" if state.last_sync_ms is not None else ""
-    frame = "unknown (no libsql index file)" if state.frame_no is None else str(state.frame_no)
+    if state.legacy:
+        frame = f"none: the file was {LEGACY}"
+    elif state.frame_no is None:
+        frame = "unknown: libsql's -info position file is missing or unreadable (r resets it)"
+    else:
+        frame = f"{state.frame_no} of sync generation {state.generation}"
     if state.frames is not None:
         frame += (
             f" · {state.frames:,} frame{'s' if state.frames != 1 else ''} pulled by the last sync"
@@ -70,7 +87,7 @@ def lines(
         ("Last sync", f"{utc_full(state.last_sync)} · {ago(stamp - state.last_sync)}{took}"),
         ("Frame", frame),
         ("Lag", since_text(found)),
-        ("Behind", behind_text(found)),
+        ("Behind", f"{OTHER_URL} (see Refused)" if other else behind_text(found)),
     ]
     return rows
 
