@@ -35,10 +35,12 @@ COSTS = f"""\
 output:
   A table that starts printing with the first page, then a count line. With --json, JSON lines: one
   database object per line (the fields of `db show --json`'s "database"; with a usage sort also
-  "usage": {{"rows_read", "rows_written", "storage_bytes"}}, null where the organization usage has no row),
-  and a last line {{"summary": {{"organization", "target", "listed", "matched", "shown", "pages", "group",
-  "filter", "sort", "limit", "vanished", "read_all"}}}}. A listing is complete only when the summary line is there: a
-  page that fails leaves the lines printed so far, then {{"error", "exit_code", "page"}} (exit 1).
+  "usage": {{"rows_read", "rows_written", "storage_bytes"}}, each null where the organization usage has
+  no row for it), then a last line {{"summary": {{"organization", "target", "listed", "matched", "shown",
+  "pages", "group", "filter", "sort", "limit", "vanished", "read_all"}}}} ("read_all": false when --limit
+  stopped the reading early; "vanished": databases deleted between the two reads of a sort). A listing is
+  complete only when the summary line is there: a page that fails leaves the lines printed so far, then
+  {{"error", "exit_code", "page"}} (exit 1).
 
 what it costs:
   no --sort       pages are printed as they arrive (the server's order); memory holds one page; --limit
@@ -47,8 +49,9 @@ what it costs:
                   100 bytes each, never the whole records); then the pages are read again to print the
                   chosen databases in order, {WINDOW:,} of them per read (--limit N <= {WINDOW:,}: one more
                   read). size, rows-read, rows-written and usage (read + written) add one request for the
-                  organization's usage (GET /v1/organizations/ORG/usage, one row per database): the
-                  largest first, databases it has no row for last. name sorts A to Z.
+                  organization's usage (GET /v1/organizations/ORG/usage, one row per database, whose
+                  totals are kept by database id): the largest first, databases it has no row for last.
+                  name sorts A to Z.
 
 filter (the console's `/` filter):
   words must all match; a bare word matches the name, group or location (substring, any case);
