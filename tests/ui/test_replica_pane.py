@@ -272,7 +272,9 @@ async def test_sync_to_a_dead_url_says_why_and_the_app_keeps_running(
         await pilot.press("s")
         await until(pilot, lambda: pane.last_error is not None and not pane.syncing)
         assert pane.last_error is not None
-        assert f"replica sync from {dead} failed" in pane.last_error
+        assert (
+            f"replica sync failed: cannot connect to {dead} (connection refused)" in pane.last_error
+        )
         assert "✗ Sync failed" in status(pane)
         assert app.last_error is not None and app.last_error[0] == "Replica sync failed"
         assert "x" * 40 not in pane.last_error
@@ -359,3 +361,78 @@ async def test_auto_sync_honours_the_interval_and_never_overlaps(
         await pilot.pause()
         assert most == 1
     assert len(local_rows(settings.config.turso.local_replica.local_db_path)) == USERS
+
+
+async def test_after_a_token_rotation_s_says_the_token_was_refused(
+    local_turso: LocalTurso, tmp_path: Path
+) -> None:
+    """Walkthrough defect 6: the group's tokens rotated; s says 401 and how to mint one, never a handshake."""
+    url, token = await make_database(local_turso)
+    settings = settings_for(tmp_path, url, token)
+    app = make(local_turso, tmp_path, settings, token)
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = await open_pane(pilot)
+        await sync_now(pilot, pane)
+        client = local_turso.platform_client()
+        try:
+            await client.rotate_group_tokens("default")
+        finally:
+            await client.aclose()
+        await pilot.press("s")
+        await until(pilot, lambda: pane.last_error is not None and not pane.syncing)
+        error = pane.last_error or ""
+        assert f"{url} refused the database token (401 Unauthorized" in error
+        assert "the TURSO_AUTH_TOKEN in .env is no longer valid (tokens rotated?)" in error
+        assert "`tursotui token create --write-env`" in error and token not in error
+        assert "o still browses the last synced copy offline" in error
+        assert "✗ Sync failed: replica sync failed:" in status(pane) and "401" in status(pane)
+        assert app.last_error is not None and app.last_error[0] == "Replica sync failed"
+        assert "handshake" not in error.lower()
+
+
+async def test_the_tab_follows_config_when_it_is_repointed_and_refuses_the_old_file(
+    local_turso: LocalTurso, tmp_path: Path
+) -> None:
+    """Walkthrough defect 7: a wizard repoints config.toml and .env; the tab shows the new URL, and the file synced
+    from the old database is refused by s (naming both) until r resets it."""
+    url, token = await make_database(local_turso)
+    client = local_turso.platform_client()
+    try:
+        other = await client.create_database("ux-setup", "default")
+        other_token = (await client.create_database_token("ux-setup")).jwt
+    finally:
+        await client.aclose()
+    settings = settings_for(tmp_path, url, token)
+    path = settings.config.turso.local_replica.local_db_path
+    app = local_app(
+        local_turso,
+        tmp_path,
+        database_name=DATABASE,
+        secrets=(token, other_token),
+        settings=settings,
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        pane = await open_pane(pilot)
+        await sync_now(pilot, pane)
+        assert url in info(pane)
+        settings.config_path.write_text(
+            f'[turso]\ndatabase_name = "ux-setup"\ndatabase_url = "{other.url}"\n\n'
+            f'[turso.local_replica]\nlocal_db_path = "{path}"\n'
+        )
+        settings.env_path.write_text(f"TURSO_AUTH_TOKEN={other_token}\n")
+        await until(pilot, lambda: other.url in info(pane))
+        assert f"{url} ·" not in info(pane)
+        assert "the file holds database xswarm-users" in flat(info(pane))
+        assert "now syncs from" in status(pane)
+        await pilot.press("s")
+        await until(pilot, lambda: pane.last_error is not None and not pane.syncing)
+        assert "a replica never switches databases" in (pane.last_error or "")
+        assert "✗ Sync refused" in status(pane) and len(local_rows(path)) == USERS
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmReplicaResetScreen))
+        await pilot.press(*"users.db", "enter")
+        await until(pilot, lambda: pane.sync_count == 2 and not pane.syncing, seconds=60)
+        assert "✓ Reset and synced" in status(pane)
+        origin = replica.status(path).origin
+        assert origin is not None and origin.database == "ux-setup" and origin.url == other.url
+        assert "Refused" not in info(pane)

@@ -233,7 +233,7 @@ async def sync(
         ) from None
     if not answer.get("ok"):
         failure = explain(redact(str(answer.get("error")), [token]), url)
-        raise ReplicaError(f"replica sync from {url} failed: {failure.message}", failure.kind)
+        raise ReplicaError(f"replica sync failed: {failure.message}", failure.kind)
     after = position(path)
     counts: dict[int, int] = {}
     if before is not None and after is not None and after[0] > before[0]:  # across generations
