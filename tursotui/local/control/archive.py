@@ -37,9 +37,8 @@ def mark(cp: ControlPlane, db: DatabaseState) -> None:
     answer = None
     if group is not None and group.archived:
         answer = json_response(ARCHIVED_STATUS, archived_message(cp, db.name, group.name))
-    for (name, _location), proxy in cp.dataplane.proxies.items():
-        if name == db.name:
-            proxy.answer_all = answer
+    for proxy in cp.dataplane.proxies_of(db.name):
+        proxy.answer_all = answer
 
 
 async def set_archived(cp: ControlPlane, name: str, archived: bool) -> GroupState:

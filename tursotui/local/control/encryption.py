@@ -172,9 +172,8 @@ def admit_for(db: DatabaseState) -> Callable[[bytes], bytes | None] | None:
 def mark(cp: ControlPlane, db: DatabaseState) -> None:
     """Every URL of ``db`` (primary and replicas) checks the key when ``db`` is encrypted."""
     admit = admit_for(db)
-    for (name, _location), proxy in cp.dataplane.proxies.items():
-        if name == db.name:
-            proxy.admit = admit
+    for proxy in cp.dataplane.proxies_of(db.name):
+        proxy.admit = admit
 
 
 def state_problem(value: Any) -> str | None:

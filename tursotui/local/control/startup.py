@@ -43,9 +43,9 @@ async def serve_all(cp: ControlPlane) -> None:
     locations = {loc for g in cp.state.groups.values() for loc in cp.replica_locations(g)}
     # Replica sqlds boot side by side (each start waits on its /health).
     await settle(cp.dataplane.start_node(loc) for loc in sorted(locations))
-    await attach_all(cp)
+    await asyncio.gather(attach_all(cp), remove_orphans(cp))  # each mostly waits on its files
     await finish_rotations(cp)
-    await remove_orphans(cp)
+    await cp.dataplane.closed()
     if cp.dataplane.moved and cp.binder.task is None:
         cp.save()  # the new ports, so the URLs stay stable from now on (else: once all are bound)
     cp.dataplane.start_watchdog()

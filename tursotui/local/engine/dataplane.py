@@ -55,6 +55,13 @@ PORT_ATTEMPTS = 3
 """Starts of a new sqld on fresh ports when another program took one of them first (a race free_port can lose)."""
 
 
+def _open_to_others(data_dir: Path) -> bool:
+    try:
+        return bool(data_dir.stat().st_mode & 0o077)
+    except OSError:
+        return False
+
+
 @dataclass
 class Node:
     """One sqld: the primary or the replica for one location."""
@@ -89,6 +96,8 @@ class DataPlane:
     sync: SyncServer | None = None
     """The sync-v2 endpoints of every database URL (stores under ``<root>/syncv2``; made at the first expose)."""
     _cursor: int | None = None
+    _closing: asyncio.Task[None] | None = None
+    _by_database: dict[str, dict[str, NamespaceProxy]] = field(default_factory=dict)
     _watchdog: asyncio.Task[None] | None = None
     _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -135,15 +144,22 @@ class DataPlane:
         async with self._reaping:
             if self.stale is None:
                 self.stale = await asyncio.to_thread(reap_stale_sqld, self.pid_dir, self.root)
-                if self.data_dir is not None:
-                    changed = await asyncio.to_thread(close_data_dir, self.data_dir)
-                    if changed:
-                        log.info(
-                            "%s: took group/other access off %d files and dirs",
-                            self.data_dir,
-                            changed,
-                        )
+                if self.data_dir is not None and _open_to_others(self.data_dir):
+                    # An earlier version's layout (0755 at the top, 0644 files): the whole data dir is
+                    # walked (1.5 s at 10,000 databases) while sqld starts, and the start returns only
+                    # once it is done (:meth:`closed`). A data dir made since is 0700 from the top down.
+                    self._closing = asyncio.create_task(self._close_data_dir(self.data_dir))
         return self.stale
+
+    async def _close_data_dir(self, data_dir: Path) -> None:
+        changed = await asyncio.to_thread(close_data_dir, data_dir)
+        if changed:
+            log.info("%s: took group/other access off %d files and dirs", data_dir, changed)
+
+    async def closed(self) -> None:
+        """Return once the first start has closed the data dir to other users."""
+        if self._closing is not None:
+            await self._closing
 
     async def start_node(self, location: str) -> Node:
         """Start the primary (``location == PRIMARY``) or the replica sqld for a location."""
@@ -171,7 +187,7 @@ class DataPlane:
         if node is None:
             return
         for key in [k for k in self.proxies if k[1] == location]:
-            await self.proxies.pop(key).stop()
+            await self.unexpose(*key)
         await asyncio.to_thread(node.process.stop)
 
     def node(self, location: str) -> Node:
@@ -212,7 +228,12 @@ class DataPlane:
             bound = await self._bind_kept(proxy, database, location, port)
         self.reserved.add(bound)
         self.proxies[key] = proxy
+        self._by_database.setdefault(database, {})[location] = proxy
         return bound
+
+    def proxies_of(self, database: str) -> list[NamespaceProxy]:
+        """The proxies of ``database``'s instances (an index: no scan of every instance's)."""
+        return list(self._by_database.get(database, {}).values())
 
     def _next_stable(self) -> int:
         """The next port of :data:`STABLE_PORTS` none of this org's instances has, from where this
@@ -269,10 +290,14 @@ class DataPlane:
             return bound
 
     async def unexpose(self, database: str, location: str | None = None) -> None:
-        for key in [k for k in self.proxies if k[0] == database and location in (None, k[1])]:
-            proxy = self.proxies.pop(key)
+        served = self._by_database.get(database, {})
+        for where in [loc for loc in served if location in (None, loc)]:
+            proxy = self.proxies.pop((database, where))
+            del served[where]
             self.reserved.discard(proxy.port or 0)
             await proxy.stop()
+        if not served:
+            self._by_database.pop(database, None)
 
     # --- watchdog ---
 
@@ -297,6 +322,9 @@ class DataPlane:
                     node.restarting = False
 
     async def close(self) -> None:
+        if self._closing is not None and not self._closing.done():
+            with contextlib.suppress(Exception):
+                await self._closing
         if self._watchdog is not None:
             self._watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -305,5 +333,6 @@ class DataPlane:
         for proxy in self.proxies.values():
             await proxy.stop()
         self.proxies.clear()
+        self._by_database.clear()
         for location in sorted(self.nodes, key=lambda loc: loc == PRIMARY):
             await self.stop_node(location)

@@ -67,7 +67,9 @@ def close_data_dir(data_dir: Path) -> int:
     if not data_dir.is_dir():
         return 0
     for directory, dirs, files in os.walk(data_dir, followlinks=False):
-        for name in [directory, *(os.path.join(directory, n) for n in (*dirs, *files))]:
+        names = (os.path.join(directory, n) for n in (*dirs, *files))
+        # Each entry once: a dir is checked in its parent's listing (the top one on its own).
+        for name in [directory, *names] if directory == str(data_dir) else names:
             try:
                 st = os.lstat(name)
                 if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:
