@@ -99,6 +99,19 @@ def test_replica_commands_after_setup(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main([*base, "replica", "reset", "--yes", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["exists"] is True
 
+    # setup pointed at another database (walkthrough defect 7): its step says the file holds the first one,
+    # a sync is refused naming both, and a reset bootstraps the new database
+    assert main(_args(tmp_path, "--database", "ux-setup", "--local-replica")) == 0
+    steps = {step["step"]: step for step in json.loads(capsys.readouterr().out)["steps"]}
+    note = steps["local_replica"]["detail"]
+    assert f"note: the replica file {replica_path} holds database xswarm-users (" in note
+    assert "until `tursotui replica reset` deletes it and syncs ux-setup" in note
+    assert main([*base, "replica", "sync"]) == 1
+    err = capsys.readouterr().err
+    assert "holds database xswarm-users (" in err and "config now names database ux-setup (" in err
+    assert main([*base, "replica", "reset", "--yes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["origin"]["database"] == "ux-setup"
+
 
 class Terminal(io.StringIO):
     """stdin as a terminal answering setup's questions in turn; each question sees what was printed before it

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tursotui.libsql.replica import LEGACY, ReplicaError, ReplicaStatus, remote_position
+from tursotui.libsql.replica import LEGACY, ReplicaError, ReplicaStatus, remote_position, status
 from tursotui.libsql.replica_meta import Origin, mismatch
 
 if TYPE_CHECKING:
@@ -252,6 +252,18 @@ def behind_text(found: Lag) -> str:
         return found.reason
     gap = found.frames_behind
     return f"{gap:,} frame{'s' if gap != 1 else ''} behind the primary (at frame {found.primary_frame})"
+
+
+def foreign_file(path: Path, database: str, url: str) -> str:
+    """Why the replica file at ``path`` will not sync from ``database`` at ``url`` (setup just pointed config at
+    it): the file came from another database; "" when it did not, or nothing says so."""
+    found = status(path).origin
+    if found is None or not mismatch(found, Origin(url, database)):
+        return ""
+    return (
+        f"the replica file {path} holds {found.describe(ids=False)}: its syncs are refused until "
+        f"`tursotui replica reset` deletes it and syncs {database}"
+    )
 
 
 def config_stamp(settings: Settings) -> tuple[float | None, float | None]:

@@ -35,6 +35,7 @@ from tursotui.ops.locations import (
     wait_for_group_location,
 )
 from tursotui.ops.names import check_name
+from tursotui.ops.replica import foreign_file
 from tursotui.ops.session_tokens import session_tokens, sql_client
 from tursotui.ops.setup_preview import expiry_words, pick_organization
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
@@ -356,13 +357,17 @@ class Setup:
         return "done", f"connected to {db.url}: {count!r} users ({ms:.0f} ms)", []
 
     async def _local_replica(self) -> tuple[Status, str, list[str]]:
+        local = load_config(self.settings.config_path).turso.local_replica
+        db = self.state.database
+        other = "" if db is None else foreign_file(local.local_db_path, db.name, db.url)
+        note = f"; note: {other}" if other else ""
         if not self.plan.local_replica:
-            return "skipped", "not asked (optional)", []
-        if load_config(self.settings.config_path).turso.local_replica.enabled:
-            return "skipped", "[turso.local_replica] is already enabled", []
+            return "skipped", f"not asked (optional){note}", []
+        if local.enabled:
+            return "skipped", f"[turso.local_replica] is already enabled{note}", []
         path = self.settings.config_path
         saved = update_config(path, {"turso.local_replica.enabled": True}, backup=True)
-        return "done", f"[turso.local_replica] enabled = true; {_kept(path, saved)}", []
+        return "done", f"[turso.local_replica] enabled = true; {_kept(path, saved)}{note}", []
 
     async def _backups(self) -> tuple[Status, str, list[str]]:
         if not self.plan.backups:
