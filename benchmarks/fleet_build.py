@@ -32,7 +32,12 @@ from tursotui.local.host.fleet import build_fleet, tenant_name
 from tursotui.local.host.service import LocalTurso
 
 ROOT = Path(tempfile.gettempdir()) / "tursotui-fleet"
-SELECT = {"requests": [{"type": "execute", "stmt": {"sql": "SELECT count(*) FROM users"}}]}
+SELECT = {
+    "requests": [
+        {"type": "execute", "stmt": {"sql": "SELECT count(*) FROM users"}},
+        {"type": "close"},
+    ]
+}
 
 
 def rss_mib(pid: int) -> float:

@@ -236,16 +236,14 @@ class Billing:
         """Move what each instance's proxy counted into its meter. Databases that were written to get
         their storage measured again at the next usage answer; no sqld is asked anything (a stats call
         loads the namespace and evicts busy ones: sqld-namespaces.md §6)."""
-        for (name, location), proxy in list(self.cp.dataplane.proxies.items()):
-            tally = proxy.tally
-            if not (tally.rows_read or tally.rows_written or tally.bytes_synced):
-                continue
-            db = self.cp.state.databases.get(name)
+        for tally in list(self.cp.dataplane.counted):
+            db = self.cp.state.databases.get(tally.database)
             if db is None:
+                tally.take()  # its database was deleted
                 continue
             if tally.rows_written:
-                self._storage.pop(name, None)
-            self.meters.add(instance_uuid(db, location), tally.take())
+                self._storage.pop(db.name, None)
+            self.meters.add(instance_uuid(db, tally.location), tally.take())
 
     def _storage_of(self, db: DatabaseState) -> int:
         """The database's size: its primary file's pages in use, kept until the next write through it."""

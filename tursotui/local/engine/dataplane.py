@@ -25,6 +25,7 @@ from tursotui.local.engine.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.engine.proxy import NamespaceProxy, UploadHandler
 from tursotui.local.engine.sqld import PortTakenError, SqldError, SqldProcess, free_port
 from tursotui.local.engine.syncv2 import SyncServer
+from tursotui.local.engine.tally import Tally
 from tursotui.local.engine.tls import GrpcTls, ensure_grpc_tls
 from tursotui.local.errors import ApiError, unavailable
 
@@ -95,6 +96,8 @@ class DataPlane:
     """Certificates of the gRPC replication port's mutual TLS (``<root>/tls``; made at the first start)."""
     sync: SyncServer | None = None
     """The sync-v2 endpoints of every database URL (stores under ``<root>/syncv2``; made at the first expose)."""
+    counted: set[Tally] = field(default_factory=set)
+    """The instances' tallies with counts the billing meters have not taken yet (engine.tally)."""
     _cursor: int | None = None
     _closing: asyncio.Task[None] | None = None
     _by_database: dict[str, dict[str, NamespaceProxy]] = field(default_factory=dict)
@@ -222,6 +225,8 @@ class DataPlane:
                 self.root / "syncv2", lambda: self.primary.process.http_port, self.http
             )
         proxy.sync = self.sync
+        proxy.tally.location = location
+        proxy.tally.sink = self.counted
         if not port:
             bound = await self._bind_stable(proxy, database, location)
         else:

@@ -241,7 +241,7 @@ class NamespaceProxy:
         request (never forwarded), None lets it through (an encrypted database's key check)."""
         self.sync: SyncServer | None = None
         """Answers the sync-v2 requests (set by the data plane); None: they are forwarded (sqld: 404)."""
-        self.tally = Tally()
+        self.tally = Tally(namespace)
         """Requests, rows read and written (counted from sqld's answers) and bytes synced."""
         self.evictions_retried = 0
         """Requests sent again after sqld's eviction 404 (engine.answers)."""
@@ -327,6 +327,7 @@ class NamespaceProxy:
                     auth = header(head, b"authorization")
                     reply = await self.sync.answer(self.namespace, method, path, auth)
                     self.tally.bytes_synced += len(reply.data) + reply.size
+                    self.tally.counted()
                     await reply.send(client)
                     conn.touch()
                     continue
