@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentPars
 
 
 def _frames(count: int | None) -> str:
-    return "n/a frames pulled (across generations)" if count is None else f"{count:,} frames pulled"
+    return "frames pulled: n/a" if count is None else f"{count:,} frames pulled"
 
 
 def _describe(

@@ -124,6 +124,7 @@ class ReplicaPane(Vertical):
             return False
         before = self.target
         self.settings, self.target = fresh, target
+        self.services.secrets.add(target.token)  # a token .env gained is scrubbed like the others
         self.primary = None
         self.last_error = self._auto_error = None
         if before is None or (before.url, before.database) != (target.url, target.database):
