@@ -61,6 +61,14 @@ async def _serve(directory: Path, binary: Path, path: Path, url: str, token: str
         return await libsql_replica(path, url, token, ["sync"], limit=60)
 
 
+async def _sync_without_lookup(
+    directory: Path, binary: Path, path: Path, url: str, token: str
+) -> None:
+    """A sync that did not ask the Platform API for the database's id (only its URL is given)."""
+    async with LocalTurso(directory, recovery_interval=0, binary=binary):
+        await replica.sync(path, url, token)
+
+
 def _count(path: Path) -> int:
     with replica.open_offline(path) as db:
         count = db.execute("select count(*) from users").rows[0][0]
@@ -121,6 +129,13 @@ def test_rotation_repoint_reset_and_a_recreated_database(
     assert code == 0
     code, out, _ = run("replica", "sync", "--json")
     assert code == 0 and json.loads(out)["frames"] == 0 and _count(path) == 50
+    fresh = env.read_text().strip().removeprefix("TURSO_AUTH_TOKEN=")
+    asyncio.run(_sync_without_lookup(turso_dir, sqld_binary, path, url, fresh))
+    kept_origin = replica.status(path).origin  # what was known of the same database is kept
+    assert kept_origin is not None and (kept_origin.database, kept_origin.database_id) == (
+        "app",
+        app_id,
+    )
 
     # Walkthrough defect 7: config repointed at another database; the file is refused, naming both.
     other_url = made["ux-setup"][0]

@@ -183,11 +183,23 @@ def frames_pulled(
     return counts[g0] - f0 + sum(counts[g] for g in range(g0 + 1, g1)) + f1
 
 
-def check_origin(path: Path, wanted: Origin) -> None:
-    """Refuse (:class:`ReplicaMismatch`) when the file at ``path`` came from another database than ``wanted``."""
+def check_origin(path: Path, wanted: Origin) -> Origin:
+    """Refuse (:class:`ReplicaMismatch`) when the file at ``path`` came from another database than ``wanted``;
+    else ``wanted``, with the id and organization recorded for it when ``wanted`` lacks them (the Platform API
+    could not be asked this time)."""
     recorded = replica_meta.origin(path) if path.exists() else None
-    if recorded is not None and replica_meta.mismatch(recorded, wanted):
+    if recorded is None:
+        return wanted
+    if replica_meta.mismatch(recorded, wanted):
         raise ReplicaMismatch(path, recorded, wanted)
+    if wanted.database_id:
+        return wanted
+    return Origin(
+        wanted.url,
+        wanted.database or recorded.database,
+        recorded.database_id,
+        wanted.organization or recorded.organization,
+    )
 
 
 async def sync(
@@ -203,7 +215,7 @@ async def sync(
     wanted = origin or Origin(url)
     if is_legacy(path):
         raise ReplicaError(f"the replica file {path} was {LEGACY}", "legacy")
-    check_origin(path, wanted)
+    wanted = check_origin(path, wanted)
     path.parent.mkdir(parents=True, exist_ok=True)
     before = position(path)
     env = {**os.environ, "TURSOTUI_REPLICA_TOKEN": token or ""}
