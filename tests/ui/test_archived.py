@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from tursotui.ui.app import TursoApp
 from tursotui.ui.panes.databases_cells import archived_hint
+from tursotui.ui.widgets.fleet_table import FleetTable
 
 from .helpers import AppFactory, keys, ready
 
@@ -40,14 +41,14 @@ def archived_org() -> FakeOrg:
 
 
 def names(app: TursoApp) -> list[str]:
-    table = app.main.query_one("#databases-table", DataTable)
+    table = app.main.query_one("#databases-table", FleetTable)
     return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
 
 
 async def select_staging(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, TursoApp)
-    table = app.main.query_one("#databases-table", DataTable)
+    table = app.main.query_one("#databases-table", FleetTable)
     table.move_cursor(row=table.get_row_index("xswarm-staging"))  # as the operator's arrow keys do
 
 

@@ -12,6 +12,7 @@ from tursotui.ui.dialogs.confirm import DEPRECATION_NOTE, ConfirmLocationScreen
 from tursotui.ui.dialogs.error import ErrorScreen
 from tursotui.ui.dialogs.picker import LocationPickerScreen
 from tursotui.ui.panes.databases import DatabasesPane
+from tursotui.ui.widgets.fleet_table import FleetTable
 
 from .helpers import AppFactory, ready
 
@@ -24,7 +25,7 @@ def pane(app: TursoApp) -> DatabasesPane:
     return app.main.query_one(DatabasesPane)
 
 
-def rows(table: DataTable[Any]) -> list[list[Any]]:
+def rows(table: DataTable[Any] | FleetTable) -> list[list[Any]]:
     return [table.get_row(key) for key in table.rows]
 
 
@@ -45,6 +46,8 @@ async def test_databases_and_instances_with_latency(make_app: AppFactory, fake: 
                 "default",
                 "aws-us-west-2",
                 "900 MB",
+                "350M",
+                "8M",
                 "no",
                 "yes",
             ],
@@ -53,6 +56,8 @@ async def test_databases_and_instances_with_latency(make_app: AppFactory, fake: 
                 "default",
                 "aws-us-west-2",
                 "320 MB",
+                "60M",
+                "1.2M",
                 "no",
                 "no",
             ],
@@ -61,6 +66,8 @@ async def test_databases_and_instances_with_latency(make_app: AppFactory, fake: 
                 "staging",
                 "aws-us-east-1",
                 "14.6 MB",
+                "2.3M",
+                "50K",
                 "writes",
                 "no",
             ],
@@ -68,8 +75,7 @@ async def test_databases_and_instances_with_latency(make_app: AppFactory, fake: 
         assert p.selected_name == "xswarm-users"
         # The URL is not a column (wider than 80 columns alone): the highlighted database's is the subtitle.
         assert (
-            p.databases_table.border_subtitle
-            == "libsql://xswarm-users-acme.turso.io · 3 in org acme"
+            p.databases_table.border_subtitle == "libsql://xswarm-users-acme.turso.io · 3 databases"
         )
         assert rows(p.instances_table) == [
             [
@@ -295,14 +301,14 @@ async def test_refresh_updates_rows_in_place(make_app: AppFactory, fake: FakeOrg
         fake.databases["xswarm-staging"].block_reads = True
         await pilot.press("ctrl+r")
         await settle(pilot)
-        assert list(table.rows) == keys_before  # same row objects, not cleared
+        assert list(table.rows) == keys_before  # the same rows, in place
         assert table.get_cell("xswarm-analytics", "size") == "420 MB"
         assert table.get_cell("xswarm-staging", "blocked") == "reads+writes"
         assert pane(app).selected_name == "xswarm-analytics"  # the cursor stayed
         del fake.databases["xswarm-staging"]
         await pilot.press("ctrl+r")
         await settle(pilot)
-        assert [k.value for k in table.rows] == ["xswarm-users", "xswarm-analytics"]
+        assert list(table.rows) == ["xswarm-users", "xswarm-analytics"]
 
 
 async def settle_screen(pilot: Any, screen_type: type) -> None:

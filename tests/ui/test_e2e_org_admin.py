@@ -23,6 +23,7 @@ from tursotui.platform import PlatformError
 from tursotui.ui.app import TursoApp
 from tursotui.ui.dialogs.api_tokens import ApiTokenCreatedScreen, ApiTokenCreateScreen
 from tursotui.ui.dialogs.dbconfig import DbConfigScreen
+from tursotui.ui.widgets.fleet_table import FleetTable
 
 from .helpers import local_app
 
@@ -142,10 +143,10 @@ async def test_org_administration_through_the_console(scaler: LocalTurso, tmp_pa
             await settle(
                 pilot,
                 lambda: (
-                    "old ⏸" in app.main.query_one("#databases-table", DataTable).get_row("old")[0]
+                    "old ⏸" in app.main.query_one("#databases-table", FleetTable).get_row("old")[0]
                 ),
             )
-            table = app.main.query_one("#databases-table", DataTable)
+            table = app.main.query_one("#databases-table", FleetTable)
             table.move_cursor(row=table.get_row_index("old"))
             await settle(
                 pilot,
@@ -161,7 +162,7 @@ async def test_org_administration_through_the_console(scaler: LocalTurso, tmp_pa
             await settle(
                 pilot,
                 lambda: (
-                    not app.main.query_one("#databases-table", DataTable)
+                    not app.main.query_one("#databases-table", FleetTable)
                     .get_row("old")[0]
                     .endswith("⏸")
                 ),

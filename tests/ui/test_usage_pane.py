@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from fixtures.fake_org import FakeOrg
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Label, Sparkline
+from textual.widgets import Label, Sparkline
 
 from tursotui.ops.usage_history import FILE_NAME, UsageHistory, UsageSample
 from tursotui.ui.app import TursoApp
 from tursotui.ui.panes.usage import UsagePane
+from tursotui.ui.widgets.fleet_table import FleetTable
 from tursotui.ui.widgets.quota_bar import QuotaBar
 
 from .helpers import NOW, AppFactory, ready
@@ -62,7 +63,7 @@ async def test_org_usage_against_plan_quotas(
         assert text(app, "#usage-projection") == (
             "At this rate the rows-read quota runs out on Thu 18 Jun 2026 13:58 UTC"
         )
-        table = app.main.query_one("#usage-databases", DataTable)
+        table = app.main.query_one("#usage-databases", FleetTable)
         assert table.get_row("xswarm-users") == [
             "xswarm-users",
             "350M",
@@ -144,7 +145,7 @@ async def test_org_blocked_and_usage_unavailable(make_app: AppFactory) -> None:
         assert any("Partial refresh" in (n.title or "") for n in app._notifications)
         assert (
             app.main.query_one(UsagePane)
-            .query_one("#usage-databases", DataTable)
+            .query_one("#usage-databases", FleetTable)
             .get_row("xswarm-users")[1]
             == "350M"
         )  # per-database usage asked database by database
@@ -155,13 +156,14 @@ async def test_a_refresh_landing_while_the_usage_tab_is_built_waits_for_it(
 ) -> None:
     """Found by the soak benchmark: the refresh filled the new pane's table before it had columns (crash)."""
     mounting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    real_on_mount = UsagePane.on_mount
+    real_on_mount = FleetTable.on_mount
 
-    async def slow_on_mount(self: UsagePane) -> None:
-        await mounting
+    async def slow_on_mount(self: FleetTable) -> None:
+        if self.id == "usage-databases":  # the Usage tab's table only
+            await mounting
         real_on_mount(self)
 
-    monkeypatch.setattr(UsagePane, "on_mount", slow_on_mount)
+    monkeypatch.setattr(FleetTable, "on_mount", slow_on_mount)
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -171,7 +173,7 @@ async def test_a_refresh_landing_while_the_usage_tab_is_built_waits_for_it(
             await asyncio.sleep(0.01)
             if app.main.query(UsagePane):
                 break
-        assert app.main.query(UsagePane)  # in the DOM, its table without columns yet
+        assert app.main.query(UsagePane)  # in the DOM, its table not mounted yet
         refreshes = app.main.refresh_count
         app.main.refresh_now(manual=True)
         for _ in range(200):
@@ -182,5 +184,5 @@ async def test_a_refresh_landing_while_the_usage_tab_is_built_waits_for_it(
         mounting.set_result(None)
         await ready(pilot)
         assert app.is_running
-        table = app.main.query_one("#usage-databases", DataTable)
+        table = app.main.query_one("#usage-databases", FleetTable)
         assert table.get_row("xswarm-users")[1] == "350M"

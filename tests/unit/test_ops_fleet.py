@@ -117,7 +117,7 @@ def test_rows_from_databases_and_usage() -> None:
         Database(name="b"),
     ]
     rows = fleet_rows(dbs, {"a": UsageCounters(rows_read=3, rows_written=4, storage_bytes=9)})
-    assert rows[0] == FleetRow("a", "g", "fra", 9, 3, 4, True)
+    assert rows[0] == FleetRow("a", "g", "fra", 9, 3, 4, True, synced=0)
     assert rows[1].usage is None and rows[0].usage == 7
 
 
@@ -133,3 +133,11 @@ def test_selection_by_key() -> None:
     selection.unselect(["a"])
     selection.clear()
     assert len(selection) == 0
+
+
+def test_without_a_sort_rows_keep_the_order_listed_and_top_n_is_the_first_n() -> None:
+    got = arrange(ROWS, FleetQuery(parse_filter("tenant")))
+    assert names(got.rows) == ["tenant-00001", "tenant-00002", "tenant-eu-7"]
+    cut = arrange(ROWS, FleetQuery(limit=2))
+    assert names(cut.rows) == ["tenant-00001", "tenant-00002"] and cut.matching == 4
+    assert FleetQuery(limit=2).describe(2, 4, 4) == "top 2 of 4 matching (4 in all)"

@@ -40,6 +40,10 @@ class FleetRow:
     rows_written: int | None = None
     delete_protection: bool | None = None
     archived: bool = False
+    block_reads: bool = False
+    block_writes: bool = False
+    synced: int | None = None
+    """Bytes synced this period."""
 
     @classmethod
     def of(cls, db: Database, usage: UsageCounters | None, *, archived: bool = False) -> FleetRow:
@@ -52,6 +56,9 @@ class FleetRow:
             rows_written=usage.rows_written if usage else None,
             delete_protection=db.delete_protection,
             archived=archived or db.archived,
+            block_reads=db.block_reads,
+            block_writes=db.block_writes,
+            synced=usage.bytes_synced if usage else None,
         )
 
     @property
@@ -267,10 +274,10 @@ def top_n(rows: Iterable[FleetRow], n: int, key: SortKey = SortKey.USAGE) -> lis
 
 @dataclass(frozen=True, slots=True)
 class FleetQuery:
-    """What the operator asked to see: a filter, a sort key and an optional cut ("top N")."""
+    """What the operator asked to see: a filter, a sort key (None: as listed) and an optional cut ("top N")."""
 
     filter: Filter = field(default_factory=Filter)
-    sort: SortKey = SortKey.NAME
+    sort: SortKey | None = None
     limit: int | None = None
 
     def __post_init__(self) -> None:
@@ -278,9 +285,9 @@ class FleetQuery:
             raise InputError(f"top {self.limit}: the number of rows must be at least 1")
 
     def describe(self, shown: int, matching: int, total: int) -> str:
-        """``312 of 10,000 · sorted by size`` (``top 20 of 312 matching, 10,000 in all`` when cut)."""
+        """``312 of 10,000 · by size · filter eu`` (``top 20 of 312 matching (10,000 in all)`` when cut)."""
         parts = [count_text(shown, matching, total, self.limit)]
-        if self.sort is not SortKey.NAME:
+        if self.sort is not None:
             parts.append(f"by {self.sort.label}")
         if self.filter:
             parts.append(f"filter {self.filter.text}")
@@ -304,7 +311,7 @@ class Arranged:
 
 
 def arrange(rows: Iterable[FleetRow], query: FleetQuery) -> Arranged:
-    """Filter, sort and cut ``rows``."""
+    """Filter, sort (else keep the order listed) and cut ``rows``."""
     total = 0
     kept: list[FleetRow] = []
     for row in rows:
@@ -312,7 +319,9 @@ def arrange(rows: Iterable[FleetRow], query: FleetQuery) -> Arranged:
         if query.filter.matches(row):
             kept.append(row)
     matching = len(kept)
-    if query.limit is not None and query.limit < matching:
+    if query.sort is None:
+        shown = kept if query.limit is None else kept[: query.limit]
+    elif query.limit is not None and query.limit < matching:
         shown = top_n(kept, query.limit, query.sort)
     else:
         shown = sort_rows(kept, query.sort)

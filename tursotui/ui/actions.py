@@ -226,6 +226,20 @@ ORG_ADMIN_ACTIONS: tuple[ActionSpec, ...] = (
 )  # fmt: skip
 ACTIONS = (*ACTIONS, *ORG_ADMIN_ACTIONS)
 
+FLEET_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("databases.filter", "Filter", "Filter as you type: name, group or location (group:x loc:y name:z -word)", "filter", "slash", "databases", "/", show=False),
+    ActionSpec("databases.sort", "Sort", "Sort by name, size, rows read, rows written or usage (cycles)", "sort", "s", "databases", show=False),
+    ActionSpec("databases.top", "Top N", "Only the top 10, 20, 50 or 100 by usage or the sort (cycles)", "top", "t", "databases", show=False),
+    ActionSpec("databases.mark", "Select", "Select or unselect the highlighted database for a bulk action", "mark", "space", "databases", show=False),
+    ActionSpec("databases.mark_all", "Select all", "Select every database listed (as filtered); again to unselect them", "mark_all", "asterisk", "databases", "*", show=False),
+    ActionSpec("databases.bulk", "Bulk action", "Back up, mint tokens, rotate group tokens or delete the selection (type the count)", "bulk", "A", "databases", show=False),
+    ActionSpec("databases.cancel_bulk", "Cancel bulk", "Cancel the bulk action (in-flight items finish); else clear the selection", "cancel_bulk", "escape", "databases", "esc", show=False),
+    ActionSpec("usage.filter", "Filter", "Filter the per-database table: name, group or location", "filter", "slash", "usage", "/", show=False),
+    ActionSpec("usage.sort", "Sort", "Sort the per-database table by name, size, rows read, rows written or usage", "sort", "s", "usage", show=False),
+    ActionSpec("usage.top", "Top N", "Only the top 10, 20, 50 or 100 databases by usage (cycles)", "top", "t", "usage", show=False),
+)  # fmt: skip
+ACTIONS = (*ACTIONS, *FLEET_ACTIONS)
+
 _unknown = sorted({spec.scope for spec in ACTIONS} - TAB_IDS - {"app"})
 if _unknown:
     raise ValueError(f"actions for scopes that are no tab: {', '.join(_unknown)} (tabs.TABS)")

@@ -15,38 +15,34 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable
+from textual.css.scalar import Scalar
+from textual.widgets import DataTable, Static
 
 from tursotui.ops.archived import archived_cause, is_archived
-from tursotui.ops.errors import InputError
+from tursotui.ops.fleet import fleet_rows
 from tursotui.ops.latency import LatencyProbe, measure_all
-from tursotui.ops.locations import (
-    EDGE_REPLICAS_DEPRECATED,
-    add_replica_locations,
-    replica_refusal,
-    snapshot_location_warning,
-)
-from tursotui.ops.snapshot import OrgSnapshot, is_primary, primary_locations
+from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.ops.usage_history import UsageSample
 from tursotui.platform import Database, Instance, PlatformError
 from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.dialogs.confirm import ConfirmLocationScreen
-from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.host import OrgView
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
+from tursotui.ui.panes.databases_bulk import BulkRunner
 from tursotui.ui.panes.databases_cells import (
     DATABASE_COLUMNS,
     INSTANCE_COLUMNS,
     PROBING,
-    archived_cells,
     archived_hint,
     database_cells,
     instance_cells,
     table_subtitle,
 )
+from tursotui.ui.panes.databases_locations import add_location, remove_location
 from tursotui.ui.services import Services
+from tursotui.ui.widgets.fleet_table import FleetTable
+from tursotui.ui.widgets.fleet_view import FleetView
 from tursotui.ui.widgets.tables import sync_rows
 
 LATENCY_NOTE = "latency: GET /health from this machine"
@@ -67,13 +63,18 @@ class DatabasesPane(Vertical):
         """The selection the cursor was last put on (by the operator, or to follow the main screen)."""
         self._shown: OrgSnapshot | None = None
         """The snapshot the table shows (before any refresh worked: the unavailable one)."""
+        self.bulk = BulkRunner(self)
 
     def compose(self) -> ComposeResult:
-        databases: DataTable[str] = DataTable(
-            id="databases-table", cursor_type="row", zebra_stripes=True
+        fleet = FleetView(
+            DATABASE_COLUMNS,
+            database_cells,
+            table_id="databases-table",
+            selectable=True,
+            id="databases-fleet",
         )
-        databases.border_title = "Databases"
-        yield databases
+        yield fleet
+        yield Static("", id="databases-bulk", markup=False)
         instances: DataTable[str] = DataTable(
             id="instances-table", cursor_type="row", zebra_stripes=True
         )
@@ -82,9 +83,8 @@ class DatabasesPane(Vertical):
         yield instances
 
     def on_mount(self) -> None:
-        databases = self.query_one("#databases-table", DataTable)
-        for key, label in DATABASE_COLUMNS:
-            databases.add_column(label, key=key)
+        self.databases_table.border_title = "Databases"
+        self.query_one("#databases-bulk", Static).display = False
         instances = self.query_one("#instances-table", DataTable)
         for key, label in INSTANCE_COLUMNS:
             instances.add_column(label, key=key)
@@ -92,8 +92,12 @@ class DatabasesPane(Vertical):
     # -- data ------------------------------------------------------------------------------------------------
 
     @property
-    def databases_table(self) -> DataTable[str]:
-        return self.query_one("#databases-table", DataTable)
+    def fleet(self) -> FleetView:
+        return self.query_one("#databases-fleet", FleetView)
+
+    @property
+    def databases_table(self) -> FleetTable:
+        return self.query_one("#databases-table", FleetTable)
 
     @property
     def instances_table(self) -> DataTable[str]:
@@ -107,11 +111,7 @@ class DatabasesPane(Vertical):
     @property
     def selected_name(self) -> str | None:
         """The database under the cursor."""
-        table = self.databases_table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return key
+        return self.databases_table.cursor_key
 
     @property
     def selected_database(self) -> Database | None:
@@ -121,19 +121,15 @@ class DatabasesPane(Vertical):
     def show_snapshot(
         self, snapshot: OrgSnapshot, history: Sequence[UsageSample], now: datetime
     ) -> None:
-        """Show a fresh snapshot (rows updated in place by key), keep the cursor on the selection, then reload
-        the selected one's instances."""
+        """Show a fresh snapshot (rows made again only where they changed, by key), keep the cursor on the
+        selection, then reload the selected one's instances."""
         self._shown = snapshot
-        table = self.databases_table
-        rows = {
-            db.name: archived_cells(
-                database_cells(db, snapshot.db_usage.get(db.name)), is_archived(snapshot, db)
-            )
-            for db in snapshot.databases
-        }
         before = self.selected_name
+        rows = fleet_rows(
+            snapshot.databases, snapshot.db_usage, lambda db: is_archived(snapshot, db)
+        )
         with self.app.batch_update():
-            sync_rows(table, rows)
+            self.fleet.show(rows)
         self._subtitle()
         wanted = self.org.selected
         if wanted != self._placed or self.selected_name != before:
@@ -154,16 +150,14 @@ class DatabasesPane(Vertical):
             self._place(name)
 
     def _place(self, name: str | None) -> None:
-        table = self.databases_table
-        if name is None or name not in table.rows:
-            return  # not listed yet: the next snapshot places it
+        if name is None or name not in self.databases_table.rows:
+            return  # not listed (yet, or filtered out): the next snapshot places it
         self._placed = name
-        if self.selected_name != name:
-            table.move_cursor(row=table.get_row_index(name))
+        self.databases_table.move_to_key(name)
 
-    @on(DataTable.RowHighlighted, "#databases-table")
-    def _database_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        name = event.row_key.value
+    @on(FleetTable.Highlighted, "#databases-table")
+    def _database_highlighted(self, event: FleetTable.Highlighted) -> None:
+        name = event.key
         if not name or name != self.selected_name:
             return  # the cursor has moved on since
         self._subtitle()
@@ -172,6 +166,22 @@ class DatabasesPane(Vertical):
         if name != self._placed:  # the operator moved: everything else follows
             self._placed = name
             self.post_message(DatabaseSelected(name))
+
+    @on(FleetView.Changed, "#databases-fleet")
+    def _fleet_changed(self) -> None:
+        self._subtitle()
+        self._fit_table()
+
+    def on_resize(self) -> None:
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """The databases take at most 60% of the pane, the filter line included (main.tcss's 60% would now be
+        of the fleet view, whose height follows its rows: a number of lines instead)."""
+        shown = self.fleet.filter_input.has_class("-shown")
+        cap = max(5, int(self.size.height * 0.6) - (1 if shown else 0))
+        if self.databases_table.styles.max_height != Scalar.from_number(cap):
+            self.databases_table.styles.max_height = cap
 
     @work(exclusive=True, group="instances")
     async def load_instances(self, name: str) -> None:
@@ -221,11 +231,15 @@ class DatabasesPane(Vertical):
     def _subtitle(self) -> None:
         table = self.databases_table
         shown = self._shown
-        count = len(shown.databases) if shown else table.row_count
         unavailable = shown is not None and not shown.listed
         table.border_subtitle = table_subtitle(
-            self.selected_database, count, self.services.organization, unavailable=unavailable
+            self.selected_database,
+            self.fleet.describe(),
+            self.services.organization,
+            unavailable=unavailable,
         )
+        marked = len(self.fleet.selection)
+        table.border_title = f"Databases · {marked:,} selected" if marked else "Databases"
 
     def _archived(self, name: str, group: str) -> None:
         """An archived database has no instances to show: the way back instead (title and subtitle)."""
@@ -260,6 +274,30 @@ class DatabasesPane(Vertical):
         self.app.copy_to_clipboard(db.url)
         self.notify(f"Copied {db.url} (OSC 52)", timeout=3, markup=False)
 
+    def action_filter(self) -> None:
+        self.fleet.open_filter()
+
+    def action_sort(self) -> None:
+        self.fleet.cycle_sort()  # the count line says "by size"
+
+    def action_top(self) -> None:
+        self.fleet.cycle_top()
+
+    def action_mark(self) -> None:
+        if self.fleet.toggle_mark() is not None:
+            self.databases_table.action_cursor(1)
+
+    def action_mark_all(self) -> None:
+        self.fleet.mark_all()
+
+    def action_bulk(self) -> None:
+        self.bulk.start()
+
+    def action_cancel_bulk(self) -> None:
+        if not self.bulk.cancel() and len(self.fleet.selection):
+            self.fleet.clear_marks()
+            self.notify("Selection cleared", timeout=2, markup=False)
+
     def action_switch_table(self) -> None:
         if self.databases_table.has_focus:
             self.instances_table.focus()
@@ -277,6 +315,14 @@ class DatabasesPane(Vertical):
     def action_add_location(self) -> None:
         if self._writable("adding a replica location"):
             self._add_location()
+
+    @work(exclusive=True, group="location")
+    async def _add_location(self) -> None:
+        await add_location(self)
+
+    @work(exclusive=True, group="location")
+    async def _remove_location(self, highlighted: Instance | None) -> None:
+        await remove_location(self, highlighted)
 
     def action_remove_location(self) -> None:
         if self._writable("removing a replica location"):
@@ -328,117 +374,3 @@ class DatabasesPane(Vertical):
             )
             return None
         return db, db.group
-
-    @work(exclusive=True, group="location")
-    async def _add_location(self) -> None:
-        target = self._target()
-        if target is None or self.snapshot is None:
-            return
-        db, group_name = target
-        group = self.snapshot.groups.get(group_name)
-        refusal = replica_refusal(group) if group is not None else None
-        if refusal is not None:  # the cloud's reason, before any request (D10)
-            self.post_message(ErrorOccurred("No replica location here", refusal, modal=True))
-            return
-        present = set(group.locations if group else (db.primary_region,))
-        try:
-            locations = await self.services.platform.list_locations()
-        except PlatformError as exc:
-            self.post_message(ErrorOccurred("Could not list locations", str(exc), modal=True))
-            return
-        choices = [
-            LocationChoice(code, desc)
-            for code, desc in sorted(locations.items())
-            if code not in present
-        ]
-        if not choices:
-            self.notify(f"Group {group_name} is already in every location", timeout=4, markup=False)
-            return
-        cloud = self.services.target == "cloud"
-        code = await self.app.push_screen_wait(
-            LocationPickerScreen(
-                f"Add a replica location to group {group_name}",
-                choices,
-                hint=f"{EDGE_REPLICAS_DEPRECATED}\nenter pick · esc cancel" if cloud else "",
-            )
-        )
-        if not code:
-            return
-        confirmed = await self.app.push_screen_wait(
-            ConfirmLocationScreen(
-                "add",
-                code,
-                group_name,
-                self.snapshot.databases_in_group(group_name),
-                description=locations.get(code, ""),
-                cloud=cloud,
-                warning=snapshot_location_warning(self.snapshot, [code]) or "",
-            )
-        )
-        if not confirmed:
-            self.notify("Nothing changed", timeout=3, markup=False)
-            return
-        try:
-            await add_replica_locations(self.services.platform, group or group_name, [code])
-        except (PlatformError, InputError) as exc:
-            self.post_message(ErrorOccurred(f"Could not add {code}", str(exc), modal=True))
-            return
-        self.notify(f"Added replica location {code} to group {group_name}", timeout=4, markup=False)
-        self.post_message(RefreshRequested())
-
-    @work(exclusive=True, group="location")
-    async def _remove_location(self, highlighted: Instance | None) -> None:
-        target = self._target()
-        if target is None or self.snapshot is None:
-            return
-        db, group_name = target
-        group = self.snapshot.groups.get(group_name)
-        primaries = primary_locations(self.snapshot, group) if group else {db.primary_region}
-        if highlighted is not None:
-            code: str | None = highlighted.region
-            if highlighted.is_primary:
-                primaries.add(highlighted.region)
-        else:
-            locations = group.locations if group else ()
-            choices = [
-                LocationChoice(loc, disabled_reason="primary" if is_primary(loc, primaries) else "")
-                for loc in locations
-            ]
-            if not any(not c.disabled_reason for c in choices):
-                self.notify(f"Group {group_name} has no replica locations", timeout=4, markup=False)
-                return
-            code = await self.app.push_screen_wait(
-                LocationPickerScreen(f"Remove a replica location from group {group_name}", choices)
-            )
-        if not code:
-            return
-        if is_primary(code, primaries):
-            self.notify(
-                f"Refusing to remove {code}: it is the primary location of group {group_name}",
-                title="Primary location",
-                severity="error",
-                timeout=6,
-                markup=False,
-            )
-            return
-        confirmed = await self.app.push_screen_wait(
-            ConfirmLocationScreen(
-                "remove",
-                code,
-                group_name,
-                self.snapshot.databases_in_group(group_name),
-                cloud=self.services.target == "cloud",
-            )
-        )
-        if not confirmed:
-            self.notify("Nothing changed", timeout=3, markup=False)
-            return
-        try:
-            await self.services.platform.remove_location(group_name, code)
-        except PlatformError as exc:
-            self.post_message(ErrorOccurred(f"Could not remove {code}", str(exc), modal=True))
-            return
-        self.notify(
-            f"Removed replica location {code} from group {group_name}", timeout=4, markup=False
-        )
-        self.post_message(RefreshRequested())

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from tursotui.ops.archived import unarchive_command
-from tursotui.platform import Database, Instance, UsageCounters
+from tursotui.ops.fleet import FleetRow
+from tursotui.platform import Database, Instance
 from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
+from tursotui.ui.widgets.fleet_table import Column
 
 DATABASE_COLUMNS = (
-    ("name", "Name"),
-    ("group", "Group"),
-    ("primary", "Primary"),
-    ("size", "Size"),
-    ("blocked", "Blocked"),
-    ("protect", "Delete prot."),
+    Column("name", "Name", flex=True, min_width=10),
+    Column("group", "Group"),
+    Column("primary", "Primary"),
+    Column("size", "Size", right=True),
+    Column("rows_read", "Read", right=True, drop=2),
+    Column("rows_written", "Written", right=True, drop=1),
+    Column("blocked", "Blocked"),
+    Column("protect", "Delete prot."),
 )
 """The URL is not a column (it alone is wider than an 80-column terminal): the highlighted database's URL is in
-the table's subtitle, and ``c`` copies it."""
+the table's subtitle, and ``c`` copies it. Rows read and written leave first when the columns do not fit (80
+columns), unless the table is sorted by one of them."""
 INSTANCE_COLUMNS = (
     ("name", "Instance"),
     ("type", "Type"),
@@ -28,31 +33,38 @@ INSTANCE_COLUMNS = (
 PROBING = "…"
 
 
-def _blocked(db: Database) -> str:
-    parts = [name for name, on_ in (("reads", db.block_reads), ("writes", db.block_writes)) if on_]
+def _blocked(row: FleetRow) -> str:
+    parts = [
+        name for name, on_ in (("reads", row.block_reads), ("writes", row.block_writes)) if on_
+    ]
     return "+".join(parts) if parts else "no"
 
 
-def database_cells(db: Database, usage: UsageCounters | None) -> list[str]:
-    return [
-        db.name,
-        db.group or "–",
-        db.primary_region or "–",
-        fmt.size(usage.storage_bytes) if usage else "–",
-        _blocked(db),
-        fmt.flag(db.delete_protection),
-    ]
+def _count(value: int | None) -> str:
+    return "–" if value is None else fmt.count(value)
+
+
+def database_cells(row: FleetRow) -> tuple[str, ...]:
+    return (
+        row.name + ARCHIVED_MARK if row.archived else row.name,
+        row.group or "–",
+        row.location or "–",
+        "–" if row.size is None else fmt.size(row.size),
+        _count(row.rows_read),
+        _count(row.rows_written),
+        _blocked(row),
+        fmt.flag(row.delete_protection),
+    )
 
 
 def table_subtitle(
-    db: Database | None, count: int, organization: str, *, unavailable: bool = False
+    db: Database | None, counted: str, organization: str, *, unavailable: bool = False
 ) -> str:
-    """``libsql://… · 3 in org acme``: the highlighted database's URL, then the count (``unavailable``: no
-    list was fetched yet, which is not "0 in org")."""
+    """``libsql://… · 3 databases``: the highlighted database's URL, then what is listed (``312 of 10,000 · by
+    size``; ``unavailable``: no list was fetched yet, which is not "0 databases")."""
     if unavailable:
         return f"databases of org {organization} unavailable"
-    listed = f"{count} in org {organization}"
-    return f"{db.url} · {listed}" if db is not None and db.hostname else listed
+    return f"{db.url} · {counted}" if db is not None and db.hostname else counted
 
 
 def instance_cells(instance: Instance, latency: str, lag_of: ReplicaLag | None = None) -> list[str]:
@@ -73,11 +85,6 @@ def instance_cells(instance: Instance, latency: str, lag_of: ReplicaLag | None =
 ARCHIVED_MARK = " ⏸"
 """After an archived database's name (kept short: the Name column must not grow at 80 columns); selecting it
 says "archived — unarchive with u"."""
-
-
-def archived_cells(cells: list[str], archived: bool) -> list[str]:
-    """The row of an archived database: its name marked."""
-    return [cells[0] + ARCHIVED_MARK, *cells[1:]] if archived else cells
 
 
 def archived_hint(database: str, group: str) -> tuple[str, str]:

@@ -7,23 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Label, Sparkline
+from textual.widgets import Label, Sparkline
 
 from tursotui.ops import plan as plans
 from tursotui.ops import quota
+from tursotui.ops.fleet import FleetRow, fleet_rows
 from tursotui.ops.plan import PlanView, QuotaRow
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.ops.usage_history import UsageSample
-from tursotui.platform import OrganizationUsageTotals, PlanQuotas, UsageCounters
+from tursotui.platform import OrganizationUsageTotals, PlanQuotas
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
+from tursotui.ui.widgets.fleet_table import Column
+from tursotui.ui.widgets.fleet_view import FleetView
 from tursotui.ui.widgets.quota_bar import QuotaBar
-from tursotui.ui.widgets.tables import sync_rows
 
 Unit = Callable[[int | None], str]
 
@@ -37,15 +41,16 @@ METRICS: tuple[tuple[str, str, str, str, Unit], ...] = (
     ("groups", "Groups", "groups", "groups", fmt.count),
     ("synced", "Bytes synced", "bytes_synced", "bytes_synced", fmt.size),
 )
+PER_DATABASE = "Per database (this period; % of the plan's quota)"
 DB_COLUMNS = (
-    ("name", "Database"),
-    ("rows_read", "Read"),
-    ("rows_read_pct", "%"),
-    ("rows_written", "Written"),
-    ("rows_written_pct", "%"),
-    ("storage", "Storage"),
-    ("storage_pct", "%"),
-    ("synced", "Synced"),
+    Column("name", "Database", flex=True, min_width=10),
+    Column("rows_read", "Read", right=True),
+    Column("rows_read_pct", "%", right=True),
+    Column("rows_written", "Written", right=True),
+    Column("rows_written_pct", "%", right=True),
+    Column("storage", "Storage", right=True),
+    Column("storage_pct", "%", right=True),
+    Column("synced", "Synced", right=True, drop=1),
 )
 
 
@@ -56,24 +61,22 @@ def _pct(used: int, limit: int | None, known: bool) -> str:
     return "unlimited" if value is None else fmt.percent(value)
 
 
-def database_usage_cells(
-    name: str, usage: UsageCounters | None, quotas: PlanQuotas | None
-) -> list[str]:
+def database_usage_cells(row: FleetRow, quotas: PlanQuotas | None) -> tuple[str, ...]:
     """``quotas`` None: the plan is unknown, so is the share of each quota."""
-    if usage is None:
-        return [name, "n/a", "", "n/a", "", "n/a", "", "n/a"]
+    if row.rows_read is None or row.rows_written is None or row.size is None:
+        return (row.name, "n/a", "", "n/a", "", "n/a", "", "n/a")
     known = quotas is not None
     limits = quotas or PlanQuotas()
-    return [
-        name,
-        fmt.count(usage.rows_read),
-        _pct(usage.rows_read, limits.rows_read, known),
-        fmt.count(usage.rows_written),
-        _pct(usage.rows_written, limits.rows_written, known),
-        fmt.size(usage.storage_bytes),
-        _pct(usage.storage_bytes, limits.storage_bytes, known),
-        fmt.size(usage.bytes_synced),
-    ]
+    return (
+        row.name,
+        fmt.count(row.rows_read),
+        _pct(row.rows_read, limits.rows_read, known),
+        fmt.count(row.rows_written),
+        _pct(row.rows_written, limits.rows_written, known),
+        fmt.size(row.size),
+        _pct(row.size, limits.storage_bytes, known),
+        fmt.size(row.synced or 0),
+    )
 
 
 def org_totals(snapshot: OrgSnapshot) -> dict[str, int | None]:
@@ -144,6 +147,8 @@ class UsagePane(VerticalScroll):
     def __init__(self, organization: str) -> None:
         super().__init__(id="usage-pane")
         self.organization = organization
+        self._quotas: tuple[PlanQuotas | None] | None = None
+        """The quotas the per-database cells were made with (new quotas: every row is made again)."""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="usage-plan", markup=False)
@@ -158,20 +163,31 @@ class UsagePane(VerticalScroll):
             yield Sparkline([], id="usage-sparkline")
             yield Label("", id="usage-history-range", markup=False)
         yield Label("", id="usage-projection", markup=False)
-        yield Label(
-            "Per database (this period; % of the plan's quota)",
-            classes="usage-section",
-            markup=False,
+        yield Label(PER_DATABASE, id="usage-db-title", classes="usage-section", markup=False)
+        yield FleetView(
+            DB_COLUMNS,
+            partial(database_usage_cells, quotas=None),
+            table_id="usage-databases",
+            id="usage-fleet",
         )
-        table: DataTable[str] = DataTable(
-            id="usage-databases", cursor_type="row", zebra_stripes=True
-        )
-        yield table
 
-    def on_mount(self) -> None:
-        table = self.query_one("#usage-databases", DataTable)
-        for key, label in DB_COLUMNS:
-            table.add_column(label, key=key)
+    @property
+    def fleet(self) -> FleetView:
+        return self.query_one("#usage-fleet", FleetView)
+
+    def action_filter(self) -> None:
+        self.fleet.open_filter()
+
+    def action_sort(self) -> None:
+        self.fleet.cycle_sort()  # the per-database title says "by size"
+
+    def action_top(self) -> None:
+        self.fleet.cycle_top()
+
+    @on(FleetView.Changed, "#usage-fleet")
+    def _counted(self) -> None:
+        title = f"{PER_DATABASE} · {self.fleet.describe()}"
+        self.query_one("#usage-db-title", Label).update(title)
 
     def show_snapshot(
         self, snapshot: OrgSnapshot, history: Sequence[UsageSample], now: datetime
@@ -210,12 +226,13 @@ class UsagePane(VerticalScroll):
                 view, by_key[quota_field], totals[total_field], unit
             )
         self._history(history, now, totals["rows_read"], quotas.rows_read, view)
-        rows = {
-            db.name: database_usage_cells(db.name, snapshot.db_usage.get(db.name), view.quotas)
-            for db in snapshot.databases
-        }
+        fleet = self.fleet
+        recell = self._quotas != (view.quotas,)
+        if recell:
+            self._quotas = (view.quotas,)
+            fleet.cells = partial(database_usage_cells, quotas=view.quotas)
         with self.app.batch_update():
-            sync_rows(self.query_one("#usage-databases", DataTable), rows)
+            fleet.show(fleet_rows(snapshot.databases, snapshot.db_usage), recell=recell)
 
     def _history(
         self,
