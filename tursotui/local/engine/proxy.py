@@ -19,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tursotui.local.engine import limits
@@ -34,6 +33,18 @@ from tursotui.local.engine.answers import (
     small_body,
 )
 from tursotui.local.engine.gate import header, json_response, refusal, request_line
+from tursotui.local.engine.streams import (
+    Connection,
+    ProxyProtocolError,
+    close_gently,
+    copy_chunked,
+    copy_exact,
+    discard,
+    finish,
+    next_head,
+    pipe,
+    read_small,
+)
 from tursotui.local.engine.syncv2 import SyncServer, is_sync_route
 from tursotui.local.engine.tally import RowScanner, Tally
 from tursotui.local.engine.upload_body import UploadHandler, receive_upload
@@ -53,10 +64,6 @@ UNAVAILABLE = json_response(503, "the database server is restarting, retry soon"
 
 def namespace_header(namespace: str) -> bytes:
     return base64.b64encode(namespace.encode("utf-8")).rstrip(b"=")
-
-
-class ProxyProtocolError(Exception):
-    pass
 
 
 def rewrite_head(head: bytes, namespace_value: bytes) -> tuple[bytes, int | None, bool, bool]:
@@ -88,139 +95,6 @@ def rewrite_head(head: bytes, namespace_value: bytes) -> tuple[bytes, int | None
         out.append(line)
     out.append(b"x-namespace-bin: " + namespace_value)
     return b"\r\n".join(out) + b"\r\n\r\n", length, chunked, upgrade
-
-
-@dataclass
-class _Connection:
-    """One client connection: its budget slot, when bytes last moved (either way), and whether we
-    are ending it."""
-
-    slot: limits.Slot
-    last: float = field(default_factory=time.monotonic)
-    ending: bool = False
-
-    def touch(self) -> None:
-        self.last = time.monotonic()
-
-
-async def _read(reader: asyncio.StreamReader, n: int, conn: _Connection) -> bytes:
-    """Up to ``n`` bytes; a client silent for BODY_TIMEOUT in the middle of a body is dropped."""
-    try:
-        chunk = await asyncio.wait_for(reader.read(n), limits.BODY_TIMEOUT)
-    except TimeoutError:
-        raise ConnectionError("no body byte within the body timeout") from None
-    conn.touch()
-    return chunk
-
-
-async def _read_small(reader: asyncio.StreamReader, n: int, conn: _Connection) -> bytes:
-    parts: list[bytes] = []
-    while n > 0:
-        chunk = await _read(reader, n, conn)
-        if not chunk:
-            raise ConnectionError("client closed in the middle of a body")
-        parts.append(chunk)
-        n -= len(chunk)
-    return b"".join(parts)
-
-
-async def _discard(reader: asyncio.StreamReader, n: int, conn: _Connection) -> None:
-    while n > 0:
-        chunk = await _read(reader, min(n, 1 << 16), conn)
-        if not chunk:
-            raise ConnectionError("client closed in the middle of a body")
-        n -= len(chunk)
-
-
-async def _copy_exact(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, n: int, conn: _Connection
-) -> None:
-    while n > 0:
-        chunk = await _read(reader, min(n, 1 << 16), conn)
-        if not chunk:
-            raise ConnectionError("client closed in the middle of a body")
-        writer.write(chunk)
-        n -= len(chunk)
-        await writer.drain()
-
-
-async def _copy_chunked(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn: _Connection
-) -> None:
-    while True:
-        line = await asyncio.wait_for(reader.readuntil(b"\r\n"), limits.BODY_TIMEOUT)
-        writer.write(line)
-        try:
-            size = int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise ProxyProtocolError("bad chunk size") from None
-        if size == 0:
-            while True:
-                trailer = await asyncio.wait_for(reader.readuntil(b"\r\n"), limits.BODY_TIMEOUT)
-                writer.write(trailer)
-                if trailer == b"\r\n":
-                    await writer.drain()
-                    return
-        await _copy_exact(reader, writer, size + 2, conn)
-
-
-async def _pipe(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    conn: _Connection,
-    *,
-    close: bool = True,
-    scanner: RowScanner | None = None,
-) -> None:
-    try:
-        while data := await reader.read(1 << 16):
-            conn.touch()
-            if scanner is not None:  # sqld's WebSocket frames are unmasked: Hrana JSON as sent
-                scanner.feed(data)
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        if close or not conn.ending:  # sqld closed: so does the client (unless we answer last)
-            with contextlib.suppress(Exception):
-                writer.close()
-
-
-async def _next_head(reader: asyncio.StreamReader, conn: _Connection, first: bool) -> bytes | None:
-    """The next request head, or None when the client closed or idled out.
-
-    The first head must arrive whole within HEADER_TIMEOUT of the connection; later ones must begin
-    within IDLE_TIMEOUT of the last byte moved either way, then be whole within HEADER_TIMEOUT.
-    """
-    conn.slot.idle(True)  # evictable until a whole head is in (see ConnectionBudget)
-    try:
-        return await _wait_head(reader, conn, first)
-    finally:
-        conn.slot.idle(False)
-
-
-async def _wait_head(reader: asyncio.StreamReader, conn: _Connection, first: bool) -> bytes | None:
-    if first:
-        try:
-            return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.HEADER_TIMEOUT)
-        except (TimeoutError, asyncio.IncompleteReadError):
-            return None
-    while True:
-        remaining = conn.last + limits.IDLE_TIMEOUT - time.monotonic()
-        if remaining <= 0:
-            return None
-        try:
-            start = await asyncio.wait_for(reader.read(1), remaining)
-            break
-        except TimeoutError:
-            continue  # a response may have moved meanwhile: measured again from conn.last
-    if not start:
-        return None
-    try:
-        return start + await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), limits.HEADER_TIMEOUT)
-    except (TimeoutError, asyncio.IncompleteReadError):
-        return None
 
 
 class NamespaceProxy:
@@ -288,7 +162,7 @@ class NamespaceProxy:
             pass  # an oversized head, or the proxy is stopping: drop the connection quietly
         finally:
             if gently:
-                await _close_gently(reader, writer)
+                await close_gently(reader, writer)
             slot.release()
             with contextlib.suppress(Exception):
                 writer.close()
@@ -298,13 +172,13 @@ class NamespaceProxy:
     async def _serve(
         self, reader: asyncio.StreamReader, client: asyncio.StreamWriter, slot: limits.Slot
     ) -> None:
-        conn = _Connection(slot)
+        conn = Connection(slot)
         link = _Link()
         back: asyncio.Task[None] | None = None
         last: bytes | None = None  # an answer written after every earlier response
         try:
             first = True
-            while (head := await _next_head(reader, conn, first)) is not None:
+            while (head := await next_head(reader, conn, first)) is not None:
                 first = False
                 last = self.answer_all or refusal(head)
                 if last is None and self.admit is not None:
@@ -323,7 +197,7 @@ class NamespaceProxy:
                             413, f"a sync request body is at most {SYNC_BODY} bytes"
                         )
                         break
-                    await _discard(reader, length or 0, conn)
+                    await discard(reader, length or 0, conn)
                     auth = header(head, b"authorization")
                     reply = await self.sync.answer(self.namespace, method, path, auth)
                     self.tally.bytes_synced += len(reply.data) + reply.size
@@ -348,7 +222,7 @@ class NamespaceProxy:
                 # a body that has not arrived yet, and then closes the connection it cannot reuse.
                 body = b""
                 if length and not chunked and not upgrade and length <= SMALL_BODY:
-                    body = await _read_small(reader, length, conn)
+                    body = await read_small(reader, length, conn)
                 if upgrade:  # Hrana over WebSocket: its token is in the first message
                     if not await link.open(self.upstream_port):
                         last = UNAVAILABLE
@@ -356,7 +230,7 @@ class NamespaceProxy:
                     assert link.reader is not None and link.writer is not None
                     scanner = RowScanner(self.tally)
                     back = asyncio.create_task(
-                        _pipe(link.reader, client, conn, close=False, scanner=scanner)
+                        pipe(link.reader, client, conn, close=False, scanner=scanner)
                     )
                     link.writer.write(new_head)
                     await link.writer.drain()
@@ -365,7 +239,7 @@ class NamespaceProxy:
                         last = expired_answer()
                         break
                     link.writer.write(frame)
-                    await _pipe(reader, link.writer, conn)
+                    await pipe(reader, link.writer, conn)
                     return
                 wants_close = b"close" in (header(head, b"connection") or b"").lower()
                 request = _Request(new_head, body, length, chunked, method == b"HEAD", wants_close)
@@ -376,7 +250,7 @@ class NamespaceProxy:
         finally:
             conn.ending = True
             if link.writer is not None:
-                await _finish(link.writer, back)
+                await finish(link.writer, back)
             if last is not None and not client.is_closing():
                 client.write(last)
                 await client.drain()
@@ -386,7 +260,7 @@ class NamespaceProxy:
         link: _Link,
         reader: asyncio.StreamReader,
         client: asyncio.StreamWriter,
-        conn: _Connection,
+        conn: Connection,
         request: _Request,
     ) -> bytes | None:
         """Forward one request and relay sqld's answer. None: the connection goes on; an answer to
@@ -401,9 +275,9 @@ class NamespaceProxy:
                 link.writer.write(request.head + request.body)
                 await link.writer.drain()
                 if request.chunked:
-                    await _copy_chunked(reader, link.writer, conn)
+                    await copy_chunked(reader, link.writer, conn)
                 elif request.length and not request.body:
-                    await _copy_exact(reader, link.writer, request.length, conn)
+                    await copy_exact(reader, link.writer, request.length, conn)
             except (BrokenPipeError, ConnectionResetError):
                 sent = False  # sqld answered early (a refusal) and closed: its answer follows
             answer = await read_answer(link.reader, head_request=request.head_only)
@@ -473,31 +347,3 @@ class _Link:
             with contextlib.suppress(Exception):
                 self.writer.close()
         self.reader = self.writer = None
-
-
-async def _close_gently(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Half-close, then read and drop what the client still sends for up to LINGER s: closing with
-    unread bytes would reset the connection and lose the answer just written (a refusal, a 413)."""
-    with contextlib.suppress(Exception):
-        if reader.at_eof() or writer.is_closing() or not writer.can_write_eof():
-            return
-        writer.write_eof()
-        deadline = time.monotonic() + limits.LINGER
-        dropped = 0
-        while dropped < limits.LINGER_BYTES and (remaining := deadline - time.monotonic()) > 0:
-            chunk = await asyncio.wait_for(reader.read(1 << 16), remaining)
-            if not chunk:
-                return
-            dropped += len(chunk)
-
-
-async def _finish(upstream: asyncio.StreamWriter, back: asyncio.Task[None] | None) -> None:
-    """Half-close sqld's connection and let the responses still coming reach the client."""
-    if back is not None and not back.done():
-        with contextlib.suppress(Exception):
-            if upstream.can_write_eof():
-                upstream.write_eof()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(back, timeout=30)
-    with contextlib.suppress(Exception):
-        upstream.close()
