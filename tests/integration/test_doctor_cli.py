@@ -201,5 +201,5 @@ async def test_all_asks_the_platform_api_the_same_whatever_the_fleet_size(
     assert sum(p.endswith("/auth/tokens") for p in paths) == 2
     assert first == second, paths
     assert first <= 12
-    assert seen[-1] == (2 * FLEET, 2 * FLEET) and len(seen) == 2 * FLEET
+    assert seen[-1] == (FLEET, FLEET) and len(seen) == FLEET
     assert json.dumps(report.to_json())  # plain JSON

@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
+
+import httpx
 
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.doctor import connection, files, indexes, platform_checks, replica_check
@@ -26,21 +29,23 @@ from tursotui.platform import Database, Group, PlatformError
 
 DEFAULT_CONCURRENCY = 8
 GROUP_TOKEN_EXPIRATION = "1h"  # noqa: S105 (a lifetime, not a secret)
+SQL_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+T = TypeVar("T")
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` after each database."""
 
 
 async def bounded(
     items: Sequence[Database],
-    work: Callable[[Database], Awaitable[Check]],
+    work: Callable[[Database], Awaitable[T]],
     concurrency: int,
     progress: Progress | None = None,
-) -> list[tuple[str, Check]]:
+) -> list[tuple[str, T]]:
     """``work(db)`` for every database, at most ``concurrency`` at once, in the order given."""
     gate = asyncio.Semaphore(max(1, concurrency))
     done = 0
 
-    async def one(db: Database) -> tuple[str, Check]:
+    async def one(db: Database) -> tuple[str, T]:
         nonlocal done
         async with gate:
             result = await work(db)
@@ -123,17 +128,18 @@ async def run_fleet(
         name for name, check in states if check.state == "fail" and "archived" in check.detail
     }
 
-    async def probe(db: Database) -> Check:
-        return await connection.reachable(inputs.probe, db.url, configured=False)
+    async with httpx.AsyncClient(timeout=SQL_TIMEOUT) as http:  # one pool for every database's SQL
 
-    async def lookups(db: Database) -> Check:
-        if db.name in archived:
-            return skip("indexes", f"not checked: group {db.group} is archived")
-        return await _indexes(inputs, tokens, db)
+        async def check(db: Database) -> tuple[Check, Check]:
+            reach = connection.reachable(inputs.probe, db.url, configured=False)
+            if db.name in archived:
+                lookup: Check = skip("indexes", f"not checked: group {db.group} is archived")
+                return await reach, lookup
+            return await asyncio.gather(reach, _indexes(inputs, tokens, db, http))
 
-    total = 2 * len(databases)
-    reach = await bounded(databases, probe, concurrency, _offset(progress, 0, total))
-    found = await bounded(databases, lookups, concurrency, _offset(progress, len(databases), total))
+        found = await bounded(databases, check, concurrency, progress)
+    reach = [(name, pair[0]) for name, pair in found]
+    lookups = [(name, pair[1]) for name, pair in found]
     per_db = [
         CheckSummary(
             "database",
@@ -145,18 +151,12 @@ async def run_fleet(
         ),
         CheckSummary.per_database("group", states),
         CheckSummary.per_database("reachable", reach),
-        CheckSummary.per_database("indexes", found),
+        CheckSummary.per_database("indexes", lookups),
     ]
     configured = await _configured(inputs, databases, groups, now)
     rank = {cid: n for n, (cid, _) in enumerate(CHECKS)}
     checks = sorted([*org_wide, *per_db, *configured], key=lambda s: rank.get(s.id, len(rank)))
     return FleetReport(inputs.organization, inputs.target, len(databases), tuple(checks))
-
-
-def _offset(progress: Progress | None, before: int, total: int) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda done, _count: progress(before + done, total)
 
 
 async def _groups(inputs: DoctorInputs) -> dict[str, Group]:
@@ -166,10 +166,12 @@ async def _groups(inputs: DoctorInputs) -> dict[str, Group]:
         return {}  # the databases' own flags still say archived/blocked
 
 
-async def _indexes(inputs: DoctorInputs, tokens: GroupTokens, db: Database) -> Check:
+async def _indexes(
+    inputs: DoctorInputs, tokens: GroupTokens, db: Database, http: httpx.AsyncClient
+) -> Check:
     try:
         token = await tokens.token(db.group)
-        async with sql_client(inputs.platform, db, token) as client:
+        async with sql_client(inputs.platform, db, token, http=http) as client:
             return await indexes.check(client, db.name)
     except (PlatformError, LibsqlError) as exc:
         return fail("indexes", f"could not be read: {exc}", "see the URL reachable check")
