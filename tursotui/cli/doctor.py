@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import httpx
 
 from tursotui.cli.context import FAILED, OK, Context, run
-from tursotui.ops.doctor import CheckSummary, DoctorInputs, DoctorReport, FleetReport, summary_text
+from tursotui.ops.doctor import (
+    CHECKS,
+    CheckSummary,
+    DoctorInputs,
+    DoctorReport,
+    FleetReport,
+    summary_text,
+)
 from tursotui.ops.doctor.fleet import DEFAULT_CONCURRENCY, run_fleet
 from tursotui.ops.doctor.model import LABELS, counts
 from tursotui.ops.doctor.run import run_doctor
@@ -25,6 +32,12 @@ FIX_INDENT = " " * 6
 
 
 def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Run the troubleshooting checklist on a database (or --all: every database, summarised per "
+        "check). Each check says OK, or what is wrong and the fix. Exit 0 when no check failed "
+        "(warnings and skipped checks pass), 1 otherwise, 2 for bad input."
+    )
+    parser.epilog = "checks: " + "; ".join(title for _, title in CHECKS)
     parser.add_argument(
         "database", nargs="?", metavar="DATABASE", help="default: [turso] database_name"
     )
