@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fixtures.cli import fill
-from fixtures.fake_org import FakeOrg
+from fixtures.fake_org import TOKEN, FakeOrg
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -26,7 +26,7 @@ from tursotui.local.host.service import LocalTurso
 from tursotui.ui.app import TursoApp
 from tursotui.ui.panes.doctor import DoctorPane
 
-from .helpers import NOW, AppFactory, local_app, ready
+from .helpers import NOW, AppFactory, local_app, ready, write_screenshot
 
 SnapCompare = Callable[..., bool]
 URL = "libsql://aws-us-west-2-xswarm-users-acme.turso.io"
@@ -120,7 +120,9 @@ async def _shown(pilot: Pilot[Any]) -> DoctorPane:
     return app.main.query_one(DoctorPane)
 
 
-def test_doctor_tab_80x24(snap_compare: SnapCompare, make_app: AppFactory, tmp_path: Path) -> None:
+def _fake_app(make_app: AppFactory, tmp_path: Path) -> tuple[TursoApp, str]:
+    """acme with every state: the API token expiring, TURSO_AUTH_TOKEN of another database, .env 0644, the
+    replica off; the app and the token it holds."""
     fake = DoctorOrg.acme()
     other = fake.databases["xswarm-analytics"]
     token = _jwt(
@@ -137,16 +139,31 @@ def test_doctor_tab_80x24(snap_compare: SnapCompare, make_app: AppFactory, tmp_p
         sql_opener=_indexed,
         secrets=(token,),
     )
+    return app, token
 
-    async def run_before(pilot: Pilot[Any]) -> None:
-        pane = await _shown(pilot)
-        assert pane.report is not None
-        states = {c.id: c.state for c in pane.report.checks}
-        assert set(states.values()) == {"ok", "warn", "fail", "skip"}, states
-        await pilot.press("down", "down", "down", "down", "down", "down")  # the database token
-        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+async def _on_the_token(pilot: Pilot[Any]) -> None:
+    pane = await _shown(pilot)
+    assert pane.report is not None
+    states = {c.id: c.state for c in pane.report.checks}
+    assert set(states.values()) == {"ok", "warn", "fail", "skip"}, states
+    await pilot.press(*["down"] * [c.id for c in pane.report.checks].index("db-token"))
+    await pilot.pause()
+
+
+def test_doctor_tab_80x24(snap_compare: SnapCompare, make_app: AppFactory, tmp_path: Path) -> None:
+    app, _ = _fake_app(make_app, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_on_the_token)
+
+
+async def test_readme_screenshot(make_app: AppFactory, tmp_path: Path) -> None:
+    """screenshots/doctor.svg at 120×36, written only when changed; never a token in it."""
+    app, token = _fake_app(make_app, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _on_the_token(pilot)
+        detail = str(app.main.query_one("#doctor-detail", Static).render())
+        assert "fix: `tursotui token create xswarm-users --write-env`" in detail
+        write_screenshot(app, "doctor", (token, TOKEN))
 
 
 async def test_doctor_tab_runs_the_checks_on_the_local_turso_and_r_reruns_them(

@@ -26,7 +26,9 @@ from tursotui.ui.services import Services
 COLUMNS = ("State", "Check", "Finding")
 STYLES = {"ok": "bold green", "warn": "bold yellow", "fail": "bold red", "skip": "dim"}
 SHORT = 44
-"""Characters of a finding shown in the table (the whole one is below it)."""
+"""Characters of a finding shown in the table at the least (the whole one is below it); more when wider."""
+BESIDE = 36
+"""Columns taken by the state and check columns, their padding and the scrollbar."""
 
 
 def short(text: str, width: int = SHORT) -> str:
@@ -134,9 +136,10 @@ class DoctorPane(Vertical):
         table = self.query_one("#doctor-table", DataTable)
         row = table.cursor_row
         table.clear()
+        room = max(SHORT, self.size.width - BESIDE)
         for check in report.checks:
             table.add_row(
-                state_cell(check), Text(check.title), Text(short(check.detail)), key=check.id
+                state_cell(check), Text(check.title), Text(short(check.detail, room)), key=check.id
             )
         if report.checks:
             table.move_cursor(row=min(max(row, 0), len(report.checks) - 1))
