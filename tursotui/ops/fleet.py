@@ -44,6 +44,12 @@ class FleetRow:
     block_writes: bool = False
     synced: int | None = None
     """Bytes synced this period."""
+    haystack: str = field(default="", init=False, repr=False, compare=False)
+    """Name, group and location lower-cased, what a bare filter word is looked for in (made once)."""
+
+    def __post_init__(self) -> None:
+        text = f"{self.name}\0{self.group}\0{self.location}".lower()
+        object.__setattr__(self, "haystack", text)
 
     @classmethod
     def of(cls, db: Database, usage: UsageCounters | None, *, archived: bool = False) -> FleetRow:
@@ -93,6 +99,8 @@ class Term:
     negated: bool = False
 
     def matches(self, row: FleetRow) -> bool:
+        if not self.exact and len(self.fields) == 3:  # a bare word: one look in the row's haystack
+            return (self.text in row.haystack) != self.negated
         for name in self.fields:
             value: str = getattr(row, name).lower()
             if (value == self.text) if self.exact else (self.text in value):

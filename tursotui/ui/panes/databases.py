@@ -125,8 +125,11 @@ class DatabasesPane(Vertical):
         selection, then reload the selected one's instances."""
         self._shown = snapshot
         before = self.selected_name
-        rows = fleet_rows(
-            snapshot.databases, snapshot.db_usage, lambda db: is_archived(snapshot, db)
+        archived_groups = {name for name, group in snapshot.groups.items() if group.archived}
+        rows = fleet_rows(  # archived as ops.archived.is_archived says, the groups looked up once
+            snapshot.databases,
+            snapshot.db_usage,
+            lambda db: db.sleeping or db.group in archived_groups,
         )
         with self.app.batch_update():
             self.fleet.show(rows)
