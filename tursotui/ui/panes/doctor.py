@@ -149,6 +149,11 @@ class DoctorPane(Vertical):
         )
         self.explain()
 
+    def on_resize(self) -> None:
+        """The findings are cut to the width: cut again when it changes (or is first known)."""
+        if self.report is not None:
+            self.show(self.report)
+
     @on(DataTable.RowHighlighted, "#doctor-table")
     def _highlighted(self) -> None:
         self.explain()
