@@ -24,6 +24,7 @@ from tursotui.libsql import ResultSet
 from tursotui.libsql.values import Args
 from tursotui.local.host.service import LocalTurso
 from tursotui.ui.app import TursoApp
+from tursotui.ui.dialogs.help import HelpScreen
 from tursotui.ui.panes.doctor import DoctorPane
 
 from .helpers import NOW, AppFactory, local_app, ready, write_screenshot
@@ -205,3 +206,11 @@ async def test_doctor_tab_runs_the_checks_on_the_local_turso_and_r_reruns_them(
         assert pane.report is not None and pane.report is not report
         assert pane.report.get("env-mode").state == "ok"
         assert table.cursor_row == [c.id for c in report.checks].index("env-mode")  # kept
+
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        pane_keys = {
+            s.title: [(e.key, e.description) for e in s.entries] for s in app.screen.sections
+        }
+        assert pane_keys["Doctor pane"] == [("r", "Re-run: Run every check again")]
