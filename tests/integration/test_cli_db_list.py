@@ -15,7 +15,7 @@ pytestmark = pytest.mark.sqld
 TENANTS = [f"t{i:02d}" for i in range(18)]
 EUROPE = [f"eu{i:02d}" for i in range(6)]
 WRITES = {"t05": 30, "t11": 12, "eu02": 5}
-"""Rows written into a few databases: with a table in them they are the largest (sort by size)."""
+"""Rows written into a few databases (their usage this period); with a table they are also the largest."""
 
 
 async def _seed(directory: Path, binary: Path) -> None:
@@ -70,7 +70,9 @@ def test_json_lines_page_by_page_filter_group_limit(
     )
 
 
-def test_sort_by_size_and_name_and_the_table(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sort_by_size_rows_written_and_name_and_the_table(
+    env: Env, capsys: pytest.CaptureFixture[str]
+) -> None:
     top = run(env, capsys, "db", "list", "--json", "--page-size", "5", "--sort", "size")
     assert top.code == 0, top.err
     rows = top.databases()
@@ -84,6 +86,27 @@ def test_sort_by_size_and_name_and_the_table(env: Env, capsys: pytest.CaptureFix
         env, capsys, "db", "list", "--json", "--page-size", "3", "--sort", "size", "--limit", "2"
     )
     assert [d["name"] for d in two.databases()] == sorted(WRITES)[:2]
+
+    written = run(
+        env,
+        capsys,
+        "db",
+        "list",
+        "--json",
+        "--sort",
+        "rows-written",
+        "--limit",
+        "3",
+        "--page-size",
+        "7",
+    )
+    rows = written.databases()
+    assert [d["name"] for d in rows] == ["t05", "t11", "eu02"]  # 30, 12 and 5 rows written
+    assert (
+        rows[0]["usage"]["rows_written"]
+        > rows[1]["usage"]["rows_written"]
+        > rows[2]["usage"]["rows_written"]
+    )
 
     by_name = run(
         env,
