@@ -85,13 +85,17 @@ def test_keys_keep_targets_apart(tmp_path: Path) -> None:
         (lambda body: json.dumps(body | {"fetched_at": "yesterday"}), "fetched_at 'yesterday'"),
         (
             lambda body: json.dumps(body | {"databases": [{"name": 5}]}),
-            "databases[].name is 5, not <class 'str'>",
+            "databases[].name is 5, not str",
         ),
         (
             lambda body: json.dumps(body | {"groups": [{"name": "g", "token": "x"}]}),
             "groups[] has unknown fields ['token']",
         ),
         (lambda body: json.dumps(body | {"db_usage": []}), "db_usage is not an object"),
+        (
+            lambda body: json.dumps(body | {"db_usage": {"x": {"rows_read": True}}}),
+            "db_usage['x'].rows_read is True, not int",
+        ),
         (lambda body: "\udcff", "ignoring the cached snapshot"),
     ],
 )

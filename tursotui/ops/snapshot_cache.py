@@ -13,6 +13,7 @@ live refresh replaces it (``ui/main/screen.py``); nothing here is ever shown as 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -162,27 +163,39 @@ def _list(data: object, where: str) -> list[Any]:
 def _build(cls: type[T], data: object, where: str) -> T:
     """A dataclass from its ``asdict`` form, every field checked against its annotation."""
     o = _obj(data, where)
-    hints = typing.get_type_hints(cls)
+    spec, names = _spec(typing.cast(type, cls))
     values: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]  # cls is one of the dataclasses above
-        if f.name not in o:
-            if f.default is MISSING and f.default_factory is MISSING:
-                raise CacheError(f"{where}.{f.name} is missing")
+    for name, options, required in spec:
+        if name not in o:
+            if required:
+                raise CacheError(f"{where}.{name} is missing")
             continue
-        values[f.name] = _value(hints[f.name], o[f.name], f"{where}.{f.name}")
-    unknown = set(o) - {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    if unknown:
-        raise CacheError(f"{where} has unknown fields {sorted(unknown)}")
+        value = o[name]
+        kind = type(value)
+        # the common case first: a str, int, bool or None field holding one
+        values[name] = value if kind in options else _value(options, value, f"{where}.{name}")
+    if len(o) > len(values) and not names.issuperset(o):
+        raise CacheError(f"{where} has unknown fields {sorted(set(o) - names)}")
     return cls(**values)
 
 
-def _value(hint: Any, value: object, where: str) -> object:
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+@functools.cache
+def _spec(cls: type) -> tuple[tuple[tuple[str, tuple[Any, ...], bool], ...], frozenset[str]]:
+    """Each field's name, the types its annotation allows and whether it is required (once per class)."""
+    hints = typing.get_type_hints(cls)
+    spec = []
+    for f in fields(cls):
+        hint = hints[f.name]
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        required = f.default is MISSING and f.default_factory is MISSING
+        spec.append(
+            (f.name, tuple(type(None) if o is type(None) else o for o in options), required)
+        )
+    return tuple(spec), frozenset(f.name for f in fields(cls))
+
+
+def _value(options: tuple[Any, ...], value: object, where: str) -> object:
     for option in options:
-        if option is type(None) and value is None:
-            return None
-        if option in (str, int, bool) and type(value) is option:
-            return value
         if (
             typing.get_origin(option) is tuple
             and isinstance(value, list)
@@ -191,4 +204,5 @@ def _value(hint: Any, value: object, where: str) -> object:
             return tuple(value)
         if is_dataclass(option) and isinstance(value, dict):
             return _build(option, value, where)  # type: ignore[arg-type]
-    raise CacheError(f"{where} is {value!r}, not {hint}")
+    shown = " | ".join(getattr(o, "__name__", str(o)) for o in options)
+    raise CacheError(f"{where} is {value!r}, not {shown}")
