@@ -7,7 +7,8 @@ Run by hand (never in CI):
     .venv/bin/python benchmarks/fleet_build.py latency       # list pages, org usage, token mints, queries
     .venv/bin/python benchmarks/fleet_build.py all [N]       # the three, in one run
 
-The fleet lives in ``$TMPDIR/tursotui-fleet`` (``--data-dir`` to change) and is reused. "Serving" means the
+The fleet lives in ``$TMPDIR/tursotui-fleet/local-turso`` (``--data-dir`` to change) and is reused; ``tursotui
+--data-dir $TMPDIR/tursotui-fleet local serve`` serves it to a console or the CLI. "Serving" means the
 Platform API answers, every database's listener is bound and a query through a tenant's URL with its token
 answers. RSS and fds are this process's (the local Turso in-process) and the primary sqld's, from /proc.
 Results: benchmarks/README.md.
@@ -31,7 +32,8 @@ from tursotui.local.control import binding
 from tursotui.local.host.fleet import build_fleet, tenant_name
 from tursotui.local.host.service import LocalTurso
 
-ROOT = Path(tempfile.gettempdir()) / "tursotui-fleet"
+ROOT = Path(tempfile.gettempdir()) / "tursotui-fleet" / "local-turso"
+"""The local Turso's data dir: ``tursotui --data-dir $TMPDIR/tursotui-fleet local serve`` serves it."""
 SELECT = {
     "requests": [
         {"type": "execute", "stmt": {"sql": "SELECT count(*) FROM users"}},

@@ -83,7 +83,9 @@ class SqldAdmin:
         await self._call("POST", f"/v1/namespaces/{name}/create", json=body)
 
     async def delete_namespace(self, name: str) -> None:
-        await self._call("DELETE", f"/v1/namespaces/{name}")
+        """Retried on the eviction 404 like every call on a known namespace (a delete of one that is
+        really gone fails the same way, three tries later)."""
+        await self._known("DELETE", f"/v1/namespaces/{name}")
 
     async def fork(self, source: str, target: str) -> None:
         await self._known("POST", f"/v1/namespaces/{source}/fork/{target}")
@@ -105,7 +107,7 @@ class SqldAdmin:
 
     async def delete_namespace_if_exists(self, name: str) -> None:
         try:
-            await self.delete_namespace(name)
+            await self._call("DELETE", f"/v1/namespaces/{name}")  # not retried: may well be absent
         except ApiError as exc:
             if "not" not in exc.message.lower() and "exist" not in exc.message.lower():
                 raise

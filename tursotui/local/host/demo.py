@@ -108,9 +108,10 @@ async def ensure_demo_org(
     ``expiration`` and is recorded in ``ledger`` (the expiry warnings cover it)."""
     client = turso.platform_client()
     try:
-        existing = await client.list_databases()
+        existing = turso.cp.state.databases  # not a list of them all: a fleet's has 10,000 URLs
         if existing:
-            chosen = next((d for d in existing if d.name == DEMO_DATABASE), existing[0])
+            name = DEMO_DATABASE if DEMO_DATABASE in existing else min(existing)
+            chosen = await client.get_database(name)
             return DemoOrg(created=False, database_url=chosen.url, users=0)
         if DEMO_GROUP not in {g.name for g in await client.list_groups()}:
             await client.create_group(DEMO_GROUP, DEMO_PRIMARY)
