@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import asdict, fields
 from typing import Any
@@ -233,7 +233,7 @@ class Listing:
         """False when --limit stopped the reading early (``listed``/``matched`` count the pages read)."""
         self.usage: UsageByUuid = {}
 
-    async def pages_of(self, *, count: bool) -> AsyncIterator[DatabasePage]:
+    async def pages_of(self, *, count: bool) -> AsyncGenerator[DatabasePage, None]:
         """The list's pages; a failing one raises :class:`PageFailed` naming it."""
         number, read = 0, 0
         pages = self.platform.database_pages(group=self.group, page_size=self.page_size)
@@ -270,17 +270,18 @@ class Listing:
 
     async def stream(self, out: _Out) -> None:
         """No sort: print each page's matches as it arrives; stop asking once ``limit`` are printed."""
-        async for page in self.pages_of(count=True):
-            for db in page.databases:
-                if self.filter and not self.filter.matches(self.row(db)):
-                    continue
-                self.matched += 1
-                out.add(db, None)
-                if self.limit is not None and out.shown >= self.limit:
-                    out.flush()
-                    self.read_all = page.last
-                    return
-            out.flush()
+        async with aclosing(self.pages_of(count=True)) as pages:
+            async for page in pages:
+                for db in page.databases:
+                    if self.filter and not self.filter.matches(self.row(db)):
+                        continue
+                    self.matched += 1
+                    out.add(db, None)
+                    if self.limit is not None and out.shown >= self.limit:
+                        out.flush()
+                        self.read_all = page.last
+                        return
+                out.flush()
 
     async def chosen(self) -> list[str]:
         """First pass of a sort: the names to print, in order (compact ``(key, name)`` pairs meanwhile)."""
@@ -305,18 +306,19 @@ class Listing:
             wanted = {name: i for i, name in enumerate(window)}
             found: dict[int, Database] = {}
             done = 0
-            async for page in self.pages_of(count=False):
-                for db in page.databases:
-                    index = wanted.get(db.name)
-                    if index is not None and index >= done:
-                        found[index] = db
-                while done in found:
-                    db = found.pop(done)
-                    out.add(db, self.usage_of(db))
-                    done += 1
-                out.flush()
-                if done == len(window):
-                    break
+            async with aclosing(self.pages_of(count=False)) as pages:
+                async for page in pages:
+                    for db in page.databases:
+                        index = wanted.get(db.name)
+                        if index is not None and index >= done:
+                            found[index] = db
+                    while done in found:
+                        db = found.pop(done)
+                        out.add(db, self.usage_of(db))
+                        done += 1
+                    out.flush()
+                    if done == len(window):
+                        break
             for index in range(done, len(window)):  # deleted since the first pass
                 if index in found:
                     db = found.pop(index)
