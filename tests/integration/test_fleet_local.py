@@ -13,9 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.local_turso import local_serve, stop_serving
 
+from tursotui.entry import main
 from tursotui.local.control import binding
 from tursotui.local.engine import dataplane
+from tursotui.local.engine.sqld import free_port
 from tursotui.local.host.fleet import FLEET_GROUPS, build_fleet, group_name, tenant_name
 from tursotui.local.host.service import LocalTurso
 
@@ -190,3 +193,37 @@ async def test_a_fleet_is_built_restarted_swept_and_metered(
                 await http.post(f"{before[tenant_name(9)]}/v2/pipeline", json=COUNT_USERS)
     finally:
         await turso.close()
+
+
+def test_local_serve_builds_the_fleet_once(tmp_path: Path, sqld_binary: Path) -> None:
+    """``local serve --fleet N`` builds N tenants beside the demo org, serves them, and a second serve with
+    the same N creates nothing."""
+    port = free_port()
+    proc, output = local_serve(tmp_path, port, "--fleet", "40")
+    try:
+        assert "Fleet: 40 tenant databases in 4 groups (40 created, 0 already there)" in output, (
+            output
+        )
+        token = (tmp_path / "data" / "tursotui" / "local-turso" / "api-token").read_text().strip()
+        listed = httpx.get(
+            f"http://127.0.0.1:{port}/v1/organizations/local/databases",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).json()["databases"]
+        assert sum(db["Name"].startswith("tenant-") for db in listed) == 40
+    finally:
+        stop_serving(proc)
+    proc, output = local_serve(tmp_path, port, "--fleet", "40")
+    try:
+        assert "(0 created, 40 already there)" in output, output
+    finally:
+        stop_serving(proc)
+
+
+def test_a_bad_fleet_size_is_refused_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--data-dir", str(tmp_path), "local", "serve", "--fleet", "-1"])
+    assert code == 2
+    assert "--fleet" in capsys.readouterr().err
+    assert not (tmp_path / "local-turso").exists()
