@@ -55,7 +55,10 @@ def parse_answer(head: bytes, *, head_request: bool = False) -> Answer:
         name, _, value = line.partition(b":")
         lname = name.strip().lower()
         if lname == b"content-length":
-            length = int(value.strip())
+            try:
+                length = int(value.strip())
+            except ValueError:
+                raise ConnectionError("sqld sent a bad Content-Length") from None
         elif lname == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
         elif lname == b"connection":

@@ -42,6 +42,9 @@ FLEET_GROUPS = 4
 TENANT_USERS = 3
 """Generated users per tenant, beside the guide's two test users."""
 MAX_FLEET = 20_000
+IN_FLIGHT = 4
+"""Creates side by side: sqld makes 4 concurrent creates ~2.5x faster than one after another."""
+BATCH = 256
 PROGRESS_EVERY = 500
 
 
@@ -126,8 +129,7 @@ def _first_point(turso: LocalTurso, db: DatabaseState, template: Path) -> Recove
 async def build_fleet(
     turso: LocalTurso, count: int, *, progress: Callable[[str], None] | None = None
 ) -> FleetReport:
-    """Make sure ``turso`` holds tenants ``0 … count-1`` (created one after another: the control plane
-    creates under one lock, and sqld takes ~3 ms per create)."""
+    """Make sure ``turso`` holds tenants ``0 … count-1``, :data:`IN_FLIGHT` creates at a time."""
     check_count(count)
     started = time.monotonic()
     cp = turso.cp
@@ -141,10 +143,19 @@ async def build_fleet(
         for n, group in enumerate(groups):
             templates[group] = scratch / f"{group}.db"
             await asyncio.to_thread(make_template, templates[group], seed=n)
-        for done, n in enumerate(missing, start=1):
-            await _create_tenant(turso, tenant_name(n), groups[n % len(groups)], templates)
+        slots = asyncio.Semaphore(IN_FLIGHT)
+        done = 0
+
+        async def create(n: int) -> None:
+            nonlocal done
+            async with slots:
+                await _create_tenant(turso, tenant_name(n), groups[n % len(groups)], templates)
+            done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
                 progress(f"fleet: {done:,} of {len(missing):,} created")
+
+        for start in range(0, len(missing), BATCH):  # a bounded number of tasks at a time
+            await asyncio.gather(*(create(n) for n in missing[start : start + BATCH]))
     finally:
         await asyncio.to_thread(_remove_tree, scratch)
     return FleetReport(count, len(missing), count - len(missing), time.monotonic() - started)
