@@ -24,6 +24,8 @@ from tursotui.local.control.state import (
 )
 from tursotui.local.engine.proxy import NamespaceProxy
 from tursotui.local.engine.tally import RowScanner, Tally
+from tursotui.local.errors import ApiError
+from tursotui.local.host.service import LocalTurso
 
 EVICTED = b'{"error":"Namespace `t` doesn\'t exist"}'
 ANSWER = b'{"results":[{"rows_read":3,"rows_written":2}]}'
@@ -209,3 +211,60 @@ def test_an_append_the_disk_refuses_is_cut_back(
     monkeypatch.undo()
     assert (tmp_path / "state.journal").read_bytes() == before
     assert "late" not in StateStore(tmp_path).load().databases
+
+
+@pytest.fixture
+async def turso(tmp_path: Path, sqld_binary: Path) -> AsyncIterator[LocalTurso]:
+    started = await LocalTurso(tmp_path / "org", recovery_interval=0, binary=sqld_binary).start()
+    try:
+        await started.cp.create_group("g", "sjc")
+        yield started
+    finally:
+        await started.close()
+
+
+def _held_seed(turso: LocalTurso) -> tuple[asyncio.Event, asyncio.Event, Callable[..., object]]:
+    """A seed that makes the namespace (with the group's key of that moment), then waits for ``go``."""
+    made, go = asyncio.Event(), asyncio.Event()
+
+    async def seed(db: DatabaseState) -> None:
+        await turso.cp.create_namespace(db)
+        made.set()
+        await go.wait()
+
+    return made, go, seed
+
+
+async def test_a_key_rotated_while_a_database_is_created_is_the_key_it_gets(
+    turso: LocalTurso,
+) -> None:
+    """Creates do not hold the lock while sqld works: a rotation can run meanwhile, and the database is
+    given the group's new key when it is recorded."""
+    made, go, seed = _held_seed(turso)
+    creating = asyncio.create_task(turso.cp.create_database("late", "g", seed=seed))  # type: ignore[arg-type]
+    await asyncio.wait_for(made.wait(), 10)
+    await asyncio.wait_for(turso.cp.rotate_group_key("g"), 10)  # not waiting for the create
+    go.set()
+    db = await creating
+    token = await turso.cp.create_token(group="g", database=db, expiration=None, authorization=None)
+    async with httpx.AsyncClient(timeout=10) as http:
+        answer = await http.post(
+            f"http://127.0.0.1:{db.port}/v2/pipeline",
+            json=SELECT,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200, answer.text
+
+
+async def test_a_group_deleted_while_a_database_is_created_refuses_it(turso: LocalTurso) -> None:
+    made, go, seed = _held_seed(turso)
+    creating = asyncio.create_task(turso.cp.create_database("late", "g", seed=seed))  # type: ignore[arg-type]
+    await asyncio.wait_for(made.wait(), 10)
+    with pytest.raises(ApiError, match="already exists"):  # the name is claimed meanwhile
+        await turso.cp.create_database("late", "g")
+    await turso.cp.delete_group("g")
+    go.set()
+    with pytest.raises(ApiError, match="was deleted while late was created"):
+        await creating
+    assert "late" not in turso.cp.state.databases
+    assert not turso.cp.namespace_file("late").parent.exists()  # its namespace went too

@@ -353,10 +353,10 @@ class ControlPlane:
         try:
             if seed is not None:
                 await seed(db)
+            self._group_kept(group_name, name)
             await self.attach(db, create=seed is None, warm=False)
             async with self.lock:
-                if group_name not in self.state.groups:
-                    raise ApiError(409, f"group {group_name} was deleted while {name} was created")
+                self._group_kept(group_name, name)
                 if made_with != (self.keys.get(group_name).public_b64url(), self.quota_block):
                     await self.apply_config(db)  # rotated or blocked meanwhile: as its group now
                 archive.mark(self, db)
@@ -377,6 +377,10 @@ class ControlPlane:
             self._creating.discard(name)
         await self.warm(db)  # outside the lock: creates go on meanwhile
         return db
+
+    def _group_kept(self, group: str, name: str) -> None:
+        if group not in self.state.groups:
+            raise ApiError(409, f"group {group} was deleted while {name} was created")
 
     async def delete_database(self, name: str) -> DatabaseState:
         await self.ready(name)  # a listener still to be bound at start is bound, then closed here
