@@ -81,6 +81,9 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "doctor", "tursotui.cli.doctor", "check a database (or --all) and say the fix", shared=True
     ),
+    Command(
+        "migrate", "tursotui.cli.migrate", "SQL migrations across the fleet: status, apply, drift"
+    ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 

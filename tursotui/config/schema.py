@@ -75,6 +75,9 @@ class TuiConfig:
     """The local Turso's plan; None keeps what its data dir recorded (starter at first)."""
     local_overages: bool | None = None
     local_platform: str | None = None
+    migrations_dir: Path | None = None
+    """Where ``tursotui migrate`` finds its numbered SQL files (a relative path is from config.toml's folder);
+    None: ``--dir`` must say."""
 
 
 @dataclass(frozen=True)
@@ -229,5 +232,6 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
         "local_plan": _one_of(LOCAL_PLANS),
         "local_overages": _bool,
         "local_platform": _one_of(LOCAL_PLATFORMS),
+        "migrations_dir": _dir_or_empty,
     },
 }
