@@ -5,7 +5,8 @@ Run by hand (never in CI):
     .venv/bin/python benchmarks/fleet_build.py build [N]     # build (or complete) the fleet, N=10000
     .venv/bin/python benchmarks/fleet_build.py restart       # start → serving, n=5
     .venv/bin/python benchmarks/fleet_build.py latency       # list pages, org usage, token mints, queries
-    .venv/bin/python benchmarks/fleet_build.py all [N]       # the three, in one run
+    .venv/bin/python benchmarks/fleet_build.py sweep         # every tenant queried once, 4 in flight; idle CPU
+    .venv/bin/python benchmarks/fleet_build.py all [N]       # build, restart, latency, in one run
 
 The fleet lives in ``$TMPDIR/tursotui-fleet/local-turso`` (``--data-dir`` to change) and is reused; ``tursotui
 --data-dir $TMPDIR/tursotui-fleet local serve`` serves it to a console or the CLI. "Serving" means the
@@ -195,11 +196,66 @@ async def latency(data_dir: Path) -> None:
         await turso.close()
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sweep(data_dir: Path, idle: float = 20.0) -> None:
+    """Every tenant once through its URL (a group token each), 4 in flight: sqld's cache (1,000) is passed
+    ten times over, so it evicts all along; then the local Turso's idle CPU with every listener open."""
+    turso = LocalTurso(data_dir, recovery_interval=0, quota_interval=0)
+    await turso.start()
+    client = turso.platform_client()
+    try:
+        if turso.cp.binder.task is not None:
+            await turso.cp.binder.task
+        cp = turso.cp
+        groups = sorted(cp.state.groups)
+        tokens = {g: (await client.create_group_token(g)).jwt for g in groups}
+        await client.aclose()
+        slots = asyncio.Semaphore(4)
+        times: list[float] = []
+        failures: list[str] = []
+
+        async def one(http: httpx.AsyncClient, name: str) -> None:
+            db = cp.state.databases[name]
+            async with slots:
+                try:
+                    times.append(
+                        await _query(http, f"http://127.0.0.1:{db.port}", tokens[db.group])
+                    )
+                except httpx.HTTPError as exc:
+                    failures.append(f"{name}: {exc}")
+
+        started = time.monotonic()
+        limits = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+            names = [n for n in cp.state.databases if n.startswith("tenant-")]
+            await asyncio.gather(*(one(http, n) for n in names))
+        retried = sum(p.evictions_retried for p in cp.dataplane.proxies.values())
+        print(
+            f"sweep of {len(names):,} tenants in {time.monotonic() - started:.1f} s: {ms(times)}; "
+            f"{len(failures)} failed; {retried} eviction 404s replayed by the proxies"
+        )
+        for failure in failures[:5]:
+            print("  ", failure)
+        footprint(turso, "after the sweep")
+        before = cpu_seconds(os.getpid())
+        await asyncio.sleep(idle)
+        used = cpu_seconds(os.getpid()) - before
+        print(
+            f"idle CPU of the local Turso over {idle:.0f} s: {used / idle * 100:.1f} % of one core"
+        )
+    finally:
+        await turso.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("what", choices=("build", "restart", "latency", "all"))
+    parser.add_argument("what", choices=("build", "restart", "latency", "sweep", "all"))
     parser.add_argument("count", nargs="?", type=int, default=10_000)
     parser.add_argument("--data-dir", type=Path, default=ROOT)
     args = parser.parse_args()
@@ -210,6 +266,8 @@ def main() -> None:
         asyncio.run(restart(args.data_dir))
     if args.what in ("latency", "all"):
         asyncio.run(latency(args.data_dir))
+    if args.what == "sweep":
+        asyncio.run(sweep(args.data_dir))
 
 
 if __name__ == "__main__":
