@@ -80,7 +80,7 @@ def test_every_registered_command_has_a_module_that_declares_and_runs_it() -> No
     assert names == [
         "config", "local", "db", "restore", "backup", "import", "token", "setup", "replica",
         "group", "plan",
-        "api-tokens", "org", "doctor",
+        "api-tokens", "org", "doctor", "migrate",
     ]  # fmt: skip
     for command in registry.COMMANDS:
         module = __import__(command.module, fromlist=["main"])
