@@ -17,6 +17,7 @@ import httpx
 
 from tursotui.local.control import (
     archive,
+    databases,
     dbconfig,
     encryption,
     groups,
@@ -94,7 +95,7 @@ class ControlPlane:
         self._seeding: set[asyncio.Task[None]] = set()
         self.binder = Binder(self)
         """Binds the databases' listeners at start (a fleet's after it: control.binding)."""
-        self._creating: set[str] = set()
+        self.creating: set[str] = set()
         """Names being created (claimed under the lock, recorded under it once made)."""
         self.failed_creates: set[str] = set()
         """Names whose create failed in this run: sqld may hold them (startup.clear_orphan)."""
@@ -325,62 +326,19 @@ class ControlPlane:
         awaiting_upload: bool = False,
         encrypted: dict[str, str] | None = None,
     ) -> DatabaseState:
-        """Create a database; ``seed`` (async, given the new state) fills it before it goes live.
-
-        The lock is held to claim the name and to record the database, not while sqld creates it (~3 ms,
-        far more on a busy disk): creates go on side by side (4 in flight make sqld ~2.5x faster). What
-        changed meanwhile under the lock (the group's key rotated, a quota block, the group deleted) is
-        caught up with, or refused, when the database is recorded."""
-        check_name("database", name)
-        async with self.lock:
-            if name in self.state.databases or name in self._creating:
-                raise ApiError(409, f"database {name} already exists")
-            if group_name not in self.state.groups:
-                raise ApiError(404, f"group {group_name} not found: create it first")
-            db = DatabaseState(
-                name=name,
-                group=group_name,
-                port=0,  # a stable port, given by the data plane
-                size_limit=size_limit,
-                parent=parent,
-                seeded_from=seeded_from,
-                awaiting_upload=awaiting_upload,
-                encryption=encrypted,
-            )
-            await startup.clear_orphan(self, name)
-            self._creating.add(name)
-            made_with = (self.keys.get(group_name).public_b64url(), self.quota_block)
-        try:
-            if seed is not None:
-                await seed(db)
-            self._group_kept(group_name, name)
-            await self.attach(db, create=seed is None, warm=False)
-            async with self.lock:
-                self._group_kept(group_name, name)
-                if made_with != (self.keys.get(group_name).public_b64url(), self.quota_block):
-                    await self.apply_config(db)  # rotated or blocked meanwhile: as its group now
-                archive.mark(self, db)
-                encryption.mark(self, db)
-                self.state.databases[name] = db
-                # A full disk refuses here: the namespace goes too, the name stays free.
-                self.save(name)
-        except Exception:
-            self.failed_creates.add(name)
-            self.state.databases.pop(name, None)
-            await self.dataplane.unexpose(name)
-            async with self.lock:
-                # With sqld down (killed mid-create) this fails: the next create of the name clears it.
-                with contextlib.suppress(ApiError, OSError):
-                    await startup.clear_orphan(self, name)
-            raise
-        finally:
-            self._creating.discard(name)
-        await self.warm(db)  # outside the lock: creates go on meanwhile
-        return db
-
-    def _group_kept(self, group: str, name: str) -> None:
-        if group not in self.state.groups:
-            raise ApiError(409, f"group {group} was deleted while {name} was created")
+        """Create a database; ``seed`` (async, given the new state) fills it before it goes live
+        (:func:`tursotui.local.control.databases.create`)."""
+        return await databases.create(
+            self,
+            name,
+            group_name,
+            size_limit=size_limit,
+            seed=seed,
+            parent=parent,
+            seeded_from=seeded_from,
+            awaiting_upload=awaiting_upload,
+            encrypted=encrypted,
+        )
 
     async def delete_database(self, name: str) -> DatabaseState:
         await self.ready(name)  # a listener still to be bound at start is bound, then closed here
