@@ -268,3 +268,21 @@ async def test_a_group_deleted_while_a_database_is_created_refuses_it(turso: Loc
         await creating
     assert "late" not in turso.cp.state.databases
     assert not turso.cp.namespace_file("late").parent.exists()  # its namespace went too
+
+
+async def test_past_the_listener_budget_a_create_is_refused_and_leaves_nothing(
+    turso: LocalTurso, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One listening port per database instance, within the open-file limit: past the budget a create is
+    a 507 saying so, and neither the name nor a namespace is left."""
+    from tursotui.local.engine import limits
+
+    monkeypatch.setattr(limits, "max_listeners", lambda: limits.LISTENERS)
+    with pytest.raises(ApiError, match="serves at most") as refused:
+        await turso.cp.create_database("one-too-many", "g")
+    assert refused.value.status == 507
+    assert "open-file limit" in refused.value.message
+    assert "one-too-many" not in turso.cp.state.databases
+    assert not turso.cp.namespace_file("one-too-many").parent.exists()
+    monkeypatch.undo()
+    assert (await turso.cp.create_database("one-too-many", "g")).port > 0  # the name is free
