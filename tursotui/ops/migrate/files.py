@@ -73,9 +73,9 @@ def parse_migration(file: str, text: str) -> Migration:
     if not steps:
         raise InputError(f"migration file {file}: no SQL statement in it")
     for step in steps:
-        head = strip_comments(step.sql).lstrip()
-        if _TRANSACTION_CONTROL.match(head):
-            word = head.split(None, 1)[0].upper()
+        control = _TRANSACTION_CONTROL.match(strip_comments(step.sql).lstrip())
+        if control is not None:
+            word = control.group(0).upper()
             raise InputError(
                 f"migration file {file}, line {step.line}: {word} is not allowed; each database's "
                 "pending migrations already run in one transaction that tursotui opens and commits"

@@ -26,6 +26,7 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _PUNCT = re.compile(r"\s*([(),;=])\s*")
+_AFTER_CLOSE = re.compile(r"\)(?=\w)")
 _IF_NOT_EXISTS = re.compile(r"\bif not exists\s+")
 _ORDER = {"table": 0, "index": 1, "view": 2, "trigger": 3}
 FINGERPRINT_CHARS = 12
@@ -51,7 +52,7 @@ def normalise_sql(sql: str) -> str:
     text = "".join(out).strip()
     parts = re.split(r"('(?:[^']|'')*')", text)  # never touch the inside of a string literal
     for n in range(0, len(parts), 2):
-        chunk = _PUNCT.sub(r"\1", parts[n])
+        chunk = _AFTER_CLOSE.sub(") ", _PUNCT.sub(r"\1", parts[n]))
         parts[n] = _IF_NOT_EXISTS.sub("", chunk)
     return "".join(parts).rstrip(";").strip()
 
