@@ -11,6 +11,7 @@ from tursotui.cli import db_branch, db_config, db_inspect, db_list, shell
 from tursotui.cli.context import OK, Context, run
 from tursotui.cli.db_list import database_json
 from tursotui.cli.db_list import flags as _flags
+from tursotui.cli.parser import _Commands as Commands
 from tursotui.ops.names import check_name
 from tursotui.platform import (
     DatabaseUsage,
@@ -22,7 +23,12 @@ from tursotui.support.humanize import size
 
 
 def add_arguments(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    # An action's heavier arguments are declared when argparse reaches it (``pending``): `db list` stays light.
+    actions = parser.add_subparsers(
+        dest="db_command", metavar="ACTION", required=True, action=Commands
+    )
+    assert isinstance(actions, Commands)
+    actions.pending = {}
     db_list.add_arguments(actions, common)
     show = actions.add_parser("show", parents=[common], help="one database: URL, instances, config")
     show.add_argument("name", metavar="NAME")

@@ -10,10 +10,7 @@ from typing import Any
 
 from tursotui.cli.context import FAILED, OK, Context
 from tursotui.libsql.keys import KEY_VARIABLE
-from tursotui.ops.branch import check_branch_name, plan_branch, run_branch
 from tursotui.ops.names import check_name
-from tursotui.ops.restore import ACCEPTED, read_restore_time, verify_restore
-from tursotui.ops.tokens import TokenLedger
 
 
 def add_arguments(actions: Any, common: argparse.ArgumentParser) -> None:
@@ -30,13 +27,25 @@ def add_arguments(actions: Any, common: argparse.ArgumentParser) -> None:
     )
     branch.add_argument("source", metavar="SOURCE", help="the database to branch from")
     branch.add_argument("new", metavar="NEW", help="the new database's name")
-    branch.add_argument(
-        "--timestamp", "-t", metavar="T", help=f"copy SOURCE as it was then; {ACCEPTED}"
-    )
-    branch.add_argument("--group", metavar="G", help="group of the branch (default: SOURCE's)")
+
+    def declare_rest() -> None:
+        # When argparse reaches `db branch`: the help of --timestamp names the times ops.restore accepts.
+        from tursotui.ops.restore.times import ACCEPTED
+
+        branch.add_argument(
+            "--timestamp", "-t", metavar="T", help=f"copy SOURCE as it was then; {ACCEPTED}"
+        )
+        branch.add_argument("--group", metavar="G", help="group of the branch (default: SOURCE's)")
+
+    actions.pending["branch"] = declare_rest
 
 
 async def branch_command(ctx: Context) -> int:
+    # Imported here: every `db` action declares its arguments, and `db list` needs none of this.
+    from tursotui.ops.branch import check_branch_name, plan_branch, run_branch
+    from tursotui.ops.restore import read_restore_time, verify_restore
+    from tursotui.ops.tokens import TokenLedger
+
     args = ctx.args
     source = check_name(args.source, "source database")
     name = check_branch_name(source, args.new)

@@ -17,14 +17,9 @@ import sys
 from typing import Any
 
 from tursotui.cli.context import FAILED, OK, Context
-from tursotui.ops.access import open_database
 from tursotui.ops.errors import InputError
 from tursotui.ops.names import check_name
-from tursotui.ops.sql.export import json_value
 from tursotui.ops.sql.outcome import ROW_CAP, StatementOutcome, cell, short
-from tursotui.ops.sql.session import ENDED_IN_TRANSACTION, SqlSession
-from tursotui.ops.sql.statements import split_with_lines
-from tursotui.ops.tokens import TokenLedger
 
 EPILOG = """\
 NAME is required (a script never runs against a database it did not name): a database of the
@@ -93,6 +88,12 @@ def _script(ctx: Context) -> str:
 
 
 async def shell_command(ctx: Context) -> int:
+    # Imported here: every `db` action declares its arguments, and `db list` needs none of this.
+    from tursotui.ops.access import open_database
+    from tursotui.ops.sql.session import ENDED_IN_TRANSACTION, SqlSession
+    from tursotui.ops.sql.statements import split_with_lines
+    from tursotui.ops.tokens import TokenLedger
+
     name = check_name(ctx.args.name)
     statements = split_with_lines(_script(ctx))
     if not statements:
@@ -170,6 +171,8 @@ def _show(ctx: Context, index: int, outcome: StatementOutcome) -> None:
 
 
 def _json(index: int, outcome: StatementOutcome) -> dict[str, Any]:
+    from tursotui.ops.sql.export import json_value
+
     body: dict[str, Any] = {
         "index": index,
         "line": outcome.line,
