@@ -128,6 +128,12 @@ def _doctor(ctx: PaneContext) -> Widget:
     return DoctorPane(ctx.services, ctx.probe, ctx.org)
 
 
+def _fleet_health(ctx: PaneContext) -> Widget:
+    from tursotui.ui.panes.fleet_health import FleetHealthPane
+
+    return FleetHealthPane(ctx.services, ctx.org)
+
+
 TABS: tuple[TabSpec, ...] = (
     TabSpec("databases", "Databases", "1", "Show databases & replicas", _databases, "#databases-table",
             deferred=False, wants_snapshot=True, follows_selection=True),
@@ -145,6 +151,7 @@ TABS: tuple[TabSpec, ...] = (
             _inspect, "InspectPane", follows_selection=True),
     TabSpec("audit", "Audit", "8", "Show the organization's audit log", _audit, "#audit-table"),
     TabSpec("doctor", "Doctor", "9", "Run the troubleshooting checks on the database", _doctor, "#doctor-table", follows_selection=True),
+    TabSpec("fleet_health", "Fleet health", "0", "Migrations across the fleet: status, apply, drift", _fleet_health, "#fleet-health-table"),
 )  # fmt: skip
 """In the order the tabs are shown. The SQL console reads the Databases pane's highlighted row (the selection);
 the Replica tab is the configured database's local replica and does not follow the selection."""

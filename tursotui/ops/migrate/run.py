@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -27,9 +27,15 @@ from tursotui.platform import Database, PlatformError
 T = TypeVar("T")
 
 
+class SqlOn(Protocol):
+    """How a run opens SQL on a database: :class:`Sql`, or the console's own opener."""
+
+    async def on(self, db: Database, work: Callable[[HranaClient], Awaitable[T]]) -> T: ...
+
+
 @dataclass
 class Sql:
-    """How a run opens SQL on a database: the group's token and one HTTP pool."""
+    """The group's token (one per group, :class:`GroupTokens`) and one HTTP pool for every database."""
 
     tokens: GroupTokens
     http: httpx.AsyncClient
@@ -41,7 +47,7 @@ class Sql:
 
 
 async def fleet_status(
-    sql: Sql,
+    sql: SqlOn,
     targets: Sequence[Database],
     migrations: Sequence[Migration],
     *,
@@ -54,7 +60,7 @@ async def fleet_status(
         try:
             return await sql.on(db, lambda c: read_status(c, db, migrations))
         except (PlatformError, LibsqlError) as exc:
-            return LedgerStatus(db.name, db.group, error=f"no token for group {db.group}: {exc}")
+            return LedgerStatus(db.name, db.group, error=f"could not be reached: {exc}")
 
     found = await run_bounded(targets, one, concurrency, finished=finished)
     return [found[db.name] for db in targets]
@@ -105,7 +111,7 @@ class ApplyReport:
 
 
 async def fleet_apply(
-    sql: Sql,
+    sql: SqlOn,
     targets: Sequence[Database],
     migrations: Sequence[Migration],
     *,
@@ -125,9 +131,7 @@ async def fleet_apply(
         try:
             return await sql.on(db, lambda c: apply_pending(c, db, migrations, dry_run=dry_run))
         except (PlatformError, LibsqlError) as exc:
-            return Outcome(
-                db.name, db.group, "failed", error=f"no token for group {db.group}: {exc}"
-            )
+            return Outcome(db.name, db.group, "failed", error=f"could not be reached: {exc}")
 
     def done(db: Database, outcome: Outcome) -> None:
         report.outcomes.append(outcome)
