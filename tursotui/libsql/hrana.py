@@ -47,12 +47,22 @@ from tursotui.libsql.result import Description, ResultSet, StatementLike
 from tursotui.libsql.stream import Stream, Transaction, TransactionMode
 from tursotui.libsql.url import parse_database_url
 from tursotui.libsql.values import Args, JsonDict
+from tursotui.support.loopback import loopback_only_tls
 from tursotui.support.redact import mask, scrub
+from tursotui.support.tls import LazyTransport
 
 logger = logging.getLogger("tursotui.libsql")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 """30 s to answer (a long query or a big page of rows), 10 s to connect."""
+
+
+def _own_client(base_url: str, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """A client of its own: plain HTTP (only ever to loopback) needs no CA bundle; HTTPS loads the process's
+    one, on the first request."""
+    if base_url.startswith("http://"):
+        return httpx.AsyncClient(timeout=timeout, verify=loopback_only_tls())
+    return httpx.AsyncClient(timeout=timeout, transport=LazyTransport())
 
 
 class HranaClient:
@@ -80,7 +90,7 @@ class HranaClient:
         official clients do); never logged or shown."""
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._owns_http = http is None
-        self._http = http if http is not None else httpx.AsyncClient(timeout=self._timeout)
+        self._http = http if http is not None else _own_client(self._base_url, self._timeout)
         self._version: int | None = None
         self._last_status = 200
 

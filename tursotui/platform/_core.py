@@ -30,6 +30,7 @@ from tursotui.platform.errors import (
 )
 from tursotui.platform.retry import RetryPolicy, Sleep, parse_retry_after
 from tursotui.support.redact import mask, scrub
+from tursotui.support.tls import LazyTransport
 
 DEFAULT_BASE_URL = "https://api.turso.tech"
 DEFAULT_REGION_URL = "https://region.turso.io"
@@ -112,7 +113,8 @@ class PlatformCore:
         self.retry = retry
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            transport=transport,
+            # No transport given: httpx's, made on the first request (the CA bundle is loaded then, once).
+            transport=transport if transport is not None else LazyTransport(),
             timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,

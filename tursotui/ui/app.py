@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 import sys
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, ClassVar
@@ -29,6 +28,7 @@ from tursotui.ops.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.support.crash import redact, write_crash_file
 from tursotui.support.loopback import loopback_only_tls
+from tursotui.support.tls import verified_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
 from tursotui.ui.dialogs.error import ErrorScreen
 from tursotui.ui.dialogs.help import HelpEntry, HelpScreen, HelpSection
@@ -106,10 +106,9 @@ class TursoApp(App[None]):
     def _probe_client(self) -> httpx.AsyncClient:
         # One client shared by all probes; never the platform client (it may be an in-process ASGI transport).
         if self._http is None:
-            # The local Turso's instances are all on 127.0.0.1 over plain HTTP: no CA bundle to load.
-            verify: ssl.SSLContext | bool = (
-                loopback_only_tls() if self.services.target == "local" else True
-            )
+            # The local Turso's instances are all on 127.0.0.1 over plain HTTP: no CA bundle to load; Turso
+            # Cloud's: the process's one (support/tls.py), not another copy.
+            verify = loopback_only_tls() if self.services.target == "local" else verified_tls()
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(3.0), follow_redirects=False, verify=verify
             )
