@@ -176,8 +176,10 @@ async def _apply(ctx: Context) -> int:
             )
         async with sql_pool() as http:
             sql = Sql(_tokens(ctx, backend.platform, "full-access"), http)
+            if args.canary and args.dry_run:
+                ctx.info("tursotui: --dry-run: the canary is not branched (nothing is written)")
             if args.canary and not args.dry_run:
-                canary = await run_canary(sql, args.canary, migrations, expected)
+                canary = await run_canary(backend.platform, sql, args.canary, migrations, expected)
                 if ctx.json:
                     _line(ctx, canary.to_json())
                 for text in canary.lines():

@@ -8,6 +8,7 @@ DELETE, REPLACE). The branch is deleted whatever happened; the fleet is touched 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -23,10 +24,10 @@ from tursotui.ops.errors import InputError
 from tursotui.ops.migrate.apply import Outcome, apply_pending
 from tursotui.ops.migrate.drift import read_schema
 from tursotui.ops.migrate.files import Migration
-from tursotui.ops.migrate.run import Sql
+from tursotui.ops.migrate.run import SqlOn
 from tursotui.ops.migrate.schema import schema_diff
 from tursotui.ops.names import check_name
-from tursotui.platform import PlatformError
+from tursotui.platform import PlatformClient, PlatformError
 
 _WRITES = re.compile(
     r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
@@ -120,10 +121,13 @@ async def row_counts(client: HranaClient) -> dict[str, int]:
 
 
 async def run_canary(
-    sql: Sql, source_name: str, migrations: Sequence[Migration], expected: Sequence[str]
+    platform: PlatformClient,
+    sql: SqlOn,
+    source_name: str,
+    migrations: Sequence[Migration],
+    expected: Sequence[str],
 ) -> CanaryReport:
     """Branch ``source_name``, apply, verify, delete (see the module); never raises for the servers."""
-    platform = sql.tokens.platform
     report = CanaryReport(source_name)
     try:
         source = await platform.get_database(check_name(source_name, "canary database"))
@@ -131,22 +135,21 @@ async def run_canary(
         report.error = f"canary database {source_name}: {exc}"
         return report
     try:
-        before = await sql.on(source, row_counts)
         name = branch_name(source.name)
-        plan = BranchPlan(
-            source.name,
-            name,
-            source.group,
-            None,
-            remote_encryption(platform, source.name) is not None,
-        )
+        encrypted = remote_encryption(platform, source.name) is not None
+        plan = BranchPlan(source.name, name, source.group, None, encrypted)
         report.branch = name
         branch = (await run_branch(platform, plan)).database
     except (PlatformError, LibsqlError, InputError) as exc:
         report.error = f"the branch could not be made: {exc}"
-        report.branch = ""
+        if report.branch:  # made, but not read back: it goes too
+            with contextlib.suppress(PlatformError):
+                await platform.delete_database(report.branch)
+                report.deleted = True
+        report.branch = report.branch if report.deleted else ""
         return report
     try:
+        before = await sql.on(branch, row_counts)  # the branch holds still; its source may not
         report.outcome = await sql.on(branch, lambda c: apply_pending(c, branch, migrations))
         if report.outcome.ok:
             report.checks = await sql.on(
