@@ -318,3 +318,22 @@ def test_killed_half_way_and_resumed(fleet: Fleet, capsys: pytest.CaptureFixture
     assert (summary["up-to-date"], summary["applied"]) == (done, 200 - done)
     final = migrate(fleet, capsys, "status", "--filter", "tenant-", "--json")
     assert final.lines()[-1]["summary"]["up-to-date"] == 200
+
+
+def test_a_canary_that_loses_rows_fails_its_check(
+    fleet: Fleet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The migration applies, but a table the app reads is gone with its rows: the canary's row-count check
+    fails, the branch is deleted and no tenant is touched."""
+    (fleet.migrations / "0003_rename_users.sql").write_text("ALTER TABLE users RENAME TO people;\n")
+    ran = migrate(
+        fleet, capsys, "apply", "--group", "fleet-3", "--canary", "tenant-00002", "--yes", "--json"
+    )
+    assert ran.code == 1
+    canary = ran.lines()[0]["canary"]
+    assert canary["apply"]["result"] == "applied" and not canary["passed"] and canary["deleted"]
+    counts = {c["check"]: c for c in canary["checks"]}["row counts"]
+    assert not counts["ok"] and "users: 5 → gone" in counts["detail"]
+    assert len(ran.lines()) == 1  # no tenant line: none was started
+    status = migrate(fleet, capsys, "status", "--group", "fleet-3", "--json")
+    assert {r["state"] for r in status.lines()[:-1]} == {"pending"}
