@@ -156,8 +156,8 @@ class Repaints:
                 self.paints.append(time.perf_counter())
             real_display(screen, renderable)
 
-        def apply(view: FleetView) -> None:
-            real_apply(view)
+        def apply(view: FleetView, *, refresh: bool = False) -> None:
+            real_apply(view, refresh=refresh)
             self.arranged.append(time.perf_counter())
 
         app._display = display  # type: ignore[method-assign]

@@ -271,3 +271,20 @@ async def test_bulk_writes_are_refused_in_read_only_mode(make_app: AppFactory) -
         options = app.screen.query_one("#bulk-actions")
         disabled = {o.id for o in options.options if o.disabled}
         assert disabled == {"mint", "rotate", "delete"}
+
+
+async def test_a_filter_moves_the_selection_and_the_instances_along(
+    make_app: AppFactory, big: FleetOrg
+) -> None:
+    app = fleet_app(make_app, big)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        p = pane(app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert p.selected_name == tenant(N) and p.instances_of == tenant(N)
+        await pilot.press("slash", *"tenant-0001")  # the highlighted database filtered out
+        await settle(pilot)
+        assert p.databases_table.cursor_row == 0  # a new filter starts at its first row
+        assert p.selected_name == app.main.selected == p.instances_of == tenant(10)
+        assert "Instances of tenant-00010" in str(p.instances_table.border_title)

@@ -181,9 +181,12 @@ class FleetTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- data ------------------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[Row], widths: Sequence[int] | None = None) -> None:
-        """Show ``rows`` (keys unique). The cursor stays on its key when it is still listed (else on the same
-        index, clamped); only lines whose text changed are repainted."""
+    def set_rows(
+        self, rows: Sequence[Row], widths: Sequence[int] | None = None, *, to_top: bool = False
+    ) -> None:
+        """Show ``rows`` (keys unique). The cursor stays on its key when it is still listed, else on the same
+        index, clamped (a database deleted), or on the first row with ``to_top`` (a new filter); only lines
+        whose text changed are repainted."""
         old = self._rows
         top = round(self.scroll_offset.y)
         visible = max(self.size.height - 1, 0)
@@ -197,7 +200,8 @@ class FleetTable(ScrollView, can_focus=True, inherit_bindings=False):
             self.virtual_size = Size(self.virtual_size.width, height)
             self.refresh(layout=True)
         key = self._cursor_key
-        index = self._index.get(key, self._cursor) if key is not None else self._cursor
+        gone = 0 if to_top else self._cursor
+        index = self._index.get(key, gone) if key is not None else gone
         self._set_cursor(index, scroll=False)
         if resized or len(old) != len(self._rows):
             self.refresh()
@@ -269,7 +273,12 @@ class FleetTable(ScrollView, can_focus=True, inherit_bindings=False):
         if scroll or before != index:
             self._scroll_to_cursor()
         if self._cursor_key != before_key:
-            self.post_message(self.Highlighted(self, self._cursor_key))
+            # Made in this table's own turn: a message made while the fleet view (its parent) runs a handler
+            # would name the view as its sender, and Textual stops such a message at the sender.
+            self.call_next(self._post_highlighted, self._cursor_key)
+
+    def _post_highlighted(self, key: str | None) -> None:
+        self.post_message(self.Highlighted(self, key))
 
     def _scroll_to_cursor(self) -> None:
         visible = self.scrollable_content_region.height - 1

@@ -151,15 +151,18 @@ class FleetView(Vertical):
             self._widths = natural_widths(self.columns, [(k, c) for k, (_, c) in cells.items()])
         if self.selection.retain(cells):
             self.table.repaint_marks()
-        self.apply()
+        self.apply(refresh=True)
 
-    def apply(self) -> None:
-        """Arrange the rows with the current query and show them."""
+    def apply(self, *, refresh: bool = False) -> None:
+        """Arrange the rows with the current query and show them; when the row under the cursor is no longer
+        listed the cursor goes to the first row (a new query) or stays at its place (``refresh``: it was
+        deleted)."""
         self.arranged = arrange(self._rows, self.query_state)
         table = self.table
         table.keep = self._sort_column()
         cells = self._cells
-        table.set_rows([(row.name, cells[row.name][1]) for row in self.arranged.rows], self._widths)
+        shown = [(row.name, cells[row.name][1]) for row in self.arranged.rows]
+        table.set_rows(shown, self._widths, to_top=not refresh)
         self.post_message(self.Changed(self))
 
     def _sort_column(self) -> str | None:
