@@ -234,7 +234,7 @@ async def test_esc_cancels_an_apply_in_flight_finish_and_none_new_starts(
     fleet.down.clear()
     async with app.run_test(size=(100, 30)) as pilot:
         pane = await shown(pilot)
-        fleet.delay = 0.2
+        fleet.delay = 0.5  # 1 s a database, 2 at a time: esc lands well before the 7th starts
         await pilot.press("slash", *"tenant", "enter", "asterisk", "a", "7", "enter")
         for _ in range(100):
             await pilot.pause(0.05)
