@@ -15,7 +15,7 @@ from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.migrate.files import Migration
 from tursotui.ops.migrate.fleet import run_bounded
-from tursotui.ops.migrate.run import Sql
+from tursotui.ops.migrate.run import SqlOn
 from tursotui.ops.migrate.schema import (
     READ_SCHEMA,
     expected_schema,
@@ -102,7 +102,7 @@ def group_schemas(
 
 
 async def fleet_drift(
-    sql: Sql,
+    sql: SqlOn,
     targets: Sequence[Database],
     migrations: Sequence[Migration],
     *,
