@@ -208,9 +208,12 @@ async def running_or_free(
         return None
 
 
-async def spawn_local_turso(options: CliOptions, local_dir: Path) -> LocalTursoProcess:
+async def spawn_local_turso(
+    options: CliOptions, local_dir: Path, *, start: bool = True
+) -> LocalTursoProcess:
     """The local Turso in a child process (the console's way: it boots on the other core while the app
-    imports); the console reaches it through this layer, never through ``tursotui.local`` itself."""
+    imports); the console reaches it through this layer, never through ``tursotui.local`` itself.
+    ``start=False``: its socket is bound (the Platform client can be made), the child starts at ``start()``."""
     from tursotui.local.host.process import LocalTursoProcess
 
-    return await LocalTursoProcess.spawn(options, local_dir)
+    return await LocalTursoProcess.spawn(options, local_dir, start=start)

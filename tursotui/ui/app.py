@@ -84,6 +84,8 @@ class TursoApp(App[None]):
         self.crash_file: str | None = None
         self.crash_line: str | None = None
         self._http: httpx.AsyncClient | None = None
+        self.first_frame = asyncio.Event()
+        """Set once the main screen's first frame is on screen."""
         self.theme = chosen_theme(services.theme, self.available_themes, self.console.color_system)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
@@ -95,7 +97,9 @@ class TursoApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        self.push_screen(MainScreen(self.services, self._probe(), self._first))
+        self.push_screen(
+            MainScreen(self.services, self._probe(), self._first, drawn=self.first_frame.set)
+        )
         self._first = None
 
     def _probe(self) -> LatencyProbe:

@@ -70,6 +70,8 @@ class LocalTursoProcess:
         self.restart_delays = RESTART_DELAYS
         self._closed = asyncio.Event()
         self._process: asyncio.subprocess.Process | None = None
+        self._reserved: socket.socket | None = None
+        """Bound by :meth:`spawn`, handed to the child by :meth:`start`."""
 
     @property
     def process(self) -> asyncio.subprocess.Process:
@@ -81,23 +83,51 @@ class LocalTursoProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    async def spawn(cls, options: CliOptions, data_dir: Path) -> LocalTursoProcess:
-        """Start the child now on a socket bound here; its stderr goes to a 0600 log in ``data_dir``."""
+    async def spawn(
+        cls, options: CliOptions, data_dir: Path, *, start: bool = True
+    ) -> LocalTursoProcess:
+        """Start the child on a socket bound here; its stderr goes to a 0600 log in ``data_dir``.
+
+        ``start=False``: only bind the socket (the address, the API token and the Platform client are known);
+        the child starts at :meth:`start` (the console's first frame is drawn first)."""
         api_token, state = _prepare(data_dir)
         child = cls(options, data_dir, api_token, state.slug)
         child.had_databases = bool(state.databases)
-        await child._start()
+        child._reserved = child._bind()
+        if start:
+            await child.start()
         return child
 
-    async def _start(self) -> None:
-        """A new child on ``self.port`` (any free port the first time)."""
-        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    async def start(self) -> None:
+        """Start the child on the socket :meth:`spawn` bound (once)."""
+        if self._process is None and not self._closed.is_set():
+            await self._start()
+
+    def _bind(self) -> socket.socket:
+        """A listening socket on ``self.port`` (any free port the first time; then ``self.port`` is it)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             # A restart takes the same port again (the client keeps its address).
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", self.port))
             sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
+        self.port = int(sock.getsockname()[1])
+        return sock
+
+    async def _start(self) -> None:
+        """A new child on ``self.port``: on the socket :meth:`spawn` bound, or a new one (a restart)."""
+        sock, self._reserved = self._reserved, None
+        if sock is None:
+            sock = self._bind()
+        try:
+            log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError:
+            sock.close()
+            raise
+        try:
             # No cloud tokens on the child's command line (ps shows it); the local Turso needs none.
             fields = asdict(replace(self.options, api_token=None, auth_token=None))
             self._process = await asyncio.create_subprocess_exec(
@@ -112,7 +142,6 @@ class LocalTursoProcess:
                 pass_fds=(sock.fileno(),),
                 start_new_session=True,  # a ctrl+c at the terminal is the console's, not the child's
             )
-            self.port = int(sock.getsockname()[1])
         finally:
             os.close(log_fd)
             sock.close()  # the child holds it now: if it dies, connections are refused, not left waiting
@@ -201,6 +230,9 @@ class LocalTursoProcess:
         (not restarted since) left its sqld running: they are stopped too (pid files; only once their owner is
         gone and pid, start time and command line still match)."""
         self._closed.set()
+        if self._reserved is not None:  # never started
+            self._reserved.close()
+            self._reserved = None
         stopped = None
         while self._process is not None and self._process is not stopped:
             stopped = self._process

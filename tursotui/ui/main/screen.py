@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from urllib.parse import urlsplit
@@ -63,9 +64,17 @@ class MainScreen(Screen[None]):
     organization's first database when the one selected is not (or no longer) in it."""
 
     def __init__(
-        self, services: Services, probe: LatencyProbe, first: OrgSnapshot | None = None
+        self,
+        services: Services,
+        probe: LatencyProbe,
+        first: OrgSnapshot | None = None,
+        *,
+        drawn: Callable[[], None] | None = None,
     ) -> None:
+        """``drawn``: called once the first frame is on screen (the console's launch starts the local Turso
+        then, when that frame shows a cached snapshot)."""
         super().__init__(id="main")
+        self._drawn = drawn
         self._first = first
         """Fetched while the console was starting: the first frame shows it (no second fetch)."""
         self.services = services
@@ -123,7 +132,16 @@ class MainScreen(Screen[None]):
             self._show(self._first, self.services.clock())
         else:  # the last known snapshot, marked as such, until the first refresh replaces it
             self._show_cached(self.last_known.load())
-        self.refresh_now()
+        # The first refresh (its requests, their TLS) starts once this frame is on screen.
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        if self._drawn is not None:
+            self._drawn()
+        if (
+            self.refresh_count == 0 and not self.refreshing
+        ):  # not already started (ctrl+r, a request)
+            self.refresh_now()
 
     def _show_cached(self, cached: OrgSnapshot | None) -> None:
         if cached is None:
