@@ -10,6 +10,10 @@ built, sent and parsed on every refresh, so its cost is in the numbers; no netwo
     .venv/bin/python benchmarks/fleet_console.py soak [MINUTES]     # 1 s refresh, RSS every 15 s
     .venv/bin/python benchmarks/fleet_console.py datatable          # DataTable with the same 10,000 rows
     .venv/bin/python benchmarks/fleet_console.py all                # each of the above, in one run
+    .venv/bin/python benchmarks/fleet_console.py local [RUNS]       # refresh + filter on the local Turso's fleet
+
+``local`` starts the local Turso in this process on the fleet ``benchmarks/fleet_build.py build`` made
+(``$TMPDIR/tursotui-fleet/local-turso``; real sqld, real Platform API over the in-process transport).
 
 ``N=…`` in the environment changes the number of databases (10,000 by default). Results: benchmarks/README.md.
 """
@@ -23,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -47,14 +51,19 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def make_app(org: FleetOrg, refresh: float = 3600.0) -> TursoApp:
-    platform = PlatformClient(
-        TOKEN, organization=org.slug, transport=httpx.MockTransport(org.handler), max_retries=0
-    )
+def make_app(
+    org: FleetOrg | None, refresh: float = 3600.0, platform: PlatformClient | None = None
+) -> TursoApp:
+    if platform is None:
+        assert org is not None
+        platform = PlatformClient(
+            TOKEN, organization=org.slug, transport=httpx.MockTransport(org.handler), max_retries=0
+        )
+    target: Literal["cloud", "local"] = "cloud" if org is not None else "local"
     services = Services(
         platform=platform,
-        target="cloud",
-        banner=banner_text("cloud", org.slug),
+        target=target,
+        banner=banner_text(target, platform.organization or ""),
         data_dir=Path(tempfile.mkdtemp(prefix="fleet-console-")),
         database_name="tenant-00001",
         refresh_interval=refresh,
@@ -86,7 +95,7 @@ def ms(values: list[float]) -> str:
     )
 
 
-async def refresh(runs: int) -> None:
+async def refresh(runs: int, platform: PlatformClient | None = None) -> None:
     from tursotui.ui.panes.databases import DatabasesPane
 
     pane_times: list[float] = []
@@ -98,8 +107,8 @@ async def refresh(runs: int) -> None:
         pane_times.append(time.perf_counter() - t0)
 
     DatabasesPane.show_snapshot = timed_show  # type: ignore[method-assign,assignment]
-    org = fleet_org(N)
-    app = make_app(org)
+    org = fleet_org(N) if platform is None else None
+    app = make_app(org, platform=platform)
     async with app.run_test(size=SIZE) as pilot:
         start = time.perf_counter()
         await first_refresh(pilot)
@@ -113,18 +122,18 @@ async def refresh(runs: int) -> None:
             pane_times.clear()
             for n in range(runs):
                 if (
-                    n % 2
-                ):  # every other refresh changes a few databases' usage: rows made again by key
+                    n % 2 and org is not None
+                ):  # a few databases' usage changes: rows made again by key
                     for i in range(1, 50):
                         org.databases[f"tenant-{i * 97:05d}"].usage["rows_read"] += 1
-                before, requests = main.refresh_count, len(org.calls)
+                before, requests = main.refresh_count, len(org.calls) if org else 0
                 t0 = time.perf_counter()
                 main.refresh_now(manual=manual)
                 while main.refresh_count == before:  # noqa: ASYNC110 (polling the app)
                     await asyncio.sleep(0.001)
                 await pilot.pause()  # the repaint that follows
                 samples.append(time.perf_counter() - t0)
-                calls.append(len(org.calls) - requests)
+                calls.append(len(org.calls) - requests if org else 0)
             what = (
                 "full (ctrl+r: list, groups, org, usage, plan)"
                 if manual
@@ -177,8 +186,8 @@ class Repaints:
         return float("nan")
 
 
-async def filter_keys(text: str) -> None:
-    app = make_app(fleet_org(N))
+async def filter_keys(text: str, platform: PlatformClient | None = None) -> None:
+    app = make_app(fleet_org(N) if platform is None else None, platform=platform)
     async with app.run_test(size=SIZE) as pilot:
         await first_refresh(pilot)
         repaints = Repaints(app)
@@ -192,7 +201,7 @@ async def filter_keys(text: str) -> None:
             await pilot.press("escape")
             await pilot.pause()
         print(
-            f"filter keystroke → table repainted, {N:,} databases, typing {text!r} (rows "
+            f"filter keystroke → table repainted, {len(app.main.snapshot.databases) if app.main.snapshot else 0:,} databases, typing {text!r} (rows "
             f"{shown[0]:,} → {shown[len(text) - 1]:,}), 5 rounds: {ms(samples)}"
         )
         sorts = [await repaints.key(pilot, "s") for _ in range(12)]
@@ -288,6 +297,21 @@ async def datatable() -> None:
         )
 
 
+async def local(runs: int) -> None:
+    from tursotui.local.host.service import LocalTurso
+
+    root = Path(tempfile.gettempdir()) / "tursotui-fleet" / "local-turso"
+    turso = LocalTurso(root, recovery_interval=0, quota_interval=0)
+    t0 = time.perf_counter()
+    await turso.start()
+    print(f"local Turso on {root}: started in {time.perf_counter() - t0:.1f} s")
+    try:
+        await refresh(runs, turso.platform_client())
+        await filter_keys("tenant-0012", turso.platform_client())
+    finally:
+        await turso.close()
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     arg = sys.argv[2] if len(sys.argv) > 2 else None
@@ -297,6 +321,8 @@ def main() -> None:
         asyncio.run(filter_keys(arg if arg and what == "filter" else "tenant-0012"))
     if what in ("datatable", "all"):
         asyncio.run(datatable())
+    if what == "local":
+        asyncio.run(local(int(arg) if arg else 5))
     if what in ("soak", "all"):
         asyncio.run(soak(float(arg) if arg and what == "soak" else 3.0))
 

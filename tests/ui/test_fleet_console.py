@@ -238,6 +238,7 @@ async def test_bulk_mint_and_rotate(make_app: AppFactory, tmp_path: Any) -> None
         await until(pilot, lambda: pane(app).bulk.last is not None)
         report = pane(app).bulk.last
         assert report is not None and report.summary() == "3 minted"
+        assert pane(app).bulk.minted is not None
         minted = pane(app).bulk.minted.path
         assert stat.S_IMODE(minted.stat().st_mode) == 0o600
         lines = [json.loads(line) for line in minted.read_text().splitlines()]

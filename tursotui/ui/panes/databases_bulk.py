@@ -10,27 +10,15 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 from textual.worker import Worker
 
-from tursotui.ops.bulk import (
-    VERBS,
-    BulkPlan,
-    BulkProgress,
-    BulkReport,
-    Cancel,
-    ItemWork,
-    MintedTokens,
-    backup_item,
-    delete_item,
-    mint_item,
-    plan,
-    rotate_item,
-    run_bulk,
-)
-from tursotui.ops.tokens import parse_expiration
-from tursotui.ui.dialogs.bulk import WRITES, BulkAnswer, BulkChoiceScreen, BulkConfirmScreen
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 
 if TYPE_CHECKING:
+    from tursotui.ops.bulk import BulkPlan, BulkProgress, BulkReport, Cancel, ItemWork
+    from tursotui.ui.dialogs.bulk import BulkAnswer
     from tursotui.ui.panes.databases import DatabasesPane
+
+# ops.bulk (backups, tokens, SQL) and the dialogs are imported when a bulk action starts: the Databases pane is
+# in the console's first frame (tests/architecture/test_lazy_imports.py).
 
 RUNNING = {
     "backup": "Backing up",
@@ -48,6 +36,8 @@ class BulkRunner:
         self._cancel: Cancel | None = None
         self._worker: Worker[None] | None = None
         self.last: BulkReport | None = None
+        self.minted: MintedTokens | None = None
+        """Where the last bulk mint wrote its tokens."""
 
     @property
     def running(self) -> bool:
@@ -84,6 +74,9 @@ class BulkRunner:
         status.update(text)
 
     async def _run(self) -> None:
+        from tursotui.ops.bulk import VERBS, Cancel, plan, run_bulk
+        from tursotui.ui.dialogs.bulk import WRITES, BulkChoiceScreen, BulkConfirmScreen
+
         pane = self.pane
         rows = pane.fleet.selected_rows()
         shown = {row.name for row in pane.fleet.shown}
@@ -135,6 +128,9 @@ class BulkRunner:
             pane.post_message(RefreshRequested())
 
     def _work(self, bulk: BulkPlan, answer: BulkAnswer) -> ItemWork:
+        from tursotui.ops.bulk import MintedTokens, backup_item, delete_item, mint_item, rotate_item
+        from tursotui.ops.tokens import parse_expiration
+
         services = self.pane.services
         if bulk.action == "backup":
             return backup_item(services.open_sql, services.backups_path, services.clock)
@@ -162,8 +158,8 @@ class BulkRunner:
         pane = self.pane
         summary = report.summary()
         where = ""
-        if report.action == "mint" and report.of("done"):
-            where = f" · tokens in {self.minted.path}"
+        if report.action == "mint" and report.of("done") and self.minted is not None:
+            where = f" · tokens in {self.minted.path} (0600)"
         if report.action == "backup" and report.of("done"):
             where = f" · in {pane.services.backups_path}"
         details = report.details()
