@@ -13,7 +13,7 @@ from textual.worker import Worker
 from tursotui.ui.messages import ErrorOccurred, RefreshRequested
 
 if TYPE_CHECKING:
-    from tursotui.ops.bulk import BulkPlan, BulkProgress, BulkReport, Cancel, ItemWork
+    from tursotui.ops.bulk import BulkPlan, BulkProgress, BulkReport, Cancel, ItemWork, MintedTokens
     from tursotui.ui.dialogs.bulk import BulkAnswer
     from tursotui.ui.panes.databases import DatabasesPane
 
