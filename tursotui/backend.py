@@ -171,16 +171,15 @@ def _shared(secrets: Secrets | None) -> Secrets:
 
 def attached_client(running: RunningTurso) -> PlatformClient:
     """A Platform client of the local Turso another process serves (127.0.0.1, its API token)."""
-    import httpx
-
     from tursotui.platform import PlatformClient
     from tursotui.support.loopback import loopback_only_tls
+    from tursotui.support.tls import LazyTransport
 
     return PlatformClient(
         running.api_token,
         organization=running.organization,
         base_url=running.base_url,
-        transport=httpx.AsyncHTTPTransport(verify=loopback_only_tls()),
+        transport=LazyTransport(loopback_only_tls),  # made on the first request
     )
 
 

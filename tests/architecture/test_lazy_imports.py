@@ -46,3 +46,84 @@ import tursotui.cli.db_list
     )
     assert "tursotui.cli.db_list" in modules
     assert among(modules, NOT_FOR_DB_LIST) == []
+
+
+NOT_IN_THE_FIRST_FRAME = (
+    "hypothesis",
+    "sqlite3",
+    "httpcore",
+    "tursotui.local",
+    "tursotui.libsql.engine",
+    "tursotui.libsql.local",
+    "tursotui.ops.access",
+    "tursotui.ops.backup",
+    "tursotui.ops.branch",
+    "tursotui.ops.browse",
+    "tursotui.ops.bulk",
+    "tursotui.ops.doctor",
+    "tursotui.ops.importing",
+    "tursotui.ops.migrate",
+    "tursotui.ops.restore",
+    "tursotui.ops.session_tokens",
+    "tursotui.ops.sql",
+    "tursotui.ops.token_alerts",
+    "tursotui.ops.tokens",
+    "tursotui.ui.dialogs",
+    "tursotui.ui.palette",
+    "tursotui.ui.panes.audit",
+    "tursotui.ui.panes.backups",
+    "tursotui.ui.panes.browser",
+    "tursotui.ui.panes.doctor",
+    "tursotui.ui.panes.inspect",
+    "tursotui.ui.panes.replica",
+    "tursotui.ui.panes.sql",
+    "tursotui.ui.panes.tokens",
+    "tursotui.ui.panes.usage",
+    "tursotui.ui.wizards",
+)
+"""Imported when their tab, dialog, wizard or action is first used: not for the console's first frame."""
+
+FIRST_FRAME = """
+import asyncio, sys, tempfile
+from pathlib import Path
+
+import httpx
+
+from tursotui.platform import PlatformClient
+from tursotui.ui.app import TursoApp
+from tursotui.ui.services import Services
+
+held = asyncio.Event()
+
+
+async def answer(request: httpx.Request) -> httpx.Response:
+    await held.wait()  # no refresh lands (and imports what it shows) before the modules are listed
+    return httpx.Response(503, json={"error": "unavailable"})
+
+
+async def main() -> None:
+    transport = httpx.MockTransport(answer)
+    platform = PlatformClient("token-abc", organization="acme", transport=transport, max_retries=0)
+    services = Services(platform, "cloud", "Turso Cloud · org acme", Path(tempfile.mkdtemp()))
+    app = TursoApp(services)
+    async with app.run_test(size=(120, 36)):
+        await asyncio.wait_for(app.first_frame.wait(), 60)
+        assert app.main.query_one("#databases-table") is not None
+        global FIRST
+        FIRST = set(sys.modules)
+        held.set()
+    await platform.aclose()
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_console_first_frame_leaves_heavy_modules_for_later() -> None:
+    """The console up to its first frame (the Databases pane in it) imports none of the other tabs' panes, the
+    dialogs, the wizards, the SQL and backup machinery, the local Turso or httpx's connection pool."""
+    code = FIRST_FRAME + "\nimport json, sys\nprint(json.dumps(sorted(FIRST)))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    modules = set(json.loads(out.stdout.splitlines()[-1]))
+    assert "tursotui.ui.panes.databases" in modules
+    assert among(modules, NOT_IN_THE_FIRST_FRAME) == []

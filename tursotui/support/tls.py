@@ -10,6 +10,7 @@ goes out through :class:`LazyTransport`; a client that only talks plain HTTP to 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -32,10 +33,12 @@ def verified_tls() -> ssl.SSLContext:
 
 
 class LazyTransport(httpx.AsyncBaseTransport):
-    """httpx's default transport (its connection pool, default limits), made on the first request with
-    :func:`verified_tls`: creating a client costs nothing, and every client shares one CA bundle."""
+    """httpx's default transport (its connection pool, default limits), made on the first request with the
+    context ``tls()`` gives (:func:`verified_tls`: every client shares one CA bundle). Creating a client costs
+    nothing, not even importing httpcore: a console draws its first frame before any of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Callable[[], ssl.SSLContext] = verified_tls) -> None:
+        self._tls = tls
         self._inner: httpx.AsyncHTTPTransport | None = None
         self._closed = False
 
@@ -48,7 +51,7 @@ class LazyTransport(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("the transport has been closed")
         if self._inner is None:  # no await between the check and the assignment: one per transport
-            self._inner = httpx.AsyncHTTPTransport(verify=verified_tls())
+            self._inner = httpx.AsyncHTTPTransport(verify=self._tls())
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 from textual.app import App
@@ -23,19 +23,21 @@ from textual.screen import Screen
 from textual.widgets import TabPane
 from textual.worker import WorkerFailed
 
-from tursotui.config import ConfigError, load_config
-from tursotui.ops.latency import HttpLatencyProbe, LatencyProbe
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.support.crash import redact, write_crash_file
 from tursotui.support.loopback import loopback_only_tls
 from tursotui.support.tls import verified_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
-from tursotui.ui.dialogs.error import ErrorScreen
-from tursotui.ui.dialogs.help import HelpEntry, HelpScreen, HelpSection
 from tursotui.ui.main.screen import MainScreen
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
-from tursotui.ui.palette import ActionCommands
 from tursotui.ui.services import LOCAL_HINT, Services
+
+if TYPE_CHECKING:
+    from tursotui.ops.latency import LatencyProbe
+    from tursotui.ui.dialogs.help import HelpSection
+
+# Dialogs, the palette's provider and the latency probe are imported when first used: the first frame has
+# none of them (tests/architecture/test_lazy_imports.py).
 
 FALLBACK_THEME = "textual-dark"
 SIXTEEN_COLOUR_THEME = "ansi-dark"
@@ -48,6 +50,12 @@ def chosen_theme(name: str, available: Iterable[str], color_system: str | None) 
     if name == "auto":
         return SIXTEEN_COLOUR_THEME if color_system in ("standard", "windows") else FALLBACK_THEME
     return name if name in set(available) else FALLBACK_THEME
+
+
+def _action_commands() -> type[Provider]:
+    from tursotui.ui.palette import ActionCommands
+
+    return ActionCommands
 
 
 class TursoApp(App[None]):
@@ -72,7 +80,7 @@ class TursoApp(App[None]):
         ),
     ]
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
-        ActionCommands  # our actions, then Textual's system commands, in a fixed order
+        _action_commands  # our actions, then Textual's system commands, in a fixed order
     }
 
     def __init__(self, services: Services, first: OrgSnapshot | None = None) -> None:
@@ -105,6 +113,8 @@ class TursoApp(App[None]):
     def _probe(self) -> LatencyProbe:
         if self.services.latency_probe is not None:
             return self.services.latency_probe
+        from tursotui.ops.latency import HttpLatencyProbe
+
         return HttpLatencyProbe(self._probe_client)
 
     def _probe_client(self) -> httpx.AsyncClient:
@@ -205,6 +215,8 @@ class TursoApp(App[None]):
 
     async def _configured_database(self) -> str | None:
         """The database config.toml points at now (None without a config.toml, or when it cannot be read)."""
+        from tursotui.config import ConfigError, load_config
+
         path = self.services.config_path
         if path is None:
             return None
@@ -240,6 +252,8 @@ class TursoApp(App[None]):
         self.run_worker(wizard(), group=group, exit_on_error=False)
 
     def action_last_error(self) -> None:
+        from tursotui.ui.dialogs.error import ErrorScreen
+
         if self.last_error is None:
             self.notify("No errors so far", timeout=2, markup=False)
             return
@@ -247,6 +261,8 @@ class TursoApp(App[None]):
         self.push_screen(ErrorScreen(*self.last_error))
 
     def action_help(self) -> None:
+        from tursotui.ui.dialogs.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         s = self.services
@@ -266,6 +282,8 @@ class TursoApp(App[None]):
     # -- errors ----------------------------------------------------------------------------------------------
 
     def on_error_occurred(self, event: ErrorOccurred) -> None:
+        from tursotui.ui.dialogs.error import ErrorScreen
+
         text = redact(event.text, self.services.secrets)
         self.last_error = (event.title, text)
         if event.modal:
@@ -314,6 +332,8 @@ class TursoApp(App[None]):
 
 def help_sections(screen: Screen[object]) -> list[HelpSection]:
     """The keys of the focused pane (its actions, then the focused widget's), then the global ones."""
+    from tursotui.ui.dialogs.help import HelpEntry, HelpSection
+
     focused = screen.focused
     chain: list[DOMNode] = list(focused.ancestors_with_self) if focused else []
     pane = next((n for n in chain if isinstance(n.parent, TabPane)), None)  # a tab's pane

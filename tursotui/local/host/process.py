@@ -25,6 +25,7 @@ from tursotui.config import CliOptions
 from tursotui.local.control.state import OrgState, StateError, StateStore, ensure_api_token
 from tursotui.local.engine.pidfiles import reap_stale_sqld
 from tursotui.support.loopback import loopback_only_tls
+from tursotui.support.tls import LazyTransport
 
 if TYPE_CHECKING:
     from tursotui.platform import PlatformClient
@@ -210,11 +211,9 @@ class LocalTursoProcess:
         return lines[-1] if lines else ""
 
     def platform_client(self, **kwargs: object) -> PlatformClient:
-        import httpx
-
         from tursotui.platform import PlatformClient
 
-        transport = httpx.AsyncHTTPTransport(verify=loopback_only_tls())
+        transport = LazyTransport(loopback_only_tls)  # made on the first request
         return PlatformClient(
             self.api_token,
             organization=self.organization,

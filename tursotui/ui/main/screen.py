@@ -41,7 +41,6 @@ from tursotui.ops.snapshot import (
     fetch_snapshot,
     unavailable_snapshot,
 )
-from tursotui.ops.token_alerts import token_alerts
 from tursotui.ops.usage_history import UsageHistory, UsageSample
 from tursotui.platform import PlatformError
 from tursotui.ui.main.first_frame import CachedMark, LastKnown
@@ -377,6 +376,10 @@ class MainScreen(Screen[None]):
 
     def _token_alerts(self, now: datetime) -> None:
         """Expired/expiring tokens in the banner; a notification when the set changes."""
+        from tursotui.ops.token_alerts import (
+            token_alerts,
+        )  # after a refresh, not for the first frame
+
         s = self.services
         alerts = token_alerts(
             auth_token=s.settings.auth_token if s.settings is not None else None,

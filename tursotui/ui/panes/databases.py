@@ -39,7 +39,6 @@ from tursotui.ui.panes.databases_cells import (
     instance_cells,
     table_subtitle,
 )
-from tursotui.ui.panes.databases_locations import add_location, remove_location
 from tursotui.ui.services import Services
 from tursotui.ui.widgets.fleet_table import FleetTable
 from tursotui.ui.widgets.fleet_view import FleetView
@@ -321,10 +320,15 @@ class DatabasesPane(Vertical):
 
     @work(exclusive=True, group="location")
     async def _add_location(self) -> None:
+        # Its dialogs are imported when first used, not for the first frame.
+        from tursotui.ui.panes.databases_locations import add_location
+
         await add_location(self)
 
     @work(exclusive=True, group="location")
     async def _remove_location(self, highlighted: Instance | None) -> None:
+        from tursotui.ui.panes.databases_locations import remove_location
+
         await remove_location(self, highlighted)
 
     def action_remove_location(self) -> None:
