@@ -140,4 +140,4 @@ def test_without_a_sort_rows_keep_the_order_listed_and_top_n_is_the_first_n() ->
     assert names(got.rows) == ["tenant-00001", "tenant-00002", "tenant-eu-7"]
     cut = arrange(ROWS, FleetQuery(limit=2))
     assert names(cut.rows) == ["tenant-00001", "tenant-00002"] and cut.matching == 4
-    assert FleetQuery(limit=2).describe(2, 4, 4) == "top 2 of 4 matching (4 in all)"
+    assert FleetQuery(limit=2).describe(2, 4, 4) == "top 2 of 4"

@@ -304,6 +304,8 @@ class FleetQuery:
 
 def count_text(shown: int, matching: int, total: int, limit: int | None = None) -> str:
     if limit is not None and shown < matching:
+        if matching == total:
+            return f"top {shown:,} of {total:,}"
         return f"top {shown:,} of {matching:,} matching ({total:,} in all)"
     if matching == total:
         return f"{total:,} database{'s' if total != 1 else ''}"

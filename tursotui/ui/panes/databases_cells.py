@@ -16,12 +16,12 @@ DATABASE_COLUMNS = (
     Column("size", "Size", right=True),
     Column("rows_read", "Read", right=True, drop=2),
     Column("rows_written", "Written", right=True, drop=1),
-    Column("blocked", "Blocked"),
+    Column("blocked", "Blocked", drop=3),
     Column("protect", "Delete prot."),
 )
 """The URL is not a column (it alone is wider than an 80-column terminal): the highlighted database's URL is in
 the table's subtitle, and ``c`` copies it. Rows read and written leave first when the columns do not fit (80
-columns), unless the table is sorted by one of them."""
+columns), unless the table is sorted by one of them; then Blocked; the names are cut last."""
 INSTANCE_COLUMNS = (
     ("name", "Instance"),
     ("type", "Type"),
