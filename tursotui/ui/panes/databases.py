@@ -7,6 +7,7 @@ from elsewhere (a restore or setup pointed config at a database), which moves th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar
@@ -15,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.css.scalar import Scalar
 from textual.widgets import DataTable, Static
 
@@ -45,6 +47,9 @@ from tursotui.ui.widgets.fleet_view import FleetView
 from tursotui.ui.widgets.tables import sync_rows
 
 LATENCY_NOTE = "latency: GET /health from this machine"
+INSTANCES_SETTLE = 0.15
+"""Seconds the cursor rests on a database before its instances are asked for: typing a filter or holding an
+arrow key over 10,000 databases sends one request, not one per row passed."""
 
 
 class DatabasesPane(Vertical):
@@ -164,7 +169,7 @@ class DatabasesPane(Vertical):
             return  # the cursor has moved on since
         self._subtitle()
         if name != self.instances_of:
-            self.load_instances(name)
+            self.load_instances(name, settle=INSTANCES_SETTLE)
         if name != self._placed:  # the operator moved: everything else follows
             self._placed = name
             self.post_message(DatabaseSelected(name))
@@ -186,8 +191,19 @@ class DatabasesPane(Vertical):
             self.databases_table.styles.max_height = cap
 
     @work(exclusive=True, group="instances")
-    async def load_instances(self, name: str) -> None:
-        """List the instances of ``name``, then time ``GET /health`` on each (stale results are dropped)."""
+    async def load_instances(self, name: str, settle: float = 0.0) -> None:
+        """List the instances of ``name``, then time ``GET /health`` on each (stale results are dropped).
+        ``settle``: wait that long first (the cursor moving on cancels this worker before any request)."""
+        if settle:
+            await asyncio.sleep(settle)
+        try:
+            await self._load_instances(name)
+        except NoMatches:
+            return  # the console is closing: the pane's tables went while this waited
+
+    async def _load_instances(self, name: str) -> None:
+        if self.selected_name != name:
+            return  # the cursor moved on while this waited
         try:
             instances = await self.services.platform.list_instances(name)
         except PlatformError as exc:
