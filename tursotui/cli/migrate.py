@@ -16,13 +16,13 @@ from typing import Any
 
 from tursotui.cli.context import FAILED, OK, Context, run
 from tursotui.ops.errors import InputError
+from tursotui.ops.group_tokens import GroupTokens
 from tursotui.ops.migrate.apply import Outcome
 from tursotui.ops.migrate.canary import run_canary
 from tursotui.ops.migrate.drift import fleet_drift
 from tursotui.ops.migrate.files import Migration, load_migrations
 from tursotui.ops.migrate.fleet import (
     DEFAULT_CONCURRENCY,
-    GroupTokens,
     Rate,
     check_concurrency,
     list_targets,

@@ -9,7 +9,6 @@ with ONE read-only token per group (minted for this run, recorded in the ledger 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -21,10 +20,9 @@ from tursotui.ops.doctor import connection, files, indexes, platform_checks, rep
 from tursotui.ops.doctor.inputs import DoctorInputs
 from tursotui.ops.doctor.model import CHECKS, Check, CheckSummary, FleetReport, fail, skip
 from tursotui.ops.doctor.run import NEEDS_API
-from tursotui.ops.errors import OpsError
+from tursotui.ops.group_tokens import GroupTokens
 from tursotui.ops.plan import fetch_plan_view
 from tursotui.ops.session_tokens import sql_client
-from tursotui.ops.tokens import entry_for, parse_expiration
 from tursotui.platform import Database, Group, PlatformError
 
 DEFAULT_CONCURRENCY = 8
@@ -57,43 +55,6 @@ async def bounded(
     return list(await asyncio.gather(*(one(db) for db in items)))
 
 
-class GroupTokens:
-    """One read-only token per group, minted at its first database and shared by the others."""
-
-    def __init__(self, inputs: DoctorInputs) -> None:
-        self.inputs = inputs
-        self.tokens: dict[str, asyncio.Task[str]] = {}
-        self.minted = 0
-
-    def token(self, group: str) -> Awaitable[str]:
-        if group not in self.tokens:
-            self.tokens[group] = asyncio.ensure_future(self._mint(group))
-        return self.tokens[group]
-
-    async def _mint(self, group: str) -> str:
-        platform = self.inputs.platform
-        jwt = (
-            await platform.create_group_token(
-                group, expiration=GROUP_TOKEN_EXPIRATION, authorization="read-only"
-            )
-        ).jwt
-        self.minted += 1
-        if self.inputs.ledger is not None:
-            entry = entry_for(
-                jwt,
-                scope="group",
-                database="",
-                group=group,
-                organization=self.inputs.organization,
-                target=self.inputs.target,
-                expiration=parse_expiration(GROUP_TOKEN_EXPIRATION),
-                kind="session",
-            )
-            with contextlib.suppress(OpsError):  # a damaged ledger is reported by the Tokens tab
-                self.inputs.ledger.record(entry)
-        return str(jwt)
-
-
 async def run_fleet(
     inputs: DoctorInputs,
     *,
@@ -123,7 +84,9 @@ async def run_fleet(
         (db.name, platform_checks.group_state(db, groups.get(db.group), organization))
         for db in databases
     ]
-    tokens = GroupTokens(inputs)
+    tokens = GroupTokens(
+        inputs.platform, "read-only", inputs.ledger, inputs.target, GROUP_TOKEN_EXPIRATION
+    )
     archived = {
         name for name, check in states if check.state == "fail" and "archived" in check.detail
     }

@@ -10,25 +10,21 @@ it starts none new and lets the ones in flight finish."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import httpx
 
-from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.errors import InputError
 from tursotui.ops.fleet import FleetRow, parse_filter
-from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformClient
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
-TOKEN_EXPIRATION = "1h"  # noqa: S105 (a lifetime, not a secret)
 SQL_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 T = TypeVar("T")
-Authorization = Literal["full-access", "read-only"]
 
 
 async def list_targets(
@@ -41,45 +37,6 @@ async def list_targets(
     async for page in platform.database_pages(group=group or None):
         found.extend(db for db in page.databases if wanted.matches(FleetRow.of(db, None)))
     return found
-
-
-@dataclass
-class GroupTokens:
-    """One token per group (``authorization``), minted once and shared; recorded in ``ledger``."""
-
-    platform: PlatformClient
-    authorization: Authorization
-    ledger: TokenLedger | None = None
-    target: str = ""
-    minted: int = 0
-    tokens: dict[str, asyncio.Task[str]] = field(default_factory=dict)
-
-    def token(self, group: str) -> Awaitable[str]:
-        if group not in self.tokens:
-            self.tokens[group] = asyncio.ensure_future(self._mint(group))
-        return self.tokens[group]
-
-    async def _mint(self, group: str) -> str:
-        jwt = (
-            await self.platform.create_group_token(
-                group, expiration=TOKEN_EXPIRATION, authorization=self.authorization
-            )
-        ).jwt
-        self.minted += 1
-        if self.ledger is not None:
-            entry = entry_for(
-                jwt,
-                scope="group",
-                database="",
-                group=group,
-                organization=self.platform.organization or "",
-                target=self.target,
-                expiration=parse_expiration(TOKEN_EXPIRATION),
-                kind="session",
-            )
-            with contextlib.suppress(OpsError):  # a damaged ledger is reported by the Tokens tab
-                self.ledger.record(entry)
-        return str(jwt)
 
 
 def sql_pool() -> httpx.AsyncClient:

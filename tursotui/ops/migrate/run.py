@@ -17,9 +17,10 @@ import httpx
 
 from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import LibsqlError
+from tursotui.ops.group_tokens import GroupTokens
 from tursotui.ops.migrate.apply import RESULTS, Outcome, apply_pending, read_status
 from tursotui.ops.migrate.files import Migration
-from tursotui.ops.migrate.fleet import GroupTokens, run_bounded
+from tursotui.ops.migrate.fleet import run_bounded
 from tursotui.ops.migrate.ledger import STATES, LedgerStatus
 from tursotui.ops.session_tokens import sql_client
 from tursotui.platform import Database, PlatformError

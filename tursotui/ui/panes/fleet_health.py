@@ -20,10 +20,11 @@ from textual.widgets import DataTable, Static
 from tursotui.libsql.errors import LibsqlError
 from tursotui.ops.errors import OpsError
 from tursotui.ops.fleet import FleetRow
+from tursotui.ops.group_tokens import Authorization
 from tursotui.ops.migrate.apply import Outcome
 from tursotui.ops.migrate.drift import fleet_drift
 from tursotui.ops.migrate.files import Migration, load_migrations
-from tursotui.ops.migrate.fleet import DEFAULT_CONCURRENCY, Authorization
+from tursotui.ops.migrate.fleet import DEFAULT_CONCURRENCY
 from tursotui.ops.migrate.ledger import LedgerStatus
 from tursotui.ops.migrate.run import SqlOn, fleet_apply, fleet_status, status_counts
 from tursotui.platform import Database, PlatformError
