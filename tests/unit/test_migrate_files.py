@@ -113,6 +113,23 @@ def test_status_against_the_folder() -> None:
     assert compare("db", "g", [one], [Applied(1, one.checksum, "t", 0)]).state == "up-to-date"
 
 
+def test_a_file_numbered_below_an_applied_one_is_out_of_order() -> None:
+    """A file added in the middle (0002 after 0003 was applied) would run after later ones: refused."""
+    one, two, three = (
+        parse_migration(f"000{i}_{n}.sql", f"CREATE TABLE {n}(x);")
+        for i, n in ((1, "a"), (2, "b"), (3, "c"))
+    )
+    late = compare(
+        "db",
+        "g",
+        [one, two, three],
+        [Applied(1, one.checksum, "t", 0), Applied(3, three.checksum, "t", 0)],
+    )
+    assert (late.state, late.out_of_order, late.can_apply) == ("out-of-order", (2,), False)
+    assert "numbered below the applied 0003: 0002" in late.describe()
+    assert late.to_json()["out_of_order"] == [2]
+
+
 def test_one_transaction_holds_the_ledger_and_every_statement() -> None:
     """The statements of one database's batch, run here on sqlite3 in one transaction: the ledger rows
     carry checksums and durations; a failing statement leaves nothing."""

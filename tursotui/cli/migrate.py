@@ -143,7 +143,7 @@ async def _status(ctx: Context) -> int:
         )
         ctx.out("")
         ctx.out(_counts_line(len(migrations), counts))
-    bad = counts["changed"] + counts["unknown"] + counts["error"]
+    bad = counts["changed"] + counts["unknown"] + counts["out-of-order"] + counts["error"]
     return FAILED if bad else OK
 
 

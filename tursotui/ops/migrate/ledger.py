@@ -23,10 +23,19 @@ CREATE_LEDGER = (
 READ_LEDGER = f"SELECT id, checksum, applied_at, duration FROM {LEDGER} ORDER BY id"  # noqa: S608
 NO_LEDGER = f"no such table: {LEDGER}"
 
-DbState = Literal["up-to-date", "pending", "changed", "unknown", "error"]
-STATES: tuple[DbState, ...] = ("up-to-date", "pending", "changed", "unknown", "error")
+DbState = Literal["up-to-date", "pending", "changed", "unknown", "out-of-order", "error"]
+STATES: tuple[DbState, ...] = (
+    "up-to-date",
+    "pending",
+    "changed",
+    "unknown",
+    "out-of-order",
+    "error",
+)
 """``changed``: an applied file's checksum differs now; ``unknown``: the ledger names a migration the folder
-does not have (a newer folder elsewhere); ``error``: the ledger could not be read."""
+does not have (a newer folder elsewhere); ``out-of-order``: a pending migration is numbered below one already
+applied (a file added in the middle: applying it now would run it after later ones); ``error``: the ledger
+could not be read."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,12 @@ class LedgerStatus:
     error: str = ""
 
     @property
+    def out_of_order(self) -> tuple[int, ...]:
+        """Pending migrations numbered below the highest applied one."""
+        top = max(self.applied, default=0)
+        return tuple(i for i in self.pending if i < top)
+
+    @property
     def state(self) -> DbState:
         if self.error:
             return "error"
@@ -72,11 +87,14 @@ class LedgerStatus:
             return "changed"
         if self.unknown:
             return "unknown"
+        if self.out_of_order:
+            return "out-of-order"
         return "pending" if self.pending else "up-to-date"
 
     @property
     def can_apply(self) -> bool:
-        """Pending migrations and nothing that makes applying them unsafe (a changed or unknown one)."""
+        """Pending migrations and nothing that makes applying them unsafe (a changed, unknown or out-of-order
+        one)."""
         return self.state == "pending"
 
     def describe(self) -> str:
@@ -89,6 +107,14 @@ class LedgerStatus:
             parts.append("changed since applied " + ", ".join(f"{i:04d}" for i in self.changed))
         if self.unknown:
             parts.append("not in the folder " + ", ".join(f"{i:04d}" for i in self.unknown))
+        if self.out_of_order:
+            top = max(self.applied)
+            parts.append(
+                "numbered below the applied "
+                + f"{top:04d}: "
+                + ", ".join(f"{i:04d}" for i in self.out_of_order)
+                + " (renumber the new file after it)"
+            )
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -100,6 +126,7 @@ class LedgerStatus:
             "pending": list(self.pending),
             "changed": list(self.changed),
             "unknown": list(self.unknown),
+            "out_of_order": list(self.out_of_order),
             "error": self.error or None,
         }
 
