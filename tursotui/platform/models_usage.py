@@ -152,6 +152,10 @@ class DatabaseUsage:
 def _database_usage(data: object, what: str) -> DatabaseUsage:
     """The uuid and total read and checked now; the instances when first asked for (unless the total is
     theirs: then now)."""
+    if isinstance(
+        data, Obj
+    ):  # already located (``member(d, "database")``): its path names the fields
+        what, data = data.what, data.data
     if type(data) is dict:
         uuid, raw = data.get("uuid"), data.get("instances")
         key = "total" if data.get("total") is not None else "usage"
