@@ -5,7 +5,6 @@ failed. The mark goes once a live refresh has replaced the snapshot: nothing cac
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -37,7 +36,7 @@ class LastKnown:
     async def keep(self, snapshot: OrgSnapshot) -> None:
         """Save a full snapshot for the next start's first frame (a failure is logged; the console goes on)."""
         try:
-            await asyncio.to_thread(snapshot_cache.save, self.services.data_dir, self.key, snapshot)
+            snapshot_cache.save_later(self.services.data_dir, self.key, snapshot)  # not waited for
         except OSError as exc:
             log.warning("the snapshot was not cached for the next start: %s", exc)
 
