@@ -256,3 +256,34 @@ async def test_an_import_into_a_new_database_is_encrypted_with_its_key(
                     await sql.execute("select 1")
         finally:
             await platform.aclose()
+
+
+async def test_a_new_url_refuses_every_request_until_its_checks_are_set(
+    platform: PlatformClient, local_turso: LocalTurso
+) -> None:
+    """A replica location added to an encrypted database's group: between the new proxy's bind and the
+    control plane's marks, a request must not reach sqld unchecked (it is told to retry); then the key is
+    wanted there too. An upload with a query string is still checked for the cipher."""
+    from tursotui.local.engine.dataplane import NOT_YET_SERVED
+
+    await platform.create_group("default", "sjc")
+    _url, token = await _vault(platform)
+    dataplane = local_turso.cp.dataplane
+    await dataplane.start_node("iad")
+    port = await dataplane.expose("vault", "iad", 0)  # as attach_replica does, before any mark
+    proxy = next(p for p in dataplane.proxies_of("vault") if p.port == port)
+    assert proxy.answer_all == NOT_YET_SERVED
+    async with HranaClient(f"http://127.0.0.1:{port}", token) as sql:
+        with pytest.raises(HttpError) as early:
+            await sql.execute("select count(*) from secrets")
+    assert early.value.status == 503 and "starting" in str(early.value)
+    await platform.add_location("default", "iad")  # marks every URL of the database
+    async with HranaClient(f"http://127.0.0.1:{port}", token) as sql:
+        with pytest.raises(HttpError, match="is encrypted"):
+            await sql.execute("select 1")
+
+    db = local_turso.cp.database("vault")
+    head = b"POST /v1/upload?x=1 HTTP/1.1\r\nx-turso-encryption-key: " + KEY.encode() + b"\r\n\r\n"
+    from tursotui.local.control.encryption import refusal
+
+    assert "x-turso-encryption-cipher" in (refusal(db, head) or "")

@@ -253,6 +253,22 @@ def test_a_failing_canary_touches_no_tenant(
     assert status.lines()[-1]["summary"]["pending"] == 48
 
 
+def test_a_canary_never_deletes_a_database_it_did_not_make(
+    fleet: Fleet, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The branch's name is taken (say a canary left by an earlier run): refused before any create, and the
+    database carrying that name is kept."""
+    from tursotui.ops.migrate import canary
+
+    monkeypatch.setattr(canary, "branch_name", lambda source: "tenant-00003")
+    ran = migrate(
+        fleet, capsys, "apply", "--filter", "tenant-", "--canary", "tenant-00005", "--yes"
+    )
+    assert ran.code == 1
+    assert "a database named tenant-00003 already exists" in ran.out + ran.err
+    assert "tenant-00003" in fleet.databases()
+
+
 def test_drift_names_two_drifted_databases(
     fleet: Fleet, capsys: pytest.CaptureFixture[str]
 ) -> None:

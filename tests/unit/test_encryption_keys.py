@@ -162,3 +162,11 @@ def test_config_check_shows_the_keys_masked_and_names_a_bad_one(
     shown = capsys.readouterr()
     assert "TURSO_DB_REMOTE_ENCRYPTION_KEY_VAULT" in shown.out and "not valid base64" in shown.out
     assert KEY not in shown.out + shown.err
+
+
+def test_a_key_with_surrounding_white_space_is_masked_as_sent() -> None:
+    """A quoted .env value may keep a newline: the key sent is stripped, and both forms are masked."""
+    key = base64.b64encode(bytes(range(32))).decode()
+    keys = EncryptionKeys({"TURSO_DB_REMOTE_ENCRYPTION_KEY_VAULT": key + "\n"})
+    assert keys.key_for("vault") == key
+    assert key in keys.secrets() and key + "\n" in keys.secrets()

@@ -99,3 +99,14 @@ def test_minted_tokens_go_to_a_0600_file_one_line_each(tmp_path: Path) -> None:
         {"database": "b", "token": "eyJ.b.sig", "expires_at": None},
     ]
     assert sink.count == 2
+
+
+def test_tokens_minted_in_bulk_must_expire() -> None:
+    """One bulk action could write thousands of lasting secrets: ``never`` is refused, a lifetime passes."""
+    from tursotui.ops.bulk import check_bulk_expiration
+    from tursotui.ops.errors import InputError
+    from tursotui.ops.tokens import parse_expiration
+
+    with pytest.raises(InputError, match="must expire"):
+        check_bulk_expiration(parse_expiration("never"))
+    assert check_bulk_expiration(parse_expiration("7d")).seconds == 7 * 86400

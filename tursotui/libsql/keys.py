@@ -128,7 +128,11 @@ class EncryptionKeys:
 
     def secrets(self) -> list[str]:
         """Every key value, for the run's redaction (:class:`tursotui.support.redact.Secrets`)."""
-        return [v for k, v in self.keys.items() if k.startswith(KEY_VARIABLE) and v]
+        # Both the value as set and as sent (stripped): a quoted .env value with a newline is still masked.
+        found = {
+            x for k, v in self.keys.items() if k.startswith(KEY_VARIABLE) for x in (v, v.strip())
+        }
+        return sorted(x for x in found if x)
 
     def adding(self, database: str, encryption: RemoteEncryption) -> EncryptionKeys:
         """These keys and ``database``'s (a copy made with a source's key: a branch, a restore)."""

@@ -24,7 +24,7 @@ from typing import Literal
 from tursotui.libsql import HranaClient, LibsqlError
 from tursotui.ops.backup import backup_database
 from tursotui.ops.backups import BackupFormat, next_backup_path
-from tursotui.ops.errors import OpsError
+from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.fleet import FleetRow
 from tursotui.ops.session_tokens import session_tokens
 from tursotui.ops.token_actions import issue_token
@@ -253,6 +253,16 @@ class MintedTokens:
         self.count += 1
 
 
+def check_bulk_expiration(expiration: Expiration) -> Expiration:
+    """``expiration`` for tokens minted in bulk: a lifetime, never ``never``."""
+    if expiration.seconds is None:
+        raise InputError(
+            "tokens minted in bulk must expire: give a lifetime such as 7d or 90d "
+            "(`tursotui token create` mints one lasting token when one is needed)"
+        )
+    return expiration
+
+
 def mint_item(
     platform: PlatformClient,
     expiration: Expiration,
@@ -262,7 +272,9 @@ def mint_item(
     target: str,
     sink: MintedTokens,
 ) -> ItemWork:
-    """A database token per database: recorded in the ledger (metadata) and written to ``sink``'s file."""
+    """A database token per database: recorded in the ledger (metadata) and written to ``sink``'s file. Every
+    token minted in bulk expires: ``never`` is refused (one action could write thousands of lasting secrets)."""
+    check_bulk_expiration(expiration)
 
     async def one(database: str) -> str:
         issued = await issue_token(

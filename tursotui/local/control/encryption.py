@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tursotui.libsql.keys import CIPHER_KEY_BYTES
-from tursotui.local.engine.gate import json_response
+from tursotui.local.engine.gate import json_response, request_line
 from tursotui.local.errors import ApiError
 
 if TYPE_CHECKING:
@@ -146,8 +146,7 @@ def refusal(db: DatabaseState, head: bytes) -> str | None:
         return f"database {db.name} is encrypted: {exc.message}"
     if not hmac.compare_digest(digest(raw), encryption.get("key_sha256", "")):
         return f"database {db.name} is encrypted: the x-turso-encryption-key header is not its key"
-    method, _, rest = head.partition(b" ")
-    if method == b"POST" and rest.split(b" ", 1)[0] == b"/v1/upload":
+    if request_line(head) == (b"POST", b"/v1/upload"):  # the path as the proxy routes it (no query)
         cipher = _header(head, CIPHER_HEADER)
         if cipher is None or cipher.decode("latin-1") != encryption.get("cipher"):
             return (

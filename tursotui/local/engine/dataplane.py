@@ -20,6 +20,7 @@ import httpx
 
 from tursotui.local.engine import limits
 from tursotui.local.engine.admin import SqldAdmin
+from tursotui.local.engine.gate import json_response
 from tursotui.local.engine.guard import close_data_dir, ensure_admin_key, ensure_seal_key
 from tursotui.local.engine.pidfiles import StaleSqld, reap_stale_sqld
 from tursotui.local.engine.proxy import NamespaceProxy, UploadHandler
@@ -61,6 +62,10 @@ def _open_to_others(data_dir: Path) -> bool:
         return bool(data_dir.stat().st_mode & 0o077)
     except OSError:
         return False
+
+
+NOT_YET_SERVED = json_response(503, "the database is starting, retry soon")
+"""What a new database URL answers until the control plane has set its checks (archive.mark opens it)."""
 
 
 @dataclass
@@ -227,6 +232,9 @@ class DataPlane:
         proxy.sync = self.sync
         proxy.tally.location = location
         proxy.tally.sink = self.counted
+        # Closed until the control plane has marked it (archived 502, encryption key, sync grant):
+        # a request in between must not reach sqld unchecked.
+        proxy.answer_all = NOT_YET_SERVED
         if not port:
             bound = await self._bind_stable(proxy, database, location)
         else:

@@ -200,8 +200,9 @@ class NamespaceProxy:
                     await discard(reader, length or 0, conn)
                     auth = header(head, b"authorization")
                     reply = await self.sync.answer(self.namespace, method, path, auth)
-                    self.tally.bytes_synced += len(reply.data) + reply.size
-                    self.tally.counted()
+                    if reply.status == 200:  # a refusal (401, 404…) is not usage
+                        self.tally.bytes_synced += len(reply.data) + reply.size
+                        self.tally.counted()
                     await reply.send(client)
                     conn.touch()
                     continue

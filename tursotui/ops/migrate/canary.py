@@ -27,7 +27,7 @@ from tursotui.ops.migrate.files import Migration
 from tursotui.ops.migrate.run import SqlOn
 from tursotui.ops.migrate.schema import schema_diff
 from tursotui.ops.names import check_name
-from tursotui.platform import PlatformClient, PlatformError
+from tursotui.platform import NotFound, PlatformClient, PlatformError
 
 _WRITES = re.compile(
     r"\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
@@ -134,8 +134,18 @@ async def run_canary(
     except PlatformError as exc:
         report.error = f"canary database {source_name}: {exc}"
         return report
+    name = branch_name(source.name)
+    try:  # the branch's name must be free: on a failure below, what carries it is ours to delete
+        await platform.get_database(name)
+    except NotFound:
+        pass
+    except PlatformError as exc:
+        report.error = f"the branch could not be made: {exc}"
+        return report
+    else:
+        report.error = f"the branch could not be made: a database named {name} already exists"
+        return report
     try:
-        name = branch_name(source.name)
         encrypted = remote_encryption(platform, source.name) is not None
         plan = BranchPlan(source.name, name, source.group, None, encrypted)
         report.branch = name

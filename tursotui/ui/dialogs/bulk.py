@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from tursotui.ops.bulk import Action, BulkPlan
+from tursotui.ops.bulk import Action, BulkPlan, check_bulk_expiration
 from tursotui.ops.errors import InputError
 from tursotui.ops.tokens import Expiration, parse_expiration
 from tursotui.ui.dialogs.base import MODAL_TCSS
@@ -177,7 +177,9 @@ class BulkConfirmScreen(ModalScreen[BulkAnswer | None]):
         answer = BulkAnswer()
         if self.bulk.action == "mint":
             try:
-                expiration = parse_expiration(self.query_one("#bulk-expiration", Input).value)
+                expiration = check_bulk_expiration(
+                    parse_expiration(self.query_one("#bulk-expiration", Input).value)
+                )
             except InputError as exc:
                 self._say(f"Expires after: {exc.message}")
                 self.query_one("#bulk-expiration", Input).focus()

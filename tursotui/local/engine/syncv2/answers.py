@@ -79,6 +79,14 @@ class Reply:
     file: BinaryIO | None = None
     size: int = 0
 
+    @property
+    def status(self) -> int:
+        """The HTTP status of the answer (its head's status line)."""
+        try:
+            return int(self.data.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            return 0
+
     async def send(self, client: asyncio.StreamWriter) -> None:
         """Write it to ``client``; the file goes by sendfile (or in chunks read in a thread), never read whole."""
         try:
