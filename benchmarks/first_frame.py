@@ -1,6 +1,6 @@
 """First frame with data on a pty at 120×36 (run by hand):
 
-    .venv/bin/python benchmarks/first_frame.py [RUNS] [--harlequin VENV]
+    .venv/bin/python benchmarks/first_frame.py [RUNS] [--harlequin VENV] [--before REV]
 
 Launches, interleaved in the same run (median of RUNS, default 7):
 - tursotui on a local org (the demo org, created by a first untimed run that also leaves the last known
@@ -11,7 +11,9 @@ Launches, interleaved in the same run (median of RUNS, default 7):
 - a minimal Textual app (three tabs, a DataTable whose one row `xswarm-users` is added on mount), the floor
   any Textual console pays: the same interpreter, the same pty;
 - harlequin (`--harlequin VENV`, e.g. /tmp/hq made by `python -m venv /tmp/hq && /tmp/hq/bin/pip install
-  harlequin`) on a SQLite file until it says "Database Connected" (its catalog loaded).
+  harlequin`) on a SQLite file until it says "Database Connected" (its catalog loaded);
+- tursotui as of git revision `--before REV` (its `tursotui/` extracted with `git archive`, run from there by
+  PYTHONPATH, on the same data dir and cache): a before/after of a change in the same run.
 
 Targets (issue 15): tursotui's first frame <= 1.3 × the minimal app's, and >= 2.5 × faster than harlequin.
 """
@@ -19,11 +21,15 @@ Targets (issue 15): tursotui's first frame <= 1.3 × the minimal app's, and >= 2
 from __future__ import annotations
 
 import argparse
+import compileall
+import io
 import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -91,6 +97,19 @@ def launch(
     return first, later
 
 
+def extract(revision: str, into: Path) -> Path:
+    """``tursotui/`` as of ``revision`` in ``into`` (compiled, as an installed copy would be)."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", revision, "tursotui"], capture_output=True, check=True
+    ).stdout
+    into.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    compileall.compile_dir(into / "tursotui", quiet=1)
+    return into
+
+
 def median(samples: list[float]) -> float:
     good = [s for s in samples if s == s]
     return statistics.median(good) if good else float("nan")
@@ -100,6 +119,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("runs", type=int, nargs="?", default=7)
     parser.add_argument("--harlequin", type=Path, help="a venv with harlequin installed")
+    parser.add_argument(
+        "--before", metavar="REV", help="also time tursotui as of this git revision"
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="tursotui-first-frame-"))
     env = installed_like_env(
@@ -122,6 +144,9 @@ def main() -> None:
         if args.harlequin
         else []
     )
+    before_env = dict(env)
+    if args.before:
+        before_env["PYTHONPATH"] = str(extract(args.before, root / "before"))
     try:
         first, _ = launch(
             ours, env, ROW, live=True
@@ -136,6 +161,8 @@ def main() -> None:
             "tursotui, no cache (waits for the local Turso)": [],
             "minimal Textual app (tabs + DataTable)": [],
             "harlequin (sqlite, catalog loaded)": [],
+            f"tursotui {args.before}, cached first frame": [],
+            f"tursotui {args.before}, live data": [],
         }
         for _ in range(args.runs):
             if not any(cache.glob("snapshot-*.json")):
@@ -156,6 +183,10 @@ def main() -> None:
                 results["harlequin (sqlite, catalog loaded)"].append(
                     launch(theirs, env, CONNECTED, quit_key=b"\x11")[0]
                 )
+            if args.before:
+                cached, live = launch(ours, before_env, ROW, live=True)
+                results[f"tursotui {args.before}, cached first frame"].append(cached)
+                results[f"tursotui {args.before}, live data"].append(live)
         medians = {label: median(samples) for label, samples in results.items() if samples}
         for label, samples in results.items():
             if samples:
@@ -169,6 +200,9 @@ def main() -> None:
                 f"harlequin / tursotui: {medians['harlequin (sqlite, catalog loaded)'] / ours_first:.2f} × "
                 "(target >= 2.5)"
             )
+        if args.before:
+            before = medians[f"tursotui {args.before}, cached first frame"]
+            print(f"tursotui {args.before} / now: {before / ours_first:.2f} ×")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

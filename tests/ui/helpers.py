@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
+from textual.worker import WorkerCancelled
 
 from tursotui.ui.app import TursoApp
 from tursotui.ui.services import Services, banner_text
@@ -66,7 +67,12 @@ async def ready(pilot: Pilot[Any]) -> None:
             continue
         if main.refresh_count >= 1:
             break
-    await app.workers.wait_for_complete()
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:  # an exclusive worker was replaced by a newer one: wait again
+            await pilot.pause()
     await pilot.pause()
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Coroutine, Iterable
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -62,7 +63,9 @@ class TursoApp(App[None]):
     """The console. Construct with :class:`Services`; ``run()`` returns when the user quits."""
 
     TITLE = "tursotui"
-    CSS_PATH = "app.tcss"
+    # The main screen is the default screen (get_default_screen), whose CSS_PATH Textual does not read: its
+    # stylesheet is the app's too, read once at start, in the order it had (after the app's own).
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", "main/main.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = [
         *bindings_for("app"),
         Binding("f1", "help", "Help", show=False, id="app.help_f1"),
@@ -98,6 +101,15 @@ class TursoApp(App[None]):
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
+    def get_default_screen(self) -> MainScreen:
+        """The main screen is the first screen: no blank screen is composed, styled and covered first."""
+        first, self._first = self._first, None
+        main = MainScreen(self.services, self._probe(), first, drawn=self.first_frame.set)
+        main.add_class(
+            main.breakpoint(self.size.width)
+        )  # no restyle of every widget at the first resize
+        return main
+
     def on_mount(self) -> None:
         if self.services.theme not in (*self.available_themes, "auto"):
             self.notify(
@@ -105,10 +117,6 @@ class TursoApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        self.push_screen(
-            MainScreen(self.services, self._probe(), self._first, drawn=self.first_frame.set)
-        )
-        self._first = None
 
     def _probe(self) -> LatencyProbe:
         if self.services.latency_probe is not None:

@@ -143,12 +143,13 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
 
     async def start_child() -> tuple[str, ...]:
         await drawn.wait()
-        await child.start()
+        await child.start()  # once (a child started already is left as it is)
         started.set()
         return await child.ready()
 
     if not child.had_databases or not _cached_frame(settings, child.organization):
-        drawn.set()  # nothing to show before it serves: start it now
+        drawn.set()  # nothing to show before it serves: start it now, while the console imports
+        await child.start()
     ready = asyncio.ensure_future(start_child())
     try:
         if not child.had_databases:

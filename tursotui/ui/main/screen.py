@@ -58,6 +58,11 @@ class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual's own type)
 
+    @classmethod
+    def breakpoint(cls, width: int) -> str:
+        """The class Textual gives the screen at ``width`` (the widest breakpoint it reaches)."""
+        return max((at, name) for at, name in cls.HORIZONTAL_BREAKPOINTS if width >= at)[1]
+
     selected: var[str | None] = var(None, init=False)
     """The database the panes act on: the configured one first, then what ``DatabaseSelected`` names; the
     organization's first database when the one selected is not (or no longer) in it."""
