@@ -28,7 +28,7 @@ from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.fleet import FleetRow
 from tursotui.ops.session_tokens import session_tokens
 from tursotui.ops.token_actions import issue_token
-from tursotui.ops.tokens import Expiration, TokenLedger
+from tursotui.ops.tokens import Expiration, LedgerEntry, TokenLedger
 from tursotui.platform import PlatformClient, PlatformError
 
 Action = Literal["backup", "mint", "rotate", "delete"]
@@ -46,6 +46,8 @@ VERBS: dict[Action, tuple[str, str]] = {
     "delete": ("delete", "deleted"),
 }
 ITEM_ERRORS = (OpsError, PlatformError, LibsqlError, OSError)
+LEDGER_SETTLE = 1.0
+"""Seconds without a mint in flight before a bulk mint's ledger journal is folded into the ledger."""
 
 
 @dataclass(frozen=True)
@@ -273,21 +275,50 @@ def mint_item(
     sink: MintedTokens,
 ) -> ItemWork:
     """A database token per database: recorded in the ledger (metadata) and written to ``sink``'s file. Every
-    token minted in bulk expires: ``never`` is refused (one action could write thousands of lasting secrets)."""
+    token minted in bulk expires: ``never`` is refused (one action could write thousands of lasting secrets).
+
+    The ledger entries go to its journal (``TokenLedger.append``: O(1) each, where ``record`` rewrites the
+    whole ledger), folded into the ledger file once no mint has been in flight for :data:`LEDGER_SETTLE`
+    seconds (the end of the run)."""
     check_bulk_expiration(expiration)
+    in_flight = 0
+    settling: set[asyncio.Task[None]] = set()
+    writing = asyncio.Lock()
+
+    async def settle(book: TokenLedger) -> None:
+        await asyncio.sleep(LEDGER_SETTLE)
+        if in_flight == 0:
+            await asyncio.to_thread(book.compact)
+
+    def keep(database: str, token: str, entry: LedgerEntry) -> None:
+        sink.add(
+            database, token, entry.expires_at
+        )  # first: a ledger that cannot be written loses no token
+        if ledger is not None:
+            ledger.append(entry)
 
     async def one(database: str) -> str:
-        issued = await issue_token(
-            platform,
-            database=database,
-            group=None,
-            expiration=expiration,
-            read_only=read_only,
-            ledger=ledger,
-            target=target,
-        )
-        entry = issued.entry
-        await asyncio.to_thread(sink.add, database, issued.token, entry.expires_at)
+        nonlocal in_flight
+        in_flight += 1
+        try:
+            issued = await issue_token(
+                platform,
+                database=database,
+                group=None,
+                expiration=expiration,
+                read_only=read_only,
+                ledger=None,
+                target=target,
+            )
+            entry = issued.entry
+            async with writing:  # one item's files at a time, in the order the mints came back
+                await asyncio.to_thread(keep, database, issued.token, entry)
+        finally:
+            in_flight -= 1
+            if in_flight == 0 and ledger is not None:
+                task = asyncio.create_task(settle(ledger))
+                settling.add(task)
+                task.add_done_callback(settling.discard)
         return f"token {entry.fingerprint}, expires {entry.expires_at or 'never'}"
 
     return one

@@ -1,41 +1,47 @@
-"""Database/group tokens: expiration input, reading a JWT's claims, and a local ledger.
+"""Database/group tokens: expiration input, reading a JWT's claims, and the local ledger.
 
-Turso tokens are stateless JWTs: the server cannot list them. The ledger
-(``<data_dir>/token-ledger.json``, mode 0600, written atomically) remembers what this tool issued
-so the console can warn before they expire. It holds METADATA ONLY (scope, authorization, dates
-and a fingerprint: the first 8 hex digits of the SHA-256 of the JWT's signature), never a token.
+Turso tokens are stateless JWTs: the server cannot list them. The ledger (``ops/token_ledger.py``:
+``<data_dir>/token-ledger.json``, mode 0600, written atomically, and a journal for bulk mints) remembers what
+this tool issued so the console can warn before they expire. It holds METADATA ONLY (scope, authorization,
+dates and a fingerprint: the first 8 hex digits of the SHA-256 of the JWT's signature), never a token.
 Every token tursotui mints has an expiry and an entry: ``issued`` (shown once or written to .env)
 or ``session`` (tursotui's own, in memory, a day; dropped from the ledger once expired).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import json
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from tursotui.ops.errors import InputError, OpsError
+from tursotui.ops.errors import InputError
 from tursotui.ops.leftovers import pid_alive
 from tursotui.ops.token_claims import Authorization, TokenClaims, decode_claims
-from tursotui.support.atomic import atomic_write
+from tursotui.ops.token_ledger import (
+    LEDGER_FILE,
+    LEDGER_VERSION,
+    Kind,
+    LedgerEntry,
+    Scope,
+    TokenLedger,
+    utc_stamp,
+)
 from tursotui.support.names import parse_duration
 
-LEDGER_FILE = "token-ledger.json"
-LEDGER_VERSION = 1
 EXPIRY_WARNING = timedelta(days=7)
 DEFAULT_EXPIRATION = "90d"
 
 __all__ = [
+    "LEDGER_FILE",
+    "LEDGER_VERSION",
     "Authorization",
     "Expiration",
+    "Kind",
     "LedgerEntry",
+    "Scope",
     "TokenClaims",
     "TokenLedger",
     "TokenWarning",
@@ -45,12 +51,6 @@ __all__ = [
     "fingerprint",
     "parse_expiration",
 ]
-
-Scope = Literal["database", "group", "api"]
-"""``api``: a Platform API token (``api-tokens create``), named by ``name``."""
-Kind = Literal["issued", "session"]
-"""``issued``: handed to the operator or written to .env. ``session``: minted by tursotui for its
-own use (a console session, a backup, an import), held in memory only, short-lived."""
 
 
 # -- expirations ---------------------------------------------------------------------------------
@@ -86,68 +86,6 @@ def fingerprint(token: str) -> str:
     return hashlib.sha256(signature.encode("ascii", "replace")).hexdigest()[:8]
 
 
-# -- ledger --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    fingerprint: str
-    scope: Scope
-    database: str
-    """Empty for a group token."""
-    group: str
-    authorization: Authorization
-    created_at: str
-    expires_at: str | None
-    organization: str = ""
-    target: str = ""
-    """``cloud`` or ``local``."""
-    revoked_at: str | None = None
-    """Set when this tool rotated the keys the token was signed with."""
-    kind: Kind = "issued"
-    holder_pid: int | None = None
-    """A session token: the process that holds it (its expiry matters only while that runs)."""
-    name: str = ""
-    """A Platform API token's name (scope ``api``)."""
-
-    @property
-    def expires(self) -> datetime | None:
-        return _parse_iso(self.expires_at)
-
-    @property
-    def subject(self) -> str:
-        if self.scope == "api":
-            return f"API token {self.name}" + (f" (group {self.group})" if self.group else "")
-        return f"database {self.database}" if self.scope == "database" else f"group {self.group}"
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: Any) -> LedgerEntry:
-        if not isinstance(data, dict):
-            raise ValueError("entry is not an object")
-        scope = data.get("scope")
-        access = data.get("authorization")
-        if scope not in ("database", "group", "api") or access not in ("full-access", "read-only"):
-            raise ValueError("bad scope or authorization")
-        return cls(
-            fingerprint=str(data["fingerprint"]),
-            scope="group" if scope == "group" else "api" if scope == "api" else "database",
-            database=str(data.get("database") or ""),
-            group=str(data.get("group") or ""),
-            authorization="read-only" if access == "read-only" else "full-access",
-            created_at=str(data["created_at"]),
-            expires_at=_opt_str(data.get("expires_at")),
-            organization=str(data.get("organization") or ""),
-            target=str(data.get("target") or ""),
-            revoked_at=_opt_str(data.get("revoked_at")),
-            kind="session" if data.get("kind") == "session" else "issued",
-            holder_pid=_opt_int(data.get("holder_pid")),
-            name=str(data.get("name") or ""),
-        )
-
-
 def entry_for(
     token: str,
     *,
@@ -176,110 +114,14 @@ def entry_for(
         database=database if scope == "database" else "",
         group=group,
         authorization=authorization or claims.authorization,
-        created_at=_iso(created) or "",
-        expires_at=_iso(expires),
+        created_at=utc_stamp(created) or "",
+        expires_at=utc_stamp(expires),
         organization=organization,
         target=target,
         kind=kind,
         holder_pid=os.getpid() if kind == "session" else None,
         name=name,
     )
-
-
-class TokenLedger:
-    """The JSON ledger file. A damaged file is reported, never silently replaced."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @classmethod
-    def in_data_dir(cls, data_dir: Path) -> TokenLedger:
-        return cls(data_dir / LEDGER_FILE)
-
-    def entries(self) -> list[LedgerEntry]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        except (OSError, UnicodeDecodeError) as exc:
-            raise OpsError(f"cannot read the token ledger {self.path}: {exc}") from None
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
-                raise ValueError("no 'tokens' list")
-            return [LedgerEntry.from_json(item) for item in data["tokens"]]
-        except (ValueError, KeyError) as exc:
-            raise OpsError(
-                f"the token ledger {self.path} is damaged ({exc}); move it aside to start a new one"
-            ) from None
-
-    def _save(self, entries: Iterable[LedgerEntry]) -> None:
-        body = {"version": LEDGER_VERSION, "tokens": [e.to_json() for e in entries]}
-        text = json.dumps(body, indent=2, sort_keys=True) + "\n"
-        try:
-            atomic_write(self.path, text.encode("utf-8"), mode=0o600)
-        except OSError as exc:
-            raise OpsError(f"cannot write the token ledger {self.path}: {exc.strerror}") from None
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """One writer at a time (a console and a cron backup may record at once): ``<ledger>.lock``."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(
-                self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600
-            )
-        except OSError as exc:
-            raise OpsError(f"cannot lock the token ledger {self.path}: {exc.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
-
-    def record(self, entry: LedgerEntry, *, now: datetime | None = None) -> None:
-        """Add ``entry``; session tokens that have expired are dropped (they open nothing)."""
-        moment = now or datetime.now(UTC)
-        with self._locked():
-            kept = [e for e in self.entries() if not _spent_session(e, moment)]
-            self._save([*kept, entry])
-
-    def mark_revoked(
-        self,
-        *,
-        group: str = "",
-        database: str = "",
-        organization: str = "",
-        target: str = "",
-        now: datetime | None = None,
-    ) -> list[LedgerEntry]:
-        """Rotating a group's keys invalidates every token of the group; rotating one database alone
-        (``database``, a tech-preview database) only that database's tokens."""
-        if bool(group) == bool(database):
-            raise InputError("mark_revoked: give a group or a database (not both)")
-        with self._locked():
-            return self._mark_revoked(group, database, organization, target, now)
-
-    def _mark_revoked(
-        self, group: str, database: str, organization: str, target: str, now: datetime | None
-    ) -> list[LedgerEntry]:
-        stamp = _iso(now or datetime.now(UTC))
-        changed: list[LedgerEntry] = []
-        updated: list[LedgerEntry] = []
-        for entry in self.entries():
-            if database:
-                same = entry.scope == "database" and entry.database == database
-            else:
-                same = entry.group == group and entry.scope != "api"  # not signed by its keys
-            same = same and entry.revoked_at is None
-            same = same and entry.organization == organization and entry.target == target
-            if same:
-                entry = replace(entry, revoked_at=stamp)
-                changed.append(entry)
-            updated.append(entry)
-        if changed:
-            self._save(updated)
-        return changed
 
 
 @dataclass(frozen=True)
@@ -327,30 +169,3 @@ def expiry_warnings(
         elif remaining <= within:
             warnings.append(TokenWarning(entry, "expiring", remaining))
     return sorted(warnings, key=lambda w: w.remaining)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_iso(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _spent_session(entry: LedgerEntry, now: datetime) -> bool:
-    expires = entry.expires
-    return entry.kind == "session" and expires is not None and expires <= now
