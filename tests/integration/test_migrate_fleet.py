@@ -34,6 +34,10 @@ PLAN = (
 )
 
 
+FEW_HUNDRED = 240
+"""The issue's "fleet of a few hundred databases" for the apply and drift tests (kill-and-resume: 200)."""
+
+
 @dataclass
 class Fleet:
     home: Path
@@ -135,12 +139,15 @@ def by_name(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {line["database"]: line for line in lines if "database" in line}
 
 
+@pytest.mark.parametrize("fleet", [FEW_HUNDRED], indirect=True)
 def test_apply_with_one_failing_database(fleet: Fleet, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fleet of a few hundred tenants: one fails, the others are applied, it is left unchanged."""
+    n = FEW_HUNDRED
     status = migrate(fleet, capsys, "status", "--filter", "tenant-", "--json")
     assert status.code == 0, status.err
     *rows, summary = status.lines()
-    assert len(rows) == 48 and {r["state"] for r in rows} == {"pending"}
-    assert summary["summary"]["pending"] == 48
+    assert len(rows) == n and {r["state"] for r in rows} == {"pending"}
+    assert summary["summary"]["pending"] == n
 
     dry = migrate(fleet, capsys, "apply", "--filter", "tenant-", "--dry-run", "--json")
     assert dry.code == 0, dry.err
@@ -154,12 +161,12 @@ def test_apply_with_one_failing_database(fleet: Fleet, capsys: pytest.CaptureFix
     assert applied.code == 1
     outcomes = by_name(applied.lines())
     failed = outcomes.pop("tenant-00007")
-    assert {o["result"] for o in outcomes.values()} == {"applied"} and len(outcomes) == 47
+    assert {o["result"] for o in outcomes.values()} == {"applied"} and len(outcomes) == n - 1
     assert failed["result"] == "failed"
     assert failed["where"] == "0002_add_plan.sql line 4"
     assert failed["statement"].startswith("CREATE TABLE audit")
     assert "already exists" in failed["error"] and "nothing was committed" in failed["error"]
-    assert applied.lines()[-1]["summary"]["applied"] == 47
+    assert applied.lines()[-1]["summary"]["applied"] == n - 1
 
     # The failing database is as it was: no ledger, no plan column; the others have both, with durations.
     names = fleet.sql("tenant-00007", "SELECT name FROM pragma_table_info('users')")
@@ -178,7 +185,10 @@ def test_apply_with_one_failing_database(fleet: Fleet, capsys: pytest.CaptureFix
     assert results == {"up-to-date"}
 
     text = migrate(fleet, capsys, "status", "--filter", "tenant-")
-    assert "47 up-to-date, 1 pending" in text.out
+    assert (
+        f"{n - 1:,} up-to-date, 1 pending" in text.out
+        or f"{n - 1} up-to-date, 1 pending" in text.out
+    )
     assert "tenant-00007" in text.out and "pending 0001, 0002" in text.out
 
     # A file changed since it was applied: status says so, apply refuses those databases.
@@ -269,6 +279,7 @@ def test_a_canary_never_deletes_a_database_it_did_not_make(
     assert "tenant-00003" in fleet.databases()
 
 
+@pytest.mark.parametrize("fleet", [FEW_HUNDRED], indirect=True)
 def test_drift_names_two_drifted_databases(
     fleet: Fleet, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -293,7 +304,7 @@ def test_drift_names_two_drifted_databases(
     assert any(
         line.startswith("-index idx_users_plan") for line in groups[("tenant-00011",)]["diff"]
     )
-    assert body["groups"][0]["expected"] and body["groups"][0]["count"] == 46
+    assert body["groups"][0]["expected"] and body["groups"][0]["count"] == FEW_HUNDRED - 2
     text = migrate(fleet, capsys, "drift", "--filter", "tenant-")
     assert any("DRIFTED" in line and "tenant-00003" in line for line in text.out.splitlines())
     assert "2 drifted, 0 unreadable" in text.out
