@@ -7,8 +7,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from dotenv.parser import parse_stream
-
 from tursotui.config.errors import ConfigError
 from tursotui.config.load import read_config_file
 from tursotui.support.atomic import atomic_write, backup_copy
@@ -30,6 +28,9 @@ def read_env_file(path: Path) -> dict[str, str]:
     """KEY=value pairs of ``path`` ({} when missing); a malformed line raises ConfigError."""
     if not path.exists():
         return {}
+    # python-dotenv's package imports logging, tempfile…: imported only when a .env is read
+    from dotenv.parser import parse_stream
+
     values: dict[str, str] = {}
     for binding in parse_stream(io.StringIO(_text(path))):
         if binding.error:

@@ -1,21 +1,22 @@
-"""Update config.toml with tomlkit: the user's comments, order and formatting survive."""
+"""Update config.toml with tomlkit: the user's comments, order and formatting survive. tomlkit is imported by
+:func:`update_config` only: reading config.toml (every start) is stdlib ``tomllib``."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import tomlkit
-from tomlkit.container import OutOfOrderTableProxy
-from tomlkit.items import Table
-from tomlkit.toml_document import TOMLDocument
+from typing import TYPE_CHECKING, Any
 
 from tursotui.config.errors import ConfigError
 from tursotui.config.load import parse_toml, validate
 from tursotui.config.schema import SCHEMA, SECRET_KEYS
 from tursotui.support.atomic import atomic_write, backup_copy
+
+if TYPE_CHECKING:
+    from tomlkit.container import OutOfOrderTableProxy
+    from tomlkit.items import Table
+    from tomlkit.toml_document import TOMLDocument
 
 
 def _toml_value(value: Any) -> Any:
@@ -27,6 +28,10 @@ def _toml_value(value: Any) -> Any:
 
 
 def _table(doc: TOMLDocument, dotted: str, path: Path) -> Table | OutOfOrderTableProxy:
+    import tomlkit
+    from tomlkit.container import OutOfOrderTableProxy
+    from tomlkit.items import Table
+
     node: Any = doc
     for part in dotted.split("."):
         if part not in node:
@@ -45,6 +50,8 @@ def update_config(path: Path, updates: Mapping[str, Any], *, backup: bool = Fals
     Every value is checked against the schema first; the existing file must be valid;
     the result is re-validated before it atomically replaces the file. Secrets are refused.
     """
+    import tomlkit
+
     parsed: dict[str, tuple[str, str, Any]] = {}
     for dotted, value in updates.items():
         table, _, key = dotted.rpartition(".")
