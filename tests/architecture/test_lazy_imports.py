@@ -49,9 +49,12 @@ import tursotui.cli.db_list
 
 
 NOT_IN_THE_FIRST_FRAME = (
+    "argparse",
     "hypothesis",
     "sqlite3",
     "httpcore",
+    "tomlkit",
+    "tursotui.cli",
     "tursotui.local",
     "tursotui.libsql.engine",
     "tursotui.libsql.local",
@@ -127,3 +130,43 @@ def test_the_console_first_frame_leaves_heavy_modules_for_later() -> None:
     modules = set(json.loads(out.stdout.splitlines()[-1]))
     assert "tursotui.ui.panes.databases" in modules
     assert among(modules, NOT_IN_THE_FIRST_FRAME) == []
+
+
+NOT_FOR_A_BARE_START = (
+    "argparse",
+    "tomlkit",
+    "textual",
+    "httpx",
+    "tursotui.cli",
+    "tursotui.config.point",
+)
+"""Modules a bare `tursotui` (or one with only the console's options) does not import before it opens the
+console: argparse (the console's options are read without it), tomlkit (config.toml is read with tomllib;
+tomlkit only rewrites it)."""
+
+
+def test_a_bare_start_reads_its_options_and_config_without_argparse_or_tomlkit() -> None:
+    """Up to run_console (the settings resolved from a config.toml and a .env): no argparse, no tomlkit."""
+    modules = loaded(
+        """
+import os, sys, tempfile
+from pathlib import Path
+
+root = Path(tempfile.mkdtemp())
+(root / "config.toml").write_text('[tursotui]\\ntheme = "textual-dark"\\n', encoding="utf-8")
+(root / ".env").write_text("TURSO_API_TOKEN=token-abc\\n", encoding="utf-8")
+import tursotui.ui.launch as launch
+from tursotui.config import resolve
+
+seen = []
+launch.run_console = lambda options: seen.append(resolve(options)) or 0
+from tursotui.entry import main
+
+assert main(["--config", str(root / "config.toml"), "--env-file", str(root / ".env"), "--target=local"]) == 0
+assert seen[0].config.tursotui.theme == "textual-dark", seen
+assert seen[0].api_token == "token-abc", seen
+sys.modules.pop("httpx._main", None)  # the stub skip_httpx_cli leaves (httpx itself is not imported)
+"""
+    )
+    assert "tursotui.config.settings" in modules
+    assert among(modules, NOT_FOR_A_BARE_START) == []
