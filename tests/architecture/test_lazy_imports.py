@@ -57,6 +57,7 @@ NOT_IN_THE_FIRST_FRAME = (
     "tursotui.cli",
     "tursotui.local",
     "tursotui.libsql.engine",
+    "tursotui.libsql.hrana",
     "tursotui.libsql.local",
     "tursotui.ops.access",
     "tursotui.ops.backup",

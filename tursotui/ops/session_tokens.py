@@ -26,15 +26,19 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tursotui.libsql import HranaClient
 from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
 from tursotui.libsql.keys import EncryptionKeys, RemoteEncryption
 from tursotui.ops.errors import InputError, OpsError
 from tursotui.ops.token_claims import Authorization, database_access, decode_claims
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformError
+
+if (
+    TYPE_CHECKING
+):  # HranaClient is imported where a client is made: not in the console's first frame
+    from tursotui.libsql import HranaClient
 
 ACCESS_EXPIRATION = "1d"
 REUSE_MARGIN = timedelta(minutes=10)
@@ -223,6 +227,8 @@ async def _opens(database: Database, token: str, key: str | None) -> bool:
     """Whether ``database`` takes ``token`` (``SELECT 1``): only a 401/403 says no; a database that cannot
     answer now (archived, blocked, unreachable, its encryption key missing) is left to the action to report."""
     try:
+        from tursotui.libsql import HranaClient
+
         async with HranaClient(database.url, token, encryption_key=key) as client:
             await client.execute("SELECT 1")
     except (AuthError, PermissionDeniedError):
@@ -269,6 +275,8 @@ def sql_client(platform: Any, database: Database, token: str, **options: Any) ->
     database's encryption key (sent as ``x-turso-encryption-key`` on every request, as the official clients
     do). ``options`` go to :class:`HranaClient` (``http``, ``timeout``). A test fails if tursotui makes a
     HranaClient anywhere else (tests/unit/test_encryption_keys.py)."""
+    from tursotui.libsql import HranaClient
+
     key = session_tokens(platform).keys.key_for(database.name)
     return HranaClient(database.url, token, encryption_key=key, **options)
 
