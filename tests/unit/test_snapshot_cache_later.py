@@ -4,6 +4,7 @@ REWRITE_AFTER has passed, load() waits for a save of its file, and a failure is 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import replace
@@ -126,3 +127,10 @@ def test_a_failed_write_is_a_log_line_and_the_next_save_tries_again(
     blocked.mkdir()
     later(blocked, snapshot())  # same contents, but the file was never written: written now
     assert len(writes) == 2 and snapshot_cache.load(blocked, KEY) is not None
+
+
+def test_the_json_made_a_database_at_a_time_is_to_json() -> None:
+    snap = snapshot()
+    made = json.loads(snapshot_cache.encode(KEY, snap))
+    assert made == json.loads(json.dumps(snapshot_cache.to_json(KEY, snap)))
+    assert [d["name"] for d in made["databases"]] == ["tenant-1", "tenant-2"]
