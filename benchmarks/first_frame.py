@@ -147,7 +147,8 @@ def main() -> None:
     before_env = dict(env)
     if args.before:
         before_env["PYTHONPATH"] = str(extract(args.before, root / "before"))
-        before_env["PYTHONSAFEPATH"] = "1"  # `-m` would put the current directory (this checkout) first
+        # `-m` would put the current directory (this checkout) first
+        before_env["PYTHONSAFEPATH"] = "1"
     try:
         first, _ = launch(
             ours, env, ROW, live=True
