@@ -227,3 +227,24 @@ def test_a_bad_fleet_size_is_refused_before_anything_starts(
     assert code == 2
     assert "--fleet" in capsys.readouterr().err
     assert not (tmp_path / "local-turso").exists()
+
+
+async def test_concurrent_first_uses_of_a_location_start_one_sqld(local_turso: LocalTurso) -> None:
+    """Creates run side by side: several adding the first database of a replica location at once start one
+    sqld for it, not one each (the others would be left running, owned by nobody)."""
+    dataplane = local_turso.cp.dataplane
+    nodes = await asyncio.gather(*(dataplane.start_node("fra") for _ in range(4)))
+    assert len({id(node) for node in nodes}) == 1
+    running = _processes_with(str(nodes[0].process.db_path))
+    assert len(running) == 1, running
+
+
+def _processes_with(label: str) -> list[Path]:
+    return [p for p in Path("/proc").iterdir() if p.name.isdigit() and label in _cmdline(p)]
+
+
+def _cmdline(proc: Path) -> str:
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -108,6 +108,9 @@ class DataPlane:
     _by_database: dict[str, dict[str, NamespaceProxy]] = field(default_factory=dict)
     _watchdog: asyncio.Task[None] | None = None
     _reaping: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _starting: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """One start at a time per location: creates run side by side, and two of them adding the first database
+    of a replica location must not start two sqld for it (the second would be left running, unowned)."""
 
     @property
     def pid_dir(self) -> Path:
@@ -173,6 +176,12 @@ class DataPlane:
         """Start the primary (``location == PRIMARY``) or the replica sqld for a location."""
         if location in self.nodes:
             return self.nodes[location]
+        async with self._starting.setdefault(location, asyncio.Lock()):
+            if location in self.nodes:  # started by the caller this one waited for
+                return self.nodes[location]
+            return await self._start_node(location)
+
+    async def _start_node(self, location: str) -> Node:
         await self.reap_stale()
         primary = location == PRIMARY
         for attempt in range(1, PORT_ATTEMPTS + 1):
