@@ -310,7 +310,11 @@ async def test_crash_writes_a_redacted_file_and_exits(
     app = make_app(fake)
     with pytest.raises(Exception, match="unexpected answer"):
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause(0.2)
+            # The first snapshot lands (and crashes) after the first frame: wait for it, bounded.
+            for _ in range(100):
+                if app.return_code is not None:
+                    break
+                await pilot.pause(0.05)
     assert app.return_code == 1
     crash = tmp_path / "data" / "crash-20260615T120000Z.log"
     assert app.crash_file == str(crash)
