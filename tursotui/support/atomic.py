@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write(
+    path: Path, data: bytes | bytearray | memoryview, *, mode: int | None = None
+) -> None:
     """Write ``data`` to a temp file beside ``path``, fsync it, then rename it over ``path``.
 
     ``mode`` applies from the moment the temp file exists (0600 files are never readable
@@ -26,7 +28,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
         raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
-def _write(path: Path, data: bytes, mode: int | None) -> None:
+def _write(path: Path, data: bytes | bytearray | memoryview, mode: int | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
         try:

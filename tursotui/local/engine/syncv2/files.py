@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import threading
 import time
 from pathlib import Path
+
+from tursotui.support.atomic import atomic_write
 
 COUNTER = "last-generation"
 _counter_lock = threading.Lock()
@@ -42,18 +43,7 @@ def fsync_dir(path: Path) -> None:
 def durable_write(path: Path, data: Buffer) -> None:
     """``data`` in ``path`` (0600) by a fsynced temp file renamed over it, then the directory fsynced; on any
     error the temp file is removed and ``path`` is unchanged. Takes a memoryview: no copy of a large image."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data, mode=0o600)
     fsync_dir(path.parent)
 
 
