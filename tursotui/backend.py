@@ -173,13 +173,12 @@ def attached_client(running: RunningTurso) -> PlatformClient:
     """A Platform client of the local Turso another process serves (127.0.0.1, its API token)."""
     from tursotui.platform import PlatformClient
     from tursotui.support.loopback import loopback_only_tls
-    from tursotui.support.tls import LazyTransport
 
     return PlatformClient(
         running.api_token,
         organization=running.organization,
         base_url=running.base_url,
-        transport=LazyTransport(loopback_only_tls),  # made on the first request
+        tls=loopback_only_tls,  # plain HTTP to 127.0.0.1: no CA bundle loaded
     )
 
 

@@ -52,6 +52,7 @@ NOT_IN_THE_FIRST_FRAME = (
     "argparse",
     "hypothesis",
     "sqlite3",
+    "httpx",
     "httpcore",
     "tomlkit",
     "tursotui.cli",
@@ -88,34 +89,37 @@ NOT_IN_THE_FIRST_FRAME = (
 """Imported when their tab, dialog, wizard or action is first used: not for the console's first frame."""
 
 FIRST_FRAME = """
-import asyncio, sys, tempfile
+import asyncio, socket, sys, tempfile
 from pathlib import Path
 
-import httpx
-
 from tursotui.platform import PlatformClient
+from tursotui.support.loopback import loopback_only_tls
 from tursotui.ui.app import TursoApp
 from tursotui.ui.services import Services
 
-held = asyncio.Event()
+with socket.socket() as closed:  # a loopback port nothing listens on: the first refresh fails, later
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+FIRST = set()
 
 
-async def answer(request: httpx.Request) -> httpx.Response:
-    await held.wait()  # no refresh lands (and imports what it shows) before the modules are listed
-    return httpx.Response(503, json={"error": "unavailable"})
+class Drawn(asyncio.Event):
+    def set(self) -> None:  # the moment the first frame is on screen: what is loaded then
+        FIRST.update(sys.modules)
+        super().set()
 
 
 async def main() -> None:
-    transport = httpx.MockTransport(answer)
-    platform = PlatformClient("token-abc", organization="acme", transport=transport, max_retries=0)
+    platform = PlatformClient(
+        "token-abc", organization="acme", base_url=f"http://127.0.0.1:{port}",
+        tls=loopback_only_tls, max_retries=0,
+    )
     services = Services(platform, "cloud", "Turso Cloud · org acme", Path(tempfile.mkdtemp()))
     app = TursoApp(services)
+    app.first_frame = Drawn()
     async with app.run_test(size=(120, 36)):
         await asyncio.wait_for(app.first_frame.wait(), 60)
         assert app.main.query_one("#databases-table") is not None
-        global FIRST
-        FIRST = set(sys.modules)
-        held.set()
     await platform.aclose()
 
 
@@ -125,7 +129,8 @@ asyncio.run(main())
 
 def test_the_console_first_frame_leaves_heavy_modules_for_later() -> None:
     """The console up to its first frame (the Databases pane in it) imports none of the other tabs' panes, the
-    dialogs, the wizards, the SQL and backup machinery, the local Turso or httpx's connection pool."""
+    dialogs, the wizards, the SQL and backup machinery, the local Turso or httpx (the Platform client makes its
+    httpx client on its first request, after the first frame)."""
     code = FIRST_FRAME + "\nimport json, sys\nprint(json.dumps(sorted(FIRST)))\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(json.loads(out.stdout.splitlines()[-1]))

@@ -97,7 +97,10 @@ async def test_a_refresh_asked_for_during_one_runs_right_after_it(
         await ready(pilot)
         fake.delay = 0.2
         await pilot.press("ctrl+r")
-        await asyncio.sleep(0.05)
+        for _ in range(100):  # bounded: the ctrl+r refresh has started (it lasts 0.2 s)
+            if app.main.refreshing:
+                break
+            await asyncio.sleep(0.005)
         assert app.main.refreshing
         app.main.post_message(RefreshRequested())
         for _ in range(100):

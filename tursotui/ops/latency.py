@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from tursotui.support.loopback import is_loopback_host
+
+if TYPE_CHECKING:
+    import httpx
 
 LatencyProbe = Callable[[str], Awaitable[float | None]]
 """Takes an instance hostname, returns the round trip in milliseconds, or ``None`` if unreachable."""
@@ -51,6 +53,8 @@ class HttpLatencyProbe:
         self._timer = timer
 
     async def __call__(self, hostname: str) -> float | None:
+        import httpx  # here: the console's first frame imports this module, not httpx
+
         if not hostname:
             return None
         if not isinstance(self._client, httpx.AsyncClient):

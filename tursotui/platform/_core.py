@@ -1,5 +1,8 @@
 """The HTTP core of the Platform API client: one reused ``httpx.AsyncClient``, auth, errors, retries.
 
+The ``httpx.AsyncClient`` is made on the first request, and httpx imported then: a console draws its first
+frame with a Platform client in hand and without httpx's ~20 ms of imports (issue 15, an instant first frame).
+
 The platform token is only ever placed in the ``Authorization`` header of requests to ``base_url`` (never sent to
 ``region_url``), and never appears in a message, ``repr`` or log line.
 """
@@ -12,10 +15,8 @@ import socket
 import time
 from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
-
-import httpx
 
 from tursotui.platform.errors import (
     ConnectionFailed,
@@ -30,12 +31,17 @@ from tursotui.platform.errors import (
 )
 from tursotui.platform.retry import RetryPolicy, Sleep, parse_retry_after
 from tursotui.support.redact import mask, scrub
-from tursotui.support.tls import LazyTransport
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 DEFAULT_BASE_URL = "https://api.turso.tech"
 DEFAULT_REGION_URL = "https://region.turso.io"
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-"""Connect within 5 s; 15 s for reading, writing and getting a pooled connection."""
+DEFAULT_TIMEOUT = 15.0
+"""Seconds for reading, writing and getting a pooled connection (connecting: :data:`CONNECT_TIMEOUT`)."""
+CONNECT_TIMEOUT = 5.0
 USER_AGENT = "tursotui"
 
 log = logging.getLogger("tursotui.platform")
@@ -46,18 +52,21 @@ Params = Mapping[str, str | int]
 _SNIPPET = 200
 
 
-class _BearerAuth(httpx.Auth):
+def _bearer_auth(token: str) -> httpx.Auth:
     """Adds ``Authorization: Bearer <token>``; its repr shows only a masked token."""
+    import httpx
 
-    def __init__(self, token: str) -> None:
-        self._token = token
+    class BearerAuth(httpx.Auth):
+        def auth_flow(
+            self, request: httpx.Request
+        ) -> Generator[httpx.Request, httpx.Response, None]:
+            request.headers["Authorization"] = f"Bearer {token}"
+            yield request
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token}"
-        yield request
+        def __repr__(self) -> str:
+            return f"BearerAuth({mask(token)})"
 
-    def __repr__(self) -> str:
-        return f"BearerAuth({mask(self._token)})"
+    return BearerAuth()
 
 
 def segment(value: str) -> str:
@@ -88,16 +97,20 @@ class PlatformCore:
         base_url: str = DEFAULT_BASE_URL,
         region_url: str = DEFAULT_REGION_URL,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        tls: Callable[[], ssl.SSLContext] | None = None,
+        timeout: httpx.Timeout | float | None = None,
         max_retries: int = 4,
         backoff_base: float = 0.5,
         backoff_cap: float = 20.0,
         max_retry_after: float = 60.0,
         sleep: Sleep | None = None,
     ) -> None:
+        """``transport``: anything speaking httpx (an ASGI app, a test's); None: httpx's own, made on the first
+        request with the TLS context ``tls`` gives (default: the process's one verifying context;
+        ``loopback_only_tls`` for the local Turso). ``timeout``: None for :data:`DEFAULT_TIMEOUT`."""
         _check_token(token)
         self._token = token
-        self._auth = _BearerAuth(token)
+        self._auth: httpx.Auth | None = None
         self.organization: str | None = organization
         """The organization slug org-scoped methods use unless given ``org=``."""
         self.base_url = base_url.rstrip("/")
@@ -111,14 +124,44 @@ class PlatformCore:
         if sleep is not None:
             retry.sleep = sleep
         self.retry = retry
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            # No transport given: httpx's, made on the first request (the CA bundle is loaded then, once).
-            transport=transport if transport is not None else LazyTransport(),
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=False,
-        )
+        self._transport = transport
+        self._tls = tls
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+        self._closed = False
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The one ``httpx.AsyncClient``, made (and httpx imported) on first use."""
+        if self._client is None:
+            if self._closed:
+                raise RuntimeError("the Platform API client has been closed")
+            import httpx
+
+            from tursotui.support.tls import LazyTransport, verified_tls
+
+            timeout = self._timeout
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                # No transport given: httpx's, made on the first request (the CA bundle is loaded then, once).
+                transport=self._transport or LazyTransport(self._tls or verified_tls),
+                timeout=timeout
+                if isinstance(timeout, httpx.Timeout)
+                else httpx.Timeout(
+                    DEFAULT_TIMEOUT if timeout is None else timeout,
+                    connect=CONNECT_TIMEOUT if timeout is None else timeout,
+                ),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=False,
+            )
+        return self._client
+
+    @property
+    def _bearer(self) -> httpx.Auth:
+        """The ``Authorization`` of requests to ``base_url`` (never sent to ``region_url``)."""
+        if self._auth is None:
+            self._auth = _bearer_auth(self._token)
+        return self._auth
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -134,11 +177,13 @@ class PlatformCore:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._client is not None:
+            await self._client.aclose()
 
     @property
     def closed(self) -> bool:
-        return self._http.is_closed
+        return self._closed or (self._client is not None and self._client.is_closed)
 
     def __repr__(self) -> str:
         return (
@@ -202,13 +247,15 @@ class PlatformCore:
             started = time.monotonic()
             cause: BaseException | None = None
             hint: float | None = None
+            import httpx
+
             try:
                 response = await self._http.request(
                     method,
                     path,
                     params=params,
                     json=json_body,
-                    auth=self._auth if authenticated else None,
+                    auth=self._bearer if authenticated else None,
                 )
             except httpx.TimeoutException as exc:
                 error: PlatformError = Timeout(
@@ -249,6 +296,8 @@ class PlatformCore:
         """(the kind of failure, a message naming the host and the cause): ``dns`` when the name does not
         resolve (no network, or no such host), ``refused`` when nothing accepts the connection, else
         ``other`` with the transport's own words."""
+        import httpx
+
         host = _host(exc) or httpx.URL(self.base_url).host
         detail = self._snippet(str(exc)) or type(exc).__name__
         if _is_dns_failure(exc):
@@ -258,6 +307,8 @@ class PlatformCore:
         return "other", f"cannot reach {host}: {detail}"
 
     def _timeout_message(self, exc: httpx.TimeoutException) -> str:
+        import httpx
+
         timeout = self._http.timeout
         kinds: dict[type[httpx.TimeoutException], tuple[str, float | None]] = {
             httpx.ConnectTimeout: ("connect", timeout.connect),

@@ -19,8 +19,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
-
 from tursotui.platform._core import segment
 from tursotui.platform._json import Obj, member, members
 from tursotui.platform.client_account import AccountClient
@@ -174,11 +172,13 @@ class PlatformClient(AccountClient, LocalExtensions):
     async def upload_dump(self, path: Path, *, org: str | None = None) -> str:
         """``POST …/databases/dumps`` of a SQL dump file (multipart ``file``, as turso-cli's ``db create
         --from-dump``); returns the ``dump_url`` a new database is seeded from (``Seed.dump(url)``)."""
+        import httpx
+
         shown = f"/v1/organizations/{self._org(org)}/databases/dumps"
         with path.open("rb") as fh:
             try:
                 response = await self._http.post(
-                    shown, files={"file": (path.name, fh, "application/sql")}, auth=self._auth
+                    shown, files={"file": (path.name, fh, "application/sql")}, auth=self._bearer
                 )
             except httpx.HTTPError as exc:
                 raise ConnectionFailed(

@@ -15,7 +15,6 @@ from collections.abc import Callable, Coroutine, Iterable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -26,14 +25,14 @@ from textual.worker import WorkerFailed
 
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.support.crash import redact, write_crash_file
-from tursotui.support.loopback import loopback_only_tls
-from tursotui.support.tls import verified_tls
 from tursotui.ui.actions import ActionSpec, bindings_for
 from tursotui.ui.main.screen import MainScreen
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.services import LOCAL_HINT, Services
 
 if TYPE_CHECKING:
+    import httpx
+
     from tursotui.ops.latency import LatencyProbe
     from tursotui.ui.dialogs.help import HelpSection
 
@@ -104,11 +103,9 @@ class TursoApp(App[None]):
     def get_default_screen(self) -> MainScreen:
         """The main screen is the first screen: no blank screen is composed, styled and covered first."""
         first, self._first = self._first, None
-        main = MainScreen(self.services, self._probe(), first, drawn=self.first_frame.set)
-        main.add_class(
-            main.breakpoint(self.size.width)
-        )  # no restyle of every widget at the first resize
-        return main
+        return MainScreen(
+            self.services, self._probe(), first, drawn=self.first_frame.set, width=self.size.width
+        )
 
     def on_mount(self) -> None:
         if self.services.theme not in (*self.available_themes, "auto"):
@@ -128,6 +125,11 @@ class TursoApp(App[None]):
     def _probe_client(self) -> httpx.AsyncClient:
         # One client shared by all probes; never the platform client (it may be an in-process ASGI transport).
         if self._http is None:
+            import httpx
+
+            from tursotui.support.loopback import loopback_only_tls
+            from tursotui.support.tls import verified_tls
+
             # The local Turso's instances are all on 127.0.0.1 over plain HTTP: no CA bundle to load; Turso
             # Cloud's: the process's one (support/tls.py), not another copy.
             verify = loopback_only_tls() if self.services.target == "local" else verified_tls()

@@ -25,7 +25,6 @@ from tursotui.config import CliOptions
 from tursotui.local.control.state import OrgState, StateError, StateStore, ensure_api_token
 from tursotui.local.engine.pidfiles import reap_stale_sqld
 from tursotui.support.loopback import loopback_only_tls
-from tursotui.support.tls import LazyTransport
 
 if TYPE_CHECKING:
     from tursotui.platform import PlatformClient
@@ -213,12 +212,11 @@ class LocalTursoProcess:
     def platform_client(self, **kwargs: object) -> PlatformClient:
         from tursotui.platform import PlatformClient
 
-        transport = LazyTransport(loopback_only_tls)  # made on the first request
         return PlatformClient(
             self.api_token,
             organization=self.organization,
             base_url=self.base_url,
-            transport=transport,
+            tls=loopback_only_tls,  # plain HTTP to 127.0.0.1: no CA bundle loaded
             **kwargs,  # type: ignore[arg-type]
         )
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from functools import partial
 from urllib.parse import urlsplit
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.reactive import var
@@ -56,6 +56,9 @@ log = logging.getLogger("tursotui.ui")
 
 class MainScreen(Screen[None]):
     CSS_PATH = "main.tcss"
+    AUTO_FOCUS = TABS[0].focus
+    """Focused when composed: the first tab's widget at once, not the tab bar first and then that widget (each
+    focus change restyles the widgets it touches, before the first frame)."""
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 (Textual's own type)
 
     @classmethod
@@ -74,10 +77,12 @@ class MainScreen(Screen[None]):
         first: OrgSnapshot | None = None,
         *,
         drawn: Callable[[], None] | None = None,
+        width: int = 0,
     ) -> None:
         """``drawn``: called once the first frame is on screen (the console's launch starts the local Turso
-        then, when that frame shows a cached snapshot)."""
-        super().__init__(id="main")
+        then, when that frame shows a cached snapshot). ``width``: the terminal's, for the breakpoint class the
+        screen is styled with from the start (no restyle of every widget at the first resize)."""
+        super().__init__(id="main", classes=self.breakpoint(width))
         self._drawn = drawn
         self._first = first
         """Fetched while the console was starting: the first frame shows it (no second fetch)."""
@@ -110,6 +115,7 @@ class MainScreen(Screen[None]):
         self._pending = False
         self._alerted: tuple[str, ...] = ()
         self.last_known = LastKnown(services)
+        self._resumed = False
         self._cached: OrgSnapshot | None = None
         """The last known snapshot (``ops/snapshot_cache.py``) shown, marked, until a live refresh lands."""
 
@@ -129,6 +135,12 @@ class MainScreen(Screen[None]):
                     )
         # ctrl+p is said in ? and the palette lists ":": the footer keeps its room for the pane's keys
         yield ConsoleFooter(show_command_palette=False)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # The first time, every widget was just styled as it was mounted: Textual would style them all again.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         self.query_one(TABS[0].focus).focus()
