@@ -382,18 +382,24 @@ async def test_hidden_tabs_are_built_only_when_first_shown(
 ) -> None:
     """Cold start: only the dashboard is mounted; each other tab's pane is imported and mounted on demand."""
     from tursotui.ui.tabs import TABS
-    from tursotui.ui.widgets.deferred import Deferred
+    from tursotui.ui.widgets.deferred import DeferredPane
 
     deferred = sum(1 for spec in TABS if spec.deferred)
+
+    def unbuilt() -> int:
+        return sum(
+            1 for pane in app.main.query(DeferredPane) if not pane.built and not pane.children
+        )
+
     app = make_app(fake)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        assert len(app.main.query(Deferred)) == deferred
+        assert unbuilt() == deferred
         assert not app.main.query("UsagePane") and not app.main.query("SqlConsolePane")
         await pilot.press("3")
         await ready(pilot)
         assert app.main.query("SqlConsolePane")
-        assert len(app.main.query(Deferred)) == deferred - 1
+        assert unbuilt() == deferred - 1
         # built on first show, with the snapshot already fetched
         await app.run_action("show_tab('usage')")
         await ready(pilot)

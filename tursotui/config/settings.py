@@ -68,6 +68,12 @@ class Settings:
             f"api_token={mask(self.api_token)!r}, auth_token={mask(self.auth_token)!r})"
         )
 
+    @property
+    def backup_directory(self) -> Path:
+        """``[turso.backup] directory``, default ``<data_dir>/backups``."""
+        configured = self.config.turso.backup.directory
+        return Path(configured).expanduser() if configured else self.data_dir / "backups"
+
     def require_cloud_credentials(self) -> None:
         if not self.api_token:
             raise ConfigError(

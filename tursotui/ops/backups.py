@@ -41,8 +41,7 @@ STALE_PARTIAL_SECONDS = 86_400
 
 def backup_directory(settings: Settings) -> Path:
     """``[turso.backup] directory``, default ``<data_dir>/backups``."""
-    configured = settings.config.turso.backup.directory
-    return Path(configured).expanduser() if configured else settings.data_dir / "backups"
+    return settings.backup_directory
 
 
 def backup_filename(database: str, fmt: BackupFormat, when: datetime, seq: int = 0) -> str:

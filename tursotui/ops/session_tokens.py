@@ -28,17 +28,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
 from tursotui.libsql.keys import EncryptionKeys, RemoteEncryption
 from tursotui.ops.errors import InputError, OpsError
-from tursotui.ops.token_claims import Authorization, database_access, decode_claims
-from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import Database, PlatformError
 
-if (
-    TYPE_CHECKING
-):  # HranaClient is imported where a client is made: not in the console's first frame
+# The console registers its session before its first frame: what only a token's use needs (the Hrana client,
+# claims, the ledger) is imported where it is used.
+if TYPE_CHECKING:
     from tursotui.libsql import HranaClient
+    from tursotui.ops.token_claims import Authorization
+    from tursotui.ops.tokens import TokenLedger
 
 ACCESS_EXPIRATION = "1d"
 REUSE_MARGIN = timedelta(minutes=10)
@@ -107,6 +106,8 @@ class SessionTokens:
 
     def hold(self, organization: str, database: Database, token: str) -> None:
         """Keep ``token`` (one this session did not mint: setup's own) for ``database``'s later actions."""
+        from tursotui.ops.token_claims import database_access, decode_claims
+
         try:
             claims = decode_claims(token)
         except InputError:
@@ -150,6 +151,8 @@ class SessionTokens:
     async def _configured(
         self, platform: Any, database: Database, wanted: Authorization
     ) -> str | None:
+        from tursotui.ops.token_claims import database_access, decode_claims
+
         org = platform.organization or ""
         token = self.configured
         if not token or (org, database.name) in self._refused:
@@ -186,6 +189,8 @@ class SessionTokens:
         target: str,
         expiration: str,
     ) -> str:
+        from tursotui.ops.tokens import entry_for, parse_expiration
+
         minted = await platform.create_database_token(
             database.name, expiration=expiration, authorization=wanted
         )
@@ -226,9 +231,10 @@ async def _group_uuid(platform: Any, group: str) -> str:
 async def _opens(database: Database, token: str, key: str | None) -> bool:
     """Whether ``database`` takes ``token`` (``SELECT 1``): only a 401/403 says no; a database that cannot
     answer now (archived, blocked, unreachable, its encryption key missing) is left to the action to report."""
-    try:
-        from tursotui.libsql import HranaClient
+    from tursotui.libsql import HranaClient
+    from tursotui.libsql.errors import AuthError, LibsqlError, PermissionDeniedError
 
+    try:
         async with HranaClient(database.url, token, encryption_key=key) as client:
             await client.execute("SELECT 1")
     except (AuthError, PermissionDeniedError):

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tursotui.platform._core import segment
 from tursotui.platform._json import Obj, member, members
@@ -33,14 +33,15 @@ from tursotui.platform.models import (
     Seed,
     format_timestamp,
 )
-from tursotui.platform.models_auth import (
-    DatabaseToken,
-)
-from tursotui.platform.models_queries import QueryUsage, parse_queries
 from tursotui.platform.models_usage import (
     DatabaseStats,
     DatabaseUsage,
 )
+
+# Token and query models are imported by the calls that return them: not before a console's first frame.
+if TYPE_CHECKING:
+    from tursotui.platform.models_auth import DatabaseToken
+    from tursotui.platform.models_queries import QueryUsage
 
 Authorization = Literal["full-access", "read-only"]
 
@@ -293,6 +294,8 @@ class PlatformClient(AccountClient, LocalExtensions):
     ) -> list[QueryUsage]:
         """Top queries (``GET …/usage/queries``, what turso-cli's ``db inspect --queries`` asks, with
         ``from`` 24 h ago there; not in the spec, whose ``/stats`` turso-cli calls obsolete)."""
+        from tursotui.platform.models_queries import parse_queries
+
         params: dict[str, str | int] = {}
         if from_ is not None:
             params["from"] = from_ if isinstance(from_, str) else format_timestamp(from_)
@@ -333,6 +336,8 @@ class PlatformClient(AccountClient, LocalExtensions):
         authorization: Authorization,
         read_attach: Sequence[str] | None,
     ) -> DatabaseToken:
+        from tursotui.platform.models_auth import DatabaseToken
+
         return await self._call(
             "POST",
             path,

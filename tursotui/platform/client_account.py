@@ -6,13 +6,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tursotui.platform._core import PlatformCore, segment
 from tursotui.platform._json import Obj, expect_list, member, members
 from tursotui.platform.models import ClosestRegion, Organization
-from tursotui.platform.models_auth import ApiToken, AuditLogPage, CreatedApiToken, TokenValidation
 from tursotui.platform.models_usage import OrganizationUsage, Plan, Subscription
+
+# Token and audit models are imported by the calls that return them: not before a console's first frame.
+if TYPE_CHECKING:
+    from tursotui.platform.models_auth import (
+        ApiToken,
+        AuditLogPage,
+        CreatedApiToken,
+        TokenValidation,
+    )
 
 
 class AccountClient(PlatformCore):
@@ -74,9 +82,13 @@ class AccountClient(PlatformCore):
 
     async def validate_token(self) -> TokenValidation:
         """Check the platform token and learn when it expires."""
+        from tursotui.platform.models_auth import TokenValidation
+
         return await self._call("GET", "/v1/auth/validate", TokenValidation.from_json)
 
     async def list_api_tokens(self) -> list[ApiToken]:
+        from tursotui.platform.models_auth import ApiToken
+
         return await self._call(
             "GET",
             "/v1/auth/api-tokens",
@@ -97,6 +109,8 @@ class AccountClient(PlatformCore):
 
         ``expiration`` (``30d``, ``2w1d``) is the local Turso's own: Turso Cloud's API tokens never expire
         (the spec takes no expiration; turso-cli: "revocable non-expiring tokens") and it would ignore it."""
+        from tursotui.platform.models_auth import CreatedApiToken
+
         if group is not None and (organization is None or not scopes):
             raise ValueError("a group-scoped token needs organization= and a non-empty scopes=")
         body: dict[str, Any] = {}
@@ -126,6 +140,8 @@ class AccountClient(PlatformCore):
         self, page: int = 1, page_size: int = 100, *, org: str | None = None
     ) -> AuditLogPage:
         """One page of the audit log, newest first (Scaler plan and up)."""
+        from tursotui.platform.models_auth import AuditLogPage
+
         if page < 1 or page_size < 1:
             raise ValueError("page and page_size must be >= 1")
         return await self._call(

@@ -3,13 +3,12 @@ Cloud answers 404, which callers turn into "n/a" or the plan's window)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tursotui.platform._core import PlatformCore, segment
-from tursotui.platform.models_local import (
-    RecoveryPoints,
-    ReplicaLag,
-    parse_recovery_points,
-    parse_replication,
-)
+
+if TYPE_CHECKING:
+    from tursotui.platform.models_local import RecoveryPoints, ReplicaLag
 
 
 class LocalExtensions(PlatformCore):
@@ -17,6 +16,8 @@ class LocalExtensions(PlatformCore):
         self, database: str, *, org: str | None = None
     ) -> dict[str, ReplicaLag]:
         """Instance name -> replication index and lag."""
+        from tursotui.platform.models_local import parse_replication
+
         return await self._call(
             "GET", self._local_path(database, org, "replication"), parse_replication
         )
@@ -25,6 +26,8 @@ class LocalExtensions(PlatformCore):
         self, database: str, *, org: str | None = None
     ) -> RecoveryPoints:
         """The recovery points kept for ``database`` and their retention."""
+        from tursotui.platform.models_local import parse_recovery_points
+
         return await self._call(
             "GET", self._local_path(database, org, "recovery-points"), parse_recovery_points
         )

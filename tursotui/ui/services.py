@@ -125,7 +125,6 @@ class Services:
     ) -> Services:
         """``secrets``: the backend's, shared (the settings' tokens are added to it); None: a new one."""
         from tursotui.libsql.keys import encryption_keys
-        from tursotui.ops.backups import backup_directory
         from tursotui.ops.session_tokens import register_session
 
         keys = encryption_keys(settings)  # BYOK keys: TURSO_DB_REMOTE_ENCRYPTION_KEY[_<NAME>]
@@ -152,7 +151,7 @@ class Services:
             secrets=_with(secrets, settings.api_token, settings.auth_token, *keys.secrets()),
             env_path=settings.env_path,
             config_path=settings.config_path,
-            backup_dir=backup_directory(settings),
+            backup_dir=settings.backup_directory,
             backup_retention_days=settings.config.turso.backup.retention_days,
             settings=settings,
             local_turso=settings.target == "local",

@@ -48,7 +48,7 @@ from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequest
 from tursotui.ui.services import Services, banner_text
 from tursotui.ui.tabs import TABS, FollowsSelection, PaneContext, ShowsSnapshot, TabSpec, tab
 from tursotui.ui.widgets.banner import Banner
-from tursotui.ui.widgets.deferred import Deferred
+from tursotui.ui.widgets.deferred import DeferredPane
 from tursotui.ui.widgets.footer import ConsoleFooter
 
 log = logging.getLogger("tursotui.ui")
@@ -120,19 +120,18 @@ class MainScreen(Screen[None]):
         """The last known snapshot (``ops/snapshot_cache.py``) shown, marked, until a live refresh lands."""
 
     def compose(self) -> ComposeResult:
-        # Hidden tabs are imported and mounted when first shown (Deferred): the dashboard shows sooner.
+        # Hidden tabs are imported and mounted when first shown (DeferredPane): the dashboard shows sooner.
         s = self.services
         context = PaneContext(s, self.probe, self)
         yield Banner(s.banner, s.target, s.refresh_interval, read_only=s.read_only)
         yield CachedMark()
         with TabbedContent(initial=TABS[0].id):
             for spec in TABS:
-                with TabPane(spec.title, id=spec.id):
-                    yield (
-                        Deferred(partial(spec.pane, context))
-                        if spec.deferred
-                        else spec.pane(context)
-                    )
+                if spec.deferred:
+                    yield DeferredPane(spec.title, partial(spec.pane, context), id=spec.id)
+                else:
+                    with TabPane(spec.title, id=spec.id):
+                        yield spec.pane(context)
         # ctrl+p is said in ? and the palette lists ":": the footer keeps its room for the pane's keys
         yield ConsoleFooter(show_command_palette=False)
 
@@ -183,8 +182,8 @@ class MainScreen(Screen[None]):
         snapshot and selection (a refresh landing while it was being mounted skipped it)."""
         spec = tab(tab_id)
         tab_pane = self.query_one(f"#{tab_id}", TabPane)
-        for deferred in tab_pane.query_children(Deferred):
-            await deferred.load()
+        if isinstance(tab_pane, DeferredPane) and not tab_pane.built:
+            await tab_pane.load()
             pane = _pane_in(tab_pane)
             shown = self.snapshot or self._cached or self._unavailable
             if spec.wants_snapshot and shown is not None:
@@ -198,7 +197,7 @@ class MainScreen(Screen[None]):
         built = []
         for spec in TABS:
             tab_pane = self.query_one(f"#{spec.id}", TabPane)
-            if not tab_pane.query_children(Deferred):
+            if not isinstance(tab_pane, DeferredPane) or tab_pane.built:
                 built.append((spec, _pane_in(tab_pane)))
         return built
 
@@ -215,7 +214,7 @@ class MainScreen(Screen[None]):
             self.query_one(spec.focus).focus()
 
     async def _focus_loaded(self, spec: TabSpec) -> None:
-        """Focus a pane's widget once the pane is there (built on first show: Deferred)."""
+        """Focus a pane's widget once the pane is there (built on first show: DeferredPane)."""
         await self.load_tab(spec.id)
         if self.active_tab == spec.id:  # not if another tab was chosen meanwhile
             with contextlib.suppress(NoMatches):
@@ -465,7 +464,7 @@ class MainScreen(Screen[None]):
 
 
 def _pane_in(tab_pane: TabPane) -> Widget:
-    return next(w for w in tab_pane.children if not isinstance(w, Deferred))
+    return tab_pane.children[0]
 
 
 def _shows(spec: TabSpec, pane: Widget) -> ShowsSnapshot:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,7 +26,6 @@ from tursotui.ops.latency import LatencyProbe, measure_all
 from tursotui.ops.snapshot import OrgSnapshot
 from tursotui.ops.usage_history import UsageSample
 from tursotui.platform import Database, Instance, PlatformError
-from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
 from tursotui.ui.host import OrgView
@@ -45,6 +44,9 @@ from tursotui.ui.services import Services
 from tursotui.ui.widgets.fleet_table import FleetTable
 from tursotui.ui.widgets.fleet_view import FleetView
 from tursotui.ui.widgets.tables import sync_rows
+
+if TYPE_CHECKING:
+    from tursotui.platform.models_local import ReplicaLag
 
 LATENCY_NOTE = "latency: GET /health from this machine"
 INSTANCES_SETTLE = 0.15

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tursotui.ops.archived import unarchive_command
 from tursotui.ops.fleet import FleetRow
 from tursotui.platform import Database, Instance
-from tursotui.platform.models_local import ReplicaLag
 from tursotui.support import humanize as fmt
 from tursotui.ui.widgets.fleet_table import Column
+
+if TYPE_CHECKING:
+    from tursotui.platform.models_local import ReplicaLag
 
 DATABASE_COLUMNS = (
     Column("name", "Name", flex=True, min_width=10),
