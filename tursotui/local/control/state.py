@@ -8,7 +8,6 @@ replaced or deleted.
 from __future__ import annotations
 
 import json
-import secrets
 import time
 import uuid
 from collections.abc import Collection
@@ -318,6 +317,8 @@ def ensure_api_token(path: Path) -> tuple[str, bool]:
     existing = read_secret_file(path)
     if existing:
         return existing, False
+    import secrets  # only the first start mints one (secrets and hashlib: ~2 ms of a console's start)
+
     token = "tlocal_" + secrets.token_urlsafe(32)
     atomic_write(path, (token + "\n").encode("utf-8"), mode=0o600)
     return token, True
