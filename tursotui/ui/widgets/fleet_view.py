@@ -105,7 +105,6 @@ class FleetView(Vertical):
         self.arranged = Arranged([], 0, 0)
 
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder=FILTER_HINT, id=f"{self._table_id}-filter", compact=True)
         yield FleetTable(
             self.columns,
             marks=self.selection if self.selectable else None,
@@ -117,9 +116,23 @@ class FleetView(Vertical):
     def table(self) -> FleetTable:
         return self.query_one(FleetTable)
 
+    def on_mount(self) -> None:
+        # Hidden until "/": mounted once the first frame is on screen (an Input's styles are ~10 ms of it).
+        self.call_after_refresh(lambda: self.filter_input)
+
     @property
     def filter_input(self) -> FilterInput:
-        return self.query_one(FilterInput)
+        """The filter line, mounted (above the table) the first time it is asked for."""
+        for field in self.query_children(FilterInput):
+            return field
+        field = FilterInput(placeholder=FILTER_HINT, id=f"{self._table_id}-filter", compact=True)
+        self.mount(field, before=self.table)
+        return field
+
+    @property
+    def filter_shown(self) -> bool:
+        """The filter line is open (``/``) or keeps a filter."""
+        return any(field.has_class("-shown") for field in self.query_children(FilterInput))
 
     @property
     def rows(self) -> list[FleetRow]:
