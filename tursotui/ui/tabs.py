@@ -2,7 +2,7 @@
 and what it needs from the organization's state. The main screen builds the tabs from :data:`TABS`, the
 keys and the palette's "show" commands come from it (``actions.py``): adding a tab is one entry here.
 
-A pane's module is imported when the tab is first shown (``Deferred``), so each factory imports its own.
+A pane's module is imported when the tab is first shown (``DeferredPane``), so each factory imports its own.
 """
 
 from __future__ import annotations
@@ -165,3 +165,21 @@ def tab(tab_id: str) -> TabSpec:
         if spec.id == tab_id:
             return spec
     raise KeyError(f"no tab {tab_id!r} (tabs: {', '.join(t.id for t in TABS)})")
+
+
+def shows(spec: TabSpec, pane: Widget) -> ShowsSnapshot:
+    """``pane`` as the snapshot's viewer its tab says it is (``wants_snapshot``)."""
+    if not isinstance(pane, ShowsSnapshot):
+        raise TypeError(
+            f"tab {spec.id}: {type(pane).__name__} has no show_snapshot (wants_snapshot)"
+        )
+    return pane
+
+
+def follows(spec: TabSpec, pane: Widget) -> FollowsSelection:
+    """``pane`` as the selection's follower its tab says it is (``follows_selection``)."""
+    if not isinstance(pane, FollowsSelection):
+        raise TypeError(
+            f"tab {spec.id}: {type(pane).__name__} has no database_selected (follows_selection)"
+        )
+    return pane

@@ -41,12 +41,13 @@ from tursotui.ops.snapshot import (
     fetch_snapshot,
     unavailable_snapshot,
 )
-from tursotui.ops.usage_history import UsageHistory, UsageSample
+from tursotui.ops.usage_history import UsageHistory
 from tursotui.platform import PlatformError
+from tursotui.ui.main.cycle import HistoryKeeper, TokenAlerts, backend_started
 from tursotui.ui.main.first_frame import CachedMark, LastKnown
 from tursotui.ui.messages import DatabaseSelected, ErrorOccurred, RefreshRequested
 from tursotui.ui.services import Services, banner_text
-from tursotui.ui.tabs import TABS, FollowsSelection, PaneContext, ShowsSnapshot, TabSpec, tab
+from tursotui.ui.tabs import TABS, PaneContext, TabSpec, follows, shows, tab
 from tursotui.ui.widgets.banner import Banner
 from tursotui.ui.widgets.deferred import DeferredPane
 from tursotui.ui.widgets.footer import ConsoleFooter
@@ -88,7 +89,8 @@ class MainScreen(Screen[None]):
         """Fetched while the console was starting: the first frame shows it (no second fetch)."""
         self.services = services
         self.probe = probe
-        self.history = UsageHistory(services.data_dir, services.history_key)
+        self.keeper = HistoryKeeper(services.data_dir, services.history_key)
+        self.token_alerts = TokenAlerts()
         self.snapshot: OrgSnapshot | None = None
         """The last refresh: panes and wizards read it instead of fetching the list again."""
         self.set_reactive(MainScreen.selected, services.database_name or None)
@@ -107,17 +109,20 @@ class MainScreen(Screen[None]):
         self._account_of = services.history_key
         """The organization they are of (the setup wizard may point the console at another)."""
         self._warnings: tuple[str, ...] = ()
-        self._history_failed = False
         self._failure: str | None = None
         """Why the last refresh failed (said once, until it changes or a refresh succeeds)."""
         self._unavailable: OrgSnapshot | None = None
         """What the panes show while no refresh has succeeded yet: "unavailable", the reason."""
         self._pending = False
-        self._alerted: tuple[str, ...] = ()
         self.last_known = LastKnown(services)
         self._resumed = False
         self._cached: OrgSnapshot | None = None
         """The last known snapshot (``ops/snapshot_cache.py``) shown, marked, until a live refresh lands."""
+
+    @property
+    def history(self) -> UsageHistory:
+        """The usage history of the organization shown (its samples feed the Usage tab)."""
+        return self.keeper.history
 
     def compose(self) -> ComposeResult:
         # Hidden tabs are imported and mounted when first shown (DeferredPane): the dashboard shows sooner.
@@ -168,7 +173,7 @@ class MainScreen(Screen[None]):
             self.selected = cached.first_database
         for spec, pane in self.built_panes():
             if spec.wants_snapshot:
-                _shows(spec, pane).show_snapshot(cached, self.history.samples, now)
+                shows(spec, pane).show_snapshot(cached, self.history.samples, now)
 
     # -- tabs ------------------------------------------------------------------------------------------------
 
@@ -184,13 +189,13 @@ class MainScreen(Screen[None]):
         tab_pane = self.query_one(f"#{tab_id}", TabPane)
         if isinstance(tab_pane, DeferredPane) and not tab_pane.built:
             await tab_pane.load()
-            pane = _pane_in(tab_pane)
+            pane = tab_pane.children[0]
             shown = self.snapshot or self._cached or self._unavailable
             if spec.wants_snapshot and shown is not None:
-                _shows(spec, pane).show_snapshot(shown, self.history.samples, self.services.clock())
+                shows(spec, pane).show_snapshot(shown, self.history.samples, self.services.clock())
             if spec.follows_selection:
-                _follows(spec, pane).database_selected(self.selected)
-        return _pane_in(tab_pane)
+                follows(spec, pane).database_selected(self.selected)
+        return tab_pane.children[0]
 
     def built_panes(self) -> list[tuple[TabSpec, Widget]]:
         """The panes built so far (a tab never shown has none yet), with their tab."""
@@ -198,7 +203,7 @@ class MainScreen(Screen[None]):
         for spec in TABS:
             tab_pane = self.query_one(f"#{spec.id}", TabPane)
             if not isinstance(tab_pane, DeferredPane) or tab_pane.built:
-                built.append((spec, _pane_in(tab_pane)))
+                built.append((spec, tab_pane.children[0]))
         return built
 
     def show_tab(self, tab_id: str) -> None:
@@ -273,47 +278,16 @@ class MainScreen(Screen[None]):
                 self._arm(0.0 if self._pending else None)
                 self._pending = False
 
-    async def _backend_started(self) -> bool:
-        """Wait for a local Turso still starting (or restarting: console.py). If the first start fails, the
-        app exits (the console names why, on the restored terminal); a failed restart is shown, and retried."""
-        ready = self.services.backend_ready
-        if ready is None:
-            return True
-        banner = self.query_one(Banner)
-        banner.starting = True
-        try:
-            notices = await asyncio.shield(ready)  # a cancelled refresh must not cancel the start
-        except Exception as exc:
-            if self.refresh_count == 0:
-                self.app.exit(return_code=1)
-            elif self.services.backend_ready is ready:
-                self.services.backend_ready = None
-                self.post_message(ErrorOccurred("Local Turso not running", str(exc)))
-            return False
-        finally:
-            banner.starting = False
-        if self.services.backend_ready is ready:
-            self.services.backend_ready = None
-        for notice in notices:
-            self.notify(
-                f"local Turso: {notice}",
-                title="Started",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
-        return True
-
     async def _fetch_and_apply(self, first: OrgSnapshot | None = None, serial: int = 0) -> None:
         """Fetch, record the usage sample, show. ``first`` is already on screen: only recorded."""
-        if not await self._backend_started():
+        if not await backend_started(self):
             return
         now = self.services.clock()
         if (
             first is not None
         ):  # on screen already; the Usage tab shows it (and its sample) when first shown
             self._account_at = time.monotonic()
-            await self._record(first, now)
+            await self.keeper.record(self, first, now)
             await self.last_known.keep(first)
             return
         started = time.monotonic()
@@ -332,26 +306,10 @@ class MainScreen(Screen[None]):
             return
         if snapshot.full:
             self._account_at, self._account_of = started, self.services.history_key
-            await self._record(snapshot, now)
+            await self.keeper.record(self, snapshot, now)
         self._show(snapshot, now, serial)
         if snapshot.full:
             await self.last_known.keep(snapshot)
-
-    async def _record(self, snapshot: OrgSnapshot, now: datetime) -> None:
-        if self.history.key != self.services.history_key:  # another organization (setup wizard)
-            self.history = UsageHistory(self.services.data_dir, self.services.history_key)
-        if snapshot.usage is None:
-            return
-        totals = snapshot.usage.usage
-        sample = UsageSample(
-            now, totals.rows_read, totals.rows_written, totals.storage_bytes, totals.bytes_synced
-        )
-        try:
-            await asyncio.to_thread(self.history.record, sample)
-        except OSError as exc:
-            if not self._history_failed:
-                self._history_failed = True
-                self.post_message(ErrorOccurred("Usage history not saved", str(exc)))
 
     def _failed(self, exc: PlatformError, now: datetime) -> None:
         """A refresh failed: one message naming the host and the cause (again only when it changes); until a
@@ -371,7 +329,7 @@ class MainScreen(Screen[None]):
         self._unavailable = unavailable_snapshot(now, text)
         for spec, pane in self.built_panes():
             if spec.wants_snapshot:
-                _shows(spec, pane).show_snapshot(self._unavailable, self.history.samples, now)
+                shows(spec, pane).show_snapshot(self._unavailable, self.history.samples, now)
 
     def _show(self, snapshot: OrgSnapshot, now: datetime, serial: int = 0) -> None:
         self._failure = self._unavailable = self._cached = None
@@ -383,33 +341,12 @@ class MainScreen(Screen[None]):
         self._settle_selection(snapshot, serial)
         for spec, pane in self.built_panes():
             if spec.wants_snapshot:
-                _shows(spec, pane).show_snapshot(snapshot, self.history.samples, now)
-        self._token_alerts(now)
+                shows(spec, pane).show_snapshot(snapshot, self.history.samples, now)
+        self.token_alerts.check(self, now)
         if snapshot.warnings != self._warnings:
             self._warnings = snapshot.warnings
             if snapshot.warnings:
                 self.post_message(ErrorOccurred("Partial refresh", "\n".join(snapshot.warnings)))
-
-    def _token_alerts(self, now: datetime) -> None:
-        """Expired/expiring tokens in the banner; a notification when the set changes."""
-        from tursotui.ops.token_alerts import (
-            token_alerts,
-        )  # after a refresh, not for the first frame
-
-        s = self.services
-        alerts = token_alerts(
-            auth_token=s.settings.auth_token if s.settings is not None else None,
-            ledger=s.ledger,
-            organization=s.organization,
-            target=s.target,
-            now=now,
-        )
-        self.query_one(Banner).show_token_alert(alerts.badge)
-        if alerts.messages and alerts.messages != self._alerted:
-            more = len(alerts.messages) - 2
-            text = "\n".join(alerts.messages[:2]) + (f"\n…and {more} more" if more > 0 else "")
-            self.notify(text, title="Tokens", severity="warning", timeout=10, markup=False)
-        self._alerted = alerts.messages
 
     @on(RefreshRequested)
     def _requested(self, event: RefreshRequested) -> None:
@@ -440,7 +377,7 @@ class MainScreen(Screen[None]):
     def watch_selected(self, name: str | None) -> None:
         for spec, pane in self.built_panes():
             if spec.follows_selection:
-                _follows(spec, pane).database_selected(name)
+                follows(spec, pane).database_selected(name)
 
     def _settle_selection(self, snapshot: OrgSnapshot, serial: int) -> None:
         """Keep the selection if ``snapshot`` lists it (or it was made while this refresh ran); else the
@@ -461,23 +398,3 @@ class MainScreen(Screen[None]):
             )
         self._wanted = None
         self.selected = snapshot.first_database
-
-
-def _pane_in(tab_pane: TabPane) -> Widget:
-    return tab_pane.children[0]
-
-
-def _shows(spec: TabSpec, pane: Widget) -> ShowsSnapshot:
-    if not isinstance(pane, ShowsSnapshot):
-        raise TypeError(
-            f"tab {spec.id}: {type(pane).__name__} has no show_snapshot (wants_snapshot)"
-        )
-    return pane
-
-
-def _follows(spec: TabSpec, pane: Widget) -> FollowsSelection:
-    if not isinstance(pane, FollowsSelection):
-        raise TypeError(
-            f"tab {spec.id}: {type(pane).__name__} has no database_selected (follows_selection)"
-        )
-    return pane
