@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -314,31 +314,8 @@ class ControlPlane:
 
     # --- databases ---
 
-    async def create_database(
-        self,
-        name: str,
-        group_name: str,
-        *,
-        size_limit: str | None = None,
-        seed: Callable[[DatabaseState], Awaitable[None]] | None = None,
-        parent: dict[str, Any] | None = None,
-        seeded_from: dict[str, Any] | None = None,
-        awaiting_upload: bool = False,
-        encrypted: dict[str, str] | None = None,
-    ) -> DatabaseState:
-        """Create a database; ``seed`` (async, given the new state) fills it before it goes live
-        (:func:`tursotui.local.control.databases.create`)."""
-        return await databases.create(
-            self,
-            name,
-            group_name,
-            size_limit=size_limit,
-            seed=seed,
-            parent=parent,
-            seeded_from=seeded_from,
-            awaiting_upload=awaiting_upload,
-            encrypted=encrypted,
-        )
+    create_database = databases.create
+    """Create a database; ``seed`` (async, given the new state) fills it before it goes live."""
 
     async def delete_database(self, name: str) -> DatabaseState:
         await self.ready(name)  # a listener still to be bound at start is bound, then closed here
