@@ -27,8 +27,6 @@ from textual.worker import Worker
 from tursotui.config import Settings
 from tursotui.libsql import LibsqlError, replica
 from tursotui.libsql.replica import ReplicaError, ReplicaStatus
-from tursotui.ops.browse.offline import OfflineReplica
-from tursotui.ops.browse.query import PageRequest, TableInfo
 from tursotui.ops.browse.session import Page
 from tursotui.ops.replica import (
     NO_SETTINGS,
@@ -42,15 +40,13 @@ from tursotui.ops.replica import (
 )
 from tursotui.support import humanize as fmt
 from tursotui.ui.actions import bindings_for
-from tursotui.ui.dialogs.picker import LocationChoice, LocationPickerScreen
 from tursotui.ui.dialogs.replica_reset import ConfirmReplicaResetScreen
 from tursotui.ui.messages import ErrorOccurred
+from tursotui.ui.panes.replica_browse import OfflineTable
 from tursotui.ui.panes.replica_view import block, lines
 from tursotui.ui.services import Services
-from tursotui.ui.widgets.browser_table import BrowserTable, cell
 
 HINT = "s sync now · r reset · o browse the file offline (read-only, no server needed)"
-TABLE_HINT = "o picks a table · pgdn/pgup pages"
 
 
 def hint_for(kind: str, file_exists: bool) -> str:
@@ -65,7 +61,6 @@ class ReplicaPane(Vertical):
     TITLE = "Replica"
     SYNC_TIMEOUT: ClassVar[float] = replica.DEFAULT_TIMEOUT
     """Seconds before a sync's child process is killed."""
-    PAGE_ROWS: ClassVar[int] = 50
 
     def __init__(self, services: Services) -> None:
         super().__init__(id="replica-pane")
@@ -80,7 +75,6 @@ class ReplicaPane(Vertical):
         self.sync_worker: Worker[None] | None = None
         self.sync_count = 0
         self.last_error: str | None = None
-        self.page: Page | None = None
         self._sync_started: float | None = None
         self._auto: Timer | None = None
         self._next_sync: float | None = None
@@ -91,10 +85,7 @@ class ReplicaPane(Vertical):
         yield Static("", id="replica-info", markup=False)
         yield ProgressBar(id="replica-progress", show_eta=False, show_percentage=False)
         yield Static(HINT, id="replica-status", markup=False)
-        table = BrowserTable(id="replica-table", cursor_type="row", zebra_stripes=True)
-        table.border_title = "Offline browse"
-        table.border_subtitle = TABLE_HINT
-        yield table
+        yield OfflineTable()
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
@@ -263,8 +254,8 @@ class ReplicaPane(Vertical):
         self._status(f"✓ {what}{took}: {pulled}, now at frame {state.frame_no}")
         self.notify(f"{what}: replica at frame {state.frame_no}", timeout=4, markup=False)
         self.ask_primary()
-        if self.page is not None:
-            self._load(PageRequest(self.page.request.table, self.PAGE_ROWS, "first"))
+        if self.target is not None:
+            self.offline_table.reread(self.target.path)
 
     def _failed(self, error: str, kind: str, auto: bool) -> None:
         text = self.services.secrets.scrub(error)
@@ -355,7 +346,7 @@ class ReplicaPane(Vertical):
         if not confirmed:
             self._status("Reset cancelled: nothing was deleted")
             return
-        self._clear_table()
+        self.offline_table.forget()
         self.start_sync(reset_first=True)
 
     # -- offline browsing -----------------------------------------------------------------------------------
@@ -372,78 +363,17 @@ class ReplicaPane(Vertical):
                 markup=False,
             )
             return
-        self._browse(self.target)
-
-    @work(exclusive=True, group="replica-browse", exit_on_error=False)
-    async def _browse(self, target: ReplicaTarget) -> None:
-        offline = OfflineReplica(target.path)
-        try:
-            tables = await asyncio.to_thread(offline.tables)
-        except (LibsqlError, OSError) as exc:
-            self.post_message(ErrorOccurred("Replica file unreadable", str(exc)))
-            return
-        if not tables:
-            self.notify("The replica has no tables yet", timeout=3, markup=False)
-            return
-        choices = [LocationChoice(name, f"{n} columns") for name, n in tables]
-        picked = await self.app.push_screen_wait(
-            LocationPickerScreen(
-                "Browse the replica offline (read-only)",
-                choices,
-                "enter browse · esc cancel · reads the local file, no server",
-            )
-        )
-        if picked is None:
-            return
-        try:
-            info = await asyncio.to_thread(offline.table_info, picked)
-        except (LibsqlError, OSError, LookupError) as exc:
-            self.post_message(ErrorOccurred("Replica file unreadable", str(exc)))
-            return
-        self._load(PageRequest(info, self.PAGE_ROWS, "first"))
+        self.offline_table.browse(self.target.path)
 
     def action_page(self, direction: str) -> None:
-        page = self.page
-        if page is None or not page.rows:
-            return
-        forward = direction == "next"
-        self._load(
-            PageRequest(
-                page.request.table,
-                self.PAGE_ROWS,
-                "next" if forward else "prev",
-                boundary=page.boundary_last if forward else page.boundary_first,
-            )
-        )
+        if self.target is not None:
+            self.offline_table.turn(self.target.path, direction)
 
-    @work(exclusive=True, group="replica-page", exit_on_error=False)
-    async def _load(self, request: PageRequest) -> None:
-        assert self.target is not None
-        try:
-            page = await asyncio.to_thread(OfflineReplica(self.target.path).page, request)
-        except (LibsqlError, OSError) as exc:
-            self.post_message(ErrorOccurred("Replica file unreadable", str(exc)))
-            return
-        if not page.rows and request.direction in ("next", "prev"):
-            self.notify("No more rows that way", timeout=2, markup=False)
-            return
-        self._show(request.table, page)
+    @property
+    def offline_table(self) -> OfflineTable:
+        return self.query_one(OfflineTable)
 
-    def _show(self, info: TableInfo, page: Page) -> None:
-        self.page = page
-        table = self.query_one("#replica-table", BrowserTable)
-        table.clear(columns=True)
-        for name in page.columns:
-            table.add_column(name, key=name)
-        for i, row in enumerate(page.rows):
-            table.add_row(*(cell(v) for v in row), key=str(i))
-        table.border_title = f"{info.name} · offline, read-only"
-        count = len(page.rows)
-        table.border_subtitle = f"{count} row{'s' if count != 1 else ''} · {TABLE_HINT}"
-
-    def _clear_table(self) -> None:
-        self.page = None
-        table = self.query_one("#replica-table", BrowserTable)
-        table.clear(columns=True)
-        table.border_title = "Offline browse"
-        table.border_subtitle = TABLE_HINT
+    @property
+    def page(self) -> Page | None:
+        """The page of the replica file shown (offline browse), if any."""
+        return self.offline_table.page
