@@ -133,9 +133,9 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     """The local Turso boots in a child process (the other core) while this one imports and starts the app.
 
     The child serves on a socket bound here, so the app's Platform client exists before the child is ready;
-    the first refresh waits for it (``Services.backend_ready``). With a last known snapshot to show, the child
-    starts once that first frame is on screen (it would compete for the CPU with it); without one, at once.
-    benchmarks/cold_start.py and benchmarks/first_frame.py time it.
+    the first refresh waits for it (``Services.backend_ready``). It starts at once, also when a last known
+    snapshot paints the first frame: it boots on the other core, which leaves that frame as fast and brings
+    live data ~0.18 s sooner than starting it after the frame (benchmarks/first_frame.py, cold_start.py).
     """
     from tursotui.backend import running_or_free, spawn_local_turso
 
@@ -148,19 +148,8 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
         return
     print("Starting the local Turso (real sqld on 127.0.0.1)…", file=sys.stderr, flush=True)
     child = await spawn_local_turso(options, local_dir, start=False)
-    started = asyncio.Event()
-    drawn = asyncio.Event()
-
-    async def start_child() -> tuple[str, ...]:
-        await drawn.wait()
-        await child.start()  # once (a child started already is left as it is)
-        started.set()
-        return await child.ready()
-
-    if not child.had_databases or not _cached_frame(settings, child.organization):
-        drawn.set()  # nothing to show before it serves: start it now, while the console imports
-        await child.start()
-    ready = asyncio.ensure_future(start_child())
+    await child.start()
+    ready = asyncio.ensure_future(child.ready())
     try:
         if not child.had_databases:
             # The first start creates the demo org and points config.toml/.env at it: read them after.
@@ -174,20 +163,11 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
             services.backend_ready = ready
             app = app_class(services)
 
-            async def watch() -> None:
-                await started.wait()
-                await child.keep_running(app.backend_restarting)
-
-            async def start_when_drawn() -> None:
-                await app.first_frame.wait()
-                drawn.set()
-
-            tasks = [asyncio.ensure_future(watch()), asyncio.ensure_future(start_when_drawn())]
+            watch = asyncio.ensure_future(child.keep_running(app.backend_restarting))
             try:
                 await _run_app(app, signals)
             finally:
-                for task in tasks:
-                    task.cancel()
+                watch.cancel()
         finally:
             await platform.aclose()
         if ready.done() and not ready.cancelled() and ready.exception() is not None:
@@ -195,14 +175,6 @@ async def _run_local(options: CliOptions, settings: Settings, signals: StopSigna
     finally:
         ready.cancel()
         await child.close()
-
-
-def _cached_frame(settings: Settings, organization: str) -> bool:
-    """A last known snapshot of the local Turso's organization is there to draw the first frame with."""
-    from tursotui.ops import snapshot_cache
-
-    key = snapshot_cache.cache_key("local", organization)
-    return snapshot_cache.cache_path(settings.data_dir, key).exists()
 
 
 async def _run_attached(settings: Settings, running: RunningTurso, signals: StopSignals) -> None:
