@@ -27,8 +27,9 @@ from tursotui.local.engine.dataplane import PRIMARY, Node
 from tursotui.local.host.service import LocalTurso
 from tursotui.ops.backup import BackupProgress, backup_database, source_row_counts
 from tursotui.ops.errors import OpsError
+from tursotui.ops.import_into import import_into
 from tursotui.ops.import_source import open_source
-from tursotui.ops.importer import ImportProgress, import_into, plan_into
+from tursotui.ops.importer import ImportProgress, plan_into
 from tursotui.ops.restore import restore_database
 from tursotui.platform import NotFound, PlatformClient
 from tursotui.platform.errors import ServerError

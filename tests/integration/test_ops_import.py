@@ -17,10 +17,10 @@ from tursotui.local.host.service import LocalTurso
 from tursotui.ops import importer
 from tursotui.ops.backup import source_row_counts
 from tursotui.ops.errors import ImportConflictError, InputError, OpsError
+from tursotui.ops.import_into import import_into
 from tursotui.ops.import_source import open_source
 from tursotui.ops.importer import (
     ImportProgress,
-    import_into,
     import_new,
     plan_into,
     plan_new,

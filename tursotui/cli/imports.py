@@ -12,11 +12,11 @@ from pathlib import Path
 
 from tursotui.cli.context import OK, Context, run
 from tursotui.ops.access import open_database
+from tursotui.ops.import_into import import_into
 from tursotui.ops.import_source import ImportSource, open_source
 from tursotui.ops.importer import (
     ImportPlan,
     ImportProgress,
-    import_into,
     import_new,
     plan_into,
     plan_new,

@@ -24,24 +24,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tursotui.libsql import HranaClient, quote_identifier
-from tursotui.libsql.errors import LibsqlError, TransactionTimeoutError
+from tursotui.libsql import HranaClient
 from tursotui.libsql.keys import DEFAULT_CIPHER, RemoteEncryption
 from tursotui.ops._threads import uninterrupted
 from tursotui.ops.access import mint_session_token, remote_encryption, sql_client
 from tursotui.ops.backup import compare_counts, source_row_counts
-from tursotui.ops.errors import ImportConflictError, InputError, OpsError, VerificationError
+from tursotui.ops.errors import ImportConflictError, InputError, VerificationError
 from tursotui.ops.import_conflicts import TargetSchema, find_conflicts, read_target_schema
 from tursotui.ops.import_dump import method_note, new_database_method, write_dump
 from tursotui.ops.import_journal import ImportJournal, Leftover, find_leftover
-from tursotui.ops.import_source import ImportSource, connect_read_only, prepare_upload_copy
+from tursotui.ops.import_source import ImportSource, prepare_upload_copy
 from tursotui.ops.leftovers import remove_scratch, scratch_dir
 from tursotui.ops.names import check_name
 from tursotui.ops.tokens import TokenLedger
@@ -140,7 +138,7 @@ class ImportResult:
         }
 
 
-def _notify(progress: ProgressCallback | None, phase: str, done: int = 0, total: int = 0) -> None:
+def notify(progress: ProgressCallback | None, phase: str, done: int = 0, total: int = 0) -> None:
     if progress is not None:
         progress(ImportProgress(phase, done, total))
 
@@ -298,10 +296,10 @@ async def import_new(
                 database.http_url,
                 token,
                 copy,
-                lambda n, t: _notify(progress, "uploading", n, t),
+                lambda n, t: notify(progress, "uploading", n, t),
                 headers=wanted.upload_headers() if wanted is not None else None,
             )
-        _notify(progress, "checking", plan.total_rows, plan.total_rows)
+        notify(progress, "checking", plan.total_rows, plan.total_rows)
         async with sql_client(platform, database, token) as client:
             counts = await source_row_counts(client)
         expected = {t.name: t.rows for t in source.tables}
@@ -327,103 +325,3 @@ async def import_new(
 
 def _target(plan: ImportPlan) -> str:
     return plan.journal.target if plan.journal is not None else ""
-
-
-# -- into an existing database ---------------------------------------------------------------------
-
-
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(quote_identifier(c) for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {quote_identifier(table)} ({cols}) VALUES ({marks})"  # noqa: S608
-
-
-def _size(row: tuple[Any, ...]) -> int:
-    return sum(len(v) if isinstance(v, str | bytes) else 8 for v in row)
-
-
-def _count(table: str) -> str:
-    return f"SELECT count(*) FROM {quote_identifier(table)}"  # noqa: S608 (quoted name)
-
-
-async def import_into(
-    client: HranaClient,
-    plan: ImportPlan,
-    *,
-    progress: ProgressCallback | None = None,
-    batch_rows: int = BATCH_ROWS,
-) -> ImportResult:
-    """Load the source into the existing database in one transaction (see the module docs)."""
-    require_no_conflicts(plan)
-    started = time.monotonic()
-    source = plan.source
-    creating = {t.name for t in plan.tables if t.action == "create"}
-    appending = [t.name for t in plan.tables if t.action == "append"]
-    skipped = plan.schema.names if plan.schema is not None else set()
-    later = [
-        o.sql
-        for o in source.objects
-        if (o.table in creating or o.type == "view") and o.name not in skipped
-    ]
-    total = plan.total_rows
-    conn = await uninterrupted(asyncio.to_thread(connect_read_only, source.database))
-    done = 0
-    try:
-        async with client.transaction("immediate") as tx:
-            first = ["PRAGMA defer_foreign_keys = ON", *map(_count, appending)]
-            first += [source.table(name).sql for name in sorted(creating, key=_order(source))]
-            results = await uninterrupted(tx.batch(first))
-            before = {n: int(r.scalar() or 0) for n, r in zip(appending, results[1:], strict=False)}
-            for table in source.tables:
-                insert = _insert_sql(table.name, table.columns)
-                cols = ", ".join(quote_identifier(c) for c in table.columns)
-                cursor = conn.execute(f"SELECT {cols} FROM {quote_identifier(table.name)}")  # noqa: S608
-                while True:
-                    rows = await uninterrupted(asyncio.to_thread(cursor.fetchmany, batch_rows))
-                    if not rows:
-                        break
-                    batch: list[tuple[str, list[Any]]] = []
-                    size = 0
-                    for row in rows:
-                        batch.append((insert, list(row)))
-                        size += _size(row)
-                        if size >= BATCH_BYTES:
-                            await uninterrupted(tx.batch(batch))
-                            done += len(batch)
-                            batch, size = [], 0
-                    if batch:
-                        await uninterrupted(tx.batch(batch))
-                        done += len(batch)
-                    _notify(progress, "loading", done, total)
-            if later:
-                await uninterrupted(tx.batch(later))
-            _notify(progress, "checking", done, total)
-            names = [t.name for t in source.tables]
-            after = await uninterrupted(tx.batch([_count(n) for n in names]))
-            got = {
-                n: int(r.scalar() or 0) - before.get(n, 0)
-                for n, r in zip(names, after, strict=True)
-            }
-            expected = {t.name: t.rows for t in source.tables}
-            differences = compare_counts(expected, got)
-            if differences:
-                raise VerificationError(
-                    f"rolled back: the loaded rows do not match the source ({'; '.join(differences[:3])})"
-                )
-    except TransactionTimeoutError as exc:
-        raise OpsError(
-            f"nothing was imported: {exc} — another client wrote to {plan.target} during the "
-            "import; retry when it is quiet, or import into a new database"
-        ) from None
-    except LibsqlError as exc:
-        raise OpsError(f"nothing was imported (rolled back): {exc}") from None
-    except sqlite3.Error as exc:
-        raise OpsError(f"reading {source.path} failed: {exc}; nothing was imported") from None
-    finally:
-        conn.close()
-    return ImportResult(plan.target, "into", "transaction", expected, time.monotonic() - started)
-
-
-def _order(source: ImportSource) -> Callable[[str], int]:
-    positions = {t.name: i for i, t in enumerate(source.tables)}
-    return lambda name: positions.get(name, 0)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from tursotui.libsql import LibsqlError
 from tursotui.ops.errors import CANCELLED, Cancelled, InputError, OpsError
+from tursotui.ops.import_into import import_into
 from tursotui.ops.import_source import ImportSource, check_source_path, open_source
 from tursotui.ops.importer import (
     ImportPlan,
     ImportProgress,
     ImportResult,
-    import_into,
     import_new,
     plan_into,
     plan_new,
