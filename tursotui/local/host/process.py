@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tursotui.config import CliOptions
-from tursotui.local.control.state import OrgState, StateError, StateStore, ensure_api_token
+from tursotui.local.control.state import StateError, StateStore, ensure_api_token
 from tursotui.local.engine.pidfiles import reap_stale_sqld
 from tursotui.support.loopback import loopback_only_tls
 
@@ -90,9 +90,9 @@ class LocalTursoProcess:
 
         ``start=False``: only bind the socket (the address, the API token and the Platform client are known);
         the child starts at :meth:`start` (the console's first frame is drawn first)."""
-        api_token, state = _prepare(data_dir)
-        child = cls(options, data_dir, api_token, state.slug)
-        child.had_databases = bool(state.databases)
+        api_token, slug, has_databases = _prepare(data_dir)
+        child = cls(options, data_dir, api_token, slug)
+        child.had_databases = has_databases
         child._reserved = child._bind()
         if start:
             await child.start()
@@ -252,11 +252,17 @@ class LocalTursoProcess:
                 timeout = 5.0
 
 
-def _prepare(data_dir: Path) -> tuple[str, OrgState]:
-    """The API token (created on first use, as the child would) and the org state."""
+def _prepare(data_dir: Path) -> tuple[str, str, bool]:
+    """The API token (created on first use, as the child would), the org's slug and whether it has databases
+    (from state.json's top lines when it can: an org of 10,000 is not parsed for them)."""
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     api_token, _ = ensure_api_token(data_dir / "api-token")
-    return api_token, StateStore(data_dir).load()
+    store = StateStore(data_dir)
+    peeked = store.peek()
+    if peeked is not None:
+        return api_token, *peeked
+    state = store.load()
+    return api_token, state.slug, bool(state.databases)
 
 
 def exit_text(code: int) -> str:
