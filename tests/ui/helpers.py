@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Label
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerState
 
 from tursotui.ui.app import TursoApp
 from tursotui.ui.services import Services, banner_text
@@ -67,12 +68,21 @@ async def ready(pilot: Pilot[Any]) -> None:
             continue
         if main.refresh_count >= 1:
             break
-    for _ in range(20):
-        try:
-            await app.workers.wait_for_complete()
+    await workers_done(pilot)
+
+
+async def workers_done(pilot: Pilot[Any]) -> None:
+    """Wait (bounded) until no worker runs: the ones a finishing worker starts too (a tab built on first show
+    starts its pane's load once it is mounted)."""
+    app = pilot.app
+    for _ in range(50):
+        running = [w for w in app.workers if w.state in (WorkerState.PENDING, WorkerState.RUNNING)]
+        if not running:
             break
-        except WorkerCancelled:  # an exclusive worker was replaced by a newer one: wait again
-            await pilot.pause()
+        # an exclusive worker replaced by a newer one is cancelled: the next round waits for the newer one
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete(running)
+        await pilot.pause()
     await pilot.pause()
 
 
@@ -90,7 +100,7 @@ def keys(*pressed: str, wait_for: str | None = None, value: str | None = None) -
             if wait_for is None or type(pilot.app.screen).__name__ == wait_for:
                 break
         if wait_for is None:  # a modal's worker waits for the modal: do not wait for it
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot)
         if value is not None:
             pilot.app.screen.query_one(Input).value = value
         for field in pilot.app.screen.query(Input):
