@@ -11,7 +11,6 @@ import pytest
 
 from tursotui.config import CliOptions, resolve
 from tursotui.ops.backups import (
-    backup_directory,
     backup_filename,
     list_backups,
     next_backup_path,
@@ -98,10 +97,10 @@ def test_directory_from_config_or_data_dir(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("")
     settings = resolve(CliOptions(config=str(config), data_dir=str(tmp_path / "data")))
-    assert backup_directory(settings) == tmp_path / "data" / "backups"
+    assert settings.backup_directory == tmp_path / "data" / "backups"
     config.write_text(f'[turso.backup]\ndirectory = "{tmp_path / "elsewhere"}"\n')
     settings = resolve(CliOptions(config=str(config), data_dir=str(tmp_path / "data")))
-    assert backup_directory(settings) == tmp_path / "elsewhere"
+    assert settings.backup_directory == tmp_path / "elsewhere"
 
 
 def test_human_formats() -> None:

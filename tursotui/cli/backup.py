@@ -16,7 +16,6 @@ from tursotui.ops.access import open_database
 from tursotui.ops.backup import BackupProgress, backup_database, prepare_directory
 from tursotui.ops.backups import (
     BackupFormat,
-    backup_directory,
     list_backups,
     next_backup_path,
     prune_backups,
@@ -44,7 +43,7 @@ def _ledger(ctx: Context) -> TokenLedger:
 
 
 def _directory(ctx: Context) -> Path:
-    return Path(ctx.args.dir).expanduser() if ctx.args.dir else backup_directory(ctx.settings)
+    return Path(ctx.args.dir).expanduser() if ctx.args.dir else ctx.settings.backup_directory
 
 
 async def _list(ctx: Context) -> int:

@@ -5,8 +5,9 @@ Imports are lazy (PEP 562): ``import tursotui.libsql`` costs nothing until a nam
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tursotui.support.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from tursotui.libsql.errors import (
@@ -54,7 +55,7 @@ _EXPORTS = {
     "tursotui.libsql.url": ("DatabaseUrl", "http_base_url", "parse_database_url"),
     "tursotui.libsql.values": ("Args", "Value"),
 }
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__getattr__ = lazy_exports(globals(), _EXPORTS)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -88,15 +89,6 @@ __all__ = [
     "parse_database_url",
     "quote_identifier",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
 
 
 def __dir__() -> list[str]:

@@ -23,7 +23,7 @@ from tursotui.ops.names import check_name
 from tursotui.support import humanize
 
 if TYPE_CHECKING:
-    from tursotui.config import Settings
+    pass
 
 BackupFormat = Literal["sql", "db"]
 FORMATS: tuple[BackupFormat, ...] = ("sql", "db")
@@ -37,11 +37,6 @@ PARTIAL_PATTERN = re.compile(
     r"^\.(?P<final>.+\.(?:sql|db))\.(?:(?P<pid>\d+)-)?[A-Za-z0-9_]+\.partial$"
 )
 STALE_PARTIAL_SECONDS = 86_400
-
-
-def backup_directory(settings: Settings) -> Path:
-    """``[turso.backup] directory``, default ``<data_dir>/backups``."""
-    return settings.backup_directory
 
 
 def backup_filename(database: str, fmt: BackupFormat, when: datetime, seq: int = 0) -> str:

@@ -141,16 +141,13 @@ class PlatformCore:
             from tursotui.support.tls import LazyTransport, verified_tls
 
             timeout = self._timeout
+            if timeout is None:
+                timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)
             self._client = httpx.AsyncClient(
                 base_url=self.base_url,
                 # No transport given: httpx's, made on the first request (the CA bundle is loaded then, once).
                 transport=self._transport or LazyTransport(self._tls or verified_tls),
-                timeout=timeout
-                if isinstance(timeout, httpx.Timeout)
-                else httpx.Timeout(
-                    DEFAULT_TIMEOUT if timeout is None else timeout,
-                    connect=CONNECT_TIMEOUT if timeout is None else timeout,
-                ),
+                timeout=timeout,  # a number: that many seconds for each of connect, read, write, pool
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 follow_redirects=False,
             )

@@ -79,9 +79,8 @@ class TokenAlerts:
         self._alerted: tuple[str, ...] = ()
 
     def check(self, screen: MainScreen, now: datetime) -> None:
-        from tursotui.ops.token_alerts import (
-            token_alerts,  # after a refresh, not in the first frame
-        )
+        # imported after a refresh, not in the first frame
+        from tursotui.ops.token_alerts import token_alerts
 
         s = screen.services
         alerts = token_alerts(
