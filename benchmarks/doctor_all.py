@@ -30,17 +30,10 @@ from tursotui.ops.latency import HttpLatencyProbe
 from tursotui.platform import PlatformClient
 from tursotui.support.xswarm import SCHEMA
 
+sys.path.insert(0, str(Path(__file__).parent))
+from counting import Counting
+
 GROUPS = ("g1", "g2", "g3", "g4")
-
-
-class Counting(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        return await self.inner.handle_async_request(request)
 
 
 async def build(turso: LocalTurso, count: int) -> None:

@@ -28,23 +28,14 @@ import httpx
 
 from tursotui.local.host.fleet import build_fleet
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
+from tursotui.ops.group_tokens import GroupTokens
 from tursotui.ops.migrate.files import load_migrations
-from tursotui.ops.migrate.fleet import SQL_TIMEOUT, GroupTokens, list_targets
+from tursotui.ops.migrate.fleet import SQL_TIMEOUT, list_targets
 from tursotui.ops.migrate.run import Sql, fleet_apply
 from tursotui.platform import PlatformClient
 
-
-class Counting(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests += 1
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
+sys.path.insert(0, str(Path(__file__).parent))
+from counting import Counting
 
 
 def migration(k: int) -> str:
