@@ -160,28 +160,22 @@ def _failed(
     if exc.step is None or not 0 <= exc.step < len(where):
         return Outcome(db.name, db.group, "failed", seconds=seconds, error=error)
     migration, index = where[exc.step]
-    if index < 0:
+    if index < 0:  # the ledger's own insert
         if "UNIQUE" in exc.message or "PRIMARY KEY" in exc.message:
             error = (
                 f"its ledger already has {migration.label}: another run applied it meanwhile; "
                 "nothing of this run was committed"
             )
-        return Outcome(
-            db.name,
-            db.group,
-            "failed",
-            seconds=seconds,
-            error=error,
-            statement=_short(statements[exc.step].sql),
-            where="the ledger",
-        )
-    step = migration.steps[index]
+        statement, place = statements[exc.step].sql, "the ledger"
+    else:
+        step = migration.steps[index]
+        statement, place = step.sql, f"{migration.file} line {step.line}"
     return Outcome(
         db.name,
         db.group,
         "failed",
         seconds=seconds,
         error=error,
-        statement=_short(step.sql),
-        where=f"{migration.file} line {step.line}",
+        statement=_short(statement),
+        where=place,
     )
