@@ -28,9 +28,9 @@ import httpx
 
 from tursotui.local.host.fleet import build_fleet
 from tursotui.local.host.service import IN_PROCESS_BASE_URL, LocalTurso
-from tursotui.ops.group_tokens import GroupTokens
+from tursotui.ops.group_tokens import SQL_TIMEOUT, GroupTokens
 from tursotui.ops.migrate.files import load_migrations
-from tursotui.ops.migrate.fleet import SQL_TIMEOUT, list_targets
+from tursotui.ops.migrate.fleet import list_targets
 from tursotui.ops.migrate.run import Sql, fleet_apply
 from tursotui.platform import PlatformClient
 

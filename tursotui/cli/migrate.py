@@ -16,7 +16,7 @@ from typing import Any
 
 from tursotui.cli.context import FAILED, OK, Context, run
 from tursotui.ops.errors import InputError
-from tursotui.ops.group_tokens import GroupTokens
+from tursotui.ops.group_tokens import GroupTokens, sql_pool
 from tursotui.ops.migrate.apply import Outcome
 from tursotui.ops.migrate.canary import run_canary
 from tursotui.ops.migrate.drift import fleet_drift
@@ -26,7 +26,6 @@ from tursotui.ops.migrate.fleet import (
     Rate,
     check_concurrency,
     list_targets,
-    sql_pool,
 )
 from tursotui.ops.migrate.ledger import LedgerStatus
 from tursotui.ops.migrate.run import Sql, fleet_apply, fleet_status, status_counts

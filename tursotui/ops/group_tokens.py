@@ -1,4 +1,5 @@
-"""Tokens for a run across the fleet (``doctor --all``, ``migrate``): one per group, not one per database."""
+"""What a run across the fleet (``doctor --all``, ``migrate``) shares between its databases: one token per group,
+not one per database, and one HTTP pool for their SQL."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Literal
 
+import httpx
+
 from tursotui.ops.errors import OpsError
 from tursotui.ops.tokens import TokenLedger, entry_for, parse_expiration
 from tursotui.platform import PlatformClient
 
+SQL_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 TOKEN_EXPIRATION = "1h"  # noqa: S105 (a lifetime, not a secret)
 Authorization = Literal["full-access", "read-only"]
 
@@ -55,3 +59,8 @@ class GroupTokens:
             with contextlib.suppress(OpsError):  # a damaged ledger is reported by the Tokens tab
                 self.ledger.record(entry)
         return str(jwt)
+
+
+def sql_pool() -> httpx.AsyncClient:
+    """One HTTP pool for every database's SQL of a run."""
+    return httpx.AsyncClient(timeout=SQL_TIMEOUT)

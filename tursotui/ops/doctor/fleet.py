@@ -20,14 +20,13 @@ from tursotui.ops.doctor import connection, files, indexes, platform_checks, rep
 from tursotui.ops.doctor.inputs import DoctorInputs
 from tursotui.ops.doctor.model import CHECKS, Check, CheckSummary, FleetReport, fail, skip
 from tursotui.ops.doctor.run import NEEDS_API
-from tursotui.ops.group_tokens import GroupTokens
+from tursotui.ops.group_tokens import GroupTokens, sql_pool
 from tursotui.ops.plan import fetch_plan_view
 from tursotui.ops.session_tokens import sql_client
 from tursotui.platform import Database, Group, PlatformError
 
 DEFAULT_CONCURRENCY = 8
 GROUP_TOKEN_EXPIRATION = "1h"  # noqa: S105 (a lifetime, not a secret)
-SQL_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` after each database."""
@@ -91,7 +90,7 @@ async def run_fleet(
         name for name, check in states if check.state == "fail" and "archived" in check.detail
     }
 
-    async with httpx.AsyncClient(timeout=SQL_TIMEOUT) as http:  # one pool for every database's SQL
+    async with sql_pool() as http:  # one pool for every database's SQL
 
         async def check(db: Database) -> tuple[Check, Check]:
             reach = connection.reachable(inputs.probe, db.url, configured=False)

@@ -15,15 +15,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import httpx
-
 from tursotui.ops.errors import InputError
 from tursotui.ops.fleet import FleetRow, parse_filter
 from tursotui.platform import Database, PlatformClient
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
-SQL_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 T = TypeVar("T")
 
 
@@ -37,11 +34,6 @@ async def list_targets(
     async for page in platform.database_pages(group=group or None):
         found.extend(db for db in page.databases if wanted.matches(FleetRow.of(db, None)))
     return found
-
-
-def sql_pool() -> httpx.AsyncClient:
-    """One HTTP pool for every database's SQL of a run."""
-    return httpx.AsyncClient(timeout=SQL_TIMEOUT)
 
 
 def check_concurrency(value: int) -> int:

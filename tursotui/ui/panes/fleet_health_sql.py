@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from tursotui.libsql import HranaClient
-from tursotui.ops.group_tokens import Authorization, GroupTokens
-from tursotui.ops.migrate.fleet import sql_pool
+from tursotui.ops.group_tokens import Authorization, GroupTokens, sql_pool
 from tursotui.ops.migrate.run import Sql, SqlOn
 from tursotui.platform import Database
 from tursotui.ui.services import Services
